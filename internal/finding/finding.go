@@ -1,0 +1,185 @@
+// Package finding defines the one result type every check produces, for all ten
+// OWASP open-source risks, and the ordering reports rely on.
+package finding
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pyvet/pyvet/internal/inventory"
+)
+
+// Risk names one of the OWASP Top 10 Open Source Software Risks (plus the
+// finer-grained kinds pyvet reports under them).
+type Risk string
+
+// The risks pyvet reports. The comment gives the OWASP OSS risk number.
+const (
+	RiskVulnerability Risk = "vulnerability"     // 1: known vulnerabilities
+	RiskMalicious     Risk = "malicious"         // 2: malicious package (OSV MAL- entries)
+	RiskCompromise    Risk = "compromise"        // 2: signature, attestation, hash, integrity failures
+	RiskNameConfusion Risk = "name-confusion"    // 3: typosquatting, dependency confusion
+	RiskUnmaintained  Risk = "unmaintained"      // 4
+	RiskOutdated      Risk = "outdated"          // 5
+	RiskUntracked     Risk = "untracked"         // 6: dependencies pyvet could not inventory or audit
+	RiskLicense       Risk = "license"           // 7
+	RiskImmature      Risk = "immature"          // 8
+	RiskUnpinned      Risk = "unapproved-change" // 9: mutable references, missing hashes
+	RiskSize          Risk = "size"              // 10: under/over-sized dependencies
+)
+
+// OWASPNumber returns the OWASP OSS risk number (1-10) a risk belongs to.
+func (r Risk) OWASPNumber() int {
+	switch r {
+	case RiskVulnerability:
+		return 1
+	case RiskMalicious, RiskCompromise:
+		return 2
+	case RiskNameConfusion:
+		return 3
+	case RiskUnmaintained:
+		return 4
+	case RiskOutdated:
+		return 5
+	case RiskUntracked:
+		return 6
+	case RiskLicense:
+		return 7
+	case RiskImmature:
+		return 8
+	case RiskUnpinned:
+		return 9
+	case RiskSize:
+		return 10
+	}
+	return 0
+}
+
+// Severity orders findings. Malicious is above every CVSS-derived level.
+type Severity int
+
+// Severity levels, lowest first.
+const (
+	SeverityUnknown Severity = iota
+	SeverityInfo
+	SeverityLow
+	SeverityMedium
+	SeverityHigh
+	SeverityCritical
+	SeverityMalicious
+)
+
+var severityNames = []string{"unknown", "info", "low", "medium", "high", "critical", "malicious"}
+
+// String returns the lower-case name of the severity.
+func (s Severity) String() string {
+	if s < 0 || int(s) >= len(severityNames) {
+		return "unknown"
+	}
+	return severityNames[s]
+}
+
+// ParseSeverity parses a severity name (case-insensitive; "moderate" means medium).
+func ParseSeverity(s string) (Severity, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	if t == "moderate" {
+		return SeverityMedium, nil
+	}
+	if t == "none" {
+		return SeverityInfo, nil
+	}
+	for i, n := range severityNames {
+		if n == t {
+			return Severity(i), nil
+		}
+	}
+	return SeverityUnknown, fmt.Errorf("unknown severity %q (want one of %s)", s, strings.Join(severityNames, ", "))
+}
+
+// SeverityFromCVSS maps a CVSS base score to a severity band (CVSS v3/v4 ratings).
+func SeverityFromCVSS(score float64) Severity {
+	switch {
+	case score >= 9.0:
+		return SeverityCritical
+	case score >= 7.0:
+		return SeverityHigh
+	case score >= 4.0:
+		return SeverityMedium
+	case score > 0:
+		return SeverityLow
+	}
+	return SeverityInfo
+}
+
+// MarshalJSON writes the severity as its name.
+func (s Severity) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// UnmarshalJSON reads a severity name.
+func (s *Severity) UnmarshalJSON(b []byte) error {
+	var n string
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	v, err := ParseSeverity(n)
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Finding is one risk found in one package (or in one input file).
+type Finding struct {
+	Risk     Risk     `json:"risk"`
+	Rule     string   `json:"rule"`              // stable rule id, e.g. "vuln", "pin-unpinned", "typosquat"
+	ID       string   `json:"id,omitempty"`      // advisory id for vulnerabilities
+	Aliases  []string `json:"aliases,omitempty"` // other ids of the same advisory
+	Package  string   `json:"package,omitempty"` // normalized name
+	Version  string   `json:"version,omitempty"` // version or specifier the finding is about
+	Severity Severity `json:"severity"`
+	CVSS     float64  `json:"cvss_score,omitempty"`
+	Vector   string   `json:"cvss_vector,omitempty"`
+	Title    string   `json:"title"`            // one line
+	Detail   string   `json:"detail,omitempty"` // explanation a non-expert can act on
+	Action   string   `json:"action,omitempty"` // suggested action (command, fix version)
+	Fix      []string `json:"fix_versions,omitempty"`
+	// Exact is false when the finding is about a range of versions a specifier allows
+	// rather than one pinned version.
+	Exact    bool                `json:"exact"`
+	Location *inventory.Location `json:"location,omitempty"`
+	Path     []string            `json:"path,omitempty"` // from a direct dependency to this package
+	Direct   bool                `json:"direct"`
+	Evidence map[string]string   `json:"evidence,omitempty"` // check-specific facts (publisher, distance, ...)
+	// Ignored is set by policy when an ignore rule matched; IgnoreReason says which.
+	Ignored      bool   `json:"ignored,omitempty"`
+	IgnoreReason string `json:"ignore_reason,omitempty"`
+}
+
+// Sort orders findings deterministically: severity (highest first), risk, package,
+// version, id, rule, title.
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Risk != b.Risk {
+			return a.Risk < b.Risk
+		}
+		if a.Package != b.Package {
+			return a.Package < b.Package
+		}
+		if a.Version != b.Version {
+			return a.Version < b.Version
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Title < b.Title
+	})
+}

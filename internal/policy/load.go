@@ -1,0 +1,480 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/pyvet/pyvet/internal/finding"
+)
+
+// FileName is the name of pyvet's own policy file.
+const FileName = "pyvet.toml"
+
+// maxPolicySize bounds the policy files pyvet reads.
+const maxPolicySize = 4 << 20
+
+// Load reads the policy of the project in dir: defaults, then [tool.pyvet] in
+// pyproject.toml, then pyvet.toml (each overriding the one before, key by key;
+// ignores from both apply). A missing file is not an error; a bad one is, and the
+// error names the file and line.
+func Load(dir string) (*Policy, error) {
+	p := Default()
+	pyproject := filepath.Join(dir, "pyproject.toml")
+	if data, err := readFile(pyproject); err == nil {
+		if err := p.merge(data, pyproject, []string{"tool", "pyvet"}); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	own := filepath.Join(dir, FileName)
+	if data, err := readFile(own); err == nil {
+		if err := p.merge(data, own, nil); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	return p, nil
+}
+
+// LoadFile reads one policy file over the defaults: the [tool.pyvet] table when
+// the file is named pyproject.toml, else the whole file in pyvet.toml's format.
+func LoadFile(path string) (*Policy, error) {
+	p := Default()
+	if err := p.MergeFile(path); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// MergeFile applies one policy file over p (see LoadFile), key by key.
+func (p *Policy) MergeFile(path string) error {
+	data, err := readFile(path)
+	if err != nil {
+		return err
+	}
+	var prefix []string
+	if filepath.Base(path) == "pyproject.toml" {
+		prefix = []string{"tool", "pyvet"}
+	}
+	return p.merge(data, path, prefix)
+}
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory, not a policy file", path)
+	}
+	if st.Size() > maxPolicySize {
+		return nil, fmt.Errorf("%s: policy file too large (%d bytes)", path, st.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxPolicySize))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, nil
+}
+
+// Parse reads a policy in pyvet.toml's format over the defaults; name is used
+// in error messages and origins.
+func Parse(data []byte, name string) (*Policy, error) {
+	p := Default()
+	if err := p.merge(data, name, nil); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// doc is one policy document being applied: its values and where each key is.
+type doc struct {
+	file  string
+	lines map[string]int
+}
+
+const keySep = "\x1f"
+
+// lineOf returns the line of the longest known prefix of path (0 when unknown).
+func (d *doc) lineOf(path []string) int {
+	for n := len(path); n > 0; n-- {
+		if l, ok := d.lines[strings.Join(path[:n], keySep)]; ok {
+			return l
+		}
+	}
+	return 0
+}
+
+// origin returns "file:line" for path.
+func (d *doc) origin(path []string) string {
+	if l := d.lineOf(path); l > 0 {
+		return fmt.Sprintf("%s:%d", d.file, l)
+	}
+	return d.file
+}
+
+// errorf returns an error located at path.
+func (d *doc) errorf(path []string, format string, args ...any) error {
+	return fmt.Errorf("%s: %s", d.origin(path), fmt.Sprintf(format, args...))
+}
+
+// merge applies the policy document data (the table at prefix) over p.
+func (p *Policy) merge(data []byte, file string, prefix []string) error {
+	var root map[string]any
+	if err := toml.Unmarshal(data, &root); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			row, col := de.Position()
+			return fmt.Errorf("%s:%d:%d: %s", file, row, col, strings.TrimPrefix(de.Error(), "toml: "))
+		}
+		return fmt.Errorf("%s: %v", file, err)
+	}
+	d := &doc{file: file, lines: indexLines(data)}
+	table := root
+	for i, k := range prefix {
+		v, ok := table[k]
+		if !ok {
+			return nil
+		}
+		t, ok := v.(map[string]any)
+		if !ok {
+			return d.errorf(prefix[:i+1], "%s must be a table", strings.Join(prefix[:i+1], "."))
+		}
+		table = t
+	}
+	return p.apply(d, table, prefix)
+}
+
+// apply sets every key of the policy table t (at path base in the document).
+func (p *Policy) apply(d *doc, t map[string]any, base []string) error {
+	at := func(k ...string) []string { return append(append([]string{}, base...), k...) }
+	for _, k := range sortedKeys(t) {
+		v := t[k]
+		switch normKey(k) {
+		case "fail-on":
+			s, ok := v.(string)
+			if !ok {
+				return d.errorf(at(k), "fail-on must be a severity name string, not %s", typeName(v))
+			}
+			sev, err := finding.ParseSeverity(s)
+			if err != nil {
+				return d.errorf(at(k), "fail-on: %v", err)
+			}
+			p.SetFailOn(sev, d.origin(at(k)))
+		case "checks":
+			if err := p.applyChecks(d, v, at(k)); err != nil {
+				return err
+			}
+		case "severity":
+			m, ok := v.(map[string]any)
+			if !ok {
+				return d.errorf(at(k), "severity must be a table of rule or risk = severity")
+			}
+			for _, rk := range sortedKeys(m) {
+				s, ok := m[rk].(string)
+				if !ok {
+					return d.errorf(at(k, rk), "severity.%s must be a severity name string, not %s", rk, typeName(m[rk]))
+				}
+				sev, err := finding.ParseSeverity(s)
+				if err != nil {
+					return d.errorf(at(k, rk), "severity.%s: %v", rk, err)
+				}
+				if p.Severity == nil {
+					p.Severity = map[string]finding.Severity{}
+				}
+				p.Severity[rk] = sev
+				p.setOrigin("severity."+rk, d.origin(at(k, rk)))
+			}
+		case "licenses":
+			err := p.applyLists(d, v, at(k), "licenses", map[string]*[]string{
+				"allow": &p.Licenses.Allow,
+				"deny":  &p.Licenses.Deny,
+			})
+			if err != nil {
+				return err
+			}
+		case "indexes":
+			err := p.applyLists(d, v, at(k), "indexes", map[string]*[]string{
+				"allowed": &p.Indexes.Allowed,
+			})
+			if err != nil {
+				return err
+			}
+		case "verify":
+			err := p.applyLists(d, v, at(k), "verify", map[string]*[]string{
+				"require-signatures":   &p.Verify.RequireSignatures,
+				"require-attestations": &p.Verify.RequireAttestations,
+			})
+			if err != nil {
+				return err
+			}
+		case "ignore":
+			list, ok := v.([]any)
+			if !ok {
+				return d.errorf(at(k), "ignore must be an array of tables ([[ignore]])")
+			}
+			for i, e := range list {
+				ig, err := parseIgnore(d, e, at(k, strconv.Itoa(i)))
+				if err != nil {
+					return err
+				}
+				p.Ignores = append(p.Ignores, ig)
+			}
+		default:
+			return d.errorf(at(k), "unknown policy key %q (known: fail-on, checks, severity, licenses, indexes, verify, ignore)", k)
+		}
+	}
+	return nil
+}
+
+func (p *Policy) applyChecks(d *doc, v any, path []string) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return d.errorf(path, "checks must be a table of [checks.NAME] tables")
+	}
+	if p.Checks == nil {
+		p.Checks = map[string]CheckConfig{}
+	}
+	for _, name := range sortedKeys(m) {
+		cp := append(append([]string{}, path...), name)
+		switch t := m[name].(type) {
+		case bool: // checks.NAME = false
+			p.SetCheck(name, t, d.origin(cp))
+		case map[string]any:
+			c := p.Check(name)
+			settings := map[string]any{}
+			for k, v := range c.Settings {
+				settings[k] = v
+			}
+			for _, k := range sortedKeys(t) {
+				kp := append(append([]string{}, cp...), k)
+				if normKey(k) == "enabled" {
+					b, ok := t[k].(bool)
+					if !ok {
+						return d.errorf(kp, "checks.%s.enabled must be true or false, not %s", name, typeName(t[k]))
+					}
+					c.Enabled = b
+					p.setOrigin("checks."+name+".enabled", d.origin(kp))
+					continue
+				}
+				settings[normKey(k)] = t[k]
+				p.setOrigin("checks."+name+"."+normKey(k), d.origin(kp))
+			}
+			if len(settings) > 0 {
+				c.Settings = settings
+			}
+			p.Checks[name] = c
+		default:
+			return d.errorf(cp, "checks.%s must be a table or a boolean, not %s", name, typeName(m[name]))
+		}
+	}
+	return nil
+}
+
+// applyLists sets string lists of a table such as [licenses].
+func (p *Policy) applyLists(d *doc, v any, path []string, table string, fields map[string]*[]string) error {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return d.errorf(path, "%s must be a table", table)
+	}
+	for _, k := range sortedKeys(m) {
+		kp := append(append([]string{}, path...), k)
+		dst, ok := fields[normKey(k)]
+		if !ok {
+			known := make([]string, 0, len(fields))
+			for f := range fields {
+				known = append(known, f)
+			}
+			sort.Strings(known)
+			return d.errorf(kp, "unknown key %s.%s (known: %s)", table, k, strings.Join(known, ", "))
+		}
+		list, err := stringList(m[k])
+		if err != nil {
+			return d.errorf(kp, "%s.%s: %v", table, k, err)
+		}
+		*dst = list
+		p.setOrigin(table+"."+normKey(k), d.origin(kp))
+	}
+	return nil
+}
+
+func parseIgnore(d *doc, v any, path []string) (Ignore, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return Ignore{}, d.errorf(path, "each ignore must be a table with id and reason")
+	}
+	ig := Ignore{Origin: d.origin(path)}
+	for _, k := range sortedKeys(m) {
+		kp := append(append([]string{}, path...), k)
+		val := m[k]
+		switch normKey(k) {
+		case "id", "package", "reason":
+			s, ok := val.(string)
+			if !ok || strings.TrimSpace(s) == "" {
+				return ig, d.errorf(kp, "ignore %s must be a non-empty string", k)
+			}
+			switch normKey(k) {
+			case "id":
+				ig.ID = strings.TrimSpace(s)
+			case "package":
+				ig.Package = normalizeName(s)
+			default:
+				ig.Reason = strings.TrimSpace(s)
+			}
+		case "expires":
+			t, dateOnly, err := parseExpiry(val)
+			if err != nil {
+				return ig, d.errorf(kp, "ignore expires: %v", err)
+			}
+			ig.Expires, ig.dateOnly = t, dateOnly
+		default:
+			return ig, d.errorf(kp, "unknown ignore key %q (known: id, package, reason, expires)", k)
+		}
+	}
+	if ig.ID == "" {
+		return ig, d.errorf(path, "ignore needs an id (advisory id, alias or rule id)")
+	}
+	if ig.Reason == "" {
+		return ig, d.errorf(path, "ignore for %s needs a reason", ig.ID)
+	}
+	return ig, nil
+}
+
+// parseExpiry accepts a TOML date, date-time, or a string holding either.
+func parseExpiry(v any) (time.Time, bool, error) {
+	switch t := v.(type) {
+	case toml.LocalDate:
+		return t.AsTime(time.UTC), true, nil
+	case toml.LocalDateTime:
+		return t.AsTime(time.UTC), false, nil
+	case time.Time:
+		return t, false, nil
+	case string:
+		s := strings.TrimSpace(t)
+		if d, err := time.Parse(time.DateOnly, s); err == nil {
+			return d, true, nil
+		}
+		if d, err := time.Parse(time.RFC3339, s); err == nil {
+			return d, false, nil
+		}
+		return time.Time{}, false, fmt.Errorf("%q is not a date (YYYY-MM-DD) or RFC 3339 time", t)
+	}
+	return time.Time{}, false, fmt.Errorf("want a date such as 2026-12-31, not %s", typeName(v))
+}
+
+func stringList(v any) ([]string, error) {
+	switch t := v.(type) {
+	case string:
+		return []string{t}, nil
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			s, ok := e.(string)
+			if !ok {
+				return nil, fmt.Errorf("want a list of strings, found %s", typeName(e))
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("want a list of strings, not %s", typeName(v))
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int64, float64:
+		return "a number"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "a table"
+	case nil:
+		return "nothing"
+	}
+	return "a date"
+}
+
+func normKey(k string) string { return strings.ReplaceAll(strings.ToLower(k), "_", "-") }
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// indexLines maps every key path of a TOML document (joined with keySep, array
+// tables numbered) to the line that declares it.
+func indexLines(data []byte) map[string]int {
+	idx := map[string]int{}
+	var p unstable.Parser
+	p.Reset(data)
+	var table []string
+	arrays := map[string]int{}
+	put := func(path []string, line int) {
+		k := strings.Join(path, keySep)
+		if _, ok := idx[k]; !ok {
+			idx[k] = line
+		}
+	}
+	for p.NextExpression() {
+		e := p.Expression()
+		parts, line := keyOf(&p, e)
+		switch e.Kind {
+		case unstable.Table:
+			table = parts
+			put(table, line)
+		case unstable.ArrayTable:
+			base := strings.Join(parts, keySep)
+			n := arrays[base]
+			arrays[base] = n + 1
+			put(parts, line)
+			table = append(parts, strconv.Itoa(n))
+			put(table, line)
+		case unstable.KeyValue:
+			full := append(append([]string{}, table...), parts...)
+			for i := len(table) + 1; i <= len(full); i++ {
+				put(full[:i], line)
+			}
+		}
+	}
+	return idx
+}
+
+// keyOf returns the key parts of an expression and the line of its first part.
+func keyOf(p *unstable.Parser, e *unstable.Node) ([]string, int) {
+	var parts []string
+	line := 0
+	it := e.Key()
+	for it.Next() {
+		n := it.Node()
+		if line == 0 && n.Raw.Length > 0 {
+			line = p.Shape(n.Raw).Start.Line
+		}
+		parts = append(parts, string(n.Data))
+	}
+	return parts, line
+}

@@ -1,0 +1,542 @@
+// Package policy turns findings into decisions. A policy says which checks run
+// and with which thresholds, how severe each kind of finding is, which findings
+// are accepted (ignores with a reason and an expiry), which licences and package
+// indexes are allowed, which packages must be signed or attested, and at which
+// severity a run fails.
+//
+// A policy is read from pyvet.toml, or from the [tool.pyvet] table of
+// pyproject.toml; command-line flags override both, and built-in defaults fill
+// the rest. Every value remembers where it came from so `pyvet policy show` can
+// print it.
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pyvet/pyvet/internal/finding"
+)
+
+// Origin of values that nobody set.
+const originDefault = "default"
+
+// Ignore accepts a finding: an advisory id (or one of its aliases) or a rule id,
+// optionally only for one package, with a reason and an optional expiry.
+type Ignore struct {
+	ID      string    // advisory id, alias or rule id
+	Package string    // PEP 503 normalized package name; "" matches every package
+	Reason  string    // why the finding is accepted
+	Expires time.Time // zero = never; a date without time means "through that day" (UTC)
+	Origin  string    // where the ignore was declared, e.g. "pyvet.toml:12" or "--ignore-vuln"
+
+	dateOnly bool
+}
+
+// Expired reports whether the ignore no longer applies at now.
+func (ig Ignore) Expired(now time.Time) bool {
+	if ig.Expires.IsZero() {
+		return false
+	}
+	end := ig.Expires
+	if ig.dateOnly {
+		end = end.AddDate(0, 0, 1)
+		return !now.Before(end)
+	}
+	return now.After(end)
+}
+
+// ExpiryString returns the expiry as written: a date, a timestamp, or "never".
+func (ig Ignore) ExpiryString() string {
+	switch {
+	case ig.Expires.IsZero():
+		return "never"
+	case ig.dateOnly:
+		return ig.Expires.Format(time.DateOnly)
+	}
+	return ig.Expires.Format(time.RFC3339)
+}
+
+// matches reports whether the ignore covers the finding (expiry aside).
+func (ig Ignore) matches(f *finding.Finding) bool {
+	if ig.Package != "" && ig.Package != f.Package {
+		return false
+	}
+	id := strings.ToUpper(ig.ID)
+	if id == "*" || id == strings.ToUpper(f.ID) || strings.EqualFold(ig.ID, f.Rule) || strings.EqualFold(ig.ID, string(f.Risk)) {
+		return true
+	}
+	for _, a := range f.Aliases {
+		if strings.ToUpper(a) == id {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckConfig is the configuration of one check: whether it runs and a
+// free-form table of settings the check package reads with the typed getters.
+type CheckConfig struct {
+	Enabled  bool
+	Settings map[string]any
+}
+
+// Int returns the integer setting key, or def when it is absent or not a number.
+func (c CheckConfig) Int(key string, def int) int {
+	switch v := c.Settings[key].(type) {
+	case int64:
+		return int(v)
+	case int:
+		return v
+	case float64:
+		return int(v)
+	}
+	return def
+}
+
+// Float returns the number setting key, or def when it is absent or not a number.
+func (c CheckConfig) Float(key string, def float64) float64 {
+	switch v := c.Settings[key].(type) {
+	case int64:
+		return float64(v)
+	case int:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return def
+}
+
+// String returns the string setting key, or def when it is absent or not a string.
+func (c CheckConfig) String(key, def string) string {
+	if v, ok := c.Settings[key].(string); ok {
+		return v
+	}
+	return def
+}
+
+// Bool returns the boolean setting key, or def when it is absent or not a boolean.
+func (c CheckConfig) Bool(key string, def bool) bool {
+	if v, ok := c.Settings[key].(bool); ok {
+		return v
+	}
+	return def
+}
+
+// Strings returns the string-list setting key (a single string counts as a
+// one-element list), or nil.
+func (c CheckConfig) Strings(key string) []string {
+	switch v := c.Settings[key].(type) {
+	case string:
+		return []string{v}
+	case []string:
+		return v
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Duration returns the duration setting key ("90d", "2w", "36h" or a Go
+// duration), or def when it is absent or malformed.
+func (c CheckConfig) Duration(key string, def time.Duration) time.Duration {
+	s, ok := c.Settings[key].(string)
+	if !ok {
+		return def
+	}
+	d, err := ParseDuration(s)
+	if err != nil {
+		return def
+	}
+	return d
+}
+
+// ParseDuration parses a duration with day ("d") and week ("w") units as well
+// as Go's units, e.g. "90d", "2w", "36h".
+func ParseDuration(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	if n := len(t); n > 1 && (t[n-1] == 'd' || t[n-1] == 'w') {
+		var v float64
+		if _, err := fmt.Sscanf(t[:n-1], "%g", &v); err != nil || v < 0 {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		unit := 24 * time.Hour
+		if t[n-1] == 'w' {
+			unit *= 7
+		}
+		return time.Duration(v * float64(unit)), nil
+	}
+	return time.ParseDuration(t)
+}
+
+// LicensePolicy lists SPDX licence identifiers that are allowed or denied.
+// An empty allow list allows every licence not denied.
+type LicensePolicy struct {
+	Allow []string
+	Deny  []string
+}
+
+// IndexPolicy lists the package indexes a project may use. An empty list
+// allows only the default index (PyPI).
+type IndexPolicy struct {
+	Allowed []string
+}
+
+// VerifyPolicy names packages that must carry a Sigstore signature or a PEP 740
+// attestation. "*" names every package.
+type VerifyPolicy struct {
+	RequireSignatures   []string
+	RequireAttestations []string
+}
+
+// Policy is the effective policy of a run.
+type Policy struct {
+	FailOn   finding.Severity            // findings at or above fail the run
+	Ignores  []Ignore                    // accepted findings
+	Checks   map[string]CheckConfig      // by check name (a risk name or a rule id)
+	Severity map[string]finding.Severity // severity overrides by rule id or risk name
+	Licenses LicensePolicy
+	Indexes  IndexPolicy
+	Verify   VerifyPolicy
+
+	origins map[string]string // key → where its value came from
+}
+
+// DefaultFailOn is the gate when no policy sets one: every rated finding from
+// low up (and every finding of unknown severity) fails the run.
+const DefaultFailOn = finding.SeverityLow
+
+// DefaultIndex is the only index allowed when the policy lists none.
+const DefaultIndex = "https://pypi.org/simple"
+
+// Default returns the built-in policy: every check enabled with its own
+// defaults, fail on low and above, nothing ignored.
+func Default() *Policy {
+	return &Policy{
+		FailOn:   DefaultFailOn,
+		Checks:   map[string]CheckConfig{},
+		Severity: map[string]finding.Severity{},
+		origins:  map[string]string{},
+	}
+}
+
+// Check returns the configuration of the named check (enabled, no settings,
+// when the policy does not mention it).
+func (p *Policy) Check(name string) CheckConfig {
+	if c, ok := p.Checks[name]; ok {
+		return c
+	}
+	return CheckConfig{Enabled: true}
+}
+
+// Enabled reports whether the named check runs.
+func (p *Policy) Enabled(name string) bool { return p.Check(name).Enabled }
+
+// Origin returns where the value of key came from ("default" when nobody set it).
+// Keys are dotted paths as in the file: "fail-on", "checks.typosquat.enabled".
+func (p *Policy) Origin(key string) string {
+	if o, ok := p.origins[key]; ok {
+		return o
+	}
+	return originDefault
+}
+
+func (p *Policy) setOrigin(key, origin string) {
+	if p.origins == nil {
+		p.origins = map[string]string{}
+	}
+	p.origins[key] = origin
+}
+
+// SetFailOn sets the gate, recording origin (e.g. "--fail-on").
+func (p *Policy) SetFailOn(s finding.Severity, origin string) {
+	p.FailOn = s
+	p.setOrigin("fail-on", origin)
+}
+
+// AddIgnore adds an ignore, e.g. from --ignore-vuln; its Origin is set to origin
+// when empty.
+func (p *Policy) AddIgnore(ig Ignore, origin string) {
+	if ig.Origin == "" {
+		ig.Origin = origin
+	}
+	if ig.Package != "" {
+		ig.Package = normalizeName(ig.Package)
+	}
+	p.Ignores = append(p.Ignores, ig)
+}
+
+// SetCheck enables or disables a check, recording origin.
+func (p *Policy) SetCheck(name string, enabled bool, origin string) {
+	if p.Checks == nil {
+		p.Checks = map[string]CheckConfig{}
+	}
+	c := p.Check(name)
+	c.Enabled = enabled
+	p.Checks[name] = c
+	p.setOrigin("checks."+name+".enabled", origin)
+}
+
+// IndexAllowed reports whether url is an index the policy allows. Trailing
+// slashes and case of the host do not matter; PyPI is always allowed.
+func (p *Policy) IndexAllowed(url string) bool {
+	u := canonicalIndex(url)
+	if u == canonicalIndex(DefaultIndex) || u == "https://pypi.python.org/simple" {
+		return true
+	}
+	for _, a := range p.Indexes.Allowed {
+		if canonicalIndex(a) == u {
+			return true
+		}
+	}
+	return false
+}
+
+func canonicalIndex(u string) string {
+	u = strings.TrimRight(strings.TrimSpace(u), "/")
+	if i := strings.Index(u, "://"); i >= 0 {
+		rest := u[i+3:]
+		host, path, _ := strings.Cut(rest, "/")
+		if at := strings.LastIndex(host, "@"); at >= 0 { // drop credentials
+			host = host[at+1:]
+		}
+		u = strings.ToLower(u[:i]) + "://" + strings.ToLower(host)
+		if path != "" {
+			u += "/" + path
+		}
+	}
+	return u
+}
+
+// RequiresSignature reports whether the policy requires a Sigstore signature for pkg.
+func (p *Policy) RequiresSignature(pkg string) bool {
+	return listHas(p.Verify.RequireSignatures, pkg)
+}
+
+// RequiresAttestation reports whether the policy requires a PEP 740 attestation for pkg.
+func (p *Policy) RequiresAttestation(pkg string) bool {
+	return listHas(p.Verify.RequireAttestations, pkg)
+}
+
+func listHas(list []string, pkg string) bool {
+	n := normalizeName(pkg)
+	for _, e := range list {
+		if e == "*" || normalizeName(e) == n {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeName is PEP 503 normalization: lower case, runs of -_. become "-".
+func normalizeName(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.TrimSpace(s) {
+		if r == '-' || r == '_' || r == '.' {
+			dash = true
+			continue
+		}
+		if dash && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		dash = false
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// checkName returns the check a finding belongs to when the policy disables it:
+// its rule id or its risk name.
+func (p *Policy) disabled(f *finding.Finding) bool {
+	if c, ok := p.Checks[f.Rule]; ok && !c.Enabled {
+		return true
+	}
+	if c, ok := p.Checks[string(f.Risk)]; ok && !c.Enabled {
+		return true
+	}
+	return false
+}
+
+// Apply applies the policy to findings: drops findings of disabled checks,
+// applies severity overrides (a rule id wins over a risk name), and marks
+// findings an unexpired ignore covers as Ignored. It returns the findings,
+// sorted, and notes for the user, e.g. about expired ignores.
+func (p *Policy) Apply(fs []finding.Finding, now time.Time) ([]finding.Finding, []string) {
+	out := make([]finding.Finding, 0, len(fs))
+	expiredUsed := map[int]bool{}
+	for _, f := range fs {
+		if p.disabled(&f) {
+			continue
+		}
+		if s, ok := p.Severity[f.Rule]; ok && f.Risk != finding.RiskMalicious {
+			f.Severity = s
+		} else if s, ok := p.Severity[string(f.Risk)]; ok && f.Risk != finding.RiskMalicious {
+			f.Severity = s
+		}
+		for i, ig := range p.Ignores {
+			if !ig.matches(&f) {
+				continue
+			}
+			if ig.Expired(now) {
+				expiredUsed[i] = true
+				continue
+			}
+			f.Ignored = true
+			f.IgnoreReason = ig.Reason
+			if f.IgnoreReason == "" {
+				f.IgnoreReason = "ignored by " + ig.Origin
+			}
+			break
+		}
+		out = append(out, f)
+	}
+	var notes []string
+	for i, ig := range p.Ignores {
+		if !ig.Expired(now) {
+			continue
+		}
+		what := ig.ID
+		if ig.Package != "" {
+			what += " (" + ig.Package + ")"
+		}
+		n := fmt.Sprintf("ignore for %s expired on %s (%s); it no longer applies", what, ig.ExpiryString(), ig.Origin)
+		if expiredUsed[i] {
+			n += " and the finding is reported again"
+		}
+		notes = append(notes, n)
+	}
+	finding.Sort(out)
+	return out, notes
+}
+
+// gateSeverity is the severity a finding counts as for the gate: unknown counts
+// as medium, so unrated vulnerabilities fail a default run.
+func gateSeverity(s finding.Severity) finding.Severity {
+	if s == finding.SeverityUnknown {
+		return finding.SeverityMedium
+	}
+	return s
+}
+
+// Fails reports whether one finding fails the run under this policy.
+func (p *Policy) Fails(f *finding.Finding) bool {
+	return !f.Ignored && gateSeverity(f.Severity) >= p.FailOn
+}
+
+// ExitCode returns 1 when any finding that is not ignored is at or above
+// fail-on, else 0. A finding of unknown severity counts as medium.
+func (p *Policy) ExitCode(fs []finding.Finding) int {
+	for i := range fs {
+		if p.Fails(&fs[i]) {
+			return 1
+		}
+	}
+	return 0
+}
+
+// Entry is one value of the effective policy, for display.
+type Entry struct {
+	Key    string // dotted key as in pyvet.toml
+	Value  string // the value, TOML-like
+	Origin string // where it came from: "default", "pyvet.toml:3", "--fail-on", ...
+}
+
+// Entries lists the effective policy, one entry per value, in a stable order.
+func (p *Policy) Entries() []Entry {
+	var es []Entry
+	add := func(key, value string) {
+		es = append(es, Entry{Key: key, Value: value, Origin: p.Origin(key)})
+	}
+	add("fail-on", quote(p.FailOn.String()))
+	names := make([]string, 0, len(p.Checks))
+	for n := range p.Checks {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := p.Checks[n]
+		add("checks."+n+".enabled", fmt.Sprint(c.Enabled))
+		keys := make([]string, 0, len(c.Settings))
+		for k := range c.Settings {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			add("checks."+n+"."+k, formatValue(c.Settings[k]))
+		}
+	}
+	sevs := make([]string, 0, len(p.Severity))
+	for k := range p.Severity {
+		sevs = append(sevs, k)
+	}
+	sort.Strings(sevs)
+	for _, k := range sevs {
+		add("severity."+k, quote(p.Severity[k].String()))
+	}
+	add("licenses.allow", formatList(p.Licenses.Allow))
+	add("licenses.deny", formatList(p.Licenses.Deny))
+	add("indexes.allowed", formatList(p.Indexes.Allowed))
+	add("verify.require-signatures", formatList(p.Verify.RequireSignatures))
+	add("verify.require-attestations", formatList(p.Verify.RequireAttestations))
+	for _, ig := range p.Ignores {
+		v := fmt.Sprintf("{ id = %s", quote(ig.ID))
+		if ig.Package != "" {
+			v += ", package = " + quote(ig.Package)
+		}
+		v += ", reason = " + quote(ig.Reason)
+		if !ig.Expires.IsZero() {
+			v += ", expires = " + ig.ExpiryString()
+		}
+		v += " }"
+		es = append(es, Entry{Key: "ignore", Value: v, Origin: ig.Origin})
+	}
+	return es
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+func formatList(l []string) string {
+	q := make([]string, len(l))
+	for i, s := range l {
+		q[i] = quote(s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func formatValue(v any) string {
+	switch t := v.(type) {
+	case string:
+		return quote(t)
+	case []any:
+		parts := make([]string, len(t))
+		for i, e := range t {
+			parts[i] = formatValue(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case []string:
+		return formatList(t)
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + " = " + formatValue(t[k])
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	}
+	return fmt.Sprint(v)
+}

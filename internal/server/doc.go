@@ -1,0 +1,53 @@
+// Package server serves a local advisory database over the OSV API, so that
+// existing clients — pip-audit (`--vulnerability-service osv --osv-url`),
+// osv-scanner and `pyvet audit --service` — can use an organisation's internal
+// mirror instead of osv.dev.
+//
+// # Endpoints
+//
+//   - POST /v1/query: one query, by {"package":{"name","ecosystem":"PyPI"},
+//     "version"} or {"package":{"purl":"pkg:pypi/name@version"}}. The answer is
+//     {"vulns":[full OSV entries]} or {} when nothing matches. A query without a
+//     version returns every advisory of the package. Long answers are paged:
+//     the answer carries "next_page_token", which the client sends back as the
+//     query's "page_token".
+//   - POST /v1/querybatch: {"queries":[...]} with at most 1,000 queries. The
+//     answer is {"results":[{"vulns":[{"id","modified"}],"next_page_token"?}]},
+//     one result per query in order, ids only, as osv.dev answers; clients fetch
+//     the entries with GET /v1/vulns/{id}.
+//   - GET /v1/vulns/{id}: one full OSV entry, exactly as the database holds it.
+//   - GET /healthz: 200 with the advisory count when a database is loaded.
+//   - GET /metrics: Prometheus text exposition (requests by endpoint and
+//     status, latency histograms, queries, database size and reloads).
+//
+// Errors are OSV-style JSON, {"code":N,"message":"..."}, where N is the gRPC
+// status code osv.dev uses (3 invalid argument, 5 not found, 8 resource
+// exhausted, 12 unimplemented), with a 4xx HTTP status for every bad request.
+// Only the PyPI ecosystem is served: queries for other ecosystems, other purl
+// types and commit queries get an empty answer, so mixed batches from
+// osv-scanner still work.
+//
+// # Refresh
+//
+// The database sits behind an atomic pointer. A refresh (periodic, or on
+// SIGHUP in `pyvet serve`) loads a complete new database beside the old one
+// and swaps the pointer; each request reads the pointer once, so no request
+// ever sees a half-loaded database or a mix of two. A failed refresh keeps the
+// old database and is counted in the metrics.
+//
+// # Scaling
+//
+// The server is stateless and read-only: every answer depends only on the
+// request and the loaded database, and page tokens name the last id returned
+// rather than server-side state. Run as many replicas as needed behind a load
+// balancer, each with its own copy of the database (or a shared read-only
+// volume); /healthz suits readiness probes. Replicas may briefly serve
+// different database versions during a rolling refresh.
+//
+// # Limits
+//
+// Request bodies are capped (Options.MaxBodyBytes), batches hold at most
+// 1,000 queries, the HTTP server has read, write and idle timeouts, a panic in
+// a handler becomes a 500 answer instead of a crash, and Serve shuts down
+// gracefully, finishing requests in flight, when its context ends.
+package server

@@ -1,0 +1,497 @@
+package server
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pyvet/pyvet/internal/osvclient"
+)
+
+// The endpoint names metrics use.
+const (
+	epQuery   = "query"
+	epBatch   = "querybatch"
+	epVulns   = "vulns"
+	epHealth  = "healthz"
+	epMetrics = "metrics"
+	epOther   = "other"
+)
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/query", s.wrap(epQuery, s.handleQuery))
+	mux.Handle("/v1/querybatch", s.wrap(epBatch, s.handleBatch))
+	mux.Handle("/v1/vulns/{id}", s.wrap(epVulns, s.handleVuln))
+	mux.Handle("/healthz", s.wrap(epHealth, s.handleHealth))
+	mux.Handle("/metrics", s.wrap(epMetrics, s.handleMetrics))
+	mux.Handle("/", s.wrap(epOther, func(w http.ResponseWriter, r *http.Request, _ *state) {
+		writeError(w, http.StatusNotFound, osvclient.CodeNotFound, "Not found: "+r.URL.Path)
+	}))
+	return mux
+}
+
+// apiError is a bad request: the HTTP status and the OSV error body.
+type apiError struct {
+	status  int
+	code    int
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func badRequest(format string, args ...any) *apiError {
+	return &apiError{http.StatusBadRequest, osvclient.CodeInvalidArgument, fmt.Sprintf(format, args...)}
+}
+
+func writeError(w http.ResponseWriter, status, code int, msg string) {
+	b, _ := json.Marshal(osvclient.Error{Code: code, Message: msg})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeAPIError(w http.ResponseWriter, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeError(w, ae.status, ae.code, ae.message)
+		return
+	}
+	writeError(w, http.StatusInternalServerError, osvclient.CodeInternal, err.Error())
+}
+
+func writeJSON(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
+
+// statusWriter records the status code for the metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// wrap adds metrics, panic recovery and the database snapshot of the request.
+func (s *Server) wrap(endpoint string, h func(http.ResponseWriter, *http.Request, *state)) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &statusWriter{ResponseWriter: rw}
+		s.metrics.inFlight.Add(1)
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logf("panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack())
+				if w.status == 0 {
+					writeError(w, http.StatusInternalServerError, osvclient.CodeInternal, "internal error")
+				}
+			}
+			s.metrics.inFlight.Add(-1)
+			s.metrics.observe(endpoint, w.status, time.Since(start))
+		}()
+		// Every request reads the database pointer exactly once.
+		h(w, r, s.cur.Load())
+	})
+}
+
+func allowMethod(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	if slices.Contains(methods, r.Method) {
+		return true
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	writeError(w, http.StatusMethodNotAllowed, osvclient.CodeUnimplemented, "Method "+r.Method+" not allowed; use "+strings.Join(methods, " or "))
+	return false
+}
+
+func noDatabase(w http.ResponseWriter) {
+	writeError(w, http.StatusServiceUnavailable, osvclient.CodeUnavailable, "no advisory database loaded yet")
+}
+
+// decodeBody reads one JSON value from the body into v, within the size limit.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &apiError{http.StatusRequestEntityTooLarge, osvclient.CodeResourceExhausted,
+				fmt.Sprintf("request body larger than %d bytes", s.opts.MaxBodyBytes)}
+		}
+		return badRequest("reading request body: %v", err)
+	}
+	return decodeJSON(data, v)
+}
+
+// decodeJSON parses exactly one JSON value; unknown fields are ignored, as
+// OSV clients may send fields this server does not use.
+func decodeJSON(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return badRequest("empty request body; want a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		return badRequest("invalid JSON request: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("invalid JSON request: data after the JSON object")
+	}
+	return nil
+}
+
+// target is what a valid query asks for.
+type target struct {
+	name, version string
+	pypi          bool // false: a valid query this server has no data for (other ecosystem, commit)
+	after         string
+}
+
+// resolveQuery validates one query as osv.dev does.
+func resolveQuery(q osvclient.Query) (target, error) {
+	var t target
+	if q.PageToken != "" {
+		after, err := decodePageToken(q.PageToken)
+		if err != nil {
+			return t, err
+		}
+		t.after = after
+	}
+	if q.Commit != "" {
+		if q.Package != nil || q.Version != "" {
+			return t, badRequest("a query gives either a commit or a package and version, not both")
+		}
+		return t, nil // commits are not indexed: empty answer
+	}
+	if q.Package == nil {
+		return t, badRequest("invalid query: give a package (name and ecosystem, or purl), or a commit")
+	}
+	p := q.Package
+	if p.PURL != "" {
+		if p.Name != "" || p.Ecosystem != "" {
+			return t, badRequest("a package gives either a purl or a name and ecosystem, not both")
+		}
+		typ, name, version, err := parsePURL(p.PURL)
+		if err != nil {
+			return t, badRequest("invalid purl %q: %v", p.PURL, err)
+		}
+		if version != "" && q.Version != "" {
+			return t, badRequest("the version is given twice, in the purl and in the query")
+		}
+		if version == "" {
+			version = q.Version
+		}
+		t.name, t.version, t.pypi = name, version, typ == "pypi"
+		return t, nil
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return t, badRequest("invalid query: the package has no name")
+	}
+	t.name, t.version = p.Name, q.Version
+	t.pypi = p.Ecosystem == "" || strings.EqualFold(p.Ecosystem, osvclient.EcosystemPyPI)
+	return t, nil
+}
+
+// parsePURL splits a package URL (pkg:type/namespace/name@version?q#sub)
+// into its lower-cased type, its name and its version, percent-decoded.
+func parsePURL(s string) (typ, name, version string, err error) {
+	rest, ok := cutPrefixFold(s, "pkg:")
+	if !ok {
+		return "", "", "", errors.New(`does not start with "pkg:"`)
+	}
+	rest = strings.TrimLeft(rest, "/")
+	if i := strings.LastIndexByte(rest, '#'); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '?'); i >= 0 {
+		rest = rest[:i]
+	}
+	typ, rest, ok = strings.Cut(rest, "/")
+	if !ok || typ == "" {
+		return "", "", "", errors.New("no type/name")
+	}
+	typ = strings.ToLower(typ)
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		if version, err = url.PathUnescape(rest[i+1:]); err != nil {
+			return "", "", "", err
+		}
+		if version == "" {
+			return "", "", "", errors.New("empty version after @")
+		}
+		rest = rest[:i]
+	}
+	rest = strings.TrimRight(rest, "/")
+	if i := strings.LastIndexByte(rest, '/'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	if name, err = url.PathUnescape(rest); err != nil {
+		return "", "", "", err
+	}
+	if strings.TrimSpace(name) == "" {
+		return "", "", "", errors.New("no name")
+	}
+	return typ, name, version, nil
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+// Page tokens name the last id of the previous page; ids are served in
+// sorted order, so a token stays meaningful across replicas and refreshes.
+const tokenPrefix = "v1:"
+
+func encodePageToken(lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + lastID))
+}
+
+func decodePageToken(tok string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || !bytes.HasPrefix(b, []byte(tokenPrefix)) || len(b) == len(tokenPrefix) {
+		return "", badRequest("invalid page_token")
+	}
+	return string(b[len(tokenPrefix):]), nil
+}
+
+// lookup answers a resolved query: the matching refs sorted by id, the page
+// after t.after of at most size entries, and the token of the next page.
+func lookup(src Source, t target, size int) ([]osvclient.VulnRef, string) {
+	if !t.pypi {
+		return nil, ""
+	}
+	refs := src.Query(t.name, t.version)
+	if len(refs) == 0 {
+		return nil, ""
+	}
+	if !slices.IsSortedFunc(refs, cmpRef) {
+		refs = slices.Clone(refs)
+		slices.SortFunc(refs, cmpRef)
+	}
+	if t.after != "" {
+		i, found := slices.BinarySearchFunc(refs, t.after, func(r osvclient.VulnRef, id string) int { return strings.Compare(r.ID, id) })
+		if found {
+			i++
+		}
+		refs = refs[i:]
+	}
+	if len(refs) > size {
+		return refs[:size], encodePageToken(refs[size-1].ID)
+	}
+	return refs, ""
+}
+
+func cmpRef(a, b osvclient.VulnRef) int { return strings.Compare(a.ID, b.ID) }
+
+func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request, st *state) {
+	if !allowMethod(w, r, http.MethodPost) {
+		return
+	}
+	var q osvclient.Query
+	if err := s.decodeBody(w, r, &q); err != nil {
+		writeAPIError(w, err)
+		return
+	}
+	t, err := resolveQuery(q)
+	if err != nil {
+		writeAPIError(w, err)
+		return
+	}
+	if st == nil {
+		noDatabase(w)
+		return
+	}
+	s.metrics.queries.Add(1)
+	refs, next := lookup(st.src, t, s.opts.PageSize)
+	writeJSON(w, appendQueryResponse(nil, st.src, refs, next))
+}
+
+// appendQueryResponse writes {"vulns":[...],"next_page_token":...} with the
+// entries' JSON copied as stored, or {} when there are none.
+func appendQueryResponse(b []byte, src Source, refs []osvclient.VulnRef, next string) []byte {
+	b = append(b, '{')
+	n := 0
+	for _, ref := range refs {
+		raw, ok := src.Raw(ref.ID)
+		if !ok {
+			continue
+		}
+		if n == 0 {
+			b = append(b, `"vulns":[`...)
+		} else {
+			b = append(b, ',')
+		}
+		b = append(b, raw...)
+		n++
+	}
+	if n > 0 {
+		b = append(b, ']')
+	}
+	if next != "" {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `"next_page_token":`...)
+		b = appendString(b, next)
+	}
+	return append(b, '}')
+}
+
+func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, st *state) {
+	if !allowMethod(w, r, http.MethodPost) {
+		return
+	}
+	var req osvclient.BatchRequest
+	if err := s.decodeBody(w, r, &req); err != nil {
+		writeAPIError(w, err)
+		return
+	}
+	if len(req.Queries) > s.opts.MaxBatch {
+		writeError(w, http.StatusBadRequest, osvclient.CodeInvalidArgument,
+			fmt.Sprintf("too many queries: %d, at most %d per batch", len(req.Queries), s.opts.MaxBatch))
+		return
+	}
+	targets := make([]target, len(req.Queries))
+	for i, q := range req.Queries {
+		t, err := resolveQuery(q)
+		if err != nil {
+			var ae *apiError
+			if errors.As(err, &ae) {
+				ae.message = fmt.Sprintf("query %d: %s", i, ae.message)
+			}
+			writeAPIError(w, err)
+			return
+		}
+		targets[i] = t
+	}
+	if st == nil {
+		noDatabase(w)
+		return
+	}
+	s.metrics.queries.Add(uint64(len(targets)))
+	b := make([]byte, 0, 64*len(targets)+16)
+	b = append(b, `{"results":[`...)
+	for i, t := range targets {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		refs, next := lookup(st.src, t, s.opts.BatchPageSize)
+		b = appendBatchResult(b, refs, next)
+	}
+	b = append(b, "]}"...)
+	writeJSON(w, b)
+}
+
+func appendBatchResult(b []byte, refs []osvclient.VulnRef, next string) []byte {
+	b = append(b, '{')
+	if len(refs) > 0 {
+		b = append(b, `"vulns":[`...)
+		for j, ref := range refs {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"id":`...)
+			b = appendString(b, ref.ID)
+			if ref.Modified != "" {
+				b = append(b, `,"modified":`...)
+				b = appendString(b, ref.Modified)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	if next != "" {
+		if len(refs) > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `"next_page_token":`...)
+		b = appendString(b, next)
+	}
+	return append(b, '}')
+}
+
+// appendString appends s as a JSON string.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+func (s *Server) handleVuln(w http.ResponseWriter, r *http.Request, st *state) {
+	if !allowMethod(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	id := r.PathValue("id")
+	if id == "" {
+		writeError(w, http.StatusBadRequest, osvclient.CodeInvalidArgument, "no vulnerability id")
+		return
+	}
+	if st == nil {
+		noDatabase(w)
+		return
+	}
+	raw, ok := st.src.Raw(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, osvclient.CodeNotFound, "Bug not found.")
+		return
+	}
+	writeJSON(w, raw)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request, st *state) {
+	if !allowMethod(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	if st == nil {
+		noDatabase(w)
+		return
+	}
+	b, _ := json.Marshal(struct {
+		Status     string `json:"status"`
+		Advisories int    `json:"advisories"`
+		Loaded     string `json:"loaded"`
+		Generation uint64 `json:"generation"`
+	}{"ok", st.src.Len(), st.loaded.UTC().Format(time.RFC3339), st.generation})
+	writeJSON(w, b)
+}
+
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request, _ *state) {
+	if !allowMethod(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	_, _ = w.Write(s.metrics.expose())
+}

@@ -1,0 +1,132 @@
+// Package sigstore verifies Sigstore bundles with sigstore-go: the certificate
+// chain to Fulcio, signed certificate timestamps, the transparency-log entry
+// (inclusion proof with signed checkpoint, or the signed entry timestamp), the
+// signature over the artifact and the signer identity. It adds what sigstore-go
+// leaves to callers: choosing the trusted root (file, TUF refresh, embedded
+// snapshot), telling unusable input from a failed verification, and reporting
+// which evidence a verification rested on.
+package sigstore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// InputError reports input pyvet cannot use at all: a missing or unreadable
+// file, JSON that is not a bundle, an unsupported bundle version. Commands exit
+// with status 2 on it; every other error from this package is a failed
+// verification (status 1).
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// IsInputError reports whether err (or an error it wraps) is an InputError.
+func IsInputError(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+
+// inputErrorf returns an InputError with a formatted message.
+func inputErrorf(format string, args ...any) error {
+	return &InputError{Err: fmt.Errorf(format, args...)}
+}
+
+// Bundle is a parsed Sigstore bundle plus what pyvet had to do to make it
+// verifiable.
+type Bundle struct {
+	*bundle.Bundle
+	// Name is the file (or description) the bundle was read from.
+	Name string
+	// FormatVersion is the bundle format version, e.g. "v0.1", "v0.3".
+	FormatVersion string
+	// Notes say how the bundle was adapted, e.g. that an inclusion proof
+	// without a signed checkpoint was set aside in favour of the signed entry
+	// timestamp.
+	Notes []string
+	// PromiseOnly is true when the transparency-log evidence is the signed entry
+	// timestamp alone (no usable inclusion proof).
+	PromiseOnly bool
+}
+
+// maxBundleSize bounds the bundle files read into memory.
+const maxBundleSize = 64 << 20
+
+// LoadBundle reads and parses a bundle file. Errors naming the file are
+// InputErrors when the file cannot be used at all.
+func LoadBundle(path string) (*Bundle, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("bundle %s: %w", path, errors.Unwrap(err))}
+	}
+	if fi.IsDir() {
+		return nil, inputErrorf("bundle %s: is a directory", path)
+	}
+	if fi.Size() > maxBundleSize {
+		return nil, inputErrorf("bundle %s: too large (%d bytes)", path, fi.Size())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &InputError{Err: fmt.Errorf("bundle %s: %w", path, err)}
+	}
+	return ParseBundle(data, path)
+}
+
+// ParseBundle parses bundle JSON (any of the v0.1, v0.2 and v0.3 media types,
+// message signature or DSSE envelope). name is used in error messages.
+//
+// Bundles of version 0.1 whose inclusion proof carries no signed checkpoint
+// (as the CPython 3.12 release bundles do) are accepted by setting that proof
+// aside: version 0.1 requires only the inclusion promise (signed entry
+// timestamp), which sigstore-go then verifies against the log's key in the
+// trusted root. Notes and PromiseOnly record this.
+func ParseBundle(data []byte, name string) (*Bundle, error) {
+	pb := new(protobundle.Bundle)
+	if err := protojson.Unmarshal(data, pb); err != nil {
+		return nil, inputErrorf("bundle %s: not a Sigstore bundle: %v", name, err)
+	}
+	probe := &bundle.Bundle{Bundle: pb}
+	version, err := probe.Version()
+	if err != nil {
+		return nil, inputErrorf("bundle %s: unsupported bundle version (media type %q)", name, pb.GetMediaType())
+	}
+	switch version {
+	case "v0.1", "v0.2", "v0.3":
+	default:
+		return nil, inputErrorf("bundle %s: unsupported bundle version %s (supported: v0.1, v0.2, v0.3)", name, version)
+	}
+	out := &Bundle{Name: name, FormatVersion: version}
+	if version == "v0.1" {
+		entries := pb.GetVerificationMaterial().GetTlogEntries()
+		promises := 0
+		for _, e := range entries {
+			if e.GetInclusionPromise() != nil {
+				promises++
+			}
+			p := e.GetInclusionProof()
+			if p != nil && p.GetCheckpoint().GetEnvelope() == "" && e.GetInclusionPromise() != nil {
+				e.InclusionProof = nil
+				out.Notes = append(out.Notes, fmt.Sprintf("log entry %d: inclusion proof has no signed checkpoint (allowed in bundle v0.1); not used as evidence", e.GetLogIndex()))
+			}
+		}
+		if len(entries) > 0 && promises == len(entries) {
+			out.PromiseOnly = true
+			for _, e := range entries {
+				if e.GetInclusionProof() != nil {
+					out.PromiseOnly = false
+				}
+			}
+		}
+	}
+	b, err := bundle.NewBundle(pb)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: invalid bundle: %w", name, err)
+	}
+	out.Bundle = b
+	return out, nil
+}

@@ -1,0 +1,273 @@
+package pinning
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
+)
+
+func loadInventory(t testing.TB, path string) *inventory.Inventory {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inv inventory.Inventory
+	if err := json.Unmarshal(data, &inv); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &inv
+}
+
+// key identifies a finding in expectations: rule, package (or title word), file:line.
+type key struct {
+	rule, pkg, file string
+	line            int
+}
+
+func keys(fs []finding.Finding) map[key]finding.Finding {
+	m := map[key]finding.Finding{}
+	for _, f := range fs {
+		k := key{rule: f.Rule, pkg: f.Package}
+		if f.Location != nil {
+			k.file, k.line = filepath.Base(f.Location.File), f.Location.Line
+		}
+		m[k] = f
+	}
+	return m
+}
+
+func TestCheckRequirementsRules(t *testing.T) {
+	inv := loadInventory(t, "testdata/app/inventory.json")
+	fs := Check(inv, Config{})
+	got := keys(fs)
+	want := []struct {
+		k   key
+		sev finding.Severity
+	}{
+		{key{RuleUnpinned, "flask", "requirements.txt", 6}, finding.SeverityMedium},
+		{key{RuleLoose, "requests", "requirements.txt", 7}, finding.SeverityLow},
+		{key{RuleVCSRef, "black", "requirements.txt", 9}, finding.SeverityMedium},
+		{key{RuleVCSRef, "click", "requirements.txt", 10}, finding.SeverityMedium},
+		{key{RuleVCSRef, "itsdangerous", "requirements.txt", 12}, finding.SeverityMedium},
+		{key{RuleURLNoHash, "attrs", "requirements.txt", 13}, finding.SeverityMedium},
+		{key{RuleEditable, "shared", "requirements.txt", 15}, finding.SeverityMedium},
+		{key{RuleExtraIndex, "", "requirements.txt", 3}, finding.SeverityHigh},
+		{key{RuleHTTPIndex, "", "requirements.txt", 3}, finding.SeverityHigh},
+		{key{RuleTrustedHost, "", "requirements.txt", 4}, finding.SeverityMedium},
+		{key{RuleHTTPIndex, "", "requirements.txt", 5}, finding.SeverityHigh},
+		{key{RuleHashMissing, "urllib3", "requirements-hashed.txt", 5}, finding.SeverityHigh},
+		{key{RuleHashMode, "chardet", "requirements-hashed.txt", 6}, finding.SeverityHigh},
+	}
+	for _, w := range want {
+		f, ok := got[w.k]
+		if !ok {
+			t.Errorf("missing finding %+v", w.k)
+			continue
+		}
+		if f.Severity != w.sev {
+			t.Errorf("%+v: severity %v, want %v", w.k, f.Severity, w.sev)
+		}
+		if f.Risk != finding.RiskUnpinned || f.Title == "" || f.Detail == "" || f.Action == "" {
+			t.Errorf("%+v: incomplete finding %+v", w.k, f)
+		}
+		delete(got, w.k)
+	}
+	for k, f := range got {
+		t.Errorf("unexpected finding %+v: %s", k, f.Title)
+	}
+	// Things that must not be reported: exact pins, full commits, hashed URLs,
+	// editable installs in dev files.
+	for _, f := range fs {
+		switch f.Package {
+		case "django", "jinja2", "six", "devkit", "pytest", "certifi", "idna":
+			t.Errorf("%s should not be reported: %s", f.Package, f.Title)
+		}
+	}
+}
+
+func TestCheckLockfileIndexes(t *testing.T) {
+	inv := loadInventory(t, "testdata/lock-index.json")
+	fs := Check(inv, Config{})
+	got := keys(fs)
+	if _, ok := got[key{RuleHashMissing, "internal-lib", "uv.lock", 20}]; !ok {
+		t.Errorf("missing hash for internal-lib not reported: %v", got)
+	}
+	if _, ok := got[key{RuleHTTPIndex, "internal-lib", "uv.lock", 20}]; !ok {
+		t.Errorf("plain-http index of internal-lib not reported: %v", got)
+	}
+	if f, ok := got[key{RuleHTTPIndex, "sniffio", "uv.lock", 40}]; !ok || f.Direct || len(f.Path) != 2 || f.Path[0] != "anyio" {
+		t.Errorf("plain-http file URL of transitive sniffio not reported with its path: %+v", f)
+	}
+	for _, f := range fs {
+		if f.Package == "myproject" {
+			t.Errorf("the project itself must not be reported: %s", f.Title)
+		}
+	}
+	if _, ok := got[key{RuleIndexNotAllow, "internal-lib", "uv.lock", 20}]; ok {
+		t.Error("index-not-allowed reported without an allow list")
+	}
+
+	// With an allow list that does not include the corporate index.
+	p, err := policy.Parse([]byte("[indexes]\nallowed = [\"https://pypi.org/simple/\"]\n"), "pyvet.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = keys(Check(inv, ConfigFrom(p)))
+	if _, ok := got[key{RuleIndexNotAllow, "internal-lib", "uv.lock", 20}]; !ok {
+		t.Errorf("index not in allow list not reported: %v", got)
+	}
+}
+
+func TestConfigFromPolicy(t *testing.T) {
+	inv := loadInventory(t, "testdata/app/inventory.json")
+	p, err := policy.Parse([]byte(`
+[checks.unapproved-change]
+skip-loose = true
+disable = ["pin-trusted-host"]
+dev-files = ["requirements.txt"]
+
+[checks.pin-vcs-ref]
+enabled = false
+
+[indexes]
+allowed = ["http://pkgs.internal.example/simple"]
+`), "pyvet.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range Check(inv, ConfigFrom(p)) {
+		switch f.Rule {
+		case RuleLoose, RuleTrustedHost, RuleVCSRef, RuleEditable, RuleExtraIndex:
+			t.Errorf("rule %s should be off or satisfied by the policy: %s", f.Rule, f.Title)
+		}
+	}
+}
+
+func TestLockStale(t *testing.T) {
+	for _, tc := range []struct {
+		lock  string
+		stale bool
+	}{
+		{"testdata/poetry-fresh/poetry.lock", false},
+		{"testdata/poetry-stale/poetry.lock", true},
+		{"testdata/pipenv-fresh/Pipfile.lock", false},
+		{"testdata/pdm-stale/pdm.lock", true},
+	} {
+		fresh, ok, err := LockFresh(tc.lock, os.ReadFile)
+		if err != nil || !ok {
+			t.Errorf("%s: ok=%v err=%v", tc.lock, ok, err)
+			continue
+		}
+		if fresh == tc.stale {
+			t.Errorf("%s: fresh = %v, want %v", tc.lock, fresh, !tc.stale)
+		}
+		inv := &inventory.Inventory{Sources: []inventory.SourceFile{{Path: tc.lock, Format: filepath.Base(tc.lock)}}}
+		fs := Check(inv, Config{})
+		var stale *finding.Finding
+		for i := range fs {
+			if fs[i].Rule == RuleLockStale {
+				stale = &fs[i]
+			}
+		}
+		if (stale != nil) != tc.stale {
+			t.Errorf("%s: stale finding = %v, want %v", tc.lock, stale != nil, tc.stale)
+		}
+		if stale != nil && (stale.Location == nil || stale.Location.Line == 0) {
+			t.Errorf("%s: stale finding has no line: %+v", tc.lock, stale.Location)
+		}
+	}
+	// The hash computed for the pdm project (with a non-ASCII requirement) is the
+	// one pdm's algorithm gives, computed independently with Python's json.dumps.
+	want, err := os.ReadFile("testdata/pdm-stale/expected-hash.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := &inventory.Inventory{Sources: []inventory.SourceFile{{Path: "testdata/pdm-stale/pdm.lock", Format: "pdm.lock"}}}
+	fs := Check(inv, Config{})
+	if len(fs) != 1 || fs[0].Evidence["computed"] != strings.TrimSpace(string(want)) {
+		t.Errorf("pdm content hash: got %+v, want computed %s", fs, want)
+	}
+}
+
+func TestLockFreshNotALockfile(t *testing.T) {
+	_, ok, err := LockFresh("testdata/app/requirements.txt", os.ReadFile)
+	if ok || err != nil {
+		t.Errorf("requirements file: ok=%v err=%v", ok, err)
+	}
+}
+
+func TestPyJSON(t *testing.T) {
+	v := map[string]any{"b": []any{int64(1), 2.5, true, nil}, "a": "é\"\n😀", "c": map[string]any{}}
+	// Expected strings from Python: json.dumps(v, sort_keys=True) and with separators=(",", ":").
+	if got, want := pyJSON(v, false), `{"a": "\u00e9\"\n\ud83d\ude00", "b": [1, 2.5, true, null], "c": {}}`; got != want {
+		t.Errorf("pyJSON = %s, want %s", got, want)
+	}
+	if got, want := pyJSON(v, true), `{"a":"\u00e9\"\n\ud83d\ude00","b":[1,2.5,true,null],"c":{}}`; got != want {
+		t.Errorf("compact pyJSON = %s, want %s", got, want)
+	}
+	for f, want := range map[float64]string{1: "1.0", 0.1: "0.1", 1e16: "1e+16", 1.5e-5: "1.5e-05", 123456.25: "123456.25"} {
+		if got := pyFloat(f); got != want {
+			t.Errorf("pyFloat(%v) = %s, want %s", f, got, want)
+		}
+	}
+}
+
+func TestRulesDocumented(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range Rules() {
+		if r.ID == "" || r.Name == "" || r.Explanation == "" || r.Action == "" || r.Severity == finding.SeverityUnknown {
+			t.Errorf("rule %+v incomplete", r)
+		}
+		if seen[r.ID] {
+			t.Errorf("rule %s twice", r.ID)
+		}
+		seen[r.ID] = true
+		if got, ok := LookupRule(r.ID); !ok || got.ID != r.ID {
+			t.Errorf("LookupRule(%s) = %v, %v", r.ID, got, ok)
+		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	if got := redact("https://user:secret@pkgs.example/simple"); got != "https://***@pkgs.example/simple" {
+		t.Errorf("redact = %s", got)
+	}
+	inv := &inventory.Inventory{Index: inventory.IndexOptions{ExtraIndexURLs: []string{"https://tok:XYZ@corp.example/simple"}}}
+	for _, f := range Check(inv, Config{}) {
+		if strings.Contains(f.Title, "XYZ") {
+			t.Errorf("credential leaked: %s", f.Title)
+		}
+	}
+}
+
+func TestCheckNil(t *testing.T) {
+	if fs := Check(nil, Config{}); fs != nil {
+		t.Errorf("Check(nil) = %v", fs)
+	}
+	if fs := Check(&inventory.Inventory{Packages: []*inventory.Package{nil}}, Config{}); len(fs) != 0 {
+		t.Errorf("Check(nil package) = %v", fs)
+	}
+}
+
+func BenchmarkCheck(b *testing.B) {
+	base := loadInventory(b, "testdata/app/inventory.json")
+	inv := &inventory.Inventory{Sources: base.Sources, Index: base.Index}
+	for i := 0; i < 100; i++ {
+		for _, p := range base.Packages {
+			cp := *p
+			cp.Name = p.Name + "-" + string(rune('a'+i%26)) + strings.Repeat("x", i/26)
+			inv.Packages = append(inv.Packages, &cp)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		Check(inv, Config{})
+	}
+}

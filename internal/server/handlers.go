@@ -117,7 +117,11 @@ func (s *Server) wrap(endpoint string, h func(http.ResponseWriter, *http.Request
 			s.metrics.observe(endpoint, w.status, time.Since(start))
 		}()
 		// Every request reads the database pointer exactly once.
-		h(w, r, s.cur.Load())
+		st := s.acquire()
+		if st != nil {
+			defer st.release()
+		}
+		h(w, r, st)
 	})
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,11 +71,48 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// state is one loaded database; the server swaps whole states.
+// state is one loaded database; the server swaps whole states. A retired
+// state's source is closed (when it is an io.Closer) once the last request
+// using it has finished.
 type state struct {
 	src        Source
 	loaded     time.Time
 	generation uint64
+	refs       atomic.Int64
+	retired    atomic.Bool
+	closeOnce  sync.Once
+}
+
+// release ends one request's use of the state.
+func (st *state) release() {
+	if st.refs.Add(-1) == 0 && st.retired.Load() {
+		st.close()
+	}
+}
+
+func (st *state) close() {
+	st.closeOnce.Do(func() {
+		if c, ok := st.src.(io.Closer); ok {
+			_ = c.Close()
+		}
+	})
+}
+
+// acquire returns the current state, counted as in use until release, or nil
+// when no database is loaded.
+func (s *Server) acquire() *state {
+	for {
+		st := s.cur.Load()
+		if st == nil {
+			return nil
+		}
+		st.refs.Add(1)
+		if s.cur.Load() == st {
+			return st
+		}
+		// Swapped meanwhile: the old state may be closing; use the new one.
+		st.release()
+	}
 }
 
 // Server answers OSV API requests from the current database.
@@ -97,14 +136,21 @@ func New(src Source, opts Options) *Server {
 }
 
 // Swap makes src the database every new request answers from. Requests in
-// flight finish with the database they started with.
+// flight finish with the database they started with; the previous source is
+// then closed if it has a Close method.
 func (s *Server) Swap(src Source) {
 	if src == nil {
 		return
 	}
 	st := &state{src: src, loaded: time.Now(), generation: s.gen.Add(1)}
-	s.cur.Store(st)
+	old := s.cur.Swap(st)
 	s.metrics.setDB(src.Len(), st.loaded)
+	if old != nil && old.src != src {
+		old.retired.Store(true)
+		if old.refs.Load() == 0 {
+			old.close()
+		}
+	}
 }
 
 // Source returns the database currently served, or nil.

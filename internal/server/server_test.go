@@ -565,3 +565,46 @@ func TestParsePURL(t *testing.T) {
 		}
 	}
 }
+
+// closingSource counts Close calls.
+type closingSource struct {
+	blockingSource
+	closed *atomic.Int64
+}
+
+func (c closingSource) Close() error { c.closed.Add(1); return nil }
+
+// TestRetiredSourceClosedAfterLastRequest swaps the database while a request
+// still uses the old one: the old one is closed only when that request ends.
+func TestRetiredSourceClosedAfterLastRequest(t *testing.T) {
+	var closed atomic.Int64
+	old := closingSource{blockingSource{constSource{"A-1"}, make(chan struct{}), make(chan struct{})}, &closed}
+	s := New(old, Options{})
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	done := make(chan []byte, 1)
+	go func() {
+		_, body := post(t, ts.URL+"/v1/query", `{"package":{"name":"a"},"version":"1"}`)
+		done <- body
+	}()
+	<-old.started
+	s.Swap(constSource{"B-1"})
+	if code, body := post(t, ts.URL+"/v1/query", `{"package":{"name":"a"},"version":"1"}`); code != 200 || !strings.Contains(string(body), "B-1") {
+		t.Errorf("after swap: %d %s", code, body)
+	}
+	if closed.Load() != 0 {
+		t.Fatal("old database closed while a request used it")
+	}
+	close(old.release)
+	if body := <-done; !strings.Contains(string(body), "A-1") {
+		t.Errorf("request in flight answered %s, want the old database", body)
+	}
+	// The handler releases the database just after the answer is sent.
+	deadline := time.Now().Add(5 * time.Second)
+	for closed.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if closed.Load() != 1 {
+		t.Errorf("old database closed %d times after its last request, want 1", closed.Load())
+	}
+}

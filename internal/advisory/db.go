@@ -1,0 +1,321 @@
+package advisory
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DB is a loaded advisory database. It is safe for concurrent use.
+type DB struct {
+	meta    Meta
+	entries []idxEntry
+	byID    map[string]int32   // id → entry
+	byAlias map[string][]int32 // upper-case alias → entries
+	byPkg   map[string][]int32 // normalized name → entries affecting it
+
+	raw    io.ReaderAt
+	rawOff int64
+	closer io.Closer
+
+	parsed sync.Map // int32 → *Entry
+	pkgs   sync.Map // name → *pkgMatcher
+}
+
+// ErrNoDatabase is returned by OpenCached when no database has been
+// downloaded yet.
+var ErrNoDatabase = errors.New("no advisory database")
+
+// Options tune Open.
+type Options struct {
+	// CacheDir, when set, keeps the index of a zip or directory in
+	// CacheDir/advisories/by-hash/, keyed by the input's content, so the next
+	// Open of the same content skips parsing.
+	CacheDir string
+}
+
+// Open loads an advisory database from path: an OSV zip (the all.zip layout),
+// a directory of OSV .json/.yaml files, or a pyvet index file.
+func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(path string, opts Options) (*DB, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.IsDir() {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		magic := make([]byte, len(indexMagic))
+		n, _ := io.ReadFull(f, magic)
+		f.Close()
+		if n >= 8 && string(magic[:8]) == indexMagic[:8] {
+			return openIndexFile(path)
+		}
+	}
+	hash, err := contentHash(path, st.IsDir())
+	if err != nil {
+		return nil, err
+	}
+	var cached string
+	if opts.CacheDir != "" {
+		cached = filepath.Join(opts.CacheDir, "advisories", "by-hash", hash+".idx")
+		if db, err := openIndexFile(cached); err == nil {
+			db.meta.Source = path
+			return db, nil
+		}
+	}
+	abs, _ := filepath.Abs(path)
+	format := "zip"
+	if st.IsDir() {
+		format = "dir"
+	}
+	data, err := buildFrom(path, Meta{Source: abs, Format: format, ContentSHA256: hash, Built: time.Now().UTC()})
+	if err != nil {
+		return nil, err
+	}
+	if cached != "" {
+		// A cache that cannot be written only costs time on the next run.
+		_ = writeFileAtomic(cached, data)
+	}
+	db, err := openIndexBytes(path, data)
+	if err != nil {
+		return nil, err
+	}
+	db.meta.Source = path
+	return db, nil
+}
+
+// Build parses a zip or directory of OSV advisories and returns index bytes
+// that Open and OpenCached load.
+func buildFrom(path string, meta Meta) ([]byte, error) {
+	src, err := openSource(path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.close()
+	return build(src, meta)
+}
+
+// contentHash hashes a zip file, or the names and contents of a directory's
+// advisory files.
+func contentHash(path string, dir bool) (string, error) {
+	h := sha256.New()
+	if !dir {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		if _, err := io.Copy(h, f); err != nil {
+			return "", fmt.Errorf("%s: %w", path, err)
+		}
+		return hex.EncodeToString(h.Sum(nil)), nil
+	}
+	src, err := openDirSource(path)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range src.names {
+		b, err := src.read(n)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", filepath.Join(path, n), err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// openIndexFile loads an index file, keeping it open for Raw.
+func openIndexFile(path string) (*DB, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	db, err := newDB(path, f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	db.closer = f
+	db.meta.Path = path
+	return db, nil
+}
+
+// openIndexBytes loads an index held in memory.
+func openIndexBytes(name string, data []byte) (*DB, error) {
+	return newDB(name, bytes.NewReader(data), int64(len(data)))
+}
+
+func newDB(name string, r io.ReaderAt, size int64) (*DB, error) {
+	h, d, rawOff, err := decodeIndex(name, r, size)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{
+		meta:    h.Meta,
+		entries: d.Entries,
+		byID:    make(map[string]int32, len(d.Entries)),
+		byAlias: make(map[string][]int32, 2*len(d.Entries)),
+		byPkg:   make(map[string][]int32, len(d.Entries)/4),
+		raw:     r,
+		rawOff:  rawOff,
+	}
+	for i := range d.Entries {
+		e := &d.Entries[i]
+		db.byID[strings.ToUpper(e.ID)] = int32(i)
+		for _, a := range e.Aliases {
+			k := strings.ToUpper(a)
+			db.byAlias[k] = append(db.byAlias[k], int32(i))
+		}
+		for j, a := range e.Affected {
+			if j > 0 && containsName(e.Affected[:j], a.Name) {
+				continue
+			}
+			db.byPkg[a.Name] = append(db.byPkg[a.Name], int32(i))
+		}
+	}
+	return db, nil
+}
+
+func containsName(as []idxAffected, name string) bool {
+	for _, a := range as {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Close releases the index file. The DB must not be used afterwards.
+func (db *DB) Close() error {
+	if db == nil || db.closer == nil {
+		return nil
+	}
+	return db.closer.Close()
+}
+
+// Meta describes the database.
+func (db *DB) Meta() Meta { return db.meta }
+
+// Len is the number of advisories, withdrawn ones included.
+func (db *DB) Len() int { return len(db.entries) }
+
+// Packages returns the normalized names of every package with an advisory, sorted.
+func (db *DB) Packages() []string {
+	out := make([]string, 0, len(db.byPkg))
+	for n := range db.byPkg {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IDs returns every advisory id, sorted.
+func (db *DB) IDs() []string {
+	out := make([]string, len(db.entries))
+	for i := range db.entries {
+		out[i] = db.entries[i].ID
+	}
+	return out
+}
+
+// lookup finds an entry by id, then by alias.
+func (db *DB) lookup(id string) (int32, bool) {
+	k := strings.ToUpper(strings.TrimSpace(id))
+	if i, ok := db.byID[k]; ok {
+		return i, true
+	}
+	if is := db.byAlias[k]; len(is) > 0 {
+		return is[0], true
+	}
+	return 0, false
+}
+
+// Get returns the advisory with that id, or the first one that has it as an
+// alias. Withdrawn advisories are returned too (check Entry.Withdrawn).
+func (db *DB) Get(id string) (*Entry, bool) {
+	i, ok := db.lookup(id)
+	if !ok {
+		return nil, false
+	}
+	e, err := db.entry(i)
+	if err != nil {
+		return nil, false
+	}
+	return e, true
+}
+
+// Raw returns the advisory's full OSV JSON (compact), by id or alias.
+func (db *DB) Raw(id string) ([]byte, bool) {
+	i, ok := db.lookup(id)
+	if !ok {
+		return nil, false
+	}
+	b, err := db.rawJSON(i)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+func (db *DB) rawJSON(i int32) ([]byte, error) {
+	e := &db.entries[i]
+	buf := make([]byte, e.RawLen)
+	if _, err := db.raw.ReadAt(buf, db.rawOff+e.RawOff); err != nil {
+		return nil, fmt.Errorf("advisory %s: %w", e.ID, err)
+	}
+	b, err := inflate(buf)
+	if err != nil {
+		return nil, fmt.Errorf("advisory %s: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// entry returns the parsed advisory i, caching it.
+func (db *DB) entry(i int32) (*Entry, error) {
+	if e, ok := db.parsed.Load(i); ok {
+		return e.(*Entry), nil
+	}
+	b, err := db.rawJSON(i)
+	if err != nil {
+		return nil, err
+	}
+	var e Entry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, fmt.Errorf("advisory %s: %w", db.entries[i].ID, err)
+	}
+	v, _ := db.parsed.LoadOrStore(i, &e)
+	return v.(*Entry), nil
+}
+
+// dirOf is filepath.Dir.
+func dirOf(p string) string { return filepath.Dir(p) }
+
+// syncDir flushes a directory entry after a rename; errors are ignored
+// because not every platform supports it.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}

@@ -1,0 +1,309 @@
+package advisory
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/pyvet/pyvet/internal/progress"
+)
+
+// DefaultURL is OSV's export of every PyPI advisory.
+const DefaultURL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
+
+// EnvURL names the environment variable that overrides DefaultURL.
+const EnvURL = "PYVET_ADVISORY_DB_URL"
+
+// MaxAge is how old the cached database may get before audit refreshes it.
+const MaxAge = 24 * time.Hour
+
+// CachedPath is the index file `pyvet db update` maintains in cacheDir.
+func CachedPath(cacheDir string) string {
+	return filepath.Join(cacheDir, "advisories", "pypi.idx")
+}
+
+func statePath(cacheDir string) string {
+	return filepath.Join(cacheDir, "advisories", "pypi.state.json")
+}
+
+// state is what the updater remembers next to the index.
+type state struct {
+	Checked time.Time `json:"checked"`
+}
+
+// OpenCached loads the database `pyvet db update` maintains in cacheDir. It
+// returns an error wrapping ErrNoDatabase when there is none.
+func OpenCached(cacheDir string) (*DB, error) {
+	p := CachedPath(cacheDir)
+	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s", ErrNoDatabase, filepath.Dir(p))
+	}
+	db, err := openIndexFile(p)
+	if err != nil {
+		return nil, err
+	}
+	db.meta.Checked = readState(cacheDir).Checked
+	return db, nil
+}
+
+func readState(cacheDir string) state {
+	var s state
+	if b, err := os.ReadFile(statePath(cacheDir)); err == nil {
+		_ = json.Unmarshal(b, &s)
+	}
+	return s
+}
+
+func writeState(cacheDir string, s state) error {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(statePath(cacheDir), b)
+}
+
+// Status returns the metadata of the cached database without keeping it open.
+func Status(cacheDir string) (Meta, error) {
+	db, err := OpenCached(cacheDir)
+	if err != nil {
+		return Meta{}, err
+	}
+	defer db.Close()
+	return db.Meta(), nil
+}
+
+// Age is how long ago the database was last fetched or confirmed current.
+func (m Meta) Age(now time.Time) time.Duration {
+	t := m.Checked
+	if m.Fetched.After(t) {
+		t = m.Fetched
+	}
+	if t.IsZero() {
+		t = m.Built
+	}
+	return now.Sub(t)
+}
+
+// UpdateOptions configure Update.
+type UpdateOptions struct {
+	URL        string        // default: $PYVET_ADVISORY_DB_URL, then DefaultURL
+	CacheDir   string        // required
+	Client     *http.Client  // default: a client with Timeout
+	Timeout    time.Duration // per attempt, the whole download included (default 10 minutes)
+	Retries    int           // retries after a network error, 429 or 5xx (default 3; negative: none)
+	Backoff    time.Duration // first wait between attempts, doubled each time (default 1 s)
+	MaxSize    int64         // largest accepted download (default 1 GiB)
+	Force      bool          // download even if the server says it has not changed
+	Progress   io.Writer     // where the progress bar goes (a terminal); nil: none
+	UserAgent  string
+	Now        func() time.Time
+	MinEntries int // fewer advisories than this is a format error (default 1)
+}
+
+// UpdateResult says what Update did.
+type UpdateResult struct {
+	Updated     bool // a new database was installed
+	NotModified bool // the server said the cached one is current
+	Meta        Meta
+	Bytes       int64 // downloaded
+}
+
+func (o *UpdateOptions) defaults() {
+	if o.URL == "" {
+		o.URL = os.Getenv(EnvURL)
+	}
+	if o.URL == "" {
+		o.URL = DefaultURL
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Minute
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{Timeout: o.Timeout}
+	}
+	if o.Retries == 0 {
+		o.Retries = 3
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = time.Second
+	}
+	if o.MaxSize <= 0 {
+		o.MaxSize = 1 << 30
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MinEntries <= 0 {
+		o.MinEntries = 1
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "pyvet"
+	}
+}
+
+// errRetry marks failures worth another attempt.
+type errRetry struct{ err error }
+
+func (e errRetry) Error() string { return e.err.Error() }
+func (e errRetry) Unwrap() error { return e.err }
+
+// Update downloads the advisory export and installs it as the cached
+// database. It sends the ETag and Last-Modified of the current database so an
+// unchanged export is not downloaded again, checks the download's size and
+// format and builds its index before swapping it in with a rename: a failed,
+// interrupted or corrupt download leaves the current database as it was.
+func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
+	opts.defaults()
+	if opts.CacheDir == "" {
+		return nil, errors.New("advisory update: no cache directory")
+	}
+	dir := filepath.Dir(CachedPath(opts.CacheDir))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var cur *Meta
+	if !opts.Force {
+		if db, err := OpenCached(opts.CacheDir); err == nil {
+			m := db.Meta()
+			db.Close()
+			if m.Source == opts.URL {
+				cur = &m
+			}
+		}
+	}
+	var lastErr error
+	wait := opts.Backoff
+	for attempt := 0; attempt <= max(opts.Retries, 0); attempt++ {
+		if attempt > 0 {
+			d := wait/2 + rand.N(wait/2+1)
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(d):
+			}
+			wait *= 2
+		}
+		res, err := fetch(ctx, opts, cur, dir)
+		if err == nil {
+			return res, nil
+		}
+		lastErr = err
+		var r errRetry
+		if !errors.As(err, &r) {
+			break
+		}
+	}
+	return nil, fmt.Errorf("advisory update from %s: %w", opts.URL, lastErr)
+}
+
+// fetch makes one attempt.
+func fetch(ctx context.Context, opts UpdateOptions, cur *Meta, dir string) (*UpdateResult, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, opts.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", opts.UserAgent)
+	if cur != nil {
+		if cur.ETag != "" {
+			req.Header.Set("If-None-Match", cur.ETag)
+		}
+		if cur.LastModified != "" {
+			req.Header.Set("If-Modified-Since", cur.LastModified)
+		}
+	}
+	resp, err := opts.Client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, errRetry{err}
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotModified && cur != nil:
+		now := opts.Now().UTC()
+		if err := writeState(opts.CacheDir, state{Checked: now}); err != nil {
+			return nil, err
+		}
+		m := *cur
+		m.Checked = now
+		return &UpdateResult{NotModified: true, Meta: m}, nil
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return nil, errRetry{fmt.Errorf("server answered %s", resp.Status)}
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("server answered %s", resp.Status)
+	}
+	if resp.ContentLength > opts.MaxSize {
+		return nil, fmt.Errorf("download is %d bytes, more than the limit of %d", resp.ContentLength, opts.MaxSize)
+	}
+	tmp, err := os.CreateTemp(dir, ".download-*.zip")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	bar := progress.New(progressWriter(opts.Progress), "Downloading advisories", max(resp.ContentLength, 0), opts.Progress != nil)
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h, bar), io.LimitReader(resp.Body, opts.MaxSize+1))
+	bar.Done()
+	if err != nil {
+		return nil, errRetry{fmt.Errorf("download interrupted after %d bytes: %w", n, err)}
+	}
+	if n > opts.MaxSize {
+		return nil, fmt.Errorf("download is larger than the limit of %d bytes", opts.MaxSize)
+	}
+	if resp.ContentLength >= 0 && n != resp.ContentLength {
+		return nil, errRetry{fmt.Errorf("download truncated: got %d of %d bytes", n, resp.ContentLength)}
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	now := opts.Now().UTC()
+	meta := Meta{
+		Source: opts.URL, Format: "zip", ContentSHA256: hex.EncodeToString(h.Sum(nil)), Built: now,
+		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), Fetched: now, Checked: now,
+	}
+	data, err := buildFrom(tmp.Name(), meta)
+	if err != nil {
+		return nil, fmt.Errorf("downloaded file is not a valid advisory export: %w", err)
+	}
+	db, err := openIndexBytes(opts.URL, data)
+	if err != nil {
+		return nil, err
+	}
+	if db.Len() < opts.MinEntries {
+		return nil, fmt.Errorf("downloaded export holds %d advisories, expected at least %d", db.Len(), opts.MinEntries)
+	}
+	if err := writeFileAtomic(CachedPath(opts.CacheDir), data); err != nil {
+		return nil, err
+	}
+	if err := writeState(opts.CacheDir, state{Checked: now}); err != nil {
+		return nil, err
+	}
+	return &UpdateResult{Updated: true, Meta: db.Meta(), Bytes: n}, nil
+}
+
+// progressWriter avoids a typed-nil writer.
+func progressWriter(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// String summarises the metadata on one line.
+func (m Meta) String() string {
+	return m.Source + " (" + strconv.Itoa(m.Count) + " advisories)"
+}

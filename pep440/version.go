@@ -1,0 +1,524 @@
+package pep440
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"unicode"
+)
+
+// Version is a parsed PEP 440 version. The zero value is not a valid version;
+// obtain one from Parse or MustParse. Versions are small, immutable values
+// that are safe to copy and to share between goroutines.
+type Version struct {
+	// buf holds the normalized string followed by the comparison key, in one
+	// allocation: buf[:slen] is String(), buf[slen:] the key.
+	buf string
+	// slen is the length of the normalized string inside buf.
+	slen uint32
+	// baseLen is the length of the key prefix encoding epoch and release.
+	baseLen uint32
+	// coreLen is the length of the key prefix encoding everything but the
+	// local segment.
+	coreLen uint32
+	flags   uint8
+}
+
+const (
+	flagPre uint8 = 1 << iota
+	flagPost
+	flagDev
+	flagLocal
+	flagEpoch
+)
+
+// ErrInvalidVersion is wrapped by every error Parse returns.
+var ErrInvalidVersion = errors.New("invalid version")
+
+// key is the byte-comparable sort key.
+func (v Version) key() string { return v.buf[v.slen:] }
+
+// Parse parses a version in any spelling packaging's Version accepts:
+// surrounding whitespace, a leading "v", upper or lower case, "-", "_" and
+// "." separators (or none) around pre, post and dev segments, the alternate
+// spellings alpha, beta, c, pre, preview, rev and r, implicit post releases
+// ("1.0-1"), implicit pre, post and dev numbers, epochs ("1!2.0") and local
+// versions ("+ubuntu-1"). Numbers may have leading zeros and any size.
+func Parse(s string) (Version, error) {
+	var c components
+	if !c.parse(s) {
+		return Version{}, fmt.Errorf("%w: %q", ErrInvalidVersion, s)
+	}
+	return c.build(), nil
+}
+
+// MustParse is like Parse but panics when s is not a valid version. It is
+// meant for constants in code and tests.
+func MustParse(s string) Version {
+	v, err := Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// IsValid reports whether v was produced by Parse (the zero Version is not valid).
+func (v Version) IsValid() bool { return v.slen > 0 }
+
+// String returns the normalized form of the version, exactly as packaging's
+// str(Version(s)).
+func (v Version) String() string { return v.buf[:v.slen] }
+
+// Compare returns -1, 0 or +1 when v sorts before, equal to or after w in
+// PEP 440 order. It does not allocate.
+func (v Version) Compare(w Version) int {
+	return strings.Compare(v.key(), w.key())
+}
+
+// Equal reports whether v and w are the same version in PEP 440 terms
+// (for example 1.0 and 1.0.0 are equal).
+func (v Version) Equal(w Version) bool { return v.key() == w.key() }
+
+// Less reports whether v sorts before w.
+func (v Version) Less(w Version) bool { return v.key() < w.key() }
+
+// comparePublic compares v without its local segment to w, which must have
+// no local segment.
+func (v Version) comparePublic(w Version) int {
+	return strings.Compare(v.key()[:v.coreLen], w.key()[:w.coreLen])
+}
+
+// sameBase reports whether v and w have equal epoch and release segments.
+func (v Version) sameBase(w Version) bool {
+	return v.key()[:v.baseLen] == w.key()[:w.baseLen]
+}
+
+// IsPrerelease reports whether v is a pre-release or a development release.
+func (v Version) IsPrerelease() bool { return v.flags&(flagPre|flagDev) != 0 }
+
+// IsPostrelease reports whether v has a post-release segment.
+func (v Version) IsPostrelease() bool { return v.flags&flagPost != 0 }
+
+// IsDevrelease reports whether v has a development-release segment.
+func (v Version) IsDevrelease() bool { return v.flags&flagDev != 0 }
+
+// Local returns the normalized local version label (after "+"), or "" when
+// there is none.
+func (v Version) Local() string {
+	if v.flags&flagLocal == 0 {
+		return ""
+	}
+	s := v.String()
+	return s[strings.IndexByte(s, '+')+1:]
+}
+
+// Public returns v without its local version label.
+func (v Version) Public() Version {
+	if v.flags&flagLocal == 0 {
+		return v
+	}
+	s := v.String()
+	return MustParse(s[:strings.IndexByte(s, '+')])
+}
+
+// BaseVersion returns the epoch and release segments of v, as packaging's
+// Version.base_version.
+func (v Version) BaseVersion() Version {
+	s := v.String()
+	end := releaseEnd(s)
+	if end == len(s) {
+		return v
+	}
+	return MustParse(s[:end])
+}
+
+// Epoch returns the epoch of v as a decimal string ("0" when none is given).
+func (v Version) Epoch() string {
+	if v.flags&flagEpoch == 0 {
+		return "0"
+	}
+	s := v.String()
+	return s[:strings.IndexByte(s, '!')]
+}
+
+// Release returns the release segment of v ("1.2.3" gives [1 2 3]), as
+// written, including trailing zeros. Numbers too large for an int are
+// reported as math.MaxInt.
+func (v Version) Release() []int {
+	s := v.String()
+	start := 0
+	if v.flags&flagEpoch != 0 {
+		start = strings.IndexByte(s, '!') + 1
+	}
+	rel := s[start:releaseEnd(s)]
+	out := make([]int, 0, strings.Count(rel, ".")+1)
+	for part := range strings.SplitSeq(rel, ".") {
+		out = append(out, atoiClamp(part))
+	}
+	return out
+}
+
+// releaseEnd returns the end of the epoch and release segments in a
+// normalized version string.
+func releaseEnd(s string) int {
+	i := strings.IndexByte(s, '!') + 1
+	for i < len(s) && (isDigit(s[i]) || s[i] == '.') {
+		i++
+	}
+	return i
+}
+
+func atoiClamp(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		d := int(s[i] - '0')
+		if n > (math.MaxInt-d)/10 {
+			return math.MaxInt
+		}
+		n = n*10 + d
+	}
+	return n
+}
+
+// components holds the pieces of a version while it is parsed. Number fields
+// are digit strings with leading zeros removed ("" for zero is never used:
+// zero is "0").
+type components struct {
+	epoch      string
+	relArr     [8]string
+	release    []string
+	preL       string // "a", "b" or "rc"; "" when no pre-release
+	preN       string
+	hasPost    bool
+	postN      string
+	hasDev     bool
+	devN       string
+	local      string // raw local label as written, "" when none
+	localParts int
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isSep(c byte) bool { return c == '-' || c == '_' || c == '.' }
+
+func isAlnum(c byte) bool {
+	return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'z')
+}
+
+// isPySpace reports whether r is whitespace for Python's str.isspace and the
+// \s class of Python regular expressions on str.
+func isPySpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
+}
+
+// trimPySpace removes leading and trailing whitespace as Python's str.strip().
+func trimPySpace(s string) string {
+	return strings.TrimFunc(s, isPySpace)
+}
+
+// stripZeros removes leading zeros from a digit string, keeping one digit.
+func stripZeros(d string) string {
+	i := 0
+	for i < len(d)-1 && d[i] == '0' {
+		i++
+	}
+	return d[i:]
+}
+
+// digits returns the length of the run of ASCII digits at the start of s.
+func digits(s string) int {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
+}
+
+// hasPrefixFold reports whether s starts with the lower-case ASCII word w,
+// ignoring ASCII case.
+func hasPrefixFold(s, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if s[i]|0x20 != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+var preWords = [...]struct{ word, norm string }{
+	{"preview", "rc"}, {"alpha", "a"}, {"beta", "b"}, {"pre", "rc"},
+	{"rc", "rc"}, {"a", "a"}, {"b", "b"}, {"c", "rc"},
+}
+
+var postWords = [...]string{"post", "rev", "r"}
+
+// parse fills c from s and reports whether s is a valid version. It follows
+// packaging's VERSION_PATTERN; the greedy choices made here are the ones the
+// regular expression settles on.
+func (c *components) parse(s string) bool {
+	s = trimPySpace(s)
+	i := 0
+	n := len(s)
+	if i < n && s[i]|0x20 == 'v' {
+		i++
+	}
+	d := digits(s[i:])
+	if d == 0 {
+		return false
+	}
+	first := s[i : i+d]
+	i += d
+	c.epoch = "0"
+	if i < n && s[i] == '!' {
+		c.epoch = stripZeros(first)
+		i++
+		d = digits(s[i:])
+		if d == 0 {
+			return false
+		}
+		first = s[i : i+d]
+		i += d
+	}
+	c.release = append(c.relArr[:0], stripZeros(first))
+	for i+1 < n && s[i] == '.' && isDigit(s[i+1]) {
+		i++
+		d = digits(s[i:])
+		c.release = append(c.release, stripZeros(s[i:i+d]))
+		i += d
+	}
+	// Pre-release.
+	j := i
+	if j < n && isSep(s[j]) {
+		j++
+	}
+	for _, w := range preWords {
+		if hasPrefixFold(s[j:], w.word) {
+			j += len(w.word)
+			c.preL = w.norm
+			c.preN, j = optNumber(s, j)
+			i = j
+			break
+		}
+	}
+	// Post-release.
+	if i+1 < n && s[i] == '-' && isDigit(s[i+1]) {
+		d = digits(s[i+1:])
+		c.hasPost = true
+		c.postN = stripZeros(s[i+1 : i+1+d])
+		i += 1 + d
+	} else {
+		j = i
+		if j < n && isSep(s[j]) {
+			j++
+		}
+		for _, w := range postWords {
+			if hasPrefixFold(s[j:], w) {
+				c.hasPost = true
+				c.postN, i = optNumber(s, j+len(w))
+				break
+			}
+		}
+	}
+	// Development release.
+	j = i
+	if j < n && isSep(s[j]) {
+		j++
+	}
+	if hasPrefixFold(s[j:], "dev") {
+		c.hasDev = true
+		c.devN, i = optNumber(s, j+3)
+	}
+	// Local version label.
+	if i < n && s[i] == '+' {
+		i++
+		start := i
+		if i >= n || !isAlnum(s[i]) {
+			return false
+		}
+		c.localParts = 1
+		for i < n && isAlnum(s[i]) {
+			i++
+		}
+		for i+1 < n && isSep(s[i]) && isAlnum(s[i+1]) {
+			i++
+			c.localParts++
+			for i < n && isAlnum(s[i]) {
+				i++
+			}
+		}
+		c.local = s[start:i]
+	}
+	return i == n
+}
+
+// optNumber parses `[-_.]?[0-9]*` at s[i:], returning the number (zero when
+// absent) and the new position. A separator not followed by digits is still
+// consumed, as the regular expression does.
+func optNumber(s string, i int) (string, int) {
+	if i < len(s) && isSep(s[i]) {
+		i++
+	}
+	d := digits(s[i:])
+	if d == 0 {
+		return "0", i
+	}
+	return stripZeros(s[i : i+d]), i + d
+}
+
+// Key encoding. Every component is encoded so that comparing keys as byte
+// strings gives packaging's ordering:
+//
+//	number:   length byte (or 0xF0 + 4-byte length when >= 0xF0) then digits
+//	epoch:    number
+//	release:  0x02 number ... 0x01, trailing zeros removed
+//	pre:      0x01 (dev-only, sorts first) | 0x02 letter number | 0x03 (none)
+//	post:     0x01 (none) | 0x02 number
+//	dev:      0x02 number | 0x03 (none)
+//	local:    0x01 (none) | 0x02 parts... 0x01, where a part is
+//	          0x02 lower-case-bytes 0x00 (string) or 0x03 number (integer)
+func appendNum(b []byte, d string) []byte {
+	if d == "0" {
+		d = ""
+	}
+	if len(d) < 0xF0 {
+		b = append(b, byte(len(d)))
+	} else {
+		l := uint32(len(d))
+		b = append(b, 0xF0, byte(l>>24), byte(l>>16), byte(l>>8), byte(l))
+	}
+	return append(b, d...)
+}
+
+// build formats the normalized string and the key into one Version.
+func (c *components) build() Version {
+	var stack [64]byte
+	b := stack[:0]
+	var flags uint8
+	if c.epoch != "0" {
+		flags |= flagEpoch
+		b = append(b, c.epoch...)
+		b = append(b, '!')
+	}
+	for k, r := range c.release {
+		if k > 0 {
+			b = append(b, '.')
+		}
+		b = append(b, r...)
+	}
+	if c.preL != "" {
+		flags |= flagPre
+		b = append(b, c.preL...)
+		b = append(b, c.preN...)
+	}
+	if c.hasPost {
+		flags |= flagPost
+		b = append(b, ".post"...)
+		b = append(b, c.postN...)
+	}
+	if c.hasDev {
+		flags |= flagDev
+		b = append(b, ".dev"...)
+		b = append(b, c.devN...)
+	}
+	if c.local != "" {
+		flags |= flagLocal
+		b = append(b, '+')
+		c.forLocalParts(func(p string, numeric bool) {
+			if b[len(b)-1] != '+' {
+				b = append(b, '.')
+			}
+			if numeric {
+				b = append(b, stripZeros(p)...)
+			} else {
+				for i := 0; i < len(p); i++ {
+					b = append(b, p[i]|0x20*boolByte(p[i] >= 'A' && p[i] <= 'Z'))
+				}
+			}
+		})
+	}
+	slen := len(b)
+	b = appendNum(b, c.epoch)
+	rel := c.release
+	for len(rel) > 1 && rel[len(rel)-1] == "0" {
+		rel = rel[:len(rel)-1]
+	}
+	if len(rel) == 1 && rel[0] == "0" {
+		rel = rel[:0]
+	}
+	for _, r := range rel {
+		b = append(b, 0x02)
+		b = appendNum(b, r)
+	}
+	b = append(b, 0x01)
+	baseLen := len(b) - slen
+	switch {
+	case c.preL == "" && !c.hasPost && c.hasDev:
+		b = append(b, 0x01)
+	case c.preL == "":
+		b = append(b, 0x03)
+	default:
+		b = append(b, 0x02, c.preL[0])
+		b = appendNum(b, c.preN)
+	}
+	if c.hasPost {
+		b = append(b, 0x02)
+		b = appendNum(b, c.postN)
+	} else {
+		b = append(b, 0x01)
+	}
+	if c.hasDev {
+		b = append(b, 0x02)
+		b = appendNum(b, c.devN)
+	} else {
+		b = append(b, 0x03)
+	}
+	coreLen := len(b) - slen
+	if c.local == "" {
+		b = append(b, 0x01)
+	} else {
+		b = append(b, 0x02)
+		c.forLocalParts(func(p string, numeric bool) {
+			if numeric {
+				b = append(b, 0x03)
+				b = appendNum(b, stripZeros(p))
+				return
+			}
+			b = append(b, 0x02)
+			for i := 0; i < len(p); i++ {
+				b = append(b, p[i]|0x20*boolByte(p[i] >= 'A' && p[i] <= 'Z'))
+			}
+			b = append(b, 0x00)
+		})
+		b = append(b, 0x01)
+	}
+	return Version{buf: string(b), slen: uint32(slen), baseLen: uint32(baseLen), coreLen: uint32(coreLen), flags: flags}
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// forLocalParts calls f for every part of the local label, telling whether
+// the part is all digits.
+func (c *components) forLocalParts(f func(p string, numeric bool)) {
+	s := c.local
+	for len(s) > 0 {
+		end := 0
+		for end < len(s) && !isSep(s[end]) {
+			end++
+		}
+		p := s[:end]
+		f(p, digits(p) == len(p))
+		if end == len(s) {
+			break
+		}
+		s = s[end+1:]
+	}
+}

@@ -12,6 +12,7 @@ const (
 	SourceURL   SourceKind = "url"   // a direct URL to an archive
 	SourceVCS   SourceKind = "vcs"   // a version-control reference (git+https://...@ref)
 	SourcePath  SourceKind = "path"  // a local file or directory
+	SourceConda SourceKind = "conda" // a conda package (not from a Python package index)
 )
 
 // Location is where a package was declared. Line is 0 when the format has no
@@ -68,6 +69,9 @@ type Package struct {
 	Record      []RecordEntry `json:"-"`                      // RECORD of an installed distribution
 	MetadataDir string        `json:"metadata_dir,omitempty"` // *.dist-info / *.egg-info folder of an installed dist
 	Constraint  bool          `json:"constraint,omitempty"`   // declared only in a -c constraints file
+	// Project is true for the project itself and its workspace members when a
+	// lockfile records them (uv, pylock): they are not third-party dependencies.
+	Project bool `json:"project,omitempty"`
 }
 
 // Pinned reports whether the package has an exact version.

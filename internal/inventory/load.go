@@ -1,0 +1,468 @@
+//go:build inventorywip
+
+package inventory
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Format names an input format. The values are what SourceFile.Format holds.
+type Format string
+
+// The formats Detect recognizes.
+const (
+	FormatUnknown      Format = ""
+	FormatRequirements Format = "requirements"
+	FormatPyproject    Format = "pyproject.toml"
+	FormatPoetryLock   Format = "poetry.lock"
+	FormatPipfile      Format = "Pipfile"
+	FormatPipfileLock  Format = "Pipfile.lock"
+	FormatPDMLock      Format = "pdm.lock"
+	FormatUVLock       Format = "uv.lock"
+	FormatPylock       Format = "pylock.toml"
+	FormatCondaEnv     Format = "environment.yml"
+	FormatCondaMeta    Format = "conda-meta"
+	FormatSetupCfg     Format = "setup.cfg"
+	FormatMetadata     Format = "metadata"      // a METADATA / PKG-INFO file
+	FormatDistInfo     Format = "dist-info"     // an installed *.dist-info / *.egg-info
+	FormatSitePackages Format = "site-packages" // a directory of installed distributions
+	FormatVirtualenv   Format = "virtualenv"    // a virtualenv or Python prefix
+	FormatArchive      Format = "archive"       // a wheel, egg or sdist
+	FormatProject      Format = "project"       // a project directory
+)
+
+// Detect says which format path is, from its name and, when the name does not
+// tell, its first bytes. Directories are virtualenvs (pyvenv.cfg),
+// site-packages, *.dist-info / *.egg-info, or project directories.
+func Detect(path string) Format {
+	st, err := os.Stat(path)
+	if err == nil && st.IsDir() {
+		base := filepath.Base(path)
+		switch {
+		case strings.HasSuffix(base, ".dist-info") || strings.HasSuffix(base, ".egg-info"):
+			return FormatDistInfo
+		case fileExists(filepath.Join(path, "pyvenv.cfg")) || len(sitePackagesOf(path)) > 0 && !hasProjectFiles(path):
+			return FormatVirtualenv
+		case base == "site-packages" || base == "dist-packages" || hasDistInfo(path) && !hasProjectFiles(path):
+			return FormatSitePackages
+		}
+		return FormatProject
+	}
+	if f := detectName(path); f != FormatUnknown {
+		return f
+	}
+	head := make([]byte, 4096)
+	fh, err := os.Open(path)
+	if err != nil {
+		return FormatUnknown
+	}
+	n, _ := fh.Read(head)
+	fh.Close()
+	return sniff(head[:n])
+}
+
+func detectName(path string) Format {
+	base := filepath.Base(path)
+	lower := strings.ToLower(base)
+	dir := filepath.Base(filepath.Dir(path))
+	switch {
+	case base == "pyproject.toml" || strings.HasSuffix(base, ".pyproject.toml"):
+		return FormatPyproject
+	case base == "poetry.lock" || strings.HasSuffix(base, ".poetry.lock"):
+		return FormatPoetryLock
+	case base == "Pipfile.lock":
+		return FormatPipfileLock
+	case base == "Pipfile" || strings.HasPrefix(base, "Pipfile."):
+		return FormatPipfile
+	case base == "pdm.lock" || strings.HasPrefix(base, "pdm.") && strings.HasSuffix(base, ".lock"):
+		return FormatPDMLock
+	case base == "uv.lock" || strings.HasSuffix(base, ".uv.lock") || strings.HasSuffix(base, ".py.lock"):
+		return FormatUVLock
+	case base == "pylock.toml" || strings.HasPrefix(base, "pylock.") && strings.HasSuffix(base, ".toml"):
+		return FormatPylock
+	case base == "setup.cfg":
+		return FormatSetupCfg
+	case base == "METADATA" || base == "PKG-INFO":
+		return FormatMetadata
+	case dir == "conda-meta" && strings.HasSuffix(lower, ".json"):
+		return FormatCondaMeta
+	case strings.HasSuffix(lower, ".whl") || strings.HasSuffix(lower, ".egg") || strings.HasSuffix(lower, ".tar.gz") ||
+		strings.HasSuffix(lower, ".tgz") || strings.HasSuffix(lower, ".tar.bz2") || strings.HasSuffix(lower, ".zip"):
+		return FormatArchive
+	case (strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".yaml")) && strings.Contains(lower, "environment"):
+		return FormatCondaEnv
+	case strings.HasPrefix(lower, "requirements") || strings.HasSuffix(lower, ".txt") || strings.HasSuffix(lower, ".in") ||
+		strings.HasSuffix(lower, "requirements.ini") || strings.HasSuffix(lower, ".pip"):
+		return FormatRequirements
+	}
+	return FormatUnknown
+}
+
+// sniff recognizes a format from the start of a file.
+func sniff(head []byte) Format {
+	t := bytes.TrimSpace(head)
+	switch {
+	case bytes.HasPrefix(t, []byte("{")):
+		if bytes.Contains(t, []byte(`"_meta"`)) || bytes.Contains(t, []byte(`"default"`)) {
+			return FormatPipfileLock
+		}
+		if bytes.Contains(t, []byte(`"build`)) || bytes.Contains(t, []byte(`"channel"`)) {
+			return FormatCondaMeta
+		}
+	case bytes.Contains(t, []byte("lock-version")) && bytes.Contains(t, []byte("[[packages]]")) || bytes.Contains(t, []byte("created-by")):
+		return FormatPylock
+	case bytes.Contains(t, []byte("lock_version")):
+		return FormatPDMLock
+	case bytes.Contains(t, []byte("[[package]]")) && bytes.Contains(t, []byte("source = {")) || bytes.HasPrefix(t, []byte("version = 1")):
+		return FormatUVLock
+	case bytes.Contains(t, []byte("[[package]]")) || bytes.Contains(t, []byte("content-hash")):
+		return FormatPoetryLock
+	case bytes.HasPrefix(t, []byte("Metadata-Version:")) || bytes.HasPrefix(t, []byte("Name:")):
+		return FormatMetadata
+	case bytes.Contains(t, []byte("[project]")) || bytes.Contains(t, []byte("[tool.")) || bytes.Contains(t, []byte("[build-system]")):
+		return FormatPyproject
+	case bytes.Contains(t, []byte("dependencies:")):
+		return FormatCondaEnv
+	}
+	return FormatUnknown
+}
+
+func hasDistInfo(dir string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "*.dist-info"))
+	return len(m) > 0
+}
+
+func hasProjectFiles(dir string) bool {
+	for _, n := range []string{"pyproject.toml", "requirements.txt", "setup.cfg", "Pipfile", "uv.lock", "poetry.lock"} {
+		if fileExists(filepath.Join(dir, n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// fileParsers are the per-format parsers of single files.
+var fileParsers = map[Format]func(string, []byte, Options) (*Inventory, error){
+	FormatRequirements: ParseRequirements,
+	FormatPyproject:    ParsePyproject,
+	FormatPoetryLock:   ParsePoetryLock,
+	FormatPipfile:      ParsePipfile,
+	FormatPipfileLock:  ParsePipfileLock,
+	FormatPDMLock:      ParsePDMLock,
+	FormatUVLock:       ParseUVLock,
+	FormatPylock:       ParsePylock,
+	FormatCondaEnv:     ParseCondaEnv,
+	FormatCondaMeta:    ParseCondaMeta,
+	FormatSetupCfg:     ParseSetupCfg,
+	FormatArchive:      ParseArchive,
+	FormatMetadata:     parseMetadataFile,
+}
+
+func parseMetadataFile(file string, data []byte, opts Options) (*Inventory, error) {
+	md, err := ParseMetadata(file, data)
+	if err != nil {
+		return nil, err
+	}
+	p := packageFromMetadata(md, opts.Env)
+	p.Direct = true
+	p.Locations = []Location{{File: file}}
+	return finish(&Inventory{Sources: []SourceFile{{Path: file, Format: string(FormatMetadata)}}, Packages: []*Package{p}}, opts), nil
+}
+
+// ParseFile reads one file in the given format (FormatUnknown: detect it).
+func ParseFile(path string, format Format, opts Options) (*Inventory, error) {
+	if format == FormatUnknown {
+		format = Detect(path)
+	}
+	parse, ok := fileParsers[format]
+	if !ok {
+		return nil, errf(path, 0, "unknown dependency file format (not a requirements file, pyproject.toml, lockfile, metadata file or archive)")
+	}
+	data, err := opts.readFile(path)
+	if err != nil {
+		return nil, errf(path, 0, "%v", pathError(err))
+	}
+	return parse(path, data, opts)
+}
+
+func pathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// manifestFormats declare what a project depends on; lockFormatsWithoutRoot
+// are the lockfiles whose direct packages are guessed (see markRoots).
+var (
+	manifestFormats        = map[Format]bool{FormatPyproject: true, FormatPipfile: true}
+	lockFormatsWithoutRoot = map[Format]bool{FormatPoetryLock: true, FormatPDMLock: true, FormatPipfileLock: true, FormatPylock: true}
+)
+
+// projectFiles lists the dependency files a user expects pyvet to read in a
+// project directory, in a stable order.
+func projectFiles(dir string) []string {
+	var out []string
+	add := func(names ...string) {
+		for _, n := range names {
+			p := filepath.Join(dir, n)
+			if st, err := os.Stat(p); err == nil && !st.IsDir() {
+				out = append(out, p)
+			}
+		}
+	}
+	add("pyproject.toml", "setup.cfg", "Pipfile", "Pipfile.lock", "poetry.lock", "pdm.lock", "uv.lock", "pylock.toml")
+	if m, _ := filepath.Glob(filepath.Join(dir, "pylock.*.toml")); len(m) > 0 {
+		sort.Strings(m)
+		out = append(out, m...)
+	}
+	add("environment.yml", "environment.yaml")
+	var reqs []string
+	for _, pat := range []string{"requirements*.txt", "requirements/*.txt", "requirements*.in", "requirements/*.in"} {
+		m, _ := filepath.Glob(filepath.Join(dir, pat))
+		reqs = append(reqs, m...)
+	}
+	sort.Strings(reqs)
+	have := map[string]bool{}
+	for _, r := range reqs {
+		have[r] = true
+	}
+	for _, r := range reqs {
+		// A compiled requirements.txt supersedes its requirements.in.
+		if strings.HasSuffix(r, ".in") && have[strings.TrimSuffix(r, ".in")+".txt"] {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// Load reads every path (project directories, single files of any format,
+// virtualenvs, site-packages folders, *.dist-info, wheels and sdists; none
+// means ".") and merges the results: a package declared in several places
+// (a lockfile and its pyproject.toml, two requirements files) appears once
+// per name and version with every location. The first error stops Load: no
+// partial inventory is returned.
+func Load(paths []string, opts Options) (*Inventory, error) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	var parts []*Inventory
+	for _, path := range paths {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, errf(path, 0, "%v", pathError(err))
+		}
+		if !st.IsDir() {
+			inv, err := ParseFile(path, FormatUnknown, opts)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, inv)
+			continue
+		}
+		switch Detect(path) {
+		case FormatDistInfo:
+			inv, err := ParseDistInfo(path, opts)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, inv)
+		case FormatSitePackages:
+			inv, err := ParseSitePackages(path, opts)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, inv)
+		case FormatVirtualenv:
+			sites := sitePackagesOf(path)
+			if len(sites) == 0 {
+				return nil, errf(path, 0, "virtualenv without a site-packages directory")
+			}
+			for _, sp := range sites {
+				inv, err := ParseSitePackages(sp, opts)
+				if err != nil {
+					return nil, err
+				}
+				parts = append(parts, inv)
+			}
+		default:
+			inv, err := loadProject(path, opts)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, inv)
+		}
+	}
+	return Merge(parts...), nil
+}
+
+// loadProject reads the dependency files of a project directory.
+func loadProject(dir string, opts Options) (*Inventory, error) {
+	files := projectFiles(dir)
+	if len(files) == 0 {
+		return nil, errf(dir, 0, "no dependency files found (looked for pyproject.toml, requirements*.txt, lockfiles, Pipfile, setup.cfg, environment.yml)")
+	}
+	var parts []*Inventory
+	declared := map[string]bool{}
+	hasManifest := false
+	var rootless []*Inventory
+	for _, f := range files {
+		format := detectName(f)
+		inv, err := ParseFile(f, format, opts)
+		if err != nil {
+			return nil, err
+		}
+		if manifestFormats[format] && len(inv.Packages) > 0 {
+			hasManifest = true
+			for _, p := range inv.Packages {
+				declared[p.Name] = true
+			}
+		}
+		if lockFormatsWithoutRoot[format] {
+			rootless = append(rootless, inv)
+		}
+		parts = append(parts, inv)
+	}
+	if hasManifest {
+		// The manifest says what is direct; the lockfile's guess is not needed.
+		for _, inv := range rootless {
+			for _, p := range inv.Packages {
+				p.Direct = declared[p.Name]
+			}
+		}
+	}
+	return Merge(parts...), nil
+}
+
+// Merge combines inventories. Pinned packages merge by name and version;
+// an unpinned declaration folds into the pinned packages of the same name
+// (its location, groups and extras are kept, and it makes them direct);
+// unpinned declarations with no pinned match merge by name, specifier and
+// source. Index options and warnings are concatenated.
+func Merge(parts ...*Inventory) *Inventory {
+	out := &Inventory{Sources: []SourceFile{}, Packages: []*Package{}}
+	var all []*Package
+	for _, inv := range parts {
+		if inv == nil {
+			continue
+		}
+		out.Sources = append(out.Sources, inv.Sources...)
+		out.Warnings = append(out.Warnings, inv.Warnings...)
+		ix := &out.Index
+		if inv.Index.IndexURL != "" {
+			ix.IndexURL = inv.Index.IndexURL
+		}
+		ix.ExtraIndexURLs = appendUniq(ix.ExtraIndexURLs, inv.Index.ExtraIndexURLs...)
+		ix.FindLinks = appendUniq(ix.FindLinks, inv.Index.FindLinks...)
+		ix.TrustedHosts = appendUniq(ix.TrustedHosts, inv.Index.TrustedHosts...)
+		ix.NoIndex = ix.NoIndex || inv.Index.NoIndex
+		ix.Locations = append(ix.Locations, inv.Index.Locations...)
+		all = append(all, inv.Packages...)
+	}
+	pinned := map[string]*Package{}
+	pinnedByName := map[string][]*Package{}
+	for _, p := range all {
+		if p.Version == "" {
+			continue
+		}
+		key := p.Name + "\x00" + p.Version
+		if q, ok := pinned[key]; ok {
+			mergeInto(q, p)
+			continue
+		}
+		c := clonePackage(p)
+		pinned[key] = c
+		pinnedByName[p.Name] = append(pinnedByName[p.Name], c)
+		out.Packages = append(out.Packages, c)
+	}
+	loose := map[string]*Package{}
+	for _, p := range all {
+		if p.Version != "" {
+			continue
+		}
+		if qs := pinnedByName[p.Name]; len(qs) > 0 {
+			for _, q := range qs {
+				mergeInto(q, p)
+				if q.Specifier == "" {
+					q.Specifier = p.Specifier
+				}
+			}
+			continue
+		}
+		key := p.Name + "\x00" + p.Specifier + "\x00" + p.Source.URL + p.Source.Path + p.Source.Ref
+		if q, ok := loose[key]; ok {
+			mergeInto(q, p)
+			continue
+		}
+		c := clonePackage(p)
+		loose[key] = c
+		out.Packages = append(out.Packages, c)
+	}
+	sortPackages(out.Packages)
+	return out
+}
+
+// clonePackage copies p with its own slices, so merging never writes into
+// the inventories Merge was given.
+func clonePackage(p *Package) *Package {
+	c := *p
+	c.Extras = append([]string(nil), p.Extras...)
+	c.Hashes = append([]string(nil), p.Hashes...)
+	c.Groups = append([]string(nil), p.Groups...)
+	c.Parents = append([]string(nil), p.Parents...)
+	c.Requires = append([]string(nil), p.Requires...)
+	c.Locations = append([]Location(nil), p.Locations...)
+	return &c
+}
+
+// mergeInto adds what p knows to q (same package).
+func mergeInto(q, p *Package) {
+	q.Direct = q.Direct || p.Direct
+	q.Constraint = q.Constraint && p.Constraint
+	q.Project = q.Project || p.Project
+	q.Extras = appendUniq(q.Extras, p.Extras...)
+	q.Hashes = appendUniq(q.Hashes, p.Hashes...)
+	q.Groups = appendUniq(q.Groups, p.Groups...)
+	q.Parents = uniqSorted(append(append([]string(nil), q.Parents...), p.Parents...))
+	q.Requires = uniqSorted(append(append([]string(nil), q.Requires...), p.Requires...))
+	for _, l := range p.Locations {
+		dup := false
+		for _, m := range q.Locations {
+			if m == l {
+				dup = true
+			}
+		}
+		if !dup {
+			q.Locations = append(q.Locations, l)
+		}
+	}
+	if len(q.Files) == 0 {
+		q.Files = p.Files
+	}
+	if q.Index == "" {
+		q.Index = p.Index
+	}
+	if q.License == "" {
+		q.License = p.License
+	}
+	if q.Record == nil {
+		q.Record = p.Record
+	}
+	if q.MetadataDir == "" {
+		q.MetadataDir = p.MetadataDir
+	}
+	if q.Source.Kind == SourceIndex && q.Source.URL == "" && p.Source.Kind != SourceIndex {
+		q.Source = p.Source
+	}
+}
+
+// String summarizes an inventory for logs.
+func (inv *Inventory) String() string {
+	return fmt.Sprintf("%d packages from %d sources", len(inv.Packages), len(inv.Sources))
+}

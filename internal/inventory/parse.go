@@ -1,0 +1,287 @@
+//go:build inventorywip
+
+package inventory
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pyvet/pyvet/pep508"
+)
+
+// Options control how inputs are read.
+type Options struct {
+	// Env is the target environment markers are evaluated against. A declaration
+	// whose marker evaluates to false is left out. Nil keeps every declaration.
+	Env pep508.Env
+	// NoIncludes stops requirements files from following -r / -c includes.
+	NoIncludes bool
+	// LookupEnv resolves ${VAR} in requirements files; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// ReadFile reads files (requirements includes, lockfiles); nil means os.ReadFile.
+	ReadFile func(string) ([]byte, error)
+}
+
+func (o Options) readFile(path string) ([]byte, error) {
+	if o.ReadFile != nil {
+		return o.ReadFile(path)
+	}
+	return os.ReadFile(path)
+}
+
+func (o Options) lookupEnv(name string) (string, bool) {
+	if o.LookupEnv != nil {
+		return o.LookupEnv(name)
+	}
+	return os.LookupEnv(name)
+}
+
+// ParseError is a problem in an input file. Line is 0 when the format has no
+// lines or the line is unknown.
+type ParseError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+// Error returns "file:line: msg" (or "file: msg" without a line).
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+func errf(file string, line int, format string, args ...any) *ParseError {
+	msg := fmt.Sprintf(format, args...)
+	msg = strings.Join(strings.Fields(msg), " ") // one line, always
+	return &ParseError{File: file, Line: line, Msg: msg}
+}
+
+// tomlError turns a go-toml decode error into a ParseError with its line.
+func tomlError(file string, err error) *ParseError {
+	type positioned interface{ Position() (int, int) }
+	if pe, ok := err.(positioned); ok {
+		row, _ := pe.Position()
+		return errf(file, row, "invalid TOML: %v", err)
+	}
+	return errf(file, 0, "invalid TOML: %v", err)
+}
+
+// newPackage returns a package with its normalized and raw name.
+func newPackage(raw string) *Package {
+	raw = strings.TrimSpace(raw)
+	return &Package{Name: pep508.NormalizeName(raw), RawName: raw, Source: Source{Kind: SourceIndex}}
+}
+
+// lineOf returns the 1-based line number of byte offset off in data.
+func lineOf(data []byte, off int) int {
+	if off < 0 {
+		return 0
+	}
+	if off > len(data) {
+		off = len(data)
+	}
+	return bytes.Count(data[:off], []byte{'\n'}) + 1
+}
+
+// tableLines returns the line of the name of each [[header]] table in data, in
+// order (the line of `name = ...` inside the table, or the header line). When
+// the file holds the tables in another shape (inline arrays), it finds the
+// lines of the given names in order instead. The result has one entry per name
+// (0 when not found).
+func tableLines(data []byte, header string, names []string) []int {
+	out := make([]int, len(names))
+	var heads []int
+	off := 0
+	want := "[[" + header + "]]"
+	for off < len(data) {
+		end := bytes.IndexByte(data[off:], '\n')
+		if end < 0 {
+			end = len(data) - off
+		}
+		line := bytes.TrimSpace(data[off : off+end])
+		if string(line) == want {
+			heads = append(heads, off)
+		}
+		off += end + 1
+	}
+	if len(heads) == len(names) {
+		for i, h := range heads {
+			out[i] = lineOf(data, h)
+			stop := len(data)
+			if i+1 < len(heads) {
+				stop = heads[i+1]
+			}
+			if j := indexLineStart(data[h:stop], "name = "); j >= 0 {
+				out[i] = lineOf(data, h+j)
+			}
+		}
+		return out
+	}
+	pos := 0
+	for i, n := range names {
+		for _, pat := range []string{`name = "` + n + `"`, `{ name = "` + n + `"`, `{name = "` + n + `"`} {
+			if j := indexLineStart(data[pos:], pat); j >= 0 {
+				out[i] = lineOf(data, pos+j)
+				pos += j + 1
+				break
+			}
+		}
+	}
+	return out
+}
+
+// indexLineStart finds pat at the start of a line (after indentation).
+func indexLineStart(data []byte, pat string) int {
+	p := []byte(pat)
+	off := 0
+	for off < len(data) {
+		end := bytes.IndexByte(data[off:], '\n')
+		if end < 0 {
+			end = len(data) - off
+		}
+		line := data[off : off+end]
+		trimmed := bytes.TrimLeft(line, " \t")
+		if bytes.HasPrefix(trimmed, p) {
+			return off + (len(line) - len(trimmed))
+		}
+		off += end + 1
+	}
+	return -1
+}
+
+// finish applies the target environment, links the graph and sorts packages.
+func finish(inv *Inventory, opts Options) *Inventory {
+	if opts.Env != nil {
+		kept := inv.Packages[:0]
+		for _, p := range inv.Packages {
+			if p.Marker != "" {
+				if m, err := pep508.ParseMarker(p.Marker); err == nil && !m.Evaluate(opts.Env) {
+					continue
+				}
+			}
+			kept = append(kept, p)
+		}
+		inv.Packages = kept
+	}
+	linkParents(inv.Packages)
+	sortPackages(inv.Packages)
+	if inv.Sources == nil {
+		inv.Sources = []SourceFile{}
+	}
+	if inv.Packages == nil {
+		inv.Packages = []*Package{}
+	}
+	return inv
+}
+
+// linkParents fills Parents from Requires edges (and leaves them sorted).
+func linkParents(pkgs []*Package) {
+	byName := map[string][]*Package{}
+	for _, p := range pkgs {
+		byName[p.Name] = append(byName[p.Name], p)
+	}
+	for _, p := range pkgs {
+		p.Requires = uniqSorted(p.Requires)
+		for _, r := range p.Requires {
+			for _, c := range byName[r] {
+				if c != p {
+					c.Parents = append(c.Parents, p.Name)
+				}
+			}
+		}
+	}
+	for _, p := range pkgs {
+		p.Parents = uniqSorted(p.Parents)
+	}
+}
+
+// markRoots sets Direct on packages no other package requires: the best a
+// lockfile without a recorded root can say.
+func markRoots(pkgs []*Package) {
+	linkParents(pkgs)
+	for _, p := range pkgs {
+		p.Direct = len(p.Parents) == 0
+	}
+}
+
+func sortPackages(pkgs []*Package) {
+	sort.SliceStable(pkgs, func(i, j int) bool {
+		a, b := pkgs[i], pkgs[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		if a.Version != b.Version {
+			return a.Version < b.Version
+		}
+		return a.Specifier < b.Specifier
+	})
+}
+
+func uniqSorted(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	sort.Strings(s)
+	out := s[:1]
+	for _, x := range s[1:] {
+		if x != out[len(out)-1] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func appendUniq(s []string, xs ...string) []string {
+	for _, x := range xs {
+		found := false
+		for _, y := range s {
+			if y == x {
+				found = true
+				break
+			}
+		}
+		if !found && x != "" {
+			s = append(s, x)
+		}
+	}
+	return s
+}
+
+// leadingName returns the project name at the start of a requirement string,
+// for graph edges where a full parse is not needed.
+func leadingName(s string) string {
+	s = strings.TrimSpace(s)
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' {
+			i++
+			continue
+		}
+		break
+	}
+	return strings.TrimRight(s[:i], "-_.")
+}
+
+// hashString returns "algo:hex" from the forms formats use ("algo:hex", "algo=hex").
+func hashString(h string) string {
+	h = strings.TrimSpace(h)
+	if i := strings.IndexAny(h, ":="); i > 0 {
+		return strings.ToLower(h[:i]) + ":" + h[i+1:]
+	}
+	return h
+}
+
+// relDir joins p to the directory of file unless p is absolute or a URL.
+func relDir(file, p string) string {
+	if filepath.IsAbs(p) || strings.Contains(p, "://") {
+		return p
+	}
+	return filepath.Join(filepath.Dir(file), p)
+}

@@ -1,0 +1,545 @@
+//go:build inventorywip
+
+package inventory
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+type pyprojectDoc struct {
+	Project struct {
+		Name                 string              `toml:"name"`
+		Dependencies         []string            `toml:"dependencies"`
+		OptionalDependencies map[string][]string `toml:"optional-dependencies"`
+		Dynamic              []string            `toml:"dynamic"`
+	} `toml:"project"`
+	DependencyGroups map[string][]any `toml:"dependency-groups"`
+	Tool             struct {
+		Poetry struct {
+			Name            string                    `toml:"name"`
+			Dependencies    map[string]any            `toml:"dependencies"`
+			DevDependencies map[string]any            `toml:"dev-dependencies"`
+			Group           map[string]poetryGroupDef `toml:"group"`
+		} `toml:"poetry"`
+		PDM struct {
+			DevDependencies map[string][]string `toml:"dev-dependencies"`
+		} `toml:"pdm"`
+		UV struct {
+			DevDependencies []string `toml:"dev-dependencies"`
+		} `toml:"uv"`
+	} `toml:"tool"`
+}
+
+type poetryGroupDef struct {
+	Dependencies map[string]any `toml:"dependencies"`
+}
+
+// lineFinder finds the lines of declarations in a text file, moving forward
+// from the start of a section so repeated strings map to the right place.
+type lineFinder struct{ data []byte }
+
+// find returns the line of the first occurrence of needle at or after the
+// first line that starts with section ("" = file start); 0 when absent.
+func (lf lineFinder) find(section, needle string) int {
+	from := 0
+	if section != "" {
+		if j := indexLineStart(lf.data, section); j >= 0 {
+			from = j
+		}
+	}
+	if j := bytes.Index(lf.data[from:], []byte(needle)); j >= 0 {
+		return lineOf(lf.data, from+j)
+	}
+	if from > 0 {
+		if j := bytes.Index(lf.data, []byte(needle)); j >= 0 {
+			return lineOf(lf.data, j)
+		}
+	}
+	return 0
+}
+
+// findString finds a TOML string literal's line (either quote style).
+func (lf lineFinder) findString(section, s string) int {
+	if l := lf.find(section, strconv.Quote(s)); l > 0 {
+		return l
+	}
+	if l := lf.find(section, `"`+s+`"`); l > 0 {
+		return l
+	}
+	return lf.find(section, "'"+s+"'")
+}
+
+// ParsePyproject reads the dependencies a pyproject.toml declares: PEP 621
+// [project] dependencies and optional-dependencies (groups named after the
+// extra), PEP 735 [dependency-groups] with include-group, Poetry's
+// dependencies, dev-dependencies and groups (constraints translated to PEP 440
+// specifiers), and PDM / uv dev-dependencies. Every declaration is direct.
+func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) {
+	var doc pyprojectDoc
+	if err := toml.Unmarshal(data, &doc); err != nil {
+		return nil, tomlError(file, err)
+	}
+	lf := lineFinder{data}
+	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "pyproject.toml"}}}
+	add := func(section, group, s string) error {
+		line := lf.findString(section, s)
+		p, err := parseRequirementString(file, line, s)
+		if err != nil {
+			return err
+		}
+		p.Direct = true
+		if group != "" {
+			p.Groups = []string{group}
+		}
+		if p.Source.Kind == SourcePath && p.Source.Path != "" {
+			p.Source.Path = relDir(file, p.Source.Path)
+		}
+		inv.Packages = append(inv.Packages, p)
+		return nil
+	}
+	for _, d := range doc.Project.Dynamic {
+		if d == "dependencies" || d == "optional-dependencies" {
+			inv.Warnings = append(inv.Warnings, fmt.Sprintf("%s: [project] %s are dynamic (computed by the build backend); they are not in the inventory", file, d))
+		}
+	}
+	for _, s := range doc.Project.Dependencies {
+		if err := add("[project]", "", s); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range sortedKeys(doc.Project.OptionalDependencies) {
+		for _, s := range doc.Project.OptionalDependencies[g] {
+			if err := add("[project.optional-dependencies]", g, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, g := range sortedKeys(doc.DependencyGroups) {
+		reqs, err := expandGroup(file, lf, doc.DependencyGroups, g, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range reqs {
+			if err := add("[dependency-groups]", g, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, g := range sortedKeys(doc.Tool.PDM.DevDependencies) {
+		for _, s := range doc.Tool.PDM.DevDependencies[g] {
+			if err := add("[tool.pdm.dev-dependencies]", g, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, s := range doc.Tool.UV.DevDependencies {
+		if err := add("[tool.uv]", "dev", s); err != nil {
+			return nil, err
+		}
+	}
+	poetry := doc.Tool.Poetry
+	sections := []struct {
+		header, group string
+		deps          map[string]any
+	}{
+		{"[tool.poetry.dependencies]", "", poetry.Dependencies},
+		{"[tool.poetry.dev-dependencies]", "dev", poetry.DevDependencies},
+	}
+	for _, g := range sortedKeys(poetry.Group) {
+		sections = append(sections, struct {
+			header, group string
+			deps          map[string]any
+		}{"[tool.poetry.group." + g + ".dependencies]", g, poetry.Group[g].Dependencies})
+	}
+	for _, sec := range sections {
+		for _, name := range sortedKeys(sec.deps) {
+			if strings.EqualFold(name, "python") {
+				continue
+			}
+			line := lf.find(sec.header, name+" ")
+			if line == 0 {
+				line = lf.find(sec.header, name+"=")
+			}
+			pkgs, warns, err := poetryDependency(file, line, name, sec.deps[name])
+			if err != nil {
+				return nil, err
+			}
+			inv.Warnings = append(inv.Warnings, warns...)
+			for _, p := range pkgs {
+				p.Direct = true
+				if sec.group != "" {
+					p.Groups = []string{sec.group}
+				}
+				if p.Source.Kind == SourcePath {
+					p.Source.Path = relDir(file, p.Source.Path)
+				}
+				inv.Packages = append(inv.Packages, p)
+			}
+		}
+	}
+	return finish(inv, opts), nil
+}
+
+// expandGroup resolves a PEP 735 group with its include-group entries.
+func expandGroup(file string, lf lineFinder, groups map[string][]any, name string, stack []string) ([]string, error) {
+	for _, s := range stack {
+		if s == name {
+			return nil, errf(file, lf.find("[dependency-groups]", name), "dependency group include cycle: %s -> %s", strings.Join(stack, " -> "), name)
+		}
+	}
+	entries, ok := groups[name]
+	if !ok {
+		// Group names compare normalized.
+		for k, v := range groups {
+			if newPackage(k).Name == newPackage(name).Name {
+				entries, ok = v, true
+			}
+		}
+		if !ok {
+			return nil, errf(file, lf.find("[dependency-groups]", name), "include-group %q: no such dependency group", name)
+		}
+	}
+	var out []string
+	for _, e := range entries {
+		switch v := e.(type) {
+		case string:
+			out = append(out, v)
+		case map[string]any:
+			inc, _ := v["include-group"].(string)
+			if inc == "" {
+				return nil, errf(file, lf.find("[dependency-groups]", name), "dependency group %s: table without include-group", name)
+			}
+			sub, err := expandGroup(file, lf, groups, inc, append(stack, name))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, sub...)
+		default:
+			return nil, errf(file, lf.find("[dependency-groups]", name), "dependency group %s: unexpected entry %v", name, e)
+		}
+	}
+	return out, nil
+}
+
+// poetryDependency converts one Poetry dependency (string, table or list of
+// tables) into packages.
+func poetryDependency(file string, line int, name string, v any) ([]*Package, []string, error) {
+	var warns []string
+	one := func(spec map[string]any) (*Package, error) {
+		p := newPackage(name)
+		p.Locations = []Location{{File: file, Line: line}}
+		str := func(k string) string { s, _ := spec[k].(string); return s }
+		switch {
+		case str("git") != "":
+			ref := str("rev")
+			for _, k := range []string{"tag", "branch"} {
+				if str(k) != "" {
+					ref = str(k)
+				}
+			}
+			p.Source = Source{Kind: SourceVCS, VCS: "git", URL: str("git"), Ref: ref}
+			if isCommit(ref) {
+				p.Source.Commit = ref
+			}
+		case str("path") != "":
+			dev, _ := spec["develop"].(bool)
+			p.Source = Source{Kind: SourcePath, Path: str("path"), Editable: dev}
+		case str("url") != "":
+			p.Source = Source{Kind: SourceURL, URL: str("url")}
+			if _, ver, ok := DistFilename(str("url")); ok {
+				p.Version = ver
+			}
+		}
+		if c := str("version"); c != "" {
+			spec, err := PoetryConstraint(c)
+			if err != nil {
+				warns = append(warns, fmt.Sprintf("%s:%d: %s: %v", file, line, name, err))
+			}
+			setSpecifier(p, spec)
+		}
+		if ex, ok := spec["extras"].([]any); ok {
+			for _, e := range ex {
+				if s, ok := e.(string); ok {
+					p.Extras = append(p.Extras, s)
+				}
+			}
+		}
+		var markers []string
+		if m := str("markers"); m != "" {
+			markers = append(markers, m)
+		}
+		if py := str("python"); py != "" {
+			if spec, err := PoetryConstraint(py); err == nil && spec != "" {
+				for _, part := range strings.Split(spec, ",") {
+					op, ver := splitOperator(part)
+					markers = append(markers, fmt.Sprintf("python_version %s %q", op, ver))
+				}
+			}
+		}
+		if pl := str("platform"); pl != "" {
+			markers = append(markers, fmt.Sprintf("sys_platform == %q", pl))
+		}
+		if len(markers) == 1 {
+			p.Marker = markers[0]
+		} else if len(markers) > 1 {
+			p.Marker = "(" + strings.Join(markers, ") and (") + ")"
+		}
+		return p, nil
+	}
+	var out []*Package
+	switch t := v.(type) {
+	case string:
+		p, err := one(map[string]any{"version": t})
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, p)
+	case map[string]any:
+		p, err := one(t)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = append(out, p)
+	case []any:
+		for _, e := range t {
+			m, ok := e.(map[string]any)
+			if !ok {
+				return nil, nil, errf(file, line, "dependency %s: expected a table in the list, got %v", name, e)
+			}
+			p, err := one(m)
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, p)
+		}
+	default:
+		return nil, nil, errf(file, line, "dependency %s: unexpected value %v", name, v)
+	}
+	return out, warns, nil
+}
+
+// setSpecifier records spec as an exact version when it is one `==X`.
+func setSpecifier(p *Package, spec string) {
+	if v, ok := strings.CutPrefix(spec, "=="); ok && !strings.ContainsAny(v, ",*") {
+		p.Version = v
+		return
+	}
+	if v, ok := strings.CutPrefix(spec, "==="); ok {
+		p.Version = v
+		return
+	}
+	p.Specifier = spec
+}
+
+var poetryOpRE = regexp.MustCompile(`^(\^|~=|~|===|==|!=|<=|>=|<|>|=)?\s*(.*)$`)
+
+func splitOperator(s string) (string, string) {
+	m := poetryOpRE.FindStringSubmatch(strings.TrimSpace(s))
+	return m[1], strings.TrimSpace(m[2])
+}
+
+// PoetryConstraint translates a Poetry version constraint (caret, tilde,
+// wildcard, bare version, comma- or space-separated ranges) into PEP 440
+// specifier text. "*" and "" give "". Unions ("||") cannot be expressed in
+// PEP 440: the result is "" with an error saying so.
+func PoetryConstraint(c string) (string, error) {
+	c = strings.TrimSpace(c)
+	if c == "" || c == "*" {
+		return "", nil
+	}
+	if strings.Contains(c, "|") {
+		return "", fmt.Errorf("constraint %q is a union, which PEP 440 cannot express; treated as any version", c)
+	}
+	// Split on commas, and on spaces between complete constraints.
+	var parts []string
+	for _, chunk := range strings.Split(c, ",") {
+		fields := strings.Fields(chunk)
+		for i := 0; i < len(fields); i++ {
+			f := fields[i]
+			if op, ver := splitOperator(f); ver == "" && op != "" && i+1 < len(fields) {
+				f += fields[i+1]
+				i++
+			}
+			parts = append(parts, f)
+		}
+	}
+	var out []string
+	for _, part := range parts {
+		op, ver := splitOperator(part)
+		if ver == "" {
+			return "", fmt.Errorf("constraint %q: operator without a version", c)
+		}
+		switch op {
+		case "^":
+			out = append(out, ">="+ver, "<"+caretUpper(ver))
+		case "~":
+			out = append(out, ">="+ver, "<"+tildeUpper(ver))
+		case "", "=":
+			if ver == "*" {
+				continue
+			}
+			out = append(out, "=="+ver)
+		default:
+			out = append(out, op+ver)
+		}
+	}
+	return strings.Join(out, ","), nil
+}
+
+// releaseNumbers returns the numeric release segment of a version string.
+func releaseNumbers(v string) []int {
+	v = strings.TrimPrefix(strings.ToLower(v), "v")
+	if i := strings.IndexByte(v, '!'); i >= 0 {
+		v = v[i+1:]
+	}
+	var nums []int
+	for _, part := range strings.Split(v, ".") {
+		j := 0
+		for j < len(part) && part[j] >= '0' && part[j] <= '9' {
+			j++
+		}
+		if j == 0 || part == "*" {
+			break
+		}
+		n, _ := strconv.Atoi(part[:j])
+		nums = append(nums, n)
+		if j < len(part) {
+			break
+		}
+	}
+	if len(nums) == 0 {
+		nums = []int{0}
+	}
+	return nums
+}
+
+func joinRelease(nums []int) string {
+	s := make([]string, len(nums))
+	for i, n := range nums {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ".")
+}
+
+// caretUpper is Poetry's ^ upper bound: bump the first non-zero component.
+func caretUpper(v string) string {
+	nums := releaseNumbers(v)
+	i := 0
+	for i < len(nums)-1 && nums[i] == 0 {
+		i++
+	}
+	up := append([]int(nil), nums[:i+1]...)
+	up[i]++
+	for len(up) < len(nums) {
+		up = append(up, 0)
+	}
+	return joinRelease(up)
+}
+
+// tildeUpper is Poetry's ~ upper bound: ~1.2.3 -> 1.3.0, ~1.2 -> 1.3, ~1 -> 2.
+func tildeUpper(v string) string {
+	nums := releaseNumbers(v)
+	i := 1
+	if len(nums) == 1 {
+		i = 0
+	}
+	up := append([]int(nil), nums[:i+1]...)
+	up[i]++
+	for len(up) < len(nums) {
+		up = append(up, 0)
+	}
+	return joinRelease(up)
+}
+
+// ---- Pipfile ----
+
+// ParsePipfile reads a Pipfile: [packages] (direct), [dev-packages] (group
+// "dev") and other categories (group named after them); [[source]] entries are
+// recorded as index options.
+func ParsePipfile(file string, data []byte, opts Options) (*Inventory, error) {
+	var doc map[string]any
+	if err := toml.Unmarshal(data, &doc); err != nil {
+		return nil, tomlError(file, err)
+	}
+	lf := lineFinder{data}
+	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "Pipfile"}}}
+	if srcs, ok := doc["source"].([]any); ok {
+		for i, s := range srcs {
+			m, _ := s.(map[string]any)
+			u, _ := m["url"].(string)
+			if u == "" {
+				continue
+			}
+			if i == 0 {
+				inv.Index.IndexURL = u
+			} else {
+				inv.Index.ExtraIndexURLs = append(inv.Index.ExtraIndexURLs, u)
+			}
+			inv.Index.Locations = append(inv.Index.Locations, Location{File: file, Line: lf.findString("[[source]]", u)})
+		}
+	}
+	for _, section := range sortedKeys(doc) {
+		deps, ok := doc[section].(map[string]any)
+		if !ok || section == "requires" || section == "pipenv" || section == "scripts" || section == "source" {
+			continue
+		}
+		group := section
+		switch section {
+		case "packages":
+			group = ""
+		case "dev-packages":
+			group = "dev"
+		}
+		header := "[" + section + "]"
+		for _, name := range sortedKeys(deps) {
+			line := lf.find(header, name+" ")
+			if line == 0 {
+				line = lf.find(header, name+"=")
+			}
+			p := newPackage(name)
+			p.Locations = []Location{{File: file, Line: line}}
+			p.Direct = true
+			if group != "" {
+				p.Groups = []string{group}
+			}
+			switch v := deps[name].(type) {
+			case string:
+				if v != "*" {
+					setSpecifier(p, v)
+				}
+			case map[string]any:
+				str := func(k string) string { s, _ := v[k].(string); return s }
+				if ver := str("version"); ver != "" && ver != "*" {
+					setSpecifier(p, ver)
+				}
+				p.Marker = str("markers")
+				if ex, ok := v["extras"].([]any); ok {
+					for _, e := range ex {
+						if s, ok := e.(string); ok {
+							p.Extras = append(p.Extras, s)
+						}
+					}
+				}
+				editable, _ := v["editable"].(bool)
+				switch {
+				case str("git") != "":
+					p.Source = Source{Kind: SourceVCS, VCS: "git", URL: str("git"), Ref: str("ref"), Editable: editable}
+				case str("path") != "":
+					p.Source = Source{Kind: SourcePath, Path: relDir(file, str("path")), Editable: editable}
+				case str("file") != "":
+					p.Source = SourceFromURL(str("file"))
+				}
+			default:
+				return nil, errf(file, line, "package %s: unexpected value %v", name, v)
+			}
+			inv.Packages = append(inv.Packages, p)
+		}
+	}
+	return finish(inv, opts), nil
+}

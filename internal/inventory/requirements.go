@@ -1,0 +1,455 @@
+//go:build inventorywip
+
+package inventory
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// ParseRequirements reads a pip requirements file (data is the content of
+// file). -r and -c includes are read relative to the including file unless
+// opts.NoIncludes is set; include cycles are reported as warnings and not
+// followed again.
+func ParseRequirements(file string, data []byte, opts Options) (*Inventory, error) {
+	rp := &reqParser{opts: opts, inv: &Inventory{}}
+	if err := rp.parse(file, data, false, nil); err != nil {
+		return nil, err
+	}
+	rp.applyVia()
+	return finish(rp.inv, opts), nil
+}
+
+type reqParser struct {
+	opts Options
+	inv  *Inventory
+	via  map[*Package][]string // pip-compile "# via" annotations
+}
+
+var (
+	envVarRE  = regexp.MustCompile(`\$\{([A-Z0-9_]+)\}`)
+	commentRE = regexp.MustCompile(`(^|\s+)#.*$`)
+)
+
+// logicalLine is a requirements line after joining continuations.
+type logicalLine struct {
+	num  int
+	text string
+}
+
+// joinLines follows pip's join_lines: a trailing backslash continues a line,
+// a comment line ends a continuation.
+func joinLines(data []byte) []logicalLine {
+	var out []logicalLine
+	var cur []string
+	first := 0
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	for i, line := range lines {
+		num := i + 1
+		isComment := commentRE.MatchString(line) && strings.HasPrefix(strings.TrimLeft(line, " \t"), "#")
+		if !strings.HasSuffix(line, `\`) || isComment {
+			if isComment {
+				line = " " + line
+			}
+			if cur != nil {
+				cur = append(cur, line)
+				out = append(out, logicalLine{first, strings.Join(cur, "")})
+				cur = nil
+			} else {
+				out = append(out, logicalLine{num, line})
+			}
+			continue
+		}
+		if cur == nil {
+			first = num
+		}
+		cur = append(cur, strings.TrimRight(line, `\`))
+	}
+	if cur != nil {
+		out = append(out, logicalLine{first, strings.Join(cur, "")})
+	}
+	return out
+}
+
+func (rp *reqParser) parse(file string, data []byte, constraint bool, stack []string) error {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		abs = file
+	}
+	stack = append(stack, abs)
+	format := "requirements"
+	if constraint {
+		format = "constraints"
+	}
+	rp.inv.Sources = append(rp.inv.Sources, SourceFile{Path: file, Format: format})
+	var last *Package
+	inVia := false
+	for _, ll := range joinLines(data) {
+		trimmed := strings.TrimSpace(ll.text)
+		if strings.HasPrefix(trimmed, "#") {
+			body := strings.TrimSpace(strings.TrimPrefix(trimmed, "#"))
+			switch {
+			case last != nil && (body == "via" || strings.HasPrefix(body, "via ")):
+				rest := strings.TrimSpace(strings.TrimPrefix(body, "via"))
+				inVia = rest == ""
+				for _, e := range strings.Split(rest, ",") {
+					rp.addVia(last, e)
+				}
+			case inVia && last != nil && body != "":
+				rp.addVia(last, body)
+			default:
+				inVia = false
+			}
+			continue
+		}
+		inVia = false
+		line := strings.TrimSpace(commentRE.ReplaceAllString(ll.text, ""))
+		if line == "" {
+			continue
+		}
+		line = envVarRE.ReplaceAllStringFunc(line, func(m string) string {
+			if v, ok := rp.opts.lookupEnv(m[2 : len(m)-1]); ok {
+				return v
+			}
+			return m
+		})
+		p, err := rp.parseLine(file, ll.num, line, constraint, stack)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			last = p
+		}
+	}
+	return nil
+}
+
+func (rp *reqParser) addVia(p *Package, entry string) {
+	entry = strings.TrimSpace(entry)
+	if entry == "" {
+		return
+	}
+	if rp.via == nil {
+		rp.via = map[*Package][]string{}
+	}
+	rp.via[p] = append(rp.via[p], entry)
+}
+
+// applyVia uses pip-compile / uv "# via" annotations: a package only required
+// by other packages is transitive, and those packages are its parents.
+func (rp *reqParser) applyVia() {
+	byName := map[string]*Package{}
+	for _, p := range rp.inv.Packages {
+		byName[p.Name] = p
+	}
+	for p, entries := range rp.via {
+		direct := false
+		for _, e := range entries {
+			if strings.HasPrefix(e, "-r ") || strings.HasPrefix(e, "-c ") || strings.Contains(e, "(") {
+				direct = direct || strings.HasPrefix(e, "-r ") || strings.Contains(e, "(")
+				continue
+			}
+			parent := newPackage(strings.Fields(e)[0]).Name
+			if q, ok := byName[parent]; ok {
+				q.Requires = appendUniq(q.Requires, p.Name)
+			} else {
+				p.Parents = appendUniq(p.Parents, parent)
+			}
+		}
+		p.Direct = direct && !p.Constraint
+	}
+}
+
+// breakArgsOptions splits a line at the first token that starts with "-", as pip does.
+func breakArgsOptions(line string) (args, options string) {
+	tokens := strings.Split(line, " ")
+	for i, t := range tokens {
+		if strings.HasPrefix(t, "-") {
+			return strings.Join(tokens[:i], " "), strings.Join(tokens[i:], " ")
+		}
+	}
+	return line, ""
+}
+
+// reqOption is one parsed option of a requirements line.
+type reqOption struct{ name, value string }
+
+// optionsWithValue are the pip options that take a value, by every spelling.
+var optionsWithValue = map[string]string{
+	"-r": "-r", "--requirement": "-r", "-c": "-c", "--constraint": "-c",
+	"-e": "-e", "--editable": "-e", "-i": "-i", "--index-url": "-i",
+	"--extra-index-url": "--extra-index-url", "-f": "-f", "--find-links": "-f",
+	"--trusted-host": "--trusted-host", "--hash": "--hash",
+	"--global-option": "--global-option", "--install-option": "--install-option",
+	"-C": "--config-settings", "--config-settings": "--config-settings",
+	"--no-binary": "--no-binary", "--only-binary": "--only-binary", "--use-feature": "--use-feature",
+}
+
+// optionsWithoutValue are the pip options that are flags.
+var optionsWithoutValue = map[string]bool{
+	"--no-index": true, "--pre": true, "--prefer-binary": true, "--require-hashes": true,
+	"-Z": true, "--always-unzip": true,
+}
+
+func splitOptions(s string) []string {
+	var out []string
+	for _, f := range strings.Fields(s) {
+		out = append(out, strings.Trim(f, `"'`))
+	}
+	return out
+}
+
+func parseOptions(file string, line int, s string) ([]reqOption, []string, error) {
+	var opts []reqOption
+	var warnings []string
+	toks := splitOptions(s)
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if !strings.HasPrefix(t, "-") {
+			continue // pip ignores stray words after options
+		}
+		name, value, hasValue := strings.Cut(t, "=")
+		if canon, ok := optionsWithValue[name]; ok {
+			if !hasValue {
+				if i+1 >= len(toks) {
+					return nil, nil, errf(file, line, "option %s needs a value", name)
+				}
+				i++
+				value = toks[i]
+			}
+			opts = append(opts, reqOption{canon, value})
+			continue
+		}
+		if optionsWithoutValue[name] {
+			opts = append(opts, reqOption{name, ""})
+			continue
+		}
+		// Short options written with their value attached: -rfile, -efoo, -ihttps://...
+		if len(t) > 2 && t[1] != '-' {
+			if canon, ok := optionsWithValue[t[:2]]; ok {
+				opts = append(opts, reqOption{canon, t[2:]})
+				continue
+			}
+		}
+		warnings = append(warnings, fmt.Sprintf("%s:%d: unknown option %s ignored", file, line, name))
+	}
+	return opts, warnings, nil
+}
+
+func (rp *reqParser) parseLine(file string, num int, line string, constraint bool, stack []string) (*Package, error) {
+	args, optText := breakArgsOptions(line)
+	opts, warnings, err := parseOptions(file, num, optText)
+	if err != nil {
+		return nil, err
+	}
+	rp.inv.Warnings = append(rp.inv.Warnings, warnings...)
+	loc := Location{File: file, Line: num}
+	var hashes []string
+	editable := ""
+	isEditable := false
+	for _, o := range opts {
+		switch o.name {
+		case "-r", "-c":
+			if err := rp.include(file, num, o.value, o.name == "-c" || constraint, stack); err != nil {
+				return nil, err
+			}
+		case "-e":
+			editable, isEditable = o.value, true
+		case "-i":
+			rp.inv.Index.IndexURL = o.value
+			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
+		case "--extra-index-url":
+			rp.inv.Index.ExtraIndexURLs = appendUniq(rp.inv.Index.ExtraIndexURLs, o.value)
+			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
+		case "-f":
+			rp.inv.Index.FindLinks = appendUniq(rp.inv.Index.FindLinks, o.value)
+			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
+		case "--trusted-host":
+			rp.inv.Index.TrustedHosts = appendUniq(rp.inv.Index.TrustedHosts, o.value)
+			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
+		case "--no-index":
+			rp.inv.Index.NoIndex = true
+			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
+		case "--hash":
+			if o.value != "" {
+				hashes = append(hashes, hashString(o.value))
+			}
+		}
+	}
+	var p *Package
+	switch {
+	case isEditable:
+		if p, err = rp.directReference(file, num, editable); err != nil {
+			return nil, err
+		}
+		p.Source.Editable = true
+	case args != "":
+		if p, err = rp.requirement(file, num, strings.TrimSpace(args)); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	p.Locations = []Location{loc}
+	p.Hashes = appendUniq(p.Hashes, hashes...)
+	p.Constraint = constraint
+	p.Direct = !constraint
+	rp.inv.Packages = append(rp.inv.Packages, p)
+	return p, nil
+}
+
+// include reads a -r / -c file relative to the including one.
+func (rp *reqParser) include(file string, num int, target string, constraint bool, stack []string) error {
+	if rp.opts.NoIncludes {
+		return nil
+	}
+	if strings.Contains(target, "://") {
+		rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: remote include %s not followed; its requirements are not in the inventory", file, num, target))
+		return nil
+	}
+	path := relDir(file, target)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	for i, s := range stack {
+		if s == abs {
+			cycle := make([]string, 0, len(stack)-i+1)
+			for _, c := range stack[i:] {
+				cycle = append(cycle, filepath.Base(c))
+			}
+			cycle = append(cycle, filepath.Base(abs))
+			rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: include cycle %s; not followed again", file, num, strings.Join(cycle, " -> ")))
+			return nil
+		}
+	}
+	data, err := rp.opts.readFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: included file %s not found; its requirements are not in the inventory", file, num, target))
+			return nil
+		}
+		return errf(file, num, "cannot read included file %s: %v", target, err)
+	}
+	return rp.parse(path, data, constraint, stack)
+}
+
+// urlSchemes are the schemes that make a requirements line a bare URL.
+func isURL(s string) bool {
+	scheme, _, ok := strings.Cut(s, ":")
+	if !ok {
+		return false
+	}
+	scheme = strings.ToLower(scheme)
+	switch scheme {
+	case "http", "https", "file", "ftp":
+		return true
+	}
+	for _, pre := range vcsSchemes {
+		if strings.HasPrefix(scheme, pre) {
+			return true
+		}
+	}
+	return false
+}
+
+func looksLikePath(s string) bool {
+	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "/") || strings.HasPrefix(s, "~") || strings.ContainsAny(s, `/\`) {
+		return true
+	}
+	_, _, ok := DistFilename(s)
+	return ok && !strings.ContainsAny(s, "=<>!~;")
+}
+
+var pep508DirectRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@`)
+
+// requirement parses the requirement part of a line: PEP 508, bare URL or path.
+func (rp *reqParser) requirement(file string, num int, s string) (*Package, error) {
+	head := strings.TrimSpace(strings.SplitN(s, ";", 2)[0])
+	if isURL(s) || (!pep508DirectRE.MatchString(s) && looksLikePath(head)) {
+		return rp.directReference(file, num, s)
+	}
+	return parseRequirementString(file, num, s)
+}
+
+var extrasSuffixRE = regexp.MustCompile(`^(.+?)(\[[^\]]*\])\s*$`)
+
+// directReference handles bare URLs, VCS URLs and local paths (with -e or not).
+func (rp *reqParser) directReference(file string, num int, s string) (*Package, error) {
+	target, marker := s, ""
+	sep := ";"
+	if isURL(s) {
+		sep = "; "
+	}
+	if i := strings.Index(s, sep); i >= 0 {
+		target, marker = strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+len(sep):])
+	}
+	var extras []string
+	if m := extrasSuffixRE.FindStringSubmatch(target); m != nil && !strings.Contains(m[2], "/") {
+		target = strings.TrimSpace(m[1])
+		for _, e := range strings.Split(strings.Trim(m[2], "[]"), ",") {
+			extras = appendUniq(extras, strings.TrimSpace(e))
+		}
+	}
+	if target == "" {
+		return nil, errf(file, num, "empty requirement")
+	}
+	src := SourceFromURL(target)
+	if src.Kind == SourcePath && !filepath.IsAbs(src.Path) {
+		src.Path = filepath.ToSlash(relDir(file, src.Path))
+	}
+	name := fragmentParam(target, "egg")
+	version := ""
+	if n, v, ok := DistFilename(strings.SplitN(target, "#", 2)[0]); ok && src.Kind != SourceVCS {
+		if name == "" {
+			name = n
+		}
+		version = v
+	}
+	if name == "" && src.Kind == SourcePath {
+		name = localProjectName(rp.opts, src.Path)
+	}
+	if name == "" {
+		base := strings.TrimSuffix(strings.TrimRight(strings.SplitN(src.URL+src.Path, "#", 2)[0], "/"), ".git")
+		if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+			base = base[i+1:]
+		}
+		name = leadingName(base)
+		if name == "" {
+			return nil, errf(file, num, "cannot tell the project name of %q", target)
+		}
+		rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: no #egg= name for %s; assuming project %q", file, num, target, name))
+	}
+	p := newPackage(name)
+	p.Source = src
+	p.Version = version
+	p.Extras = extras
+	p.Marker = marker
+	return p, nil
+}
+
+// localProjectName reads [project].name or [tool.poetry].name of a local
+// project directory, or "" when it has none.
+func localProjectName(opts Options, dir string) string {
+	data, err := opts.readFile(filepath.Join(dir, "pyproject.toml"))
+	if err != nil {
+		return ""
+	}
+	var doc struct {
+		Project struct{ Name string }
+		Tool    struct{ Poetry struct{ Name string } }
+	}
+	if toml.Unmarshal(data, &doc) != nil {
+		return ""
+	}
+	if doc.Project.Name != "" {
+		return doc.Project.Name
+	}
+	return doc.Tool.Poetry.Name
+}

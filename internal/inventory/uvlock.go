@@ -1,0 +1,211 @@
+//go:build inventorywip
+
+package inventory
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+type uvLock struct {
+	Version  int `toml:"version"`
+	Manifest struct {
+		Members []string `toml:"members"`
+	} `toml:"manifest"`
+	Package []uvPackage `toml:"package"`
+}
+
+type uvPackage struct {
+	Name                 string             `toml:"name"`
+	Version              string             `toml:"version"`
+	Source               map[string]any     `toml:"source"`
+	Dependencies         []uvDep            `toml:"dependencies"`
+	OptionalDependencies map[string][]uvDep `toml:"optional-dependencies"`
+	DevDependencies      map[string][]uvDep `toml:"dev-dependencies"`
+	Sdist                *uvFile            `toml:"sdist"`
+	Wheels               []uvFile           `toml:"wheels"`
+}
+
+type uvDep struct {
+	Name   string   `toml:"name"`
+	Marker string   `toml:"marker"`
+	Extra  []string `toml:"extra"`
+}
+
+type uvFile struct {
+	URL      string `toml:"url"`
+	Path     string `toml:"path"`
+	Filename string `toml:"filename"`
+	Hash     string `toml:"hash"`
+	Size     int64  `toml:"size"`
+}
+
+// ParseUVLock reads a uv.lock (also PEP 723 script locks). The project and its
+// workspace members are kept with Project set; direct dependencies are what
+// they declare (dependencies, optional dependencies and dev groups).
+func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
+	var lock uvLock
+	if err := toml.Unmarshal(data, &lock); err != nil {
+		return nil, tomlError(file, err)
+	}
+	if lock.Version == 0 && len(lock.Package) == 0 {
+		return nil, errf(file, 0, "not a uv.lock: no version and no [[package]]")
+	}
+	if lock.Version > 1 {
+		return nil, errf(file, 0, "unsupported uv.lock version %d", lock.Version)
+	}
+	names := make([]string, len(lock.Package))
+	for i, p := range lock.Package {
+		names[i] = p.Name
+	}
+	lines := tableLines(data, "package", names)
+	members := map[string]bool{}
+	for _, m := range lock.Manifest.Members {
+		members[newPackage(m).Name] = true
+	}
+	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "uv.lock"}}}
+	var projects []*uvPackage
+	for i := range lock.Package {
+		lp := &lock.Package[i]
+		if lp.Name == "" {
+			return nil, errf(file, lines[i], "package without a name")
+		}
+		p := newPackage(lp.Name)
+		p.Version = lp.Version
+		p.Source, p.Index = uvSource(lp.Source)
+		p.Locations = []Location{{File: file, Line: lines[i]}}
+		for _, d := range lp.Dependencies {
+			p.Requires = append(p.Requires, newPackage(d.Name).Name)
+		}
+		for _, deps := range lp.OptionalDependencies {
+			for _, d := range deps {
+				p.Requires = append(p.Requires, newPackage(d.Name).Name)
+			}
+		}
+		if lp.Sdist != nil {
+			p.Files = append(p.Files, lp.Sdist.file())
+		}
+		for _, w := range lp.Wheels {
+			p.Files = append(p.Files, w.file())
+		}
+		for _, f := range p.Files {
+			p.Hashes = appendUniq(p.Hashes, f.Hashes...)
+		}
+		local := p.Source.Kind == SourcePath && (p.Source.Path == "." || p.Source.Editable || lp.Source["virtual"] != nil)
+		if members[p.Name] || (len(members) == 0 && local && (p.Source.Path == "." || p.Source.Path == "")) {
+			p.Project = true
+			projects = append(projects, lp)
+			// Dev dependencies of a project are part of its graph too.
+			for _, deps := range lp.DevDependencies {
+				for _, d := range deps {
+					p.Requires = append(p.Requires, newPackage(d.Name).Name)
+				}
+			}
+		}
+		inv.Packages = append(inv.Packages, p)
+	}
+	byName := map[string][]*Package{}
+	for _, p := range inv.Packages {
+		byName[p.Name] = append(byName[p.Name], p)
+	}
+	if len(projects) == 0 {
+		markRoots(inv.Packages)
+	}
+	mark := func(d uvDep, group string) {
+		for _, q := range byName[newPackage(d.Name).Name] {
+			if q.Project {
+				continue
+			}
+			q.Direct = true
+			q.Groups = appendUniq(q.Groups, group)
+		}
+	}
+	for _, lp := range projects {
+		for _, d := range lp.Dependencies {
+			mark(d, "")
+		}
+		for _, g := range sortedKeys(lp.OptionalDependencies) {
+			for _, d := range lp.OptionalDependencies[g] {
+				mark(d, g)
+			}
+		}
+		for _, g := range sortedKeys(lp.DevDependencies) {
+			for _, d := range lp.DevDependencies[g] {
+				mark(d, g)
+			}
+		}
+	}
+	return finish(inv, opts), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (f uvFile) file() File {
+	out := File{URL: f.URL, Size: f.Size, Name: f.Filename}
+	if out.Name == "" {
+		ref := f.URL
+		if ref == "" {
+			ref = f.Path
+		}
+		if u, err := url.Parse(ref); err == nil && u.Path != "" {
+			ref = u.Path
+		}
+		out.Name = ref[strings.LastIndexAny(ref, `/\`)+1:]
+	}
+	if f.Hash != "" {
+		out.Hashes = []string{hashString(f.Hash)}
+	}
+	return out
+}
+
+// uvSource converts a uv source table; the second result is the index URL.
+func uvSource(src map[string]any) (Source, string) {
+	str := func(k string) string { s, _ := src[k].(string); return s }
+	switch {
+	case str("registry") != "":
+		return Source{Kind: SourceIndex, URL: str("registry")}, str("registry")
+	case str("git") != "":
+		raw := str("git")
+		s := Source{Kind: SourceVCS, VCS: "git"}
+		if i := strings.IndexByte(raw, '#'); i >= 0 {
+			s.Commit = raw[i+1:]
+			raw = raw[:i]
+		}
+		if u, err := url.Parse(raw); err == nil {
+			q := u.Query()
+			for _, k := range []string{"rev", "tag", "branch"} {
+				if v := q.Get(k); v != "" {
+					s.Ref = v
+				}
+			}
+			u.RawQuery = ""
+			raw = u.String()
+		}
+		s.URL = raw
+		if s.Ref == "" {
+			s.Ref = s.Commit
+		}
+		return s, ""
+	case str("url") != "":
+		return Source{Kind: SourceURL, URL: str("url")}, ""
+	case str("editable") != "":
+		return Source{Kind: SourcePath, Path: str("editable"), Editable: true}, ""
+	case str("virtual") != "":
+		return Source{Kind: SourcePath, Path: str("virtual")}, ""
+	case str("directory") != "":
+		return Source{Kind: SourcePath, Path: str("directory")}, ""
+	case str("path") != "":
+		return Source{Kind: SourcePath, Path: str("path")}, ""
+	}
+	return Source{Kind: SourceIndex}, ""
+}

@@ -20,13 +20,15 @@ import (
 type DB struct {
 	meta    Meta
 	entries []idxEntry
+	blocks  []blockRef
 	byID    map[string]int32   // id → entry
 	byAlias map[string][]int32 // upper-case alias → entries
 	byPkg   map[string][]int32 // normalized name → entries affecting it
 
-	raw    io.ReaderAt
-	rawOff int64
-	closer io.Closer
+	raw      io.ReaderAt
+	rawOff   int64
+	matchLen int64 // size of the compressed match section
+	closer   io.Closer
 
 	parsed sync.Map // int32 → *Entry
 	pkgs   sync.Map // name → *pkgMatcher
@@ -172,13 +174,15 @@ func newDB(name string, r io.ReaderAt, size int64) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{
-		meta:    h.Meta,
-		entries: d.Entries,
-		byID:    make(map[string]int32, len(d.Entries)),
-		byAlias: make(map[string][]int32, 2*len(d.Entries)),
-		byPkg:   make(map[string][]int32, len(d.Entries)/4),
-		raw:     r,
-		rawOff:  rawOff,
+		meta:     h.Meta,
+		entries:  d.Entries,
+		blocks:   d.Blocks,
+		byID:     make(map[string]int32, len(d.Entries)),
+		byAlias:  make(map[string][]int32, 2*len(d.Entries)),
+		byPkg:    make(map[string][]int32, len(d.Entries)/4),
+		raw:      r,
+		rawOff:   rawOff,
+		matchLen: h.MatchLen,
 	}
 	for i := range d.Entries {
 		e := &d.Entries[i]
@@ -280,15 +284,19 @@ func (db *DB) Raw(id string) ([]byte, bool) {
 
 func (db *DB) rawJSON(i int32) ([]byte, error) {
 	e := &db.entries[i]
-	buf := make([]byte, e.RawLen)
-	if _, err := db.raw.ReadAt(buf, db.rawOff+e.RawOff); err != nil {
+	ref := db.blocks[e.Block]
+	buf := make([]byte, ref.Len)
+	if _, err := db.raw.ReadAt(buf, db.rawOff+ref.Off); err != nil {
 		return nil, fmt.Errorf("advisory %s: %w", e.ID, err)
 	}
 	b, err := inflate(buf)
 	if err != nil {
 		return nil, fmt.Errorf("advisory %s: %w", e.ID, err)
 	}
-	return b, nil
+	if int(e.Start)+int(e.Len) > len(b) {
+		return nil, fmt.Errorf("advisory %s: damaged index block", e.ID)
+	}
+	return b[e.Start : e.Start+e.Len : e.Start+e.Len], nil
 }
 
 // entry returns the parsed advisory i, caching it.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"sort"
@@ -86,14 +87,25 @@ type idxEntry struct {
 	Aliases   []string
 	Withdrawn bool
 	Affected  []idxAffected
-	RawOff    int64
-	RawLen    int64
+	Block     int32 // raw block holding the advisory's JSON
+	Start     int32 // offset of the JSON in the inflated block
+	Len       int32 // length of the JSON
+}
+
+// blockRef locates one compressed raw block in the raw section.
+type blockRef struct {
+	Off, Len int64
 }
 
 // indexData is the match section of an index file.
 type indexData struct {
 	Entries []idxEntry
+	Blocks  []blockRef
 }
+
+// blockSize is how many advisories share one compressed raw block: larger
+// blocks compress better, smaller ones make Raw cheaper.
+const blockSize = 16
 
 // build parses every document of src and returns the index bytes.
 func build(src *source, meta Meta) ([]byte, error) {
@@ -149,18 +161,32 @@ func build(src *source, meta Meta) ([]byte, error) {
 // encodeIndex writes documents as an index file.
 func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 	sort.Slice(docs, func(i, j int) bool { return docs[i].entry.ID < docs[j].entry.ID })
-	blocks := make([][]byte, len(docs))
-	data := indexData{Entries: make([]idxEntry, len(docs))}
+	nblocks := (len(docs) + blockSize - 1) / blockSize
+	blocks := make([][]byte, nblocks)
+	data := indexData{Entries: make([]idxEntry, len(docs)), Blocks: make([]blockRef, nblocks)}
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range docs {
+	for b := range nblocks {
 		g.Go(func() error {
-			b, err := deflate(docs[i].raw)
+			n := 0
+			for i := b * blockSize; i < min(len(docs), (b+1)*blockSize); i++ {
+				n += len(docs[i].raw)
+			}
+			plain := make([]byte, 0, n)
+			for i := b * blockSize; i < min(len(docs), (b+1)*blockSize); i++ {
+				if len(plain)+len(docs[i].raw) > math.MaxInt32 {
+					return fmt.Errorf("advisory %s: too large", docs[i].entry.ID)
+				}
+				e := indexEntry(docs[i].entry)
+				e.Block, e.Start, e.Len = int32(b), int32(len(plain)), int32(len(docs[i].raw))
+				data.Entries[i] = e
+				plain = append(plain, docs[i].raw...)
+			}
+			z, err := deflate(plain)
 			if err != nil {
 				return err
 			}
-			blocks[i] = b
-			data.Entries[i] = indexEntry(docs[i].entry)
+			blocks[b] = z
 			return nil
 		})
 	}
@@ -168,12 +194,14 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 		return nil, err
 	}
 	var raw bytes.Buffer
+	for b, z := range blocks {
+		data.Blocks[b] = blockRef{Off: int64(raw.Len()), Len: int64(len(z))}
+		raw.Write(z)
+	}
 	names := map[string]bool{}
 	meta.Count, meta.Withdrawn, meta.Newest = len(docs), 0, time.Time{}
 	for i := range data.Entries {
 		e := &data.Entries[i]
-		e.RawOff, e.RawLen = int64(raw.Len()), int64(len(blocks[i]))
-		raw.Write(blocks[i])
 		if e.Withdrawn {
 			meta.Withdrawn++
 		}
@@ -214,7 +242,7 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 var dictionary = []byte(`{"id":"PYSEC-","schema_version":"1.6.0","modified":"","published":"","aliases":["CVE-","GHSA-"],"details":"","affected":[{"package":{"name":"","ecosystem":"PyPI","purl":"pkg:pypi/"},"ranges":[{"type":"GIT","repo":"https://github.com/","events":[{"introduced":"0"},{"fixed":""}]},{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":""},{"last_affected":""}]}],"versions":["0.1","0.2","1.0","1.1","1.2","2.0","0.1.0","0.1.1","0.2.0","1.0.0","1.0.1","1.1.0","2.0.0"]}],"references":[{"type":"ADVISORY","url":"https://github.com/advisories/GHSA-"},{"type":"WEB","url":"https://github.com/"},{"type":"FIX","url":"https://github.com/"},{"type":"PACKAGE","url":"https://pypi.org/project/"},{"type":"REPORT","url":"https://"}],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}]}`)
 
 var flatePool = sync.Pool{New: func() any {
-	w, _ := flate.NewWriterDict(io.Discard, flate.BestCompression, dictionary)
+	w, _ := flate.NewWriterDict(io.Discard, 5, dictionary)
 	return w
 }}
 
@@ -235,12 +263,12 @@ func deflate(b []byte) ([]byte, error) {
 func inflate(b []byte) ([]byte, error) {
 	r := flate.NewReaderDict(bytes.NewReader(b), dictionary)
 	defer r.Close()
-	out, err := io.ReadAll(io.LimitReader(r, maxAdvisorySize+1))
+	out, err := io.ReadAll(io.LimitReader(r, blockSize*maxAdvisorySize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(out) > maxAdvisorySize {
-		return nil, errors.New("advisory too large")
+	if len(out) > blockSize*maxAdvisorySize {
+		return nil, errors.New("advisory block too large")
 	}
 	return out, nil
 }
@@ -334,8 +362,13 @@ func decodeIndex(name string, r io.ReaderAt, size int64) (*indexHeader, *indexDa
 		return nil, nil, 0, bad("%v", err)
 	}
 	rawOff := off + h.MatchLen
+	for _, b := range d.Blocks {
+		if b.Off < 0 || b.Len < 0 || b.Off+b.Len > h.RawLen {
+			return nil, nil, 0, bad("raw block out of bounds")
+		}
+	}
 	for _, e := range d.Entries {
-		if e.RawOff < 0 || e.RawLen < 0 || e.RawOff+e.RawLen > h.RawLen {
+		if e.Block < 0 || int(e.Block) >= len(d.Blocks) || e.Start < 0 || e.Len < 0 {
 			return nil, nil, 0, bad("entry %s out of bounds", e.ID)
 		}
 	}

@@ -5,13 +5,30 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/pyvet/pyvet/pep440"
-	"github.com/pyvet/pyvet/pep508"
 )
 
-// normalizeName is the PEP 503 normalized name.
-func normalizeName(name string) string { return pep508.NormalizeName(strings.TrimSpace(name)) }
+// normalizeName is the PEP 503 normalized name: runs of "-", "_" and "."
+// become one "-", letters lower-case.
+func normalizeName(name string) string {
+	var b strings.Builder
+	b.Grow(len(name))
+	sep := false
+	for _, r := range strings.TrimSpace(name) {
+		if r == '-' || r == '_' || r == '.' {
+			if !sep {
+				b.WriteByte('-')
+			}
+			sep = true
+			continue
+		}
+		sep = false
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
 
 // versionKey is a canonical spelling of a version: two versions that PEP 440
 // says are equal have the same key ("1.0.0" and "1" and "1.0" all give "1").

@@ -174,18 +174,8 @@ func parseDocument(name string, data []byte) (document, error) {
 		if err != nil {
 			return document{}, err
 		}
-		return document{entry: e, raw: compactJSON(data), name: name}, nil
+		return document{entry: e, raw: data, name: name}, nil
 	}
-}
-
-// compactJSON removes insignificant whitespace; it returns data unchanged if
-// that fails.
-func compactJSON(data []byte) []byte {
-	var b bytes.Buffer
-	if err := json.Compact(&b, data); err != nil {
-		return data
-	}
-	return b.Bytes()
 }
 
 // isAdvisoryFile reports whether a file name looks like an OSV document.
@@ -238,12 +228,15 @@ func openSource(path string) (*source, error) {
 	}
 	sort.Strings(src.names)
 	src.read = func(name string) ([]byte, error) {
-		rc, err := files[name].Open()
+		zf := files[name]
+		rc, err := zf.Open()
 		if err != nil {
 			return nil, err
 		}
 		defer rc.Close()
-		return io.ReadAll(io.LimitReader(rc, maxAdvisorySize+1))
+		buf := bytes.NewBuffer(make([]byte, 0, zf.UncompressedSize64+1))
+		_, err = buf.ReadFrom(io.LimitReader(rc, maxAdvisorySize+1))
+		return buf.Bytes(), err
 	}
 	return src, nil
 }

@@ -120,8 +120,7 @@ func group(entries []*advisory.Entry) [][]*advisory.Entry {
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

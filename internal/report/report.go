@@ -27,6 +27,7 @@ type Result struct {
 	Meta      map[string]string    // database source and date, policy file, ...
 	Skipped   map[string]string    // package → reason it could not be audited (overrides the default reasons)
 	Failed    bool                 // the run fails under the policy (shown in summaries)
+	Fixes     []JSONFix            // upgrades applied or proposed (pip-audit's "fixes")
 }
 
 // ColorMode says when the table uses ANSI colour.

@@ -1,0 +1,110 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/pyvet/pyvet/internal/finding"
+)
+
+func init() { register("markdown", writeMarkdown) }
+
+// Severity badges for Markdown (plain emoji render in every Markdown viewer).
+var sevBadge = map[finding.Severity]string{
+	finding.SeverityMalicious: "☠️",
+	finding.SeverityCritical:  "🟥",
+	finding.SeverityHigh:      "🟧",
+	finding.SeverityMedium:    "🟨",
+	finding.SeverityLow:       "🟦",
+	finding.SeverityInfo:      "⬜",
+	finding.SeverityUnknown:   "⬜",
+}
+
+func writeMarkdown(w io.Writer, res *Result, opts Options) error {
+	var b strings.Builder
+	sum := Summarize(res)
+	fmt.Fprintf(&b, "## %s\n\n", mdEscape(opts.title()))
+	status := "✅ passes the policy"
+	if sum.Failed {
+		status = "❌ fails the policy"
+	}
+	fmt.Fprintf(&b, "**%s** — %s.\n\n", summaryLine(sum), status)
+	if risks := risksPresent(sum); len(risks) > 0 {
+		b.WriteString("| OWASP | Risk | Findings |\n|---|---|---:|\n")
+		for _, r := range risks {
+			fmt.Fprintf(&b, "| %d | %s | %d |\n", r.OWASPNumber(), riskTitle(r), sum.ByRisk[string(r)])
+		}
+		b.WriteString("\n")
+	}
+	fs := shown(res, opts)
+	if len(fs) > 0 {
+		b.WriteString("| Severity | Package | ID | Fix | Location | Title |\n|---|---|---|---|---|---|\n")
+		for i := range fs {
+			f := &fs[i]
+			sev := sevBadge[f.Severity] + " " + f.Severity.String()
+			if f.Ignored {
+				sev += " (ignored)"
+			}
+			id := "`" + mdCode(idOrRule(f)) + "`"
+			if opts.Aliases && len(f.Aliases) > 0 {
+				id += "<br>" + mdEscape(strings.Join(f.Aliases, ", "))
+			}
+			fix := mdEscape(strings.Join(f.Fix, ", "))
+			if fix == "" {
+				fix = "—"
+			}
+			loc := locationString(f, opts.BaseDir)
+			if loc == "" {
+				loc = "—"
+			} else {
+				loc = "`" + mdCode(loc) + "`"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", sev, mdEscape(packageLabel(f)), id, fix, loc, mdEscape(oneLine(f.Title)))
+		}
+		b.WriteString("\n")
+		if opts.Desc {
+			for i := range fs {
+				f := &fs[i]
+				fmt.Fprintf(&b, "<details><summary><code>%s</code> %s</summary>\n\n", htmlText(idOrRule(f)), htmlText(packageLabel(f)))
+				if f.Detail != "" {
+					fmt.Fprintf(&b, "%s\n\n", mdEscape(oneLine(f.Detail)))
+				}
+				if f.Action != "" {
+					fmt.Fprintf(&b, "**Action:** %s\n\n", mdEscape(oneLine(f.Action)))
+				}
+				if f.Ignored {
+					fmt.Fprintf(&b, "**Ignored:** %s\n\n", mdEscape(f.IgnoreReason))
+				}
+				b.WriteString("</details>\n\n")
+			}
+		}
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(&b, "> **Note:** %s\n\n", mdEscape(n))
+	}
+	if src, ok := res.Meta["db"]; ok {
+		fmt.Fprintf(&b, "<sub>Advisory database: %s</sub>\n", mdEscape(src))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdEscape escapes text for a Markdown table cell or paragraph.
+func mdEscape(s string) string {
+	r := strings.NewReplacer(
+		`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`,
+		"<", "&lt;", ">", "&gt;", "\n", " ", "\r", "",
+	)
+	return r.Replace(s)
+}
+
+// mdCode makes text safe inside a single-backtick code span in a table.
+func mdCode(s string) string {
+	return strings.NewReplacer("`", "'", "|", `\|`, "\n", " ").Replace(s)
+}
+
+// htmlText escapes text for inline HTML.
+func htmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
+}

@@ -1,0 +1,333 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/pyvet/pyvet/internal/finding"
+)
+
+func init() { register("sarif", writeSARIF) }
+
+// SARIF 2.1.0 types: the subset pyvet writes.
+type (
+	sarifLog struct {
+		Schema  string     `json:"$schema"`
+		Version string     `json:"version"`
+		Runs    []sarifRun `json:"runs"`
+	}
+	sarifRun struct {
+		Tool    sarifTool     `json:"tool"`
+		Results []sarifResult `json:"results"`
+		// Properties carry the run's notes and metadata.
+		Properties map[string]any `json:"properties,omitempty"`
+	}
+	sarifTool struct {
+		Driver sarifDriver `json:"driver"`
+	}
+	sarifDriver struct {
+		Name           string      `json:"name"`
+		Version        string      `json:"version,omitempty"`
+		InformationURI string      `json:"informationUri"`
+		Rules          []sarifRule `json:"rules"`
+	}
+	sarifRule struct {
+		ID                   string            `json:"id"`
+		Name                 string            `json:"name"`
+		ShortDescription     sarifText         `json:"shortDescription"`
+		FullDescription      sarifText         `json:"fullDescription"`
+		Help                 sarifHelp         `json:"help"`
+		DefaultConfiguration sarifRuleConfig   `json:"defaultConfiguration"`
+		Properties           sarifRuleProperty `json:"properties"`
+	}
+	sarifText struct {
+		Text string `json:"text"`
+	}
+	sarifHelp struct {
+		Text     string `json:"text"`
+		Markdown string `json:"markdown"`
+	}
+	sarifRuleConfig struct {
+		Level string `json:"level"`
+	}
+	sarifRuleProperty struct {
+		Tags             []string `json:"tags"`
+		SecuritySeverity string   `json:"security-severity"`
+		Precision        string   `json:"precision"`
+	}
+	sarifResult struct {
+		RuleID              string             `json:"ruleId"`
+		RuleIndex           int                `json:"ruleIndex"`
+		Level               string             `json:"level"`
+		Message             sarifText          `json:"message"`
+		Locations           []sarifLocation    `json:"locations,omitempty"`
+		PartialFingerprints map[string]string  `json:"partialFingerprints"`
+		Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+		Properties          map[string]any     `json:"properties,omitempty"`
+	}
+	sarifLocation struct {
+		PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	}
+	sarifPhysical struct {
+		ArtifactLocation sarifArtifact `json:"artifactLocation"`
+		Region           *sarifRegion  `json:"region,omitempty"`
+	}
+	sarifArtifact struct {
+		URI       string `json:"uri"`
+		URIBaseID string `json:"uriBaseId,omitempty"`
+	}
+	sarifRegion struct {
+		StartLine int `json:"startLine"`
+	}
+	sarifSuppression struct {
+		Kind          string `json:"kind"`
+		Status        string `json:"status"`
+		Justification string `json:"justification,omitempty"`
+	}
+)
+
+// sarifLevel maps a severity to a SARIF level.
+func sarifLevel(s finding.Severity) string {
+	switch s {
+	case finding.SeverityMalicious, finding.SeverityCritical, finding.SeverityHigh:
+		return "error"
+	case finding.SeverityMedium, finding.SeverityUnknown:
+		return "warning"
+	}
+	return "note"
+}
+
+// securitySeverity is the 0-10 score GitHub code scanning ranks alerts by.
+func securitySeverity(f *finding.Finding) string {
+	if f.CVSS > 0 {
+		return fmt.Sprintf("%.1f", f.CVSS)
+	}
+	switch f.Severity {
+	case finding.SeverityMalicious:
+		return "10.0"
+	case finding.SeverityCritical:
+		return "9.5"
+	case finding.SeverityHigh:
+		return "8.0"
+	case finding.SeverityMedium, finding.SeverityUnknown:
+		return "5.5"
+	case finding.SeverityLow:
+		return "3.0"
+	}
+	return "0.0"
+}
+
+func writeSARIF(w io.Writer, res *Result, opts Options) error {
+	log := BuildSARIF(res, opts)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}
+
+// BuildSARIF returns the SARIF 2.1.0 log of res as a JSON-ready value.
+func BuildSARIF(res *Result, opts Options) any {
+	driver := sarifDriver{Name: "pyvet", Version: res.Version, InformationURI: "https://github.com/pyvet/pyvet", Rules: []sarifRule{}}
+	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
+	ruleIndex := map[string]int{}
+	fs := append([]finding.Finding(nil), res.Findings...)
+	finding.Sort(fs)
+	fallback := fallbackLocation(res, opts)
+	for i := range fs {
+		f := &fs[i]
+		id := idOrRule(f)
+		idx, ok := ruleIndex[id]
+		if !ok {
+			idx = len(run.Tool.Driver.Rules)
+			ruleIndex[id] = idx
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(f))
+		}
+		r := sarifResult{
+			RuleID:              id,
+			RuleIndex:           idx,
+			Level:               sarifLevel(f.Severity),
+			Message:             sarifText{Text: resultMessage(f)},
+			PartialFingerprints: map[string]string{"pyvetFinding/v1": fingerprint(f)},
+			Properties: map[string]any{
+				"risk": string(f.Risk), "severity": f.Severity.String(), "owasp": f.Risk.OWASPNumber(),
+				"direct": f.Direct,
+			},
+		}
+		if f.Package != "" {
+			r.Properties["package"] = f.Package
+		}
+		if f.Version != "" {
+			r.Properties["version"] = f.Version
+		}
+		if len(f.Path) > 0 {
+			r.Properties["path"] = f.Path
+		}
+		if len(f.Fix) > 0 {
+			r.Properties["fix_versions"] = f.Fix
+		}
+		if loc := sarifLocationOf(f, opts); loc != nil {
+			r.Locations = []sarifLocation{*loc}
+		} else if fallback != nil {
+			r.Locations = []sarifLocation{*fallback}
+		}
+		if f.Ignored {
+			r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: f.IgnoreReason}}
+		}
+		run.Results = append(run.Results, r)
+	}
+	props := map[string]any{}
+	if len(res.Notes) > 0 {
+		props["notes"] = res.Notes
+	}
+	if len(res.Meta) > 0 {
+		props["meta"] = res.Meta
+	}
+	if len(props) > 0 {
+		run.Properties = props
+	}
+	return sarifLog{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs:    []sarifRun{run},
+	}
+}
+
+func sarifRuleFor(f *finding.Finding) sarifRule {
+	id := idOrRule(f)
+	short := f.Title
+	name := f.Rule
+	if f.ID != "" {
+		// Advisories: the rule is the advisory, described without the package version.
+		short = f.ID
+		if f.Package != "" {
+			short += " in " + f.Package
+		}
+		name = "vulnerability"
+		if f.Risk == finding.RiskMalicious {
+			name = "malicious-package"
+		}
+	}
+	full := f.Detail
+	if full == "" {
+		full = f.Title
+	}
+	var md strings.Builder
+	fmt.Fprintf(&md, "**%s** (OWASP OSS risk %d: %s)\n\n", mdEscape(id), f.Risk.OWASPNumber(), riskTitle(f.Risk))
+	if f.Detail != "" {
+		md.WriteString(mdEscape(oneLine(f.Detail)) + "\n\n")
+	}
+	if len(f.Aliases) > 0 {
+		md.WriteString("Aliases: " + mdEscape(strings.Join(f.Aliases, ", ")) + "\n\n")
+	}
+	if f.Action != "" {
+		md.WriteString("**Action:** " + mdEscape(oneLine(f.Action)) + "\n")
+	}
+	text := oneLine(full)
+	if f.Action != "" {
+		text += "\nAction: " + oneLine(f.Action)
+	}
+	return sarifRule{
+		ID:                   id,
+		Name:                 camel(name),
+		ShortDescription:     sarifText{Text: oneLine(short)},
+		FullDescription:      sarifText{Text: oneLine(full)},
+		Help:                 sarifHelp{Text: text, Markdown: md.String()},
+		DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(f.Severity)},
+		Properties: sarifRuleProperty{
+			Tags:             []string{"security", "supply-chain", string(f.Risk), fmt.Sprintf("owasp-oss-risk-%d", f.Risk.OWASPNumber())},
+			SecuritySeverity: securitySeverity(f),
+			Precision:        precision(f),
+		},
+	}
+}
+
+func precision(f *finding.Finding) string {
+	if f.Exact {
+		return "very-high"
+	}
+	return "medium"
+}
+
+// camel turns "pin-vcs-ref" into "PinVcsRef" (SARIF rule names are identifiers).
+func camel(s string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range s {
+		if r == '-' || r == '_' || r == ' ' || r == '.' {
+			up = true
+			continue
+		}
+		if up && r >= 'a' && r <= 'z' {
+			r -= 'a' - 'A'
+		}
+		up = false
+		b.WriteRune(r)
+	}
+	if b.Len() == 0 {
+		return "Finding"
+	}
+	return b.String()
+}
+
+func resultMessage(f *finding.Finding) string {
+	msg := oneLine(f.Title)
+	if f.Package != "" && !strings.Contains(msg, f.Package) {
+		msg = packageLabel(f) + ": " + msg
+	}
+	if len(f.Fix) > 0 {
+		msg += " Fixed in " + strings.Join(f.Fix, ", ") + "."
+	}
+	if len(f.Path) > 1 {
+		msg += " Introduced through " + strings.Join(f.Path, " → ") + "."
+	}
+	return msg
+}
+
+func fingerprint(f *finding.Finding) string {
+	h := sha256.New()
+	file := ""
+	if f.Location != nil {
+		file = filepath.ToSlash(f.Location.File)
+	}
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s", f.Risk, f.Rule, f.ID, f.Package, f.Version, filepath.Base(file))
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// sarifLocationOf locates a finding at the file and line that declare it.
+func sarifLocationOf(f *finding.Finding, opts Options) *sarifLocation {
+	if f.Location == nil || f.Location.File == "" {
+		return nil
+	}
+	return physical(f.Location.File, f.Location.Line, opts)
+}
+
+func physical(file string, line int, opts Options) *sarifLocation {
+	p := relPath(file, opts.BaseDir)
+	art := sarifArtifact{}
+	if filepath.IsAbs(file) && p == filepath.ToSlash(file) {
+		u := url.URL{Scheme: "file", Path: filepath.ToSlash(file)}
+		art.URI = u.String()
+	} else {
+		art.URI = (&url.URL{Path: strings.TrimPrefix(p, "./")}).String()
+		art.URIBaseID = "%SRCROOT%"
+	}
+	loc := &sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: art}}
+	if line > 0 {
+		loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+	}
+	return loc
+}
+
+// fallbackLocation is the first input file, for findings about the project as
+// a whole (code scanning needs a location for every result).
+func fallbackLocation(res *Result, opts Options) *sarifLocation {
+	if res.Inventory == nil || len(res.Inventory.Sources) == 0 {
+		return nil
+	}
+	return physical(res.Inventory.Sources[0].Path, 1, opts)
+}

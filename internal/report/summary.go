@@ -1,0 +1,176 @@
+package report
+
+import (
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/inventory"
+)
+
+// Summary counts findings; ignored findings are counted apart.
+type Summary struct {
+	Total      int            `json:"total"`       // findings not ignored
+	Ignored    int            `json:"ignored"`     // findings an ignore rule accepted
+	ByRisk     map[string]int `json:"by_risk"`     // not ignored, by risk name
+	BySeverity map[string]int `json:"by_severity"` // not ignored, by severity name
+	Packages   int            `json:"packages"`    // packages in the inventory
+	Failed     bool           `json:"failed"`      // the run fails under the policy
+}
+
+// Summarize counts the findings of res.
+func Summarize(res *Result) Summary {
+	s := Summary{ByRisk: map[string]int{}, BySeverity: map[string]int{}, Failed: res.Failed}
+	for _, f := range res.Findings {
+		if f.Ignored {
+			s.Ignored++
+			continue
+		}
+		s.Total++
+		s.ByRisk[string(f.Risk)]++
+		s.BySeverity[f.Severity.String()]++
+	}
+	if res.Inventory != nil {
+		s.Packages = len(uniquePackages(res.Inventory))
+	}
+	return s
+}
+
+// riskOrder lists risks in OWASP order for summaries.
+var riskOrder = []finding.Risk{
+	finding.RiskVulnerability, finding.RiskMalicious, finding.RiskCompromise, finding.RiskNameConfusion,
+	finding.RiskUnmaintained, finding.RiskOutdated, finding.RiskUntracked, finding.RiskLicense,
+	finding.RiskImmature, finding.RiskUnpinned, finding.RiskSize,
+}
+
+// riskTitles are the OWASP OSS risk names shown in summaries.
+var riskTitles = map[finding.Risk]string{
+	finding.RiskVulnerability: "Known vulnerabilities",
+	finding.RiskMalicious:     "Malicious packages",
+	finding.RiskCompromise:    "Compromise of legitimate packages",
+	finding.RiskNameConfusion: "Name confusion attacks",
+	finding.RiskUnmaintained:  "Unmaintained software",
+	finding.RiskOutdated:      "Outdated software",
+	finding.RiskUntracked:     "Untracked dependencies",
+	finding.RiskLicense:       "License risk",
+	finding.RiskImmature:      "Immature software",
+	finding.RiskUnpinned:      "Unapproved changes (mutability)",
+	finding.RiskSize:          "Under/over-sized dependencies",
+}
+
+// riskTitle returns the display name of a risk.
+func riskTitle(r finding.Risk) string {
+	if t, ok := riskTitles[r]; ok {
+		return t
+	}
+	return string(r)
+}
+
+// risksPresent returns the risks with findings (not ignored), in OWASP order,
+// followed by any unknown risk names.
+func risksPresent(s Summary) []finding.Risk {
+	var out []finding.Risk
+	known := map[finding.Risk]bool{}
+	for _, r := range riskOrder {
+		known[r] = true
+		if s.ByRisk[string(r)] > 0 {
+			out = append(out, r)
+		}
+	}
+	var extra []string
+	for r := range s.ByRisk {
+		if !known[finding.Risk(r)] {
+			extra = append(extra, r)
+		}
+	}
+	sort.Strings(extra)
+	for _, r := range extra {
+		out = append(out, finding.Risk(r))
+	}
+	return out
+}
+
+// uniquePackages returns the inventory's packages, one per name and version,
+// in name order.
+func uniquePackages(inv *inventory.Inventory) []*inventory.Package {
+	if inv == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []*inventory.Package
+	for _, p := range inv.Packages {
+		if p == nil {
+			continue
+		}
+		k := p.Name + "\x00" + p.Version
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, p)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].Version < out[j].Version
+	})
+	return out
+}
+
+// shown returns the findings a human-facing report lists.
+func shown(res *Result, opts Options) []finding.Finding {
+	out := make([]finding.Finding, 0, len(res.Findings))
+	for _, f := range res.Findings {
+		if f.Ignored && !opts.ShowIgnored {
+			continue
+		}
+		out = append(out, f)
+	}
+	finding.Sort(out)
+	return out
+}
+
+// relPath makes path relative to base when it lies below it, with forward slashes.
+func relPath(path, base string) string {
+	if base != "" && filepath.IsAbs(path) {
+		if r, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(r, "..") {
+			path = r
+		}
+	}
+	return filepath.ToSlash(path)
+}
+
+// locationString renders a finding's location as file:line.
+func locationString(f *finding.Finding, base string) string {
+	if f.Location == nil || f.Location.File == "" {
+		return ""
+	}
+	s := relPath(f.Location.File, base)
+	if f.Location.Line > 0 {
+		s += ":" + strconv.Itoa(f.Location.Line)
+	}
+	return s
+}
+
+// idOrRule is the identifier a finding is listed under: the advisory id for
+// vulnerabilities, else the rule id.
+func idOrRule(f *finding.Finding) string {
+	if f.ID != "" {
+		return f.ID
+	}
+	return f.Rule
+}
+
+// packageLabel is "name version" (or the name alone, or "-" for file-level findings).
+func packageLabel(f *finding.Finding) string {
+	switch {
+	case f.Package == "":
+		return "-"
+	case f.Version == "":
+		return f.Package
+	}
+	return f.Package + " " + f.Version
+}

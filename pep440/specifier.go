@@ -329,6 +329,9 @@ func (s *Specifier) equal(v Version) bool {
 // packaging's default pre-release handling.
 func (s Specifier) Contains(v Version) bool { return s.contains(v, s.pre) }
 
+// ContainsPrereleases is packaging's Specifier.contains(v, prereleases=pre).
+func (s Specifier) ContainsPrereleases(v Version, pre bool) bool { return s.contains(v, pre) }
+
 // SpecifierSet is a comma-separated set of specifiers; a version is
 // contained when every specifier contains it. The zero value is the empty
 // set, which contains every final release.
@@ -475,4 +478,43 @@ func (s SpecifierSet) ExactVersion() (string, bool) {
 		return sp.v.String(), true
 	}
 	return "", false
+}
+
+// MatchSpecifierPrefix returns the length of the specifier clause that
+// starts s, matched the way packaging's requirement tokenizer matches its
+// SPECIFIER token (unanchored, so "==1.0abc" gives the length of "==1.0a"),
+// or 0 when no clause starts s. Whitespace between operator and version is
+// part of the clause; whitespace before the operator is not.
+func MatchSpecifierPrefix(s string) int {
+	for _, op := range [...]string{"~=", "==", "!=", "<=", ">=", "<", ">", "==="} {
+		if !strings.HasPrefix(s, op) {
+			continue
+		}
+		rest := s[len(op):]
+		ws := len(rest) - len(strings.TrimLeftFunc(rest, isPySpace))
+		rest = rest[ws:]
+		base := len(op) + ws
+		var c components
+		switch op {
+		case "===":
+			end := strings.IndexFunc(rest, func(r rune) bool { return r == ';' || r == ')' || isPySpace(r) })
+			if end < 0 {
+				end = len(rest)
+			}
+			return base + end
+		case "==", "!=":
+			if n := c.scan(rest, true, true); n > 0 {
+				return base + n
+			}
+		case "~=":
+			if n := c.scan(rest, false, false); n > 0 && len(c.release) >= 2 {
+				return base + n
+			}
+		default:
+			if n := c.scan(rest, false, false); n > 0 {
+				return base + n
+			}
+		}
+	}
+	return 0
 }

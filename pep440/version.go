@@ -195,7 +195,7 @@ type components struct {
 	hasDev     bool
 	devN       string
 	local      string // raw local label as written, "" when none
-	localParts int
+	wildcard   bool   // the match ended with ".*" (specifier scanning only)
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -256,11 +256,20 @@ var preWords = [...]struct{ word, norm string }{
 
 var postWords = [...]string{"post", "rev", "r"}
 
-// parse fills c from s and reports whether s is a valid version. It follows
-// packaging's VERSION_PATTERN; the greedy choices made here are the ones the
-// regular expression settles on.
+// parse fills c from s and reports whether s is a valid version.
 func (c *components) parse(s string) bool {
 	s = trimPySpace(s)
+	end := c.scan(s, true, false)
+	return end > 0 && end == len(s)
+}
+
+// scan matches packaging's VERSION_PATTERN at the start of s (no leading
+// whitespace) and returns the length of the match, 0 when there is none.
+// The choices made here are the ones the (greedy) regular expression settles
+// on. With wildcard, a ".*" directly after the release segment ends the
+// match (the "==" specifier form) and sets c.wildcard. Without local, a
+// local label is not part of the match.
+func (c *components) scan(s string, local, wildcard bool) int {
 	i := 0
 	n := len(s)
 	if i < n && s[i]|0x20 == 'v' {
@@ -268,20 +277,18 @@ func (c *components) parse(s string) bool {
 	}
 	d := digits(s[i:])
 	if d == 0 {
-		return false
+		return 0
 	}
 	first := s[i : i+d]
 	i += d
 	c.epoch = "0"
 	if i < n && s[i] == '!' {
-		c.epoch = stripZeros(first)
-		i++
-		d = digits(s[i:])
-		if d == 0 {
-			return false
+		d = digits(s[i+1:])
+		if d > 0 {
+			c.epoch = stripZeros(first)
+			first = s[i+1 : i+1+d]
+			i += 1 + d
 		}
-		first = s[i : i+d]
-		i += d
 	}
 	c.release = append(c.relArr[:0], stripZeros(first))
 	for i+1 < n && s[i] == '.' && isDigit(s[i+1]) {
@@ -289,6 +296,10 @@ func (c *components) parse(s string) bool {
 		d = digits(s[i:])
 		c.release = append(c.release, stripZeros(s[i:i+d]))
 		i += d
+	}
+	if wildcard && strings.HasPrefix(s[i:], ".*") {
+		c.wildcard = true
+		return i + 2
 	}
 	// Pre-release.
 	j := i
@@ -333,26 +344,21 @@ func (c *components) parse(s string) bool {
 		c.devN, i = optNumber(s, j+3)
 	}
 	// Local version label.
-	if i < n && s[i] == '+' {
+	if local && i+1 < n && s[i] == '+' && isAlnum(s[i+1]) {
 		i++
 		start := i
-		if i >= n || !isAlnum(s[i]) {
-			return false
-		}
-		c.localParts = 1
 		for i < n && isAlnum(s[i]) {
 			i++
 		}
 		for i+1 < n && isSep(s[i]) && isAlnum(s[i+1]) {
 			i++
-			c.localParts++
 			for i < n && isAlnum(s[i]) {
 				i++
 			}
 		}
 		c.local = s[start:i]
 	}
-	return i == n
+	return i
 }
 
 // optNumber parses `[-_.]?[0-9]*` at s[i:], returning the number (zero when

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pyvet/pyvet/internal/advisory"
+)
+
+func init() { subcommands = append(subcommands, newDBCmd) }
+
+func newDBCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "db",
+		Short: "Manage the local advisory database",
+		Long: "db maintains the OSV advisory database audit uses offline. It lives in the cache directory\n" +
+			"(--cache-dir, $PYVET_CACHE_DIR or the user cache directory) as a compact index.",
+	}
+	cmd.AddCommand(newDBUpdateCmd(), newDBStatusCmd())
+	return cmd
+}
+
+func newDBUpdateCmd() *cobra.Command {
+	var (
+		url     string
+		from    string
+		force   bool
+		timeout time.Duration
+		retries int
+	)
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Download the PyPI advisory export (or import a local one)",
+		Long: "update downloads OSV's export of every PyPI advisory (--url, $" + advisory.EnvURL + ", default\n" +
+			advisory.DefaultURL + ") and installs it atomically: a failed or corrupt download leaves\n" +
+			"the current database as it was. The server is asked whether the export changed since the last download.\n" +
+			"--from installs a local OSV zip or directory (such as a clone of pypa/advisory-database) instead.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			if from != "" {
+				m, err := advisory.Import(cacheDir(), from)
+				if err != nil {
+					return exitWith(exitUsage, err)
+				}
+				fmt.Fprintf(out, "Imported %d advisories (%d packages) from %s into %s\n", m.Count, m.Packages, from, advisory.CachedPath(cacheDir()))
+				return nil
+			}
+			if global.offline {
+				return exitWith(exitUsage, errors.New("db update needs the network, but --offline was given (use --from PATH to import a local export)"))
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			opts := advisory.UpdateOptions{URL: url, CacheDir: cacheDir(), Force: force, Timeout: timeout, Retries: retries}
+			if !global.quiet {
+				opts.Progress = os.Stderr
+			}
+			res, err := advisory.Update(ctx, opts)
+			if err != nil {
+				return exitWith(exitUsage, err)
+			}
+			if res.NotModified {
+				fmt.Fprintf(out, "Advisory database is current (%d advisories, %s)\n", res.Meta.Count, res.Meta.Source)
+				return nil
+			}
+			fmt.Fprintf(out, "Updated advisory database: %d advisories (%d withdrawn), %d packages, %s downloaded from %s\n",
+				res.Meta.Count, res.Meta.Withdrawn, res.Meta.Packages, byteSize(res.Bytes), res.Meta.Source)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", "", "export URL (default: $"+advisory.EnvURL+" or "+advisory.DefaultURL+")")
+	cmd.Flags().StringVar(&from, "from", "", "install a local OSV zip or directory instead of downloading")
+	cmd.Flags().BoolVar(&force, "force", false, "download even if the server says nothing changed")
+	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "time limit for each download attempt")
+	cmd.Flags().IntVar(&retries, "retries", 3, "retries after a network error or a server error")
+	return cmd
+}
+
+func newDBStatusCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the source, date, size and age of the advisory database",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m, err := advisory.Status(cacheDir())
+			if errors.Is(err, advisory.ErrNoDatabase) {
+				return exitWith(exitUsage, fmt.Errorf("%v; run `pyvet db update` to download it", err))
+			}
+			if err != nil {
+				return exitWith(exitUsage, fmt.Errorf("%v; run `pyvet db update --force` to replace it", err))
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(m)
+			}
+			writeDBStatus(cmd.OutOrStdout(), m, time.Now())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}
+
+func writeDBStatus(w io.Writer, m advisory.Meta, now time.Time) {
+	age := m.Age(now).Round(time.Minute)
+	stale := ""
+	if m.Age(now) > advisory.MaxAge {
+		stale = " (stale: audit refreshes it unless --offline)"
+	}
+	fmt.Fprintf(w, "Source:      %s\n", m.Source)
+	fmt.Fprintf(w, "Path:        %s\n", m.Path)
+	fmt.Fprintf(w, "Advisories:  %d (%d withdrawn), %d packages\n", m.Count, m.Withdrawn, m.Packages)
+	if !m.Newest.IsZero() {
+		fmt.Fprintf(w, "Newest:      %s\n", m.Newest.Format(time.RFC3339))
+	}
+	if !m.Fetched.IsZero() {
+		fmt.Fprintf(w, "Downloaded:  %s\n", m.Fetched.Format(time.RFC3339))
+	}
+	if !m.Checked.IsZero() {
+		fmt.Fprintf(w, "Checked:     %s\n", m.Checked.Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "Age:         %s%s\n", age, stale)
+	if m.ETag != "" {
+		fmt.Fprintf(w, "ETag:        %s\n", m.ETag)
+	}
+	fmt.Fprintf(w, "SHA-256:     %s\n", m.ContentSHA256)
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

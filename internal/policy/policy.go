@@ -12,6 +12,7 @@ package policy
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -489,6 +490,9 @@ func (p *Policy) Entries() []Entry {
 	add("indexes.allowed", formatList(p.Indexes.Allowed))
 	add("verify.require-signatures", formatList(p.Verify.RequireSignatures))
 	add("verify.require-attestations", formatList(p.Verify.RequireAttestations))
+	if len(p.Ignores) == 0 {
+		add("ignore", "[]")
+	}
 	for _, ig := range p.Ignores {
 		v := fmt.Sprintf("{ id = %s", quote(ig.ID))
 		if ig.Package != "" {
@@ -539,4 +543,76 @@ func formatValue(v any) string {
 		return "{ " + strings.Join(parts, ", ") + " }"
 	}
 	return fmt.Sprint(v)
+}
+
+// Flags are the policy settings a command line can give; they override every
+// policy file.
+type Flags struct {
+	File    string   // --policy: read this file instead of looking in the project directory
+	FailOn  string   // --fail-on
+	Ignore  []string // --ignore-vuln / --ignore: ids (advisory, alias or rule), "ID" or "ID:package"
+	Disable []string // --disable: check names
+	Enable  []string // --enable: check names
+}
+
+// Resolve returns the effective policy for the project in dir: defaults, then
+// the policy files (fl.File, or Load(dir)), then the flags.
+func (fl Flags) Resolve(dir string) (*Policy, error) {
+	var p *Policy
+	var err error
+	if fl.File != "" {
+		p, err = LoadFile(fl.File)
+	} else {
+		p, err = Load(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fl.FailOn != "" {
+		s, err := finding.ParseSeverity(fl.FailOn)
+		if err != nil {
+			return nil, fmt.Errorf("--fail-on: %v", err)
+		}
+		p.SetFailOn(s, "--fail-on")
+	}
+	for _, id := range fl.Ignore {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			return nil, fmt.Errorf("--ignore-vuln: empty id")
+		}
+		ig := Ignore{ID: id, Reason: "ignored on the command line"}
+		if i := strings.LastIndex(id, ":"); i > 0 && i < len(id)-1 {
+			ig.ID, ig.Package = id[:i], id[i+1:]
+		}
+		p.AddIgnore(ig, "--ignore-vuln")
+	}
+	for _, c := range fl.Disable {
+		p.SetCheck(c, false, "--disable")
+	}
+	for _, c := range fl.Enable {
+		p.SetCheck(c, true, "--enable")
+	}
+	return p, nil
+}
+
+// Show writes the effective policy, one value per line with its origin.
+func (p *Policy) Show(w io.Writer) error {
+	es := p.Entries()
+	width := 0
+	for _, e := range es {
+		if n := len(e.Key) + 3 + len(e.Value); n > width && n < 70 {
+			width = n
+		}
+	}
+	var b strings.Builder
+	for _, e := range es {
+		line := e.Key + " = " + e.Value
+		pad := width - len(line)
+		if pad < 0 {
+			pad = 0
+		}
+		fmt.Fprintf(&b, "%s%s# %s\n", line, strings.Repeat(" ", pad+2), e.Origin)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

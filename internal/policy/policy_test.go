@@ -271,3 +271,31 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestShow(t *testing.T) {
+	p, err := Flags{FailOn: "critical", Ignore: []string{"PYSEC-1:Django"}}.Resolve("testdata/both")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := p.Show(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		`fail-on = "critical"`, "# --fail-on",
+		`licenses.deny = ["GPL-3.0-only"]`, "# testdata/both/pyproject.toml:9",
+		`ignore = { id = "PYSEC-1", package = "django", reason = "ignored on the command line" }`,
+		`checks.typosquat.enabled = false`, "# testdata/both/pyvet.toml:5",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := (Flags{FailOn: "severe"}).Resolve("testdata/both"); err == nil || !strings.HasPrefix(err.Error(), "--fail-on") {
+		t.Errorf("bad --fail-on: %v", err)
+	}
+	if _, err := (Flags{File: "testdata/bad/syntax.toml"}).Resolve("."); err == nil {
+		t.Error("bad --policy file accepted")
+	}
+}

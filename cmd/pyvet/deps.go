@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package main
 
 import (
@@ -84,11 +82,14 @@ func writeDepsTable(w io.Writer, inv *inventory.Inventory) {
 	fmt.Fprintln(tw, "NAME\tVERSION\tDIRECT\tSOURCE\tLOCATION\tPARENTS\tEXTRAS\tMARKER\tHASHES")
 	for _, p := range inv.Packages {
 		version := p.Version
-		if version == "" {
+		switch {
+		case version != "":
+		case p.Specifier != "":
 			version = p.Specifier
-			if version == "" {
-				version = "*"
-			}
+		case p.Source.Ref != "":
+			version = "@" + p.Source.Ref
+		default:
+			version = "*"
 		}
 		direct := "transitive"
 		if p.Direct {

@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package inventory
 
 import (
@@ -8,9 +6,12 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -19,7 +20,8 @@ const maxMetadataSize = 16 << 20
 
 // ParseArchive reads the metadata of a wheel (.whl), an egg (.egg) or an sdist
 // (.tar.gz, .tar.bz2, .tgz, .tar, .zip) from data without unpacking it to
-// disk. A wheel's RECORD is kept in Package.Record.
+// disk. A wheel's RECORD is kept in Package.Record; the archive's own sha256
+// is recorded in Hashes and Files.
 func ParseArchive(file string, data []byte, opts Options) (*Inventory, error) {
 	lower := strings.ToLower(file)
 	var (
@@ -45,6 +47,10 @@ func ParseArchive(file string, data []byte, opts Options) (*Inventory, error) {
 	p.Direct = true
 	p.Locations = []Location{{File: file}}
 	p.Source = Source{Kind: SourcePath, Path: file}
+	sum := sha256.Sum256(data)
+	h := "sha256:" + hex.EncodeToString(sum[:])
+	p.Hashes = []string{h}
+	p.Files = []File{{Name: path.Base(filepath.ToSlash(file)), Hashes: []string{h}, Size: int64(len(data))}}
 	return finish(&Inventory{Sources: []SourceFile{{Path: file, Format: format}}, Packages: []*Package{p}}, opts), nil
 }
 

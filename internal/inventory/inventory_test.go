@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package inventory
 
 import (
@@ -119,8 +117,11 @@ func TestRequirementsFeatures(t *testing.T) {
 	if len(find(linux, "pywin32")) != 0 || len(find(linux, "requests")) != 1 {
 		t.Errorf("linux target: %v", names(linux))
 	}
-	if got := one(t, linux, "token"); got.Version != "" && got.Version != "${TOKEN_VERSION}" {
-		t.Errorf("unset variable must stay as written, got %+v", got)
+	if got := one(t, linux, "token"); got.Version != "" || got.Specifier != "" {
+		t.Errorf("a requirement with an unset variable is unpinned, got %+v", got)
+	}
+	if !strings.Contains(strings.Join(linux.Warnings, "\n"), "requirements.txt:13: environment variable TOKEN_VERSION is not set") {
+		t.Errorf("unset variable not reported: %v", linux.Warnings)
 	}
 	noInc := mustParseFile(t, file, Options{NoIncludes: true})
 	if len(find(noInc, "six")) != 0 || len(find(noInc, "urllib3")) != 0 {

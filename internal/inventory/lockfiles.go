@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package inventory
 
 import (
@@ -52,17 +50,10 @@ func ParsePoetryLock(file string, data []byte, opts Options) (*Inventory, error)
 	if err := toml.Unmarshal(data, &lock); err != nil {
 		return nil, tomlError(file, err)
 	}
-	if lv := lock.Metadata.LockVersion; lv != "" && !strings.HasPrefix(lv, "1.") && !strings.HasPrefix(lv, "2.") {
-		return nil, errf(file, 0, "unsupported poetry.lock lock-version %q", lv)
+	if err := checkLockVersion(file, "poetry.lock", "[metadata] lock-version", lock.Metadata.LockVersion, len(lock.Package), "1.", "2."); err != nil {
+		return nil, err
 	}
-	if lock.Metadata.LockVersion == "" && len(lock.Package) == 0 {
-		return nil, errf(file, 0, "not a poetry.lock: no [metadata] lock-version and no [[package]]")
-	}
-	names := make([]string, len(lock.Package))
-	for i, p := range lock.Package {
-		names[i] = p.Name
-	}
-	lines := tableLines(data, "package", names)
+	lines := tableLines(data, "package", len(lock.Package), func(i int) string { return lock.Package[i].Name })
 	metaFiles := map[string][]poetryFile{}
 	for k, v := range lock.Metadata.Files {
 		metaFiles[newPackage(k).Name] = v
@@ -123,6 +114,30 @@ func ParsePoetryLock(file string, data []byte, opts Options) (*Inventory, error)
 	return finish(inv, opts), nil
 }
 
+// checkLockVersion rejects lockfiles of a version this reader does not know,
+// and files that are neither versioned nor hold any package.
+func checkLockVersion(file, kind, key, version string, packages int, prefixes ...string) error {
+	if version == "" {
+		if packages == 0 {
+			return errf(file, 0, "not a %s: no %s and no packages", kind, key)
+		}
+		return nil
+	}
+	for _, p := range prefixes {
+		if strings.HasPrefix(version, p) {
+			return nil
+		}
+	}
+	return errf(file, 0, "unsupported %s %s %q", kind, key, version)
+}
+
+// addFileHashes adds the hashes of a package's files to its Hashes.
+func addFileHashes(p *Package) {
+	for _, f := range p.Files {
+		p.Hashes = appendUniq(p.Hashes, f.Hashes...)
+	}
+}
+
 // ---- pdm.lock ----
 
 type pdmLock struct {
@@ -157,17 +172,10 @@ func ParsePDMLock(file string, data []byte, opts Options) (*Inventory, error) {
 	if err := toml.Unmarshal(data, &lock); err != nil {
 		return nil, tomlError(file, err)
 	}
-	if lv := lock.Metadata.LockVersion; lv != "" && !strings.HasPrefix(lv, "4.") && !strings.HasPrefix(lv, "3.") {
-		return nil, errf(file, 0, "unsupported pdm.lock lock_version %q", lv)
+	if err := checkLockVersion(file, "pdm.lock", "[metadata] lock_version", lock.Metadata.LockVersion, len(lock.Package), "3.", "4."); err != nil {
+		return nil, err
 	}
-	if lock.Metadata.LockVersion == "" && len(lock.Package) == 0 {
-		return nil, errf(file, 0, "not a pdm.lock: no [metadata] lock_version and no [[package]]")
-	}
-	names := make([]string, len(lock.Package))
-	for i, p := range lock.Package {
-		names[i] = p.Name
-	}
-	lines := tableLines(data, "package", names)
+	lines := tableLines(data, "package", len(lock.Package), func(i int) string { return lock.Package[i].Name })
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "pdm.lock"}}}
 	for i, lp := range lock.Package {
 		if lp.Name == "" {
@@ -270,11 +278,7 @@ func ParsePylock(file string, data []byte, opts Options) (*Inventory, error) {
 	if !strings.HasPrefix(lock.LockVersion, "1.") && lock.LockVersion != "1" {
 		return nil, errf(file, 0, "unsupported pylock lock-version %q", lock.LockVersion)
 	}
-	names := make([]string, len(lock.Packages))
-	for i, p := range lock.Packages {
-		names[i] = p.Name
-	}
-	lines := tableLines(data, "packages", names)
+	lines := tableLines(data, "packages", len(lock.Packages), func(i int) string { return lock.Packages[i].Name })
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "pylock.toml"}}}
 	for i, lp := range lock.Packages {
 		if lp.Name == "" {
@@ -307,9 +311,7 @@ func ParsePylock(file string, data []byte, opts Options) (*Inventory, error) {
 		for _, w := range lp.Wheels {
 			p.Files = append(p.Files, w.file())
 		}
-		for _, f := range p.Files {
-			p.Hashes = appendUniq(p.Hashes, f.Hashes...)
-		}
+		addFileHashes(p)
 		for _, d := range lp.Dependencies {
 			if n, ok := d["name"].(string); ok {
 				p.Requires = append(p.Requires, newPackage(n).Name)
@@ -371,6 +373,7 @@ func ParsePipfileLock(file string, data []byte, opts Options) (*Inventory, error
 		indexes[s.Name] = s.URL
 	}
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "Pipfile.lock"}}}
+	var li lineIndex
 	for _, section := range []string{"default", "develop"} {
 		body, ok := raw[section]
 		if !ok || string(body) == "null" {
@@ -381,13 +384,16 @@ func ParsePipfileLock(file string, data []byte, opts Options) (*Inventory, error
 			return nil, errf(file, lineOf(data, bytes.Index(data, []byte(`"`+section+`"`))), "section %s: %v", section, err)
 		}
 		secOff := bytes.Index(data, []byte(`"`+section+`"`))
+		if li == nil {
+			li = newLineIndex(data)
+		}
 		for _, name := range sortedKeys(entries) {
 			e := entries[name]
 			p := newPackage(name)
 			line := 0
 			if secOff >= 0 {
 				if j := bytes.Index(data[secOff:], []byte(`"`+name+`"`)); j >= 0 {
-					line = lineOf(data, secOff+j)
+					line = li.line(secOff + j)
 				}
 			}
 			p.Locations = []Location{{File: file, Line: line}}

@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package inventory
 
 import (
@@ -89,13 +87,34 @@ func lineOf(data []byte, off int) int {
 	return bytes.Count(data[:off], []byte{'\n'}) + 1
 }
 
+// lineIndex maps byte offsets to line numbers in O(log n).
+type lineIndex []int // offsets of '\n'
+
+func newLineIndex(data []byte) lineIndex {
+	idx := make(lineIndex, 0, bytes.Count(data, []byte{'\n'}))
+	for off := 0; ; {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return idx
+		}
+		idx = append(idx, off+i)
+		off += i + 1
+	}
+}
+
+// line returns the 1-based line of byte offset off.
+func (li lineIndex) line(off int) int {
+	return sort.SearchInts(li, off) + 1
+}
+
 // tableLines returns the line of the name of each [[header]] table in data, in
 // order (the line of `name = ...` inside the table, or the header line). When
 // the file holds the tables in another shape (inline arrays), it finds the
-// lines of the given names in order instead. The result has one entry per name
-// (0 when not found).
-func tableLines(data []byte, header string, names []string) []int {
-	out := make([]int, len(names))
+// lines of the n names (name(i)) in order instead. The result has one entry
+// per name (0 when not found).
+func tableLines(data []byte, header string, n int, name func(int) string) []int {
+	out := make([]int, n)
+	li := newLineIndex(data)
 	var heads []int
 	off := 0
 	want := "[[" + header + "]]"
@@ -110,24 +129,25 @@ func tableLines(data []byte, header string, names []string) []int {
 		}
 		off += end + 1
 	}
-	if len(heads) == len(names) {
+	if len(heads) == n {
 		for i, h := range heads {
-			out[i] = lineOf(data, h)
+			out[i] = li.line(h)
 			stop := len(data)
 			if i+1 < len(heads) {
 				stop = heads[i+1]
 			}
 			if j := indexLineStart(data[h:stop], "name = "); j >= 0 {
-				out[i] = lineOf(data, h+j)
+				out[i] = li.line(h + j)
 			}
 		}
 		return out
 	}
 	pos := 0
-	for i, n := range names {
-		for _, pat := range []string{`name = "` + n + `"`, `{ name = "` + n + `"`, `{name = "` + n + `"`} {
+	for i := range out {
+		nm := name(i)
+		for _, pat := range []string{`name = "` + nm + `"`, `{ name = "` + nm + `"`, `{name = "` + nm + `"`} {
 			if j := indexLineStart(data[pos:], pat); j >= 0 {
-				out[i] = lineOf(data, pos+j)
+				out[i] = li.line(pos + j)
 				pos += j + 1
 				break
 			}

@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package inventory
 
 import (
@@ -42,7 +40,12 @@ type poetryGroupDef struct {
 
 // lineFinder finds the lines of declarations in a text file, moving forward
 // from the start of a section so repeated strings map to the right place.
-type lineFinder struct{ data []byte }
+type lineFinder struct {
+	data []byte
+	li   lineIndex
+}
+
+func newLineFinder(data []byte) lineFinder { return lineFinder{data, newLineIndex(data)} }
 
 // find returns the line of the first occurrence of needle at or after the
 // first line that starts with section ("" = file start); 0 when absent.
@@ -54,11 +57,11 @@ func (lf lineFinder) find(section, needle string) int {
 		}
 	}
 	if j := bytes.Index(lf.data[from:], []byte(needle)); j >= 0 {
-		return lineOf(lf.data, from+j)
+		return lf.li.line(from + j)
 	}
 	if from > 0 {
 		if j := bytes.Index(lf.data, []byte(needle)); j >= 0 {
-			return lineOf(lf.data, j)
+			return lf.li.line(j)
 		}
 	}
 	return 0
@@ -85,7 +88,7 @@ func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) 
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		return nil, tomlError(file, err)
 	}
-	lf := lineFinder{data}
+	lf := newLineFinder(data)
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "pyproject.toml"}}}
 	add := func(section, group, s string) error {
 		line := lf.findString(section, s)
@@ -467,7 +470,7 @@ func ParsePipfile(file string, data []byte, opts Options) (*Inventory, error) {
 	if err := toml.Unmarshal(data, &doc); err != nil {
 		return nil, tomlError(file, err)
 	}
-	lf := lineFinder{data}
+	lf := newLineFinder(data)
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "Pipfile"}}}
 	if srcs, ok := doc["source"].([]any); ok {
 		for i, s := range srcs {

@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package inventory
 
 import (
@@ -11,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // ParseRequirements reads a pip requirements file (data is the content of
@@ -32,10 +32,23 @@ type reqParser struct {
 	via  map[*Package][]string // pip-compile "# via" annotations
 }
 
-var (
-	envVarRE  = regexp.MustCompile(`\$\{([A-Z0-9_]+)\}`)
-	commentRE = regexp.MustCompile(`(^|\s+)#.*$`)
-)
+var envVarRE = regexp.MustCompile(`\$\{([A-Z0-9_]+)\}`)
+
+// stripComment removes a comment as pip's COMMENT_RE `(^|\s+)#.*$` does: a
+// '#' at the start of the line or after whitespace starts it.
+func stripComment(line string) string {
+	for i := 0; i < len(line); i++ {
+		if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+			return strings.TrimRight(line[:i], " \t")
+		}
+	}
+	return line
+}
+
+// isCommentLine reports whether pip's COMMENT_RE matches at the start of line.
+func isCommentLine(line string) bool {
+	return strings.HasPrefix(strings.TrimLeft(line, " \t\f\v"), "#")
+}
 
 // logicalLine is a requirements line after joining continuations.
 type logicalLine struct {
@@ -52,7 +65,7 @@ func joinLines(data []byte) []logicalLine {
 	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
 	for i, line := range lines {
 		num := i + 1
-		isComment := commentRE.MatchString(line) && strings.HasPrefix(strings.TrimLeft(line, " \t"), "#")
+		isComment := isCommentLine(line)
 		if !strings.HasSuffix(line, `\`) || isComment {
 			if isComment {
 				line = " " + line
@@ -109,7 +122,7 @@ func (rp *reqParser) parse(file string, data []byte, constraint bool, stack []st
 			continue
 		}
 		inVia = false
-		line := strings.TrimSpace(commentRE.ReplaceAllString(ll.text, ""))
+		line := strings.TrimSpace(stripComment(ll.text))
 		if line == "" {
 			continue
 		}
@@ -375,7 +388,20 @@ func (rp *reqParser) requirement(file string, num int, s string) (*Package, erro
 	if isURL(s) || (!pep508DirectRE.MatchString(s) && looksLikePath(head)) {
 		return rp.directReference(file, num, s)
 	}
-	return parseRequirementString(file, num, s)
+	p, err := parseRequirementString(file, num, s)
+	if err != nil {
+		// An unset ${VAR} leaves the line unparsable, as it does for pip. Keep
+		// the package, unpinned, and say why instead of failing the whole file.
+		if m := envVarRE.FindStringSubmatch(s); m != nil {
+			if name := leadingName(s); name != "" && pep508.ValidName(name) {
+				rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: environment variable %s is not set; %s is treated as unpinned", file, num, m[1], name))
+				p = newPackage(name)
+				return p, nil
+			}
+		}
+		return nil, err
+	}
+	return p, nil
 }
 
 var extrasSuffixRE = regexp.MustCompile(`^(.+?)(\[[^\]]*\])\s*$`)

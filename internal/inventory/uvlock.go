@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package inventory
 
 import (
@@ -57,11 +55,7 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 	if lock.Version > 1 {
 		return nil, errf(file, 0, "unsupported uv.lock version %d", lock.Version)
 	}
-	names := make([]string, len(lock.Package))
-	for i, p := range lock.Package {
-		names[i] = p.Name
-	}
-	lines := tableLines(data, "package", names)
+	lines := tableLines(data, "package", len(lock.Package), func(i int) string { return lock.Package[i].Name })
 	members := map[string]bool{}
 	for _, m := range lock.Manifest.Members {
 		members[newPackage(m).Name] = true
@@ -91,9 +85,7 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 		for _, w := range lp.Wheels {
 			p.Files = append(p.Files, w.file())
 		}
-		for _, f := range p.Files {
-			p.Hashes = appendUniq(p.Hashes, f.Hashes...)
-		}
+		addFileHashes(p)
 		local := p.Source.Kind == SourcePath && (p.Source.Path == "." || p.Source.Editable || lp.Source["virtual"] != nil)
 		if members[p.Name] || (len(members) == 0 && local && (p.Source.Path == "." || p.Source.Path == "")) {
 			p.Project = true
@@ -157,8 +149,8 @@ func (f uvFile) file() File {
 		if ref == "" {
 			ref = f.Path
 		}
-		if u, err := url.Parse(ref); err == nil && u.Path != "" {
-			ref = u.Path
+		if i := strings.IndexAny(ref, "?#"); i >= 0 {
+			ref = ref[:i]
 		}
 		out.Name = ref[strings.LastIndexAny(ref, `/\`)+1:]
 	}

@@ -1,0 +1,161 @@
+package inventory
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// fuzzOpts never touches the file system or the process environment.
+var fuzzOpts = Options{
+	ReadFile:  func(string) ([]byte, error) { return nil, fs.ErrNotExist },
+	LookupEnv: func(string) (string, bool) { return "", false },
+}
+
+// checkResult fails when a parser returns neither an inventory nor a
+// one-line ParseError naming the file.
+func checkResult(t *testing.T, file string, inv *Inventory, err error) {
+	t.Helper()
+	if err != nil {
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Fatalf("error is not a *ParseError: %T %v", err, err)
+		}
+		if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || !strings.HasPrefix(msg, file) {
+			t.Fatalf("error %q is not one line starting with %s", msg, file)
+		}
+		return
+	}
+	if inv == nil {
+		t.Fatal("nil inventory without an error")
+	}
+	for _, p := range inv.Packages {
+		if p.Name == "" && p.RawName != "" {
+			t.Fatalf("package with a raw name but no name: %+v", p)
+		}
+	}
+}
+
+func seedFiles(f *testing.F, paths ...string) {
+	for _, p := range paths {
+		if data, err := os.ReadFile(filepath.Join("testdata", p)); err == nil {
+			f.Add(data)
+		}
+	}
+}
+
+func fuzzParser(f *testing.F, file string, parse func(string, []byte, Options) (*Inventory, error), seeds []string, files ...string) {
+	for _, s := range seeds {
+		f.Add([]byte(s))
+	}
+	seedFiles(f, files...)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inv, err := parse(file, data, fuzzOpts)
+		checkResult(t, file, inv, err)
+	})
+}
+
+func FuzzRequirements(f *testing.F) {
+	fuzzParser(f, "requirements.txt", ParseRequirements, []string{
+		"a==1\n", "-r x.txt\n-c y.txt\n", "b[x] >=1 ; python_version < '3' --hash=sha256:00\n",
+		"-e git+https://x/y.git@v1#egg=y\n", "https://x/p-1.0.tar.gz\n", "a==1 \\\n --hash sha256:1\n", "--index-url\n",
+		"${A}==1\n", "./local[ex]\n", "# via x\n",
+	}, "req/requirements.txt", "req/compiled.txt", "req/bad.txt")
+}
+
+func FuzzPyproject(f *testing.F) {
+	fuzzParser(f, "pyproject.toml", ParsePyproject, []string{
+		"[project]\ndependencies=['a>=1']\n", "[dependency-groups]\na=[{include-group='a'}]\n",
+		"[tool.poetry.dependencies]\nx='^1.2'\ny={git='u',tag='t'}\nz=[{version='1'},{path='p'}]\n",
+	}, "project/pyproject.toml")
+}
+
+func FuzzUVLock(f *testing.F) {
+	fuzzParser(f, "uv.lock", ParseUVLock, []string{"version = 1\n[[package]]\nname='a'\nversion='1'\nsource={git='https://x?tag=v#c'}\n"}, "project/uv.lock")
+}
+
+func FuzzPoetryLock(f *testing.F) {
+	fuzzParser(f, "poetry.lock", ParsePoetryLock, []string{
+		"[[package]]\nname='a'\nversion='1'\n[package.dependencies]\nb='*'\n[metadata]\nlock-version='2.0'\n[metadata.files]\na=[{file='x',hash='sha256:1'}]\n",
+	})
+}
+
+func FuzzPDMLock(f *testing.F) {
+	fuzzParser(f, "pdm.lock", ParsePDMLock, []string{"[metadata]\nlock_version='4.5.0'\n[[package]]\nname='a'\nversion='1'\ndependencies=['b>=1']\n"})
+}
+
+func FuzzPylock(f *testing.F) {
+	fuzzParser(f, "pylock.toml", ParsePylock, []string{
+		"lock-version='1.0'\n[[packages]]\nname='a'\nversion='1'\nwheels=[{name='a-1-py3-none-any.whl',hashes={sha256='00'}}]\n",
+		"lock-version='1.0'\npackages=[{name='b',directory={path='.'}}]\n",
+	})
+}
+
+func FuzzPipfileLock(f *testing.F) {
+	fuzzParser(f, "Pipfile.lock", ParsePipfileLock, []string{
+		`{"_meta":{"sources":[{"name":"p","url":"u"}]},"default":{"a":{"version":"==1","hashes":["sha256:1"],"index":"p"}},"develop":{}}`,
+		`{"default":{"a":{"git":"u","ref":"r"}}}`, `[]`,
+	})
+}
+
+func FuzzPipfile(f *testing.F) {
+	fuzzParser(f, "Pipfile", ParsePipfile, []string{
+		"[[source]]\nurl='https://pypi.org/simple'\n[packages]\na='*'\nb={version='==1',extras=['x']}\n[dev-packages]\nc={git='u'}\n",
+	})
+}
+
+func FuzzCondaEnv(f *testing.F) {
+	fuzzParser(f, "environment.yml", ParseCondaEnv, []string{
+		"dependencies:\n  - python=3.11\n  - numpy>=1\n  - pip:\n    - a==1\n", "dependencies: 3\n", "- a\n",
+	})
+}
+
+func FuzzCondaMeta(f *testing.F) {
+	fuzzParser(f, "conda-meta.json", ParseCondaMeta, []string{`{"name":"a","version":"1","depends":["b >=1"],"sha256":"00"}`, `{}`})
+}
+
+func FuzzSetupCfg(f *testing.F) {
+	fuzzParser(f, "setup.cfg", ParseSetupCfg, []string{"[options]\ninstall_requires =\n    a>=1\n[options.extras_require]\nx = b\n"})
+}
+
+func FuzzMetadata(f *testing.F) {
+	fuzzParser(f, "METADATA", parseMetadataFile, []string{"Metadata-Version: 2.1\nName: a\nVersion: 1\nRequires-Dist: b; extra == 'x'\n\nbody\n"},
+		"installed/site-packages/alpha-1.0.dist-info/METADATA")
+}
+
+func FuzzRecord(f *testing.F) {
+	f.Add([]byte("a.py,sha256=x,1\nb,,\n\"q,\"\"\",,\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := ParseRecord("RECORD", data)
+		checkResult(t, "RECORD", &Inventory{}, err)
+	})
+}
+
+func FuzzArchive(f *testing.F) {
+	f.Add([]byte("PK\x03\x04"), true)
+	f.Add(buildWheel(f, "Name: a\nVersion: 1\n"), true)
+	f.Add(buildSdist(f, "Name: a\nVersion: 1\n"), false)
+	f.Fuzz(func(t *testing.T, data []byte, wheel bool) {
+		name := "a-1.tar.gz"
+		if wheel {
+			name = "a-1-py3-none-any.whl"
+		}
+		inv, err := ParseArchive(name, data, fuzzOpts)
+		checkResult(t, name, inv, err)
+	})
+}
+
+func FuzzPoetryConstraint(f *testing.F) {
+	for _, s := range []string{"^1.2.3", "~0", ">= 1, <2", "1.*", "^", "~=1||2", "v1.0a1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, err := PoetryConstraint(s)
+		if err == nil && strings.ContainsAny(out, " ^|") {
+			t.Fatalf("PoetryConstraint(%q) = %q is not PEP 440 text", s, out)
+		}
+	})
+}

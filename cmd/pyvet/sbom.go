@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pyvet/pyvet/internal/advisory"
+	"github.com/pyvet/pyvet/internal/check/vuln"
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/sbom"
+)
+
+func init() { subcommands = append(subcommands, newSBOMCmd) }
+
+func newSBOMCmd() *cobra.Command {
+	var (
+		format       string
+		output       string
+		withVulns    bool
+		dbPath       string
+		reproducible bool
+		name         string
+	)
+	cmd := &cobra.Command{
+		Use:   "sbom [PATH ...]",
+		Short: "Write a CycloneDX or SPDX software bill of materials",
+		Long: "sbom writes the dependencies pyvet reads from PATH (default: the current directory) as a CycloneDX 1.6\n" +
+			"(JSON or XML) or SPDX 2.3 (JSON) bill of materials: every package with its purl (pkg:pypi/name@version),\n" +
+			"hashes, license and the dependency graph. With --with-vulns the known vulnerabilities are added to the\n" +
+			"CycloneDX document (VEX), from --db or the database `pyvet db update` maintains.\n\n" +
+			"Output is reproducible by default: sorted, with a serial number / namespace derived from the content and\n" +
+			"the time taken from SOURCE_DATE_EPOCH (CycloneDX leaves the timestamp out when it is not set; SPDX, which\n" +
+			"requires one, uses 1970-01-01). --reproducible=false uses a random serial number and the current time.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := sbom.ParseFormat(format)
+			if err != nil {
+				return exitWith(exitUsage, err)
+			}
+			inv, err := inventory.Load(args, inventory.Options{})
+			if err != nil {
+				return exitWith(exitUsage, err)
+			}
+			opts := sbom.Options{Format: f, Reproducible: reproducible, ProjectName: name, ToolVersion: toolVersion()}
+			if opts.ProjectName == "" {
+				opts.ProjectName = projectName(args)
+			}
+			if withVulns {
+				db, err := openAdvisoryDB(dbPath)
+				if err != nil {
+					return exitWith(exitUsage, err)
+				}
+				defer db.Close()
+				opts.Findings = vuln.Check(inv, db).Findings
+			}
+			var buf bytes.Buffer
+			if err := sbom.Write(&buf, inv, opts); err != nil {
+				return exitWith(exitUsage, err)
+			}
+			if output == "" || output == "-" {
+				_, err = cmd.OutOrStdout().Write(buf.Bytes())
+				return err
+			}
+			if err := os.WriteFile(output, buf.Bytes(), 0o644); err != nil {
+				return exitWith(exitUsage, err)
+			}
+			if !global.quiet {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Wrote %s (%d packages, %d vulnerabilities)\n", output, countThirdParty(inv), countVulns(opts.Findings))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", string(sbom.CycloneDXJSON), "cyclonedx-json, cyclonedx-xml or spdx-json")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
+	cmd.Flags().BoolVar(&withVulns, "with-vulns", false, "add the known vulnerabilities (CycloneDX VEX)")
+	cmd.Flags().StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory or pyvet index (default: the cached one)")
+	cmd.Flags().BoolVar(&reproducible, "reproducible", true, "content-derived serial number and SOURCE_DATE_EPOCH time")
+	cmd.Flags().StringVar(&name, "name", "", "name of the root component (default: the project directory's name)")
+	return cmd
+}
+
+// openAdvisoryDB opens --db, or the cached database when it is empty.
+func openAdvisoryDB(path string) (*advisory.DB, error) {
+	if path != "" {
+		db, err := advisory.OpenWith(path, advisory.Options{CacheDir: cacheDir()})
+		if err != nil {
+			return nil, fmt.Errorf("advisory database %s: %w", path, err)
+		}
+		return db, nil
+	}
+	db, err := advisory.OpenCached(cacheDir())
+	if err != nil {
+		return nil, fmt.Errorf("%w (run `pyvet db update` or pass --db)", err)
+	}
+	return db, nil
+}
+
+// toolVersion is the module version pyvet was built as.
+func toolVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// projectName names the SBOM's root after the first path (its directory).
+func projectName(args []string) string {
+	p := "."
+	if len(args) > 0 {
+		p = args[0]
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "project"
+	}
+	if st, err := os.Stat(abs); err == nil && !st.IsDir() {
+		abs = filepath.Dir(abs)
+	}
+	if b := filepath.Base(abs); b != "" && b != string(filepath.Separator) && b != "." {
+		return b
+	}
+	return "project"
+}
+
+func countThirdParty(inv *inventory.Inventory) int {
+	n := 0
+	for _, p := range inv.Packages {
+		if !p.Project {
+			n++
+		}
+	}
+	return n
+}
+
+func countVulns(fs []finding.Finding) int {
+	ids := map[string]bool{}
+	for _, f := range fs {
+		if f.ID != "" {
+			ids[f.ID] = true
+		}
+	}
+	return len(ids)
+}

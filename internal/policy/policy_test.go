@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -297,5 +298,25 @@ func TestShow(t *testing.T) {
 	}
 	if _, err := (Flags{File: "testdata/bad/syntax.toml"}).Resolve("."); err == nil {
 		t.Error("bad --policy file accepted")
+	}
+}
+
+// TestDocumentedExamplesParse keeps the policy examples in docs/ valid.
+func TestDocumentedExamplesParse(t *testing.T) {
+	for _, doc := range []string{"../../docs/policy.md", "../../docs/pinning.md"} {
+		data, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := strings.Split(string(data), "```toml\n")
+		if len(blocks) < 2 {
+			t.Fatalf("%s: no TOML example", doc)
+		}
+		for i, b := range blocks[1:] {
+			example, _, _ := strings.Cut(b, "```")
+			if _, err := Parse([]byte(example), fmt.Sprintf("%s example %d", doc, i+1)); err != nil {
+				t.Errorf("%v", err)
+			}
+		}
 	}
 }

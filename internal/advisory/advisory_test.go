@@ -227,6 +227,11 @@ func TestQuerySpec(t *testing.T) {
 		{"foo-bar", ">=3", nil},
 		{"rangey", "~=1.4", []string{"PYSEC-2099-4"}},
 		{"rangey", ">=2.0,<3", nil},
+		{"rangey", ">=2.0,<3.0.1", []string{"PYSEC-2099-4"}},
+		{"rangey", ">=3.0.2", nil},
+		{"rangey", "<1", []string{"PYSEC-2099-4"}},
+		{"foo-bar", ">2.2,!=2.3", []string{"PYSEC-2099-2"}},
+		{"foo-bar", "==2.*", []string{"PYSEC-2099-2"}},
 	}
 	for _, c := range cases {
 		spec, err := pep440.ParseSpecifierSet(c.spec)

@@ -186,9 +186,9 @@ func newDB(name string, r io.ReaderAt, size int64) (*DB, error) {
 	}
 	for i := range d.Entries {
 		e := &d.Entries[i]
-		db.byID[strings.ToUpper(e.ID)] = int32(i)
+		db.byID[strings.ToUpper(strings.TrimSpace(e.ID))] = int32(i)
 		for _, a := range e.Aliases {
-			k := strings.ToUpper(a)
+			k := strings.ToUpper(strings.TrimSpace(a))
 			db.byAlias[k] = append(db.byAlias[k], int32(i))
 		}
 		for j, a := range e.Affected {

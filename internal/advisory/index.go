@@ -158,6 +158,15 @@ func build(src *source, meta Meta) ([]byte, error) {
 	return encodeIndex(kept, meta)
 }
 
+// openIndexBytesFromDocs indexes parsed documents in memory.
+func openIndexBytesFromDocs(docs []document) (*DB, error) {
+	data, err := encodeIndex(docs, Meta{})
+	if err != nil {
+		return nil, err
+	}
+	return openIndexBytes("memory", data)
+}
+
 // encodeIndex writes documents as an index file.
 func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 	sort.Slice(docs, func(i, j int) bool { return docs[i].entry.ID < docs[j].entry.ID })

@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,11 @@ func normalizeName(name string) string {
 	}
 	return b.String()
 }
+
+// VersionKey returns a spelling of a version that is equal for versions PEP
+// 440 says are equal ("1", "1.0" and "1.0.0" give the same key); strings that
+// are not versions give a key of their own.
+func VersionKey(s string) string { return versionKey(s) }
 
 // versionKey is a canonical spelling of a version: two versions that PEP 440
 // says are equal have the same key ("1.0.0" and "1" and "1.0" all give "1").
@@ -271,19 +277,19 @@ func (db *DB) Query(name, version string) []*Entry {
 
 // QuerySpec returns the advisories (withdrawn excluded) that affect at least
 // one version the specifier allows. Without the list of released versions it
-// tests the versions each advisory names (its versions list and its range
-// boundaries) and the versions the specifier names, so it errs on the side of
-// reporting.
+// tests candidate versions: every version the package's advisories list or
+// use as a range boundary (and the final release of pre-release boundaries),
+// and the versions the specifier names and the next ones after them. It errs
+// on the side of reporting.
 func (db *DB) QuerySpec(name string, spec pep440.SpecifierSet) []*Entry {
 	pm := db.matcher(normalizeName(name))
 	if pm == nil {
 		return nil
 	}
-	var specVers []pep440.Version
-	for _, s := range spec.Specifiers() {
-		t := strings.TrimSuffix(strings.TrimSuffix(s.Version(), "*"), ".")
-		if v, err := pep440.Parse(t); err == nil {
-			specVers = append(specVers, v)
+	var cands []pep440.Version
+	for _, v := range candidates(pm, spec) {
+		if spec.Contains(v) {
+			cands = append(cands, v)
 		}
 	}
 	var out []*Entry
@@ -291,14 +297,7 @@ func (db *DB) QuerySpec(name string, spec pep440.SpecifierSet) []*Entry {
 		if db.entries[i].Withdrawn {
 			continue
 		}
-		hit := false
-		for j := range pm.affs[k] {
-			if specAffects(&pm.affs[k][j], spec, specVers) {
-				hit = true
-				break
-			}
-		}
-		if hit {
+		if specHit(pm.affs[k], cands) {
 			if e, err := db.entry(i); err == nil {
 				out = append(out, e)
 			}
@@ -307,37 +306,76 @@ func (db *DB) QuerySpec(name string, spec pep440.SpecifierSet) []*Entry {
 	return out
 }
 
-// specAffects reports whether some candidate version allowed by spec is
-// affected.
-func specAffects(pa *paffected, spec pep440.SpecifierSet, specVers []pep440.Version) bool {
-	try := func(v pep440.Version) bool {
-		return spec.Contains(v) && pa.affects(&v, canonical(v))
-	}
-	for _, key := range pa.versions {
-		if v, err := pep440.Parse(key); err == nil && try(v) {
-			return true
+func specHit(affs []paffected, cands []pep440.Version) bool {
+	for j := range affs {
+		for _, v := range cands {
+			if affs[j].affects(&v, canonical(v)) {
+				return true
+			}
 		}
 	}
-	for _, r := range pa.ranges {
-		for _, ev := range r.events {
-			switch {
-			case ev.zero:
-				if v, err := pep440.Parse("0"); err == nil && try(v) {
-					return true
-				}
-			case ev.kind == evIntroduced || ev.kind == evLastAffected:
-				if try(ev.v) {
-					return true
+	return false
+}
+
+// candidates lists the versions QuerySpec tests, deduplicated.
+func candidates(pm *pkgMatcher, spec pep440.SpecifierSet) []pep440.Version {
+	seen := map[string]bool{}
+	var out []pep440.Version
+	add := func(v pep440.Version) {
+		if k := canonical(v); !seen[k] {
+			seen[k] = true
+			out = append(out, v)
+		}
+	}
+	addString := func(s string) {
+		if v, err := pep440.Parse(s); err == nil {
+			add(v)
+		}
+	}
+	addString("0")
+	for _, affs := range pm.affs {
+		for j := range affs {
+			for _, key := range affs[j].versions {
+				addString(key)
+			}
+			for _, r := range affs[j].ranges {
+				for _, ev := range r.events {
+					if ev.zero || ev.kind == evFixed {
+						continue
+					}
+					add(ev.v)
+					addString(releaseString(ev.v.Release(), 0))
 				}
 			}
 		}
 	}
-	for _, v := range specVers {
-		if try(v) {
-			return true
+	for _, s := range spec.Specifiers() {
+		t := strings.TrimSuffix(strings.TrimSuffix(s.Version(), "*"), ".")
+		v, err := pep440.Parse(t)
+		if err != nil {
+			continue
 		}
+		add(v)
+		rel := v.Release()
+		addString(releaseString(rel, 1))
+		addString(releaseString(append(slices.Clone(rel), 1), 0))
 	}
-	return false
+	return out
+}
+
+// releaseString writes a release segment with bump added to its last part.
+func releaseString(rel []int, bump int) string {
+	var b strings.Builder
+	for i, n := range rel {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if i == len(rel)-1 {
+			n += bump
+		}
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
 }
 
 // Affects reports whether the advisory affects that version of the package

@@ -6,7 +6,6 @@ package vuln
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -22,13 +21,6 @@ const (
 	RuleMalicious = "malicious-package"
 )
 
-// Options tune the check.
-type Options struct {
-	// IgnoreIDs are advisory ids (or aliases) to mark as ignored, as
-	// --ignore-vuln gives them.
-	IgnoreIDs []string
-}
-
 // Result is what the check found.
 type Result struct {
 	Findings []finding.Finding
@@ -43,8 +35,9 @@ type Result struct {
 	Inexact int
 }
 
-// Check matches every package of inv against db.
-func Check(inv *inventory.Inventory, db *advisory.DB, opts Options) *Result {
+// Check matches every package of inv against db. Ignores are the policy's
+// business (policy.Apply), not the check's.
+func Check(inv *inventory.Inventory, db *advisory.DB) *Result {
 	res := &Result{Skipped: map[string]string{}}
 	if inv == nil || db == nil {
 		return res
@@ -54,10 +47,6 @@ func Check(inv *inventory.Inventory, db *advisory.DB, opts Options) *Result {
 		if _, ok := byName[p.Name]; !ok {
 			byName[p.Name] = p
 		}
-	}
-	ignore := map[string]bool{}
-	for _, id := range opts.IgnoreIDs {
-		ignore[strings.ToUpper(strings.TrimSpace(id))] = true
 	}
 	type seenKey struct{ name, version, spec string }
 	seen := map[seenKey]bool{}
@@ -74,7 +63,7 @@ func Check(inv *inventory.Inventory, db *advisory.DB, opts Options) *Result {
 		case p.Version != "":
 			es, err := db.Match(p.Name, p.Version)
 			if err != nil {
-				res.Skipped[p.Name+"=="+p.Version] = fmt.Sprintf("version %q is not a PEP 440 version; only advisories that list it literally were matched", p.Version)
+				res.Skipped[p.Name] = fmt.Sprintf("version %q is not a PEP 440 version; only advisories that list it literally were matched", p.Version)
 			}
 			entries = es
 			res.Audited++
@@ -100,14 +89,7 @@ func Check(inv *inventory.Inventory, db *advisory.DB, opts Options) *Result {
 			}
 		}
 		for _, g := range group(entries) {
-			f := makeFinding(p, g, label, exact, byName)
-			for _, id := range append([]string{f.ID}, f.Aliases...) {
-				if ignore[strings.ToUpper(id)] {
-					f.Ignored, f.IgnoreReason = true, "--ignore-vuln "+id
-					break
-				}
-			}
-			res.Findings = append(res.Findings, f)
+			res.Findings = append(res.Findings, makeFinding(p, g, label, exact, byName))
 		}
 	}
 	finding.Sort(res.Findings)
@@ -178,6 +160,7 @@ func idRank(id string) int {
 func makeFinding(p *inventory.Package, g []*advisory.Entry, label string, exact bool, byName map[string]*inventory.Package) finding.Finding {
 	lead := g[0]
 	ids := map[string]bool{strings.ToUpper(lead.ID): true}
+	fixKeys := map[string]bool{}
 	var aliases, fixes []string
 	var best advisory.Rating
 	summary, details := "", ""
@@ -189,7 +172,8 @@ func makeFinding(p *inventory.Package, g []*advisory.Entry, label string, exact 
 			}
 		}
 		for _, v := range advisory.FixVersions(e, p.Name) {
-			if !slices.Contains(fixes, v) {
+			if k := advisory.VersionKey(v); !fixKeys[k] {
+				fixKeys[k] = true
 				fixes = append(fixes, v)
 			}
 		}

@@ -1,0 +1,233 @@
+//go:build inventorywip
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pyvet/pyvet/internal/advisory"
+	"github.com/pyvet/pyvet/internal/check/vuln"
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
+	"github.com/pyvet/pyvet/internal/report"
+)
+
+func init() { subcommands = append(subcommands, newAuditCmd) }
+
+type auditOptions struct {
+	requirements []string
+	format       string
+	output       string
+	ignore       []string
+	desc         bool
+	aliases      bool
+	strict       bool
+	dbPath       string
+	failOn       string
+}
+
+func newAuditCmd() *cobra.Command {
+	var o auditOptions
+	cmd := &cobra.Command{
+		Use:   "audit [PATH ...] [-r FILE ...]",
+		Short: "Find dependencies with known vulnerabilities or reported as malicious",
+		Long: "audit matches every dependency of PATH (default: the current directory; any dependency file, project,\n" +
+			"virtualenv or archive pyvet reads) against the OSV advisory database, following the OSV schema and PEP 440.\n" +
+			"Without --db it uses the database `pyvet db update` maintains, refreshing it when it is older than a day\n" +
+			"unless --offline. Unpinned requirements are matched against the versions their specifier allows and\n" +
+			"reported as not exact; --strict fails the run when a package cannot be audited exactly.\n" +
+			"Exit status: 0 nothing found, 1 findings at or above --fail-on (or --strict failed), 2 bad input or usage.",
+		RunE: func(cmd *cobra.Command, args []string) error { return runAudit(cmd, args, &o) },
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.requirements, "requirement", "r", nil, "requirements file to audit (repeatable)")
+	f.StringVarP(&o.format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	f.StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of standard output")
+	f.StringArrayVar(&o.ignore, "ignore-vuln", nil, "advisory id (or alias) to ignore (repeatable)")
+	f.BoolVar(&o.desc, "desc", false, "include advisory descriptions")
+	f.BoolVar(&o.aliases, "aliases", false, "include advisory aliases")
+	f.BoolVar(&o.strict, "strict", false, "fail when a package cannot be audited exactly")
+	f.StringVar(&o.dbPath, "db", "", "advisory database: an OSV zip, a directory of OSV .json/.yaml files or a pyvet index")
+	f.StringVar(&o.failOn, "fail-on", "", "lowest severity that fails the run: low, medium, high, critical, malicious (default: the policy's, else low)")
+	return cmd
+}
+
+func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
+	if !slicesContains(report.Formats(), strings.ToLower(o.format)) {
+		return exitWith(exitUsage, fmt.Errorf("unknown format %q (want one of %s)", o.format, strings.Join(report.Formats(), ", ")))
+	}
+	paths := append(append([]string{}, args...), o.requirements...)
+	pol, err := policy.Load(policyDir(paths))
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	if o.failOn != "" {
+		s, err := finding.ParseSeverity(o.failOn)
+		if err != nil {
+			return exitWith(exitUsage, fmt.Errorf("--fail-on: %w", err))
+		}
+		pol.SetFailOn(s, "--fail-on")
+	}
+	for _, id := range o.ignore {
+		pol.AddIgnore(policy.Ignore{ID: strings.TrimSpace(id), Reason: "ignored with --ignore-vuln", Origin: "--ignore-vuln"}, "--ignore-vuln")
+	}
+	inv, err := inventory.Load(paths, inventory.Options{})
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	var notes []string
+	db, note, err := openAuditDB(cmd.Context(), o.dbPath)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	defer db.Close()
+	if note != "" {
+		notes = append(notes, note)
+	}
+	res := vuln.Check(inv, db)
+	findings, polNotes := pol.Apply(res.Findings, time.Now())
+	notes = append(notes, polNotes...)
+	notes = append(notes, inv.Warnings...)
+	m := db.Meta()
+	out := &report.Result{
+		Tool:      "pyvet audit",
+		Inventory: inv,
+		Findings:  findings,
+		Notes:     notes,
+		Skipped:   res.Skipped,
+		Meta: map[string]string{
+			"database":            m.Source,
+			"database_advisories": fmt.Sprint(m.Count),
+			"database_sha256":     m.ContentSHA256,
+			"database_age":        m.Age(time.Now()).Round(time.Minute).String(),
+			"fail_on":             pol.FailOn.String(),
+		},
+	}
+	code := pol.ExitCode(findings)
+	var unaudited []string
+	if o.strict {
+		for name, reason := range res.Skipped {
+			unaudited = append(unaudited, name+": "+reason)
+		}
+		sort.Strings(unaudited)
+		if len(unaudited) > 0 {
+			code = exitFindings
+		}
+	}
+	out.Failed = code != exitOK
+	var buf bytes.Buffer
+	if err := report.Write(&buf, o.format, out, report.Options{Desc: o.desc, Aliases: o.aliases}); err != nil {
+		return exitWith(exitUsage, err)
+	}
+	if err := writeOutput(cmd.OutOrStdout(), o.output, buf.Bytes()); err != nil {
+		return exitWith(exitUsage, err)
+	}
+	if len(unaudited) > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: --strict: %d package(s) could not be audited exactly:\n  %s\n", len(unaudited), strings.Join(unaudited, "\n  "))
+	}
+	if code != exitOK {
+		return exitWith(code, nil)
+	}
+	return nil
+}
+
+// openAuditDB opens --db, or the cached database, refreshing it when stale
+// and the network may be used. It returns a note for the report when the
+// database could not be refreshed.
+func openAuditDB(ctx context.Context, dbPath string) (*advisory.DB, string, error) {
+	if dbPath != "" {
+		db, err := advisory.OpenWith(dbPath, advisory.Options{CacheDir: cacheDir()})
+		if err != nil {
+			return nil, "", fmt.Errorf("--db: %w", err)
+		}
+		return db, "", nil
+	}
+	dir := cacheDir()
+	db, err := advisory.OpenCached(dir)
+	switch {
+	case errors.Is(err, advisory.ErrNoDatabase):
+		if global.offline {
+			return nil, "", fmt.Errorf("%v; run `pyvet db update` (or `pyvet db update --from FILE` without network), or pass --db PATH", err)
+		}
+		if _, err := updateDB(ctx, dir); err != nil {
+			return nil, "", fmt.Errorf("%v; pass --db PATH to use a local OSV export", err)
+		}
+		db, err = advisory.OpenCached(dir)
+		if err != nil {
+			return nil, "", err
+		}
+		return db, "", nil
+	case err != nil:
+		return nil, "", fmt.Errorf("%v; run `pyvet db update --force` to replace it", err)
+	}
+	if global.offline || db.Meta().Age(time.Now()) <= advisory.MaxAge {
+		return db, "", nil
+	}
+	if _, uerr := updateDB(ctx, dir); uerr != nil {
+		note := fmt.Sprintf("the advisory database is %s old and could not be refreshed (%v); results may miss recent advisories",
+			db.Meta().Age(time.Now()).Round(time.Hour), uerr)
+		return db, note, nil
+	}
+	fresh, err := advisory.OpenCached(dir)
+	if err != nil {
+		return db, "", nil
+	}
+	db.Close()
+	return fresh, "", nil
+}
+
+func updateDB(ctx context.Context, dir string) (*advisory.UpdateResult, error) {
+	if !global.quiet {
+		fmt.Fprintln(os.Stderr, "Updating the advisory database...")
+	}
+	opts := advisory.UpdateOptions{CacheDir: dir}
+	if !global.quiet {
+		opts.Progress = os.Stderr
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return advisory.Update(ctx, opts)
+}
+
+// policyDir is the directory whose pyvet.toml / pyproject.toml apply: the
+// first path given (or its directory), else the current directory.
+func policyDir(paths []string) string {
+	if len(paths) == 0 {
+		return "."
+	}
+	if st, err := os.Stat(paths[0]); err == nil && st.IsDir() {
+		return paths[0]
+	}
+	return filepath.Dir(paths[0])
+}
+
+// writeOutput writes data to path, or to w when path is "" or "-".
+func writeOutput(w io.Writer, path string, data []byte) error {
+	if path == "" || path == "-" {
+		_, err := w.Write(data)
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

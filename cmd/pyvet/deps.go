@@ -110,10 +110,18 @@ func writeDepsTable(w io.Writer, inv *inventory.Inventory) {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", p.Name, version, direct, src, loc,
-			dash(strings.Join(p.Parents, ",")), dash(strings.Join(p.Extras, ",")), dash(p.Marker), len(p.Hashes))
+			dash(abbreviate(p.Parents, 3)), dash(strings.Join(p.Extras, ",")), dash(p.Marker), len(p.Hashes))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d packages (%d direct) from %d sources\n", len(inv.Packages), countDirect(inv), len(inv.Sources))
+}
+
+// abbreviate joins the first n items and says how many more there are.
+func abbreviate(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ",")
+	}
+	return fmt.Sprintf("%s (+%d)", strings.Join(items[:n], ","), len(items)-n)
 }
 
 func formatLocation(l inventory.Location) string {

@@ -273,7 +273,7 @@ func TestPoetryConstraint(t *testing.T) {
 
 func TestUVLockProject(t *testing.T) {
 	inv := mustParseFile(t, filepath.Join("testdata", "project", "uv.lock"), Options{})
-	if len(inv.Packages) != 6 {
+	if len(inv.Packages) != 7 {
 		t.Fatalf("packages = %v", names(inv))
 	}
 	demo := one(t, inv, "demo")
@@ -302,6 +302,21 @@ func TestUVLockProject(t *testing.T) {
 	pt := one(t, inv, "pytest")
 	if pt.Source.Kind != SourceVCS || pt.Source.URL != "https://github.com/pytest-dev/pytest" || pt.Source.Ref != "8.0.0" || pt.Source.Commit != "abcdefabcdefabcdefabcdefabcdefabcdefabcd" {
 		t.Errorf("pytest source = %+v", pt.Source)
+	}
+}
+
+func TestUVLockEnvironment(t *testing.T) {
+	file := filepath.Join("testdata", "project", "uv.lock")
+	linux := mustParseFile(t, file, Options{Env: pep508.DefaultEnv("3.12", "linux")})
+	if len(linux.Packages) != 6 || len(find(linux, "colorama")) != 0 {
+		t.Errorf("linux: %v", names(linux))
+	}
+	if r := one(t, linux, "requests"); !reflect.DeepEqual(r.Requires, []string{"certifi"}) {
+		t.Errorf("linux requests requires %v", r.Requires)
+	}
+	win := mustParseFile(t, file, Options{Env: pep508.DefaultEnv("3.12", "win32")})
+	if c := one(t, win, "colorama"); c.Direct || !reflect.DeepEqual(c.Parents, []string{"requests"}) {
+		t.Errorf("win32 colorama = %+v", c)
 	}
 }
 

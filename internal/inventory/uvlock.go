@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/pyvet/pyvet/pep508"
 )
 
 type uvLock struct {
@@ -28,9 +30,10 @@ type uvPackage struct {
 }
 
 type uvDep struct {
-	Name   string   `toml:"name"`
-	Marker string   `toml:"marker"`
-	Extra  []string `toml:"extra"`
+	Name    string   `toml:"name"`
+	Version string   `toml:"version"`
+	Marker  string   `toml:"marker"`
+	Extra   []string `toml:"extra"`
 }
 
 type uvFile struct {
@@ -43,7 +46,9 @@ type uvFile struct {
 
 // ParseUVLock reads a uv.lock (also PEP 723 script locks). The project and its
 // workspace members are kept with Project set; direct dependencies are what
-// they declare (dependencies, optional dependencies and dev groups).
+// they declare (dependencies, optional dependencies and dev groups). With
+// opts.Env, only the packages installed in that environment are kept (a
+// uv.lock is universal: it holds every platform's and Python's packages).
 func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 	var lock uvLock
 	if err := toml.Unmarshal(data, &lock); err != nil {
@@ -130,7 +135,92 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 			}
 		}
 	}
+	if opts.Env != nil && len(projects) > 0 {
+		inv.Packages = uvReachable(lock.Package, inv.Packages, opts.Env)
+	}
 	return finish(inv, opts), nil
+}
+
+// uvReachable keeps the packages installed for env: those reached from the
+// project packages along dependency edges whose marker holds (extras
+// requested on an edge included). Edges whose marker cannot be evaluated, or
+// that depend on extras, are followed.
+func uvReachable(lps []uvPackage, pkgs []*Package, env pep508.Env) []*Package {
+	byName := map[string][]int{}
+	for i, lp := range lps {
+		n := pep508.NormalizeName(lp.Name)
+		byName[n] = append(byName[n], i)
+	}
+	type node struct {
+		i     int
+		extra string
+	}
+	seen := map[node]bool{}
+	var queue []node
+	push := func(n node) {
+		if !seen[n] {
+			seen[n] = true
+			queue = append(queue, n)
+		}
+	}
+	follow := func(d uvDep) {
+		if d.Marker != "" && !strings.Contains(d.Marker, "extra") {
+			if m, err := pep508.ParseMarker(d.Marker); err == nil && !m.Evaluate(env) {
+				return
+			}
+		}
+		for _, j := range byName[pep508.NormalizeName(d.Name)] {
+			if d.Version != "" && lps[j].Version != d.Version {
+				continue
+			}
+			push(node{j, ""})
+			for _, e := range d.Extra {
+				push(node{j, e})
+			}
+		}
+	}
+	for i, p := range pkgs {
+		if p.Project {
+			push(node{i, ""})
+			for e := range lps[i].OptionalDependencies {
+				push(node{i, e})
+			}
+			for _, deps := range lps[i].DevDependencies {
+				for _, d := range deps {
+					follow(d)
+				}
+			}
+		}
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		deps := lps[n.i].Dependencies
+		if n.extra != "" {
+			deps = lps[n.i].OptionalDependencies[n.extra]
+		}
+		for _, d := range deps {
+			follow(d)
+		}
+	}
+	kept := make([]*Package, 0, len(pkgs))
+	names := map[string]bool{}
+	for i, p := range pkgs {
+		if seen[node{i, ""}] {
+			kept = append(kept, p)
+			names[p.Name] = true
+		}
+	}
+	for _, p := range kept {
+		reqs := p.Requires[:0]
+		for _, r := range p.Requires {
+			if names[r] {
+				reqs = append(reqs, r)
+			}
+		}
+		p.Requires = reqs
+	}
+	return kept
 }
 
 func sortedKeys[V any](m map[string]V) []string {

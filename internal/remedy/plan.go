@@ -146,6 +146,7 @@ func choose(ctx context.Context, fix *Fix, db *advisory.DB, decls []declaration,
 		}
 		allowPre = allowPre || v.IsPrerelease()
 	}
+	byConstraint := 0
 next:
 	for _, c := range cands {
 		if c.yanked || (c.v.IsPrerelease() && !allowPre) {
@@ -165,6 +166,7 @@ next:
 			}
 			ns, ok := rewriteSpec(d.spec, c.s)
 			if !ok {
+				byConstraint++
 				continue next
 			}
 			set, err := pep440.ParseSpecifierSet(ns)
@@ -179,8 +181,10 @@ next:
 	switch {
 	case len(cands) == 0:
 		fix.Reason = "no fixed version is known"
-	default:
+	case byConstraint > 0:
 		fix.Reason = "no known version clears every advisory within the declared constraints"
+	default:
+		fix.Reason = "every known newer version is affected by some advisory"
 	}
 }
 

@@ -644,3 +644,21 @@ func TestMergeKeepsInputsIntact(t *testing.T) {
 		t.Errorf("Merge modified its input: %+v", a.Packages[0])
 	}
 }
+
+func TestCondaEnvironmentPrefix(t *testing.T) {
+	dir := filepath.Join("testdata", "condaenv")
+	if f := Detect(dir); f != FormatVirtualenv {
+		t.Fatalf("Detect = %q", f)
+	}
+	inv, err := Load([]string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := one(t, inv, "numpy")
+	if n.Source.Kind != SourceConda || !n.Direct || len(n.Hashes) != 1 || len(n.Record) != 1 || n.License != "BSD-3-Clause" {
+		t.Errorf("numpy = %+v", n)
+	}
+	if p := one(t, inv, "python"); p.Direct || !reflect.DeepEqual(p.Parents, []string{"numpy"}) {
+		t.Errorf("python = %+v", p)
+	}
+}

@@ -44,6 +44,10 @@ func Detect(path string) Format {
 		switch {
 		case strings.HasSuffix(base, ".dist-info") || strings.HasSuffix(base, ".egg-info"):
 			return FormatDistInfo
+		case base == "conda-meta":
+			return FormatCondaMeta
+		case isDir(filepath.Join(path, "conda-meta")):
+			return FormatVirtualenv
 		case fileExists(filepath.Join(path, "pyvenv.cfg")) || len(sitePackagesOf(path)) > 0 && !hasProjectFiles(path):
 			return FormatVirtualenv
 		case base == "site-packages" || base == "dist-packages" || hasDistInfo(path) && !hasProjectFiles(path):
@@ -128,6 +132,11 @@ func sniff(head []byte) Format {
 		return FormatCondaEnv
 	}
 	return FormatUnknown
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 func hasDistInfo(dir string) bool {
@@ -277,9 +286,21 @@ func Load(paths []string, opts Options) (*Inventory, error) {
 				return nil, err
 			}
 			parts = append(parts, inv)
+		case FormatCondaMeta:
+			inv, err := parseCondaMetaDir(path, opts)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, inv)
 		case FormatVirtualenv:
 			sites := sitePackagesOf(path)
-			if len(sites) == 0 {
+			if cm := filepath.Join(path, "conda-meta"); isDir(cm) {
+				inv, err := parseCondaMetaDir(cm, opts)
+				if err != nil {
+					return nil, err
+				}
+				parts = append(parts, inv)
+			} else if len(sites) == 0 {
 				return nil, errf(path, 0, "virtualenv without a site-packages directory")
 			}
 			for _, sp := range sites {
@@ -298,6 +319,27 @@ func Load(paths []string, opts Options) (*Inventory, error) {
 		}
 	}
 	return Merge(parts...), nil
+}
+
+// parseCondaMetaDir reads every record of a conda environment's conda-meta
+// directory.
+func parseCondaMetaDir(dir string, opts Options) (*Inventory, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, errf(dir, 0, "%v", err)
+	}
+	sort.Strings(files)
+	var parts []*Inventory
+	for _, f := range files {
+		inv, err := ParseFile(f, FormatCondaMeta, opts)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, inv)
+	}
+	inv := Merge(parts...)
+	markRoots(inv.Packages)
+	return inv, nil
 }
 
 // loadProject reads the dependency files of a project directory.

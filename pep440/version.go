@@ -163,7 +163,7 @@ func (v Version) Release() []int {
 // normalized version string.
 func releaseEnd(s string) int {
 	i := strings.IndexByte(s, '!') + 1
-	for i < len(s) && (isDigit(s[i]) || s[i] == '.') {
+	for i < len(s) && (isDigit(s[i]) || s[i] == '.' && i+1 < len(s) && isDigit(s[i+1])) {
 		i++
 	}
 	return i
@@ -185,17 +185,18 @@ func atoiClamp(s string) int {
 // are digit strings with leading zeros removed ("" for zero is never used:
 // zero is "0").
 type components struct {
-	epoch      string
-	relArr     [8]string
-	release    []string
-	preL       string // "a", "b" or "rc"; "" when no pre-release
-	preN       string
-	hasPost    bool
-	postN      string
-	hasDev     bool
-	devN       string
-	local      string // raw local label as written, "" when none
-	wildcard   bool   // the match ended with ".*" (specifier scanning only)
+	epoch    string
+	relArr   [8]string
+	release  []string
+	preL     string // "a", "b" or "rc" ("" when no pre-release); see fold.go for others
+	preN     string
+	hasPost  bool
+	oddPost  bool // the post label folded to "post" from a non-ASCII spelling
+	postN    string
+	hasDev   bool
+	devN     string
+	local    string // raw local label as written, "" when none
+	wildcard bool   // the match ended with ".*" (specifier scanning only)
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -233,20 +234,6 @@ func digits(s string) int {
 		i++
 	}
 	return i
-}
-
-// hasPrefixFold reports whether s starts with the lower-case ASCII word w,
-// ignoring ASCII case.
-func hasPrefixFold(s, w string) bool {
-	if len(s) < len(w) {
-		return false
-	}
-	for i := 0; i < len(w); i++ {
-		if s[i]|0x20 != w[i] {
-			return false
-		}
-	}
-	return true
 }
 
 var preWords = [...]struct{ word, norm string }{
@@ -307,11 +294,12 @@ func (c *components) scan(s string, local, wildcard bool) int {
 		j++
 	}
 	for _, w := range preWords {
-		if hasPrefixFold(s[j:], w.word) {
-			j += len(w.word)
+		if m, unusual := matchWord(s[j:], w.word); m > 0 {
 			c.preL = w.norm
-			c.preN, j = optNumber(s, j)
-			i = j
+			if unusual {
+				c.preL = string(appendPyLower(nil, s[j:j+m]))
+			}
+			c.preN, i = optNumber(s, j+m)
 			break
 		}
 	}
@@ -327,9 +315,10 @@ func (c *components) scan(s string, local, wildcard bool) int {
 			j++
 		}
 		for _, w := range postWords {
-			if hasPrefixFold(s[j:], w) {
+			if m, unusual := matchWord(s[j:], w); m > 0 {
 				c.hasPost = true
-				c.postN, i = optNumber(s, j+len(w))
+				c.oddPost = unusual
+				c.postN, i = optNumber(s, j+m)
 				break
 			}
 		}
@@ -339,21 +328,21 @@ func (c *components) scan(s string, local, wildcard bool) int {
 	if j < n && isSep(s[j]) {
 		j++
 	}
-	if hasPrefixFold(s[j:], "dev") {
+	if m, _ := matchWord(s[j:], "dev"); m > 0 {
 		c.hasDev = true
-		c.devN, i = optNumber(s, j+3)
+		c.devN, i = optNumber(s, j+m)
 	}
 	// Local version label.
-	if local && i+1 < n && s[i] == '+' && isAlnum(s[i+1]) {
+	if local && i+1 < n && s[i] == '+' && localRune(s[i+1:]) > 0 {
 		i++
 		start := i
-		for i < n && isAlnum(s[i]) {
-			i++
+		for k := localRune(s[i:]); k > 0; k = localRune(s[i:]) {
+			i += k
 		}
-		for i+1 < n && isSep(s[i]) && isAlnum(s[i+1]) {
+		for i+1 < n && isSep(s[i]) && localRune(s[i+1:]) > 0 {
 			i++
-			for i < n && isAlnum(s[i]) {
-				i++
+			for k := localRune(s[i:]); k > 0; k = localRune(s[i:]) {
+				i += k
 			}
 		}
 		c.local = s[start:i]
@@ -381,8 +370,8 @@ func optNumber(s string, i int) (string, int) {
 //	number:   length byte (or 0xF0 + 4-byte length when >= 0xF0) then digits
 //	epoch:    number
 //	release:  0x02 number ... 0x01, trailing zeros removed
-//	pre:      0x01 (dev-only, sorts first) | 0x02 letter number | 0x03 (none)
-//	post:     0x01 (none) | 0x02 number
+//	pre:      0x01 (dev-only, sorts first) | 0x02 label 0x00 number | 0x03 (none)
+//	post:     0x01 (none) | 0x02 number | 0x03 number (label "poſt")
 //	dev:      0x02 number | 0x03 (none)
 //	local:    0x01 (none) | 0x02 parts... 0x01, where a part is
 //	          0x02 lower-case-bytes 0x00 (string) or 0x03 number (integer)
@@ -440,9 +429,7 @@ func (c *components) build() Version {
 			if numeric {
 				b = append(b, stripZeros(p)...)
 			} else {
-				for i := 0; i < len(p); i++ {
-					b = append(b, p[i]|0x20*boolByte(p[i] >= 'A' && p[i] <= 'Z'))
-				}
+				b = appendPyLower(b, p)
 			}
 		})
 	}
@@ -467,11 +454,15 @@ func (c *components) build() Version {
 	case c.preL == "":
 		b = append(b, 0x03)
 	default:
-		b = append(b, 0x02, c.preL[0])
+		b = append(b, 0x02)
+		b = append(b, c.preL...)
+		b = append(b, 0x00)
 		b = appendNum(b, c.preN)
 	}
 	if c.hasPost {
-		b = append(b, 0x02)
+		// packaging compares the post label too; only the long-s
+		// spelling differs from "post", and it sorts after it.
+		b = append(b, 0x02+boolByte(c.oddPost))
 		b = appendNum(b, c.postN)
 	} else {
 		b = append(b, 0x01)
@@ -494,9 +485,7 @@ func (c *components) build() Version {
 				return
 			}
 			b = append(b, 0x02)
-			for i := 0; i < len(p); i++ {
-				b = append(b, p[i]|0x20*boolByte(p[i] >= 'A' && p[i] <= 'Z'))
-			}
+			b = appendPyLower(b, p)
 			b = append(b, 0x00)
 		})
 		b = append(b, 0x01)

@@ -1,6 +1,9 @@
 package pep440
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Python's regular expressions match case-insensitively with Unicode
 // folding, so besides ASCII case a few non-ASCII letters match the ASCII
@@ -92,4 +95,14 @@ func appendPyLower(b []byte, s string) []byte {
 		i += size - 1
 	}
 	return b
+}
+
+// pyLower is Python's str.lower() for the strings "===" compares: Go's
+// strings.ToLower plus the one unconditional multi-rune mapping (U+0130).
+// (Python's context-dependent final sigma is not reproduced.)
+func pyLower(s string) string {
+	if strings.ContainsRune(s, '\u0130') {
+		s = strings.ReplaceAll(s, "\u0130", "i\u0307")
+	}
+	return strings.ToLower(s)
 }

@@ -25,6 +25,8 @@ type Specifier struct {
 	// raises in packaging ("===" with an unparsable version).
 	pre    bool
 	preErr bool
+	// lowerVersion is the version lower-cased, for "===".
+	lowerVersion string
 }
 
 // Operator returns the comparison operator, for example ">=".
@@ -70,6 +72,7 @@ func parseSpecifier(s string) (Specifier, bool) {
 		if strings.ContainsFunc(ver, func(r rune) bool { return r == ';' || r == ')' || isPySpace(r) }) {
 			return sp, false
 		}
+		sp.lowerVersion = pyLower(ver)
 		v, err := Parse(ver)
 		if err != nil {
 			sp.preErr = true
@@ -287,7 +290,7 @@ func (s *Specifier) contains(v Version, pre bool) bool {
 	}
 	switch s.op {
 	case "===":
-		return strings.ToLower(v.String()) == strings.ToLower(s.version)
+		return pyLower(v.String()) == s.lowerVersion
 	case "==":
 		return s.equal(v)
 	case "!=":

@@ -69,9 +69,9 @@ func normalizeExtraValues(l *markerList) {
 	}
 	switch {
 	case a.lhs.isVar && a.lhs.value == "extra":
-		a.rhs.value = NormalizeName(a.rhs.value)
+		a.rhs = markerVar{value: NormalizeName(a.rhs.value)}
 	case a.rhs.isVar && a.rhs.value == "extra":
-		a.lhs.value = NormalizeName(a.lhs.value)
+		a.lhs = markerVar{value: NormalizeName(a.lhs.value)}
 	}
 }
 

@@ -38,8 +38,8 @@ type Plan struct {
 // declaration is one place a package is declared, reduced to what
 // candidate selection needs.
 type declaration struct {
-	version string // exact version, when pinned
-	spec    string // specifier, when not
+	version string // exact version, when pinned or locked
+	spec    string // declared specifier, when known
 }
 
 // Compute finds, for each vulnerable package of inv, the smallest version that
@@ -161,7 +161,9 @@ next:
 			}
 		}
 		for _, d := range decls {
-			if d.version != "" {
+			// A pinned declaration can carry its declared range too (a
+			// lockfile merged with pyproject.toml): its bounds still apply.
+			if d.version != "" && d.spec == "" {
 				continue
 			}
 			ns, ok := rewriteSpec(d.spec, c.s)

@@ -216,3 +216,18 @@ func BenchmarkCompute(b *testing.B) {
 		Compute(context.Background(), inv, db, Options{})
 	}
 }
+
+// A locked version merged with its declared range: the range's upper bound
+// is a constraint the upgrade must respect.
+func TestComputeLockedWithRange(t *testing.T) {
+	p := pkg("requests", "2.19.0", ">=2.0,<2.20.1", "poetry.lock", 1)
+	fixes := fixesByName(Compute(context.Background(), &inventory.Inventory{Packages: []*inventory.Package{p}}, testDB(t), Options{}))
+	if f := fixes["requests"]; f.To != "" || !strings.Contains(f.Reason, "constraints") {
+		t.Errorf("fix = %+v", f)
+	}
+	p.Specifier = ">=2.0,<3"
+	fixes = fixesByName(Compute(context.Background(), &inventory.Inventory{Packages: []*inventory.Package{p}}, testDB(t), Options{}))
+	if f := fixes["requests"]; f.To != "2.20.1" {
+		t.Errorf("fix = %+v", f)
+	}
+}

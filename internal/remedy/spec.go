@@ -68,7 +68,11 @@ func scanRequirement(s string) (reqSpan, bool) {
 		return r, true
 	}
 	if j >= len(s) || !isSpecStart(s[j]) {
-		// No specifier: insert right after the name (and extras).
+		// No specifier: insert right after the name (and extras), unless
+		// what follows is not a marker, comment or option.
+		if j < len(s) && s[j] != ';' && s[j] != '#' && !(j > i && s[j] == '-') {
+			return reqSpan{}, false
+		}
 		r.specStart, r.specEnd = i, i
 		return r, true
 	}

@@ -1,0 +1,153 @@
+package typosquat
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/internal/pypi/pypitest"
+)
+
+func fixturePopularity(t *testing.T) *Popularity {
+	t.Helper()
+	p, err := LoadPopularity(filepath.Join("testdata", "popular.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLookupKinds(t *testing.T) {
+	p := fixturePopularity(t)
+	cfg := DefaultConfig()
+	cases := []struct {
+		name   string
+		target string
+		kind   Kind
+	}{
+		{"requets", "requests", KindEdit},   // deletion
+		{"reqeusts", "requests", KindEdit},  // transposition (listed, but 1000 vs 900M downloads)
+		{"requestss", "requests", KindEdit}, // insertion
+		{"pythondateutil", "python-dateutil", KindSeparator},
+		{"Python_DateUtil", "", ""}, // the same name under PEP 503
+		{"djang0", "django", KindHomoglyph},
+		{"urIlib3", "urllib3", ""}, // normalized to "urilib3": one edit
+		{"python-requests", "requests", KindAffix},
+		{"requests-py", "requests", KindAffix},
+		{"dateutil", "python-dateutil", KindAffix},
+		{"msgpack-python", "msgpack", KindAffix},
+		{"beautifulsoup", "beautifulsoup4", KindEdit},
+		{"colourama", "colorama", KindEdit}, // 5M vs 300M: ratio 60 >= 50
+		{"flask", "", ""},                   // nothing close
+		{"rest", "", ""},                    // too short for edit distance
+	}
+	for _, c := range cases {
+		ms := p.Lookup(c.name, cfg)
+		if c.target == "" {
+			if len(ms) > 0 {
+				t.Errorf("%s: unexpected match %+v", c.name, ms[0])
+			}
+			continue
+		}
+		if len(ms) == 0 || ms[0].Target != c.target || (c.kind != "" && ms[0].Kind != c.kind) {
+			t.Errorf("%s: got %+v, want %s (%s)", c.name, ms, c.target, c.kind)
+		}
+	}
+	// The download ratio protects two popular names from each other.
+	cfg.MinRatio = 100
+	if ms := p.Lookup("colourama", cfg); len(ms) != 0 {
+		t.Errorf("ratio 100: colourama matched %+v", ms)
+	}
+}
+
+func TestDistance(t *testing.T) {
+	cases := []struct {
+		a, b string
+		max  int
+		want int
+	}{
+		{"requests", "requests", 1, 0},
+		{"requests", "reqeusts", 1, 1},
+		{"requests", "requets", 1, 1},
+		{"requests", "rqeuests", 2, 1},
+		{"abcdef", "badcfe", 3, 3},
+		{"kitten", "sitting", 3, 3},
+		{"kitten", "sitting", 2, 3},
+		{"a", "abcd", 1, 2},
+		{"", "ab", 2, 2},
+	}
+	for _, c := range cases {
+		if got := distance(c.a, c.b, c.max, nil); got != c.want {
+			t.Errorf("distance(%q,%q,%d) = %d, want %d", c.a, c.b, c.max, got, c.want)
+		}
+	}
+}
+
+func TestCheckInventory(t *testing.T) {
+	p := fixturePopularity(t)
+	inv := &inventory.Inventory{Packages: []*inventory.Package{
+		{Name: "reqests", Version: "1.0", Direct: true, Source: inventory.Source{Kind: inventory.SourceIndex}, Locations: []inventory.Location{{File: "requirements.txt", Line: 3}}},
+		{Name: "djang0", Direct: true},
+		{Name: "requests", Version: "2.31.0", Direct: true},
+		{Name: "colourama", Version: "0.1"},                                                      // listed: suppressed by SkipPopular
+		{Name: "python-requests", Source: inventory.Source{Kind: inventory.SourceVCS, URL: "x"}}, // not from an index
+		{Name: "requestss"},                                                                      // allowed
+	}}
+	cfg := DefaultConfig()
+	cfg.Allow = []string{"RequestsS"}
+	fs := Check(inv, p, cfg)
+	if len(fs) != 2 {
+		t.Fatalf("findings = %+v, want 2", fs)
+	}
+	if fs[0].Package != "djang0" || fs[0].Severity != finding.SeverityHigh || fs[0].Evidence["kind"] != "homoglyph" {
+		t.Errorf("first = %+v", fs[0])
+	}
+	f := fs[1]
+	if f.Package != "reqests" || f.Risk != finding.RiskNameConfusion || f.Rule != "typosquat" || f.Severity != finding.SeverityHigh ||
+		f.Location == nil || f.Location.Line != 3 || !strings.Contains(f.Detail, "#1 most downloaded") || f.Action == "" {
+		t.Errorf("reqests finding = %+v", f)
+	}
+	cfg.SkipPopular = 0
+	if fs := Check(inv, p, cfg); len(fs) != 3 {
+		t.Errorf("without suppression: %d findings, want 3", len(fs))
+	}
+}
+
+func TestDependencyConfusion(t *testing.T) {
+	pub := pypitest.New(t, pypitest.Layout{SimpleHTML: filepath.Join("testdata", "public")})
+	priv := pypitest.New(t, pypitest.Layout{SimpleHTML: filepath.Join("testdata", "private")})
+	idx := pypi.New(pypi.Options{SimpleURL: pub.URL + "/simple", CacheDir: t.TempDir()})
+	inv := &inventory.Inventory{
+		Index: inventory.IndexOptions{ExtraIndexURLs: []string{priv.URL + "/simple/"}},
+		Packages: []*inventory.Package{
+			{Name: "corp_utils", Version: "9.0", Direct: true},
+			{Name: "internal-lib", Version: "9.0", Direct: true},
+			{Name: "requests", Version: "1.0"},
+		},
+	}
+	fs, err := CheckDependencyConfusion(context.Background(), inv, idx, DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 2 {
+		t.Fatalf("findings = %+v", fs)
+	}
+	if fs[0].Package != "corp-utils" || fs[0].Severity != finding.SeverityHigh || fs[1].Package != "internal-lib" || fs[1].Severity != finding.SeverityMedium {
+		t.Errorf("findings = %s %v, %s %v", fs[0].Package, fs[0].Severity, fs[1].Package, fs[1].Severity)
+	}
+	// Without extra indexes nothing is at risk.
+	inv.Index.ExtraIndexURLs = nil
+	if fs, err := CheckDependencyConfusion(context.Background(), inv, idx, DefaultConfig()); err != nil || len(fs) != 0 {
+		t.Errorf("no extras: %v %v", fs, err)
+	}
+	// Offline with an empty cache: no findings and an error naming the lookups.
+	inv.Index.ExtraIndexURLs = []string{priv.URL + "/simple"}
+	off := pypi.New(pypi.Options{SimpleURL: pub.URL + "/simple", CacheDir: t.TempDir(), Offline: true})
+	if _, err := CheckDependencyConfusion(context.Background(), inv, off, DefaultConfig()); err == nil || !strings.Contains(err.Error(), "3 name(s)") {
+		t.Errorf("offline: err = %v", err)
+	}
+}

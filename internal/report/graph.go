@@ -1,6 +1,8 @@
 package report
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/pyvet/pyvet/internal/finding"
@@ -129,11 +131,7 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 		}
 	}
 	onPath := map[string]bool{}
-	queue := make([]string, 0, len(risky))
-	for n := range risky {
-		queue = append(queue, n)
-	}
-	sort.Strings(queue)
+	queue := slices.Sorted(maps.Keys(risky))
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
@@ -173,12 +171,7 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 	order := []string{rootName}
 	for i := 0; i < len(order); i++ {
 		n := order[i]
-		kids := make([]string, 0, len(children[n]))
-		for c := range children[n] {
-			kids = append(kids, c)
-		}
-		sort.Strings(kids)
-		for _, c := range kids {
+		for _, c := range slices.Sorted(maps.Keys(children[n])) {
 			if !keep[c] {
 				continue
 			}
@@ -249,22 +242,12 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 		rows := len(byLayer[gn.Layer])
 		gn.Y += (maxRows - rows) * graphRowHeight / 2
 	}
-	froms := make([]string, 0, len(children))
-	for f := range children {
-		froms = append(froms, f)
-	}
-	sort.Strings(froms)
-	for _, f := range froms {
+	for _, f := range slices.Sorted(maps.Keys(children)) {
 		from, ok := nodes[f]
 		if !ok {
 			continue
 		}
-		tos := make([]string, 0, len(children[f]))
-		for t := range children[f] {
-			tos = append(tos, t)
-		}
-		sort.Strings(tos)
-		for _, t := range tos {
+		for _, t := range slices.Sorted(maps.Keys(children[f])) {
 			to, ok := nodes[t]
 			if !ok {
 				continue

@@ -94,8 +94,8 @@ func Check(inv *inventory.Inventory, cfg Config) []finding.Finding {
 		}
 	}
 	for _, p := range inv.Packages {
-		if p == nil {
-			continue
+		if p == nil || p.Project {
+			continue // the project itself and its workspace members are not dependencies
 		}
 		c.versionRules(p, pinnedSomewhere[p.Name])
 		c.sourceRules(p)
@@ -191,7 +191,14 @@ func (c *checker) isDevFile(path string) bool {
 			return true
 		}
 	}
-	for _, part := range strings.Split(filepath.ToSlash(strings.ToLower(path)), "/") {
+	// The file name and its folder (requirements/dev.txt) say what a file is
+	// for; folders further up belong to wherever the project happens to live.
+	slashed := filepath.ToSlash(strings.ToLower(path))
+	parts := strings.Split(slashed, "/")
+	if len(parts) > 2 {
+		parts = parts[len(parts)-2:]
+	}
+	for _, part := range parts {
 		for _, tok := range nonAlnum.Split(strings.TrimSuffix(part, filepath.Ext(part)), -1) {
 			if devTokens[tok] {
 				return true
@@ -212,7 +219,9 @@ func isDevGroup(groups []string) bool {
 
 // versionRules reports unpinned and loosely pinned index requirements.
 func (c *checker) versionRules(p *inventory.Package, pinnedElsewhere bool) {
-	if p.Source.Kind != inventory.SourceIndex && p.Source.Kind != "" {
+	switch p.Source.Kind {
+	case inventory.SourceIndex, inventory.SourceConda, "":
+	default:
 		return
 	}
 	if p.Version != "" || pinnedElsewhere || p.Constraint {
@@ -385,7 +394,7 @@ func (c *checker) hashRules() {
 	byFile := map[string][]entry{}
 	var order []string
 	for _, p := range c.inv.Packages {
-		if p == nil {
+		if p == nil || p.Project || p.Source.Kind == inventory.SourceConda {
 			continue
 		}
 		seen := map[string]bool{}
@@ -424,7 +433,7 @@ func (c *checker) hashRules() {
 				if p.Source.Kind != inventory.SourceIndex && p.Source.Kind != "" {
 					continue // the project itself, VCS or path sources: no archive to hash
 				}
-				c.add(RuleHashMissing, p, &loc, fmt.Sprintf("%s has no hash in %s, where %d other packages have one", displayName(p), filepath.Base(file), hashed), "", nil)
+				c.add(RuleHashMissing, p, &loc, fmt.Sprintf("%s has no hash in %s, where %s", displayName(p), filepath.Base(file), others(hashed, "package has", "packages have")), "", nil)
 				continue
 			}
 			switch p.Source.Kind {
@@ -435,10 +444,18 @@ func (c *checker) hashRules() {
 					c.add(RuleHashMode, p, &loc, fmt.Sprintf("%s is editable, but %s is in hash-checking mode", displayName(p), filepath.Base(file)), "", nil)
 					continue
 				}
-				c.add(RuleHashMissing, p, &loc, fmt.Sprintf("%s has no --hash in %s, where %d other requirements have one", displayName(p), filepath.Base(file), hashed), "", nil)
+				c.add(RuleHashMissing, p, &loc, fmt.Sprintf("%s has no --hash in %s, where %s", displayName(p), filepath.Base(file), others(hashed, "requirement has", "requirements have")), "", nil)
 			}
 		}
 	}
+}
+
+// others says "1 other requirement has one" or "3 other requirements have one".
+func others(n int, one, many string) string {
+	if n == 1 {
+		return "1 other " + one + " one"
+	}
+	return fmt.Sprintf("%d other %s one", n, many)
 }
 
 // indexRules reports insecure, extra, trusted and disallowed indexes.

@@ -271,3 +271,22 @@ func BenchmarkCheck(b *testing.B) {
 		Check(inv, Config{})
 	}
 }
+
+func TestProjectAndCondaPackages(t *testing.T) {
+	inv := &inventory.Inventory{
+		Sources: []inventory.SourceFile{{Path: "testdata/lock/uv.lock", Format: "uv.lock"}, {Path: "environment.yml", Format: "environment.yml"}},
+		Packages: []*inventory.Package{
+			{Name: "me", Project: true, Source: inventory.Source{Kind: inventory.SourcePath, Path: ".", Editable: true},
+				Locations: []inventory.Location{{File: "requirements.txt", Line: 1}}},
+			{Name: "numpy", Specifier: ">=1.21", Source: inventory.Source{Kind: inventory.SourceConda}, Direct: true,
+				Locations: []inventory.Location{{File: "environment.yml", Line: 5}}},
+		},
+	}
+	got := keys(Check(inv, Config{}))
+	if len(got) != 1 {
+		t.Errorf("findings %v", got)
+	}
+	if _, ok := got[key{RuleLoose, "numpy", "environment.yml", 5}]; !ok {
+		t.Errorf("loose conda spec not reported: %v", got)
+	}
+}

@@ -3,7 +3,12 @@ package advisory
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+
+	"github.com/pyvet/pyvet/pep440"
 )
 
 // corpusZip returns the corpus advisory snapshot, or skips.
@@ -59,6 +64,112 @@ func BenchmarkQuery(b *testing.B) {
 	for b.Loop() {
 		for _, n := range names[:200] {
 			db.Query(n, "1.0.0")
+		}
+	}
+}
+
+var corpus struct {
+	once sync.Once
+	db   *DB
+	err  error
+}
+
+// corpusDB opens the corpus snapshot once for all tests.
+func corpusDB(t *testing.T) *DB {
+	p := corpusZip(t)
+	corpus.once.Do(func() { corpus.db, corpus.err = Open(p) })
+	if corpus.err != nil {
+		t.Fatal(corpus.err)
+	}
+	return corpus.db
+}
+
+func TestCorpusSnapshot(t *testing.T) {
+	db := corpusDB(t)
+	// Facts stated by the corpus manifest.
+	m := db.Meta()
+	if m.Count != 7080 || m.Withdrawn != 269 || m.Packages != 1532 {
+		t.Fatalf("meta = %+v, want 7080 advisories, 269 withdrawn, 1532 packages", m)
+	}
+	// Every version an advisory lists is affected, however it is spelled:
+	// with trailing zeros added and the name in another PEP 503 spelling.
+	checked := 0
+	for n, id := range db.IDs() {
+		if n%10 != 0 {
+			continue
+		}
+		e, ok := db.Get(id)
+		if !ok {
+			t.Fatalf("Get(%s) failed", id)
+		}
+		for _, a := range e.Affected {
+			for i, v := range a.Versions {
+				if i%4 != 0 {
+					continue
+				}
+				want := e.Withdrawn == ""
+				spellings := []string{v}
+				if !strings.ContainsAny(v, "+!") {
+					spellings = append(spellings, strings.ToUpper(v))
+				}
+				if _, err := pep440.Parse(v); err == nil && !strings.ContainsAny(v, "abrcdevpost+!-_") {
+					spellings = append(spellings, v+".0")
+				}
+				for _, s := range spellings {
+					name := strings.ReplaceAll(strings.ToUpper(a.Package.Name), "-", "_.")
+					got := slices.ContainsFunc(db.Query(name, s), func(x *Entry) bool { return x.ID == e.ID })
+					if got != want {
+						t.Errorf("%s: Query(%q, %q) includes it = %v, want %v", e.ID, name, s, got, want)
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked < 5000 {
+		t.Errorf("only %d version spellings checked", checked)
+	}
+}
+
+// TestCorpusHandVerified checks advisories read by hand from the snapshot.
+func TestCorpusHandVerified(t *testing.T) {
+	db := corpusDB(t)
+	cases := []struct {
+		name, version, id string
+		affected          bool
+		fixes             []string
+		score             float64
+	}{
+		// introduced 0.10.0, fixed 1.2.5; CVSS 3.1 .../UI:R/S:U/C:H/I:H/A:H = 8.8
+		{"dulwich", "1.2.1", "PYSEC-2026-2463", true, []string{"1.2.5"}, 8.8},
+		{"dulwich", "1.2.5", "PYSEC-2026-2463", false, []string{"1.2.5"}, 8.8},
+		// introduced 0, fixed 2.0.0: the pre-release 1.0.0a5 is inside the range
+		{"cleo", "1.0.0a5", "PYSEC-2022-43178", true, []string{"2.0.0"}, 7.5},
+		{"cleo", "2.0.0rc1", "PYSEC-2022-43178", true, []string{"2.0.0"}, 7.5},
+		// events listed out of order: introduced 2.0.0, fixed 2.0.6, introduced 0, fixed 1.26.17
+		{"urllib3", "1.26.12", "PYSEC-2023-192", true, []string{"1.26.17", "2.0.6"}, 8.1},
+		{"urllib3", "1.26.17", "PYSEC-2023-192", false, []string{"1.26.17", "2.0.6"}, 8.1},
+		{"urllib3", "2.0.5", "PYSEC-2023-192", true, []string{"1.26.17", "2.0.6"}, 8.1},
+		// introduced 2017.11.5, fixed 2022.12.7, no severity vector
+		{"certifi", "2022.9.14", "PYSEC-2022-42986", true, []string{"2022.12.7"}, 0},
+		{"certifi", "2017.7.27", "PYSEC-2022-42986", false, []string{"2022.12.7"}, 0},
+		// introduced 3.0 ... the versions list holds "3.2", a pin says 3.2.0
+		{"Django", "3.2.0", "PYSEC-2021-98", true, []string{"2.2.24", "3.1.12", "3.2.4"}, 0},
+	}
+	for _, c := range cases {
+		e, ok := db.Get(c.id)
+		if !ok {
+			t.Fatalf("%s missing", c.id)
+		}
+		got := slices.ContainsFunc(db.Query(c.name, c.version), func(x *Entry) bool { return x.ID == c.id })
+		if got != c.affected {
+			t.Errorf("Query(%s, %s) includes %s = %v, want %v", c.name, c.version, c.id, got, c.affected)
+		}
+		if fx := FixVersions(e, c.name); !slices.Equal(fx, c.fixes) {
+			t.Errorf("FixVersions(%s) = %v, want %v", c.id, fx, c.fixes)
+		}
+		if r := Rate(e, c.name); r.Score != c.score {
+			t.Errorf("Rate(%s) = %+v, want score %v", c.id, r, c.score)
 		}
 	}
 }

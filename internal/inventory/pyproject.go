@@ -67,6 +67,31 @@ func (lf lineFinder) find(section, needle string) int {
 	return 0
 }
 
+// findKey returns the line of `key = ...` (bare or quoted key) at the start
+// of a line after the section header; 0 when absent.
+func (lf lineFinder) findKey(section, key string) int {
+	from := 0
+	if section != "" {
+		if j := indexLineStart(lf.data, section); j >= 0 {
+			from = j
+		}
+	}
+	for _, k := range []string{key, `"` + key + `"`, "'" + key + "'"} {
+		for off := from; off < len(lf.data); {
+			j := indexLineStart(lf.data[off:], k)
+			if j < 0 {
+				break
+			}
+			rest := bytes.TrimLeft(lf.data[off+j+len(k):], " \t")
+			if len(rest) > 0 && (rest[0] == '=' || rest[0] == '.') {
+				return lf.li.line(off + j)
+			}
+			off += j + len(k)
+		}
+	}
+	return 0
+}
+
 // findString finds a TOML string literal's line (either quote style).
 func (lf lineFinder) findString(section, s string) int {
 	if l := lf.find(section, strconv.Quote(s)); l > 0 {
@@ -165,10 +190,7 @@ func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) 
 			if strings.EqualFold(name, "python") {
 				continue
 			}
-			line := lf.find(sec.header, name+" ")
-			if line == 0 {
-				line = lf.find(sec.header, name+"=")
-			}
+			line := lf.findKey(sec.header, name)
 			pkgs, warns, err := poetryDependency(file, line, name, sec.deps[name])
 			if err != nil {
 				return nil, err
@@ -501,10 +523,7 @@ func ParsePipfile(file string, data []byte, opts Options) (*Inventory, error) {
 		}
 		header := "[" + section + "]"
 		for _, name := range sortedKeys(deps) {
-			line := lf.find(header, name+" ")
-			if line == 0 {
-				line = lf.find(header, name+"=")
-			}
+			line := lf.findKey(header, name)
 			p := newPackage(name)
 			p.Locations = []Location{{File: file, Line: line}}
 			p.Direct = true

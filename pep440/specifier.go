@@ -251,11 +251,41 @@ func compatiblePrefix(ver string) []string {
 func isDigits(s string) bool { return s != "" && digits(s) == len(s) }
 
 // matchPrefix is packaging's wildcard equality: the canonical public form
-// of v, split and padded with zeros, must start with the prefix items.
+// of v (release without trailing zeros), split as _version_split does and
+// padded with zeros, must start with the prefix items. It works on a stack
+// buffer and does not allocate for ordinary versions.
 func matchPrefix(v Version, prefix []string) bool {
-	left := versionSplit(canonicalString(v.Public(), true))
+	s := v.String()
+	if k := strings.IndexByte(s, '+'); k >= 0 {
+		s = s[:k]
+	}
+	ep := strings.IndexByte(s, '!') + 1
+	end := releaseEnd(s)
+	cut := end
+	for cut-2 > ep && s[cut-2:cut] == ".0" {
+		cut -= 2
+	}
+	var buf [64]byte
+	canon := append(append(buf[:0], s[:cut]...), s[end:]...)
+
+	type span struct{ start, end int }
+	var arr [24]span
+	left := arr[:0]
+	for start := 0; start <= len(canon); {
+		stop := start
+		for stop < len(canon) && canon[stop] != '.' {
+			stop++
+		}
+		if n, ok := splitPrefixPre(string(canon[start:stop])); ok {
+			left = append(left, span{start, start + n}, span{start + n, stop})
+		} else {
+			left = append(left, span{start, stop})
+		}
+		start = stop + 1
+	}
+	item := func(i int) string { return string(canon[left[i].start:left[i].end]) }
 	leftRel := 0
-	for leftRel < len(left) && isDigits(left[leftRel]) {
+	for leftRel < len(left) && isDigits(item(leftRel)) {
 		leftRel++
 	}
 	rightRel := 0
@@ -267,17 +297,19 @@ func matchPrefix(v Version, prefix []string) bool {
 		return false
 	}
 	for i, want := range prefix {
-		var got string
 		switch {
 		case i < leftRel:
-			got = left[i]
+			if item(i) != want {
+				return false
+			}
 		case i < leftRel+pad:
-			got = "0"
+			if want != "0" {
+				return false
+			}
 		default:
-			got = left[i-pad]
-		}
-		if got != want {
-			return false
+			if item(i-pad) != want {
+				return false
+			}
 		}
 	}
 	return true
@@ -510,7 +542,7 @@ func MatchSpecifierPrefix(s string) int {
 				return base + n
 			}
 		case "~=":
-			if n := c.scan(rest, false, false); n > 0 && len(c.release) >= 2 {
+			if n := c.scan(rest, false, false); n > 0 && c.relN >= 2 {
 				return base + n
 			}
 		default:

@@ -186,8 +186,8 @@ func atoiClamp(s string) int {
 // zero is "0").
 type components struct {
 	epoch    string
-	relArr   [8]string
-	release  []string
+	release  string // the release segment as written, e.g. "1.02.0"
+	relN     int    // number of release components
 	preL     string // "a", "b" or "rc" ("" when no pre-release); see fold.go for others
 	preN     string
 	hasPost  bool
@@ -277,13 +277,13 @@ func (c *components) scan(s string, local, wildcard bool) int {
 			i += 1 + d
 		}
 	}
-	c.release = append(c.relArr[:0], stripZeros(first))
+	relStart := i - len(first)
+	c.relN = 1
 	for i+1 < n && s[i] == '.' && isDigit(s[i+1]) {
-		i++
-		d = digits(s[i:])
-		c.release = append(c.release, stripZeros(s[i:i+d]))
-		i += d
+		i += 1 + digits(s[i+1:])
+		c.relN++
 	}
+	c.release = s[relStart:i]
 	if wildcard && strings.HasPrefix(s[i:], ".*") {
 		c.wildcard = true
 		return i + 2
@@ -398,11 +398,13 @@ func (c *components) build() Version {
 		b = append(b, c.epoch...)
 		b = append(b, '!')
 	}
-	for k, r := range c.release {
-		if k > 0 {
+	for rest, first := c.release, true; rest != ""; first = false {
+		var r string
+		r, rest = nextPart(rest)
+		if !first {
 			b = append(b, '.')
 		}
-		b = append(b, r...)
+		b = append(b, stripZeros(r)...)
 	}
 	if c.preL != "" {
 		flags |= flagPre
@@ -422,29 +424,35 @@ func (c *components) build() Version {
 	if c.local != "" {
 		flags |= flagLocal
 		b = append(b, '+')
-		c.forLocalParts(func(p string, numeric bool) {
-			if b[len(b)-1] != '+' {
+		for rest, first := c.local, true; rest != ""; first = false {
+			var p string
+			p, rest = nextPart(rest)
+			if !first {
 				b = append(b, '.')
 			}
-			if numeric {
+			if isDigits(p) {
 				b = append(b, stripZeros(p)...)
 			} else {
 				b = appendPyLower(b, p)
 			}
-		})
+		}
 	}
 	slen := len(b)
 	b = appendNum(b, c.epoch)
+	// Trailing zero components are left out of the key (1.0 == 1.0.0).
 	rel := c.release
-	for len(rel) > 1 && rel[len(rel)-1] == "0" {
-		rel = rel[:len(rel)-1]
+	for rel != "" {
+		k := strings.LastIndexByte(rel, '.')
+		if strings.TrimLeft(rel[k+1:], "0") != "" {
+			break
+		}
+		rel = rel[:max(k, 0)]
 	}
-	if len(rel) == 1 && rel[0] == "0" {
-		rel = rel[:0]
-	}
-	for _, r := range rel {
+	for rel != "" {
+		var r string
+		r, rel = nextPart(rel)
 		b = append(b, 0x02)
-		b = appendNum(b, r)
+		b = appendNum(b, stripZeros(r))
 	}
 	b = append(b, 0x01)
 	baseLen := len(b) - slen
@@ -478,16 +486,18 @@ func (c *components) build() Version {
 		b = append(b, 0x01)
 	} else {
 		b = append(b, 0x02)
-		c.forLocalParts(func(p string, numeric bool) {
-			if numeric {
+		for rest := c.local; rest != ""; {
+			var p string
+			p, rest = nextPart(rest)
+			if isDigits(p) {
 				b = append(b, 0x03)
 				b = appendNum(b, stripZeros(p))
-				return
+				continue
 			}
 			b = append(b, 0x02)
 			b = appendPyLower(b, p)
 			b = append(b, 0x00)
-		})
+		}
 		b = append(b, 0x01)
 	}
 	return Version{buf: string(b), slen: uint32(slen), baseLen: uint32(baseLen), coreLen: uint32(coreLen), flags: flags}
@@ -500,20 +510,13 @@ func boolByte(b bool) byte {
 	return 0
 }
 
-// forLocalParts calls f for every part of the local label, telling whether
-// the part is all digits.
-func (c *components) forLocalParts(f func(p string, numeric bool)) {
-	s := c.local
-	for len(s) > 0 {
-		end := 0
-		for end < len(s) && !isSep(s[end]) {
-			end++
+// nextPart splits the first part off a release segment or local label
+// (parts are separated by ".", "-" or "_").
+func nextPart(s string) (part, rest string) {
+	for i := 0; i < len(s); i++ {
+		if isSep(s[i]) {
+			return s[:i], s[i+1:]
 		}
-		p := s[:end]
-		f(p, digits(p) == len(p))
-		if end == len(s) {
-			break
-		}
-		s = s[end+1:]
 	}
+	return s, ""
 }

@@ -83,8 +83,12 @@ func writeMarkdown(w io.Writer, res *Result, opts Options) error {
 	for _, n := range res.Notes {
 		fmt.Fprintf(&b, "> **Note:** %s\n\n", mdEscape(n))
 	}
-	if src, ok := res.Meta["db"]; ok {
-		fmt.Fprintf(&b, "<sub>Advisory database: %s</sub>\n", mdEscape(src))
+	if len(res.Meta) > 0 {
+		var parts []string
+		for _, k := range sortedKeys(res.Meta) {
+			parts = append(parts, mdEscape(k)+": "+mdEscape(res.Meta[k]))
+		}
+		fmt.Fprintf(&b, "<sub>%s</sub>\n", strings.Join(parts, " · "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -90,7 +91,7 @@ func (c *checker) lockStatus(path string) (*lockState, error) {
 func compareLock(base, path string, lockData []byte, project string, projData []byte) (*lockState, error) {
 	var proj map[string]any
 	if err := toml.Unmarshal(projData, &proj); err != nil {
-		return nil, fmt.Errorf("%s: %v", project, err)
+		return nil, tomlError(project, err)
 	}
 	st := &lockState{project: project}
 	var cands []string
@@ -100,7 +101,7 @@ func compareLock(base, path string, lockData []byte, project string, projData []
 			Metadata map[string]any `toml:"metadata"`
 		}
 		if err := toml.Unmarshal(lockData, &lock); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, tomlError(path, err)
 		}
 		st.recorded, _ = lock.Metadata["content-hash"].(string)
 		st.line = lineContaining(lockData, "content-hash")
@@ -110,7 +111,7 @@ func compareLock(base, path string, lockData []byte, project string, projData []
 			Metadata map[string]any `toml:"metadata"`
 		}
 		if err := toml.Unmarshal(lockData, &lock); err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, tomlError(path, err)
 		}
 		st.recorded, _ = lock.Metadata["content_hash"].(string)
 		st.line = lineContaining(lockData, "content_hash")
@@ -144,6 +145,16 @@ func compareLock(base, path string, lockData []byte, project string, projData []
 		}
 	}
 	return st, nil
+}
+
+// tomlError names the file and, for syntax errors, the line and column.
+func tomlError(file string, err error) error {
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, col := de.Position()
+		return fmt.Errorf("%s:%d:%d: %s", file, row, col, strings.TrimPrefix(de.Error(), "toml: "))
+	}
+	return fmt.Errorf("%s: %v", file, err)
 }
 
 func lineContaining(data []byte, needle string) int {

@@ -290,3 +290,41 @@ func TestProjectAndCondaPackages(t *testing.T) {
 		t.Errorf("loose conda spec not reported: %v", got)
 	}
 }
+
+func FuzzCompareLock(f *testing.F) {
+	for _, dir := range []string{"testdata/poetry-fresh", "testdata/pdm-stale"} {
+		lockName := "poetry.lock"
+		if strings.Contains(dir, "pdm") {
+			lockName = "pdm.lock"
+		}
+		lock, err := os.ReadFile(filepath.Join(dir, lockName))
+		if err != nil {
+			f.Fatal(err)
+		}
+		proj, err := os.ReadFile(filepath.Join(dir, "pyproject.toml"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(lockName, lock, proj)
+	}
+	lock, _ := os.ReadFile("testdata/pipenv-fresh/Pipfile.lock")
+	proj, _ := os.ReadFile("testdata/pipenv-fresh/Pipfile")
+	f.Add("Pipfile.lock", lock, proj)
+	f.Fuzz(func(t *testing.T, kind string, lock, proj []byte) {
+		switch kind {
+		case "poetry.lock", "pdm.lock", "Pipfile.lock":
+		default:
+			kind = "poetry.lock"
+		}
+		st, err := compareLock(kind, "x/"+kind, lock, "x/project", proj)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "x/") || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error does not name the file on one line: %q", err)
+			}
+			return
+		}
+		if st != nil && st.fresh && !strings.EqualFold(st.computed, st.recorded) {
+			t.Fatalf("fresh with different hashes: %+v", st)
+		}
+	})
+}

@@ -145,7 +145,11 @@ func ParseRecord(file string, data []byte) ([]RecordEntry, error) {
 			break
 		}
 		if err != nil {
-			line, _ := r.FieldPos(0)
+			line := 0
+			var ce *csv.ParseError
+			if errors.As(err, &ce) {
+				line = ce.Line
+			}
 			return nil, errf(file, line, "invalid RECORD: %v", err)
 		}
 		if len(rec) == 0 || rec[0] == "" {

@@ -400,6 +400,9 @@ func PoetryConstraint(c string) (string, error) {
 		if ver == "" {
 			return "", fmt.Errorf("constraint %q: operator without a version", c)
 		}
+		if strings.Trim(ver, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.*+!_-") != "" {
+			return "", fmt.Errorf("constraint %q: %q is not a version", c, ver)
+		}
 		switch op {
 		case "^":
 			out = append(out, ">="+ver, "<"+caretUpper(ver))

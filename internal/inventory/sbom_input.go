@@ -3,7 +3,6 @@ package inventory
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -67,7 +66,7 @@ func ParseSBOM(path string, data []byte) (*Inventory, error) {
 	case SBOMFormatSPDX:
 		return parseSPDX(path, data)
 	}
-	return nil, sbomError(path, "not a CycloneDX or SPDX JSON document")
+	return nil, errf(path, 0, "not a CycloneDX or SPDX JSON document")
 }
 
 // pypiPURL splits a pkg:pypi purl into name and version.
@@ -121,8 +120,8 @@ func (b *sbomBuilder) add(id, purl, version string) *Package {
 	if v == "" {
 		v = version
 	}
-	n = strings.TrimSpace(n)
-	p := &Package{Name: sbomNormalize(n), RawName: n, Version: v, Source: Source{Kind: SourceIndex}}
+	p := newPackage(n)
+	p.Version = v
 	p.Locations = []Location{{File: b.path}}
 	if id != "" {
 		if _, dup := b.byID[id]; !dup {
@@ -148,90 +147,27 @@ func (b *sbomBuilder) finish(edges [][2]string, roots map[string]bool) *Inventor
 			continue
 		}
 		if from != nil && from != to {
-			from.Requires = sbomAppendUniq(from.Requires, to.Name)
+			from.Requires = appendUniq(from.Requires, to.Name)
 		}
 	}
 	if b.skipped > 0 {
 		b.inv.Warnings = append(b.inv.Warnings, fmt.Sprintf("%s: %d non-PyPI entries skipped", b.path, b.skipped))
 	}
-	sbomLink(b.inv.Packages, haveRoot)
-	if b.inv.Packages == nil {
-		b.inv.Packages = []*Package{}
+	if !haveRoot {
+		markRoots(b.inv.Packages)
 	}
-	return b.inv
-}
-
-// sbomLink fills Parents from Requires and, when the document names no root,
-// marks the packages nothing requires as direct.
-func sbomLink(pkgs []*Package, haveRoot bool) {
-	byName := map[string][]*Package{}
-	for _, p := range pkgs {
-		byName[p.Name] = append(byName[p.Name], p)
-	}
-	for _, p := range pkgs {
-		sort.Strings(p.Requires)
-		for _, r := range p.Requires {
-			for _, c := range byName[r] {
-				if c != p {
-					c.Parents = sbomAppendUniq(c.Parents, p.Name)
-				}
-			}
+	for _, p := range b.inv.Packages {
+		if p.Project {
+			p.Direct = false
 		}
 	}
-	for _, p := range pkgs {
-		sort.Strings(p.Parents)
-		if !haveRoot && !p.Project {
-			p.Direct = len(p.Parents) == 0
-		}
-	}
-	sort.SliceStable(pkgs, func(i, j int) bool {
-		if pkgs[i].Name != pkgs[j].Name {
-			return pkgs[i].Name < pkgs[j].Name
-		}
-		return pkgs[i].Version < pkgs[j].Version
-	})
-}
-
-// sbomError is a one-line error naming the file.
-func sbomError(path, format string, args ...any) error {
-	msg := strings.Join(strings.Fields(fmt.Sprintf(format, args...)), " ")
-	return errors.New(path + ": " + msg)
-}
-
-// sbomNormalize is the PEP 503 normalized form of a name.
-func sbomNormalize(name string) string {
-	var b strings.Builder
-	sep := false
-	for _, r := range strings.ToLower(name) {
-		if r == '-' || r == '_' || r == '.' {
-			sep = true
-			continue
-		}
-		if sep && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		sep = false
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func sbomAppendUniq(s []string, x string) []string {
-	if x == "" {
-		return s
-	}
-	for _, y := range s {
-		if y == x {
-			return s
-		}
-	}
-	return append(s, x)
+	return finish(b.inv, Options{})
 }
 
 func parseCycloneDX(path string, data []byte) (*Inventory, error) {
 	var bom cdx.BOM
 	if err := cdx.NewBOMDecoder(bytes.NewReader(data), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
-		return nil, sbomError(path, "invalid CycloneDX JSON: %v", err)
+		return nil, errf(path, 0, "invalid CycloneDX JSON: %v", err)
 	}
 	b := newSBOMBuilder(path, "cyclonedx")
 	roots := map[string]bool{}
@@ -248,7 +184,7 @@ func parseCycloneDX(path string, data []byte) (*Inventory, error) {
 			if p := b.add(c.BOMRef, c.PackageURL, c.Version); p != nil {
 				if c.Hashes != nil {
 					for _, h := range *c.Hashes {
-						p.Hashes = sbomAppendUniq(p.Hashes, cdxHash(h))
+						p.Hashes = appendUniq(p.Hashes, cdxHash(h))
 					}
 				}
 				p.License = cdxLicense(c.Licenses)
@@ -300,7 +236,7 @@ func cdxLicense(ls *cdx.Licenses) string {
 func parseSPDX(path string, data []byte) (*Inventory, error) {
 	doc, err := readSPDX(data)
 	if err != nil {
-		return nil, sbomError(path, "invalid SPDX JSON: %v", err)
+		return nil, errf(path, 0, "invalid SPDX JSON: %v", err)
 	}
 	b := newSBOMBuilder(path, "spdx")
 	roots := map[string]bool{}
@@ -322,7 +258,7 @@ func parseSPDX(path string, data []byte) (*Inventory, error) {
 			continue
 		}
 		for _, c := range p.PackageChecksums {
-			pkg.Hashes = sbomAppendUniq(pkg.Hashes, strings.ToLower(string(c.Algorithm))+":"+strings.ToLower(c.Value))
+			pkg.Hashes = appendUniq(pkg.Hashes, strings.ToLower(string(c.Algorithm))+":"+strings.ToLower(c.Value))
 		}
 		for _, l := range []string{p.PackageLicenseDeclared, p.PackageLicenseConcluded} {
 			if l != "" && l != "NOASSERTION" && l != "NONE" {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pyvet/pyvet/pep440"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // reqSpan locates the parts of a PEP 508 requirement string that rewriting
@@ -119,22 +120,7 @@ func skipSpace(s string, i int) int {
 }
 
 // normalize is the PEP 503 form of a project name.
-func normalize(name string) string {
-	var b strings.Builder
-	sep := false
-	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
-		if r == '-' || r == '_' || r == '.' {
-			sep = true
-			continue
-		}
-		if sep && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		sep = false
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func normalize(name string) string { return pep508.NormalizeName(strings.TrimSpace(name)) }
 
 // rewriteSpec returns the PEP 440 specifier that moves a declaration to
 // version to: exact pins (== / ===) are re-pinned; lower bounds (>=, >, ~=) are

@@ -24,6 +24,7 @@ import (
 
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Format is an SBOM output format.
@@ -84,11 +85,11 @@ func Write(w io.Writer, inv *inventory.Inventory, opts Options) error {
 	return fmt.Errorf("unknown SBOM format %q", opts.Format)
 }
 
-// PURL returns the package URL of a PyPI package: pkg:pypi/name@version, the
-// name lower-cased with runs of "_", "." and "-" folded to "-" (the purl
-// rules for PyPI). An empty version gives a purl without version.
+// PURL returns the package URL of a PyPI package, pkg:pypi/name@version,
+// following the purl rules for PyPI: the name lower-cased with "_" replaced
+// by "-" (dots are kept). An empty version gives a purl without version.
 func PURL(name, version string) string {
-	n := normalize(name)
+	n := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "_", "-")
 	s := "pkg:pypi/" + purlEscape(n)
 	if version != "" {
 		s += "@" + purlEscape(version)
@@ -96,21 +97,23 @@ func PURL(name, version string) string {
 	return s
 }
 
-func normalize(name string) string {
-	var b strings.Builder
-	sep := false
-	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
-		if r == '_' || r == '-' || r == '.' {
-			sep = true
-			continue
-		}
-		if sep && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		sep = false
-		b.WriteRune(r)
+// rawName is the name as the package was declared, for its purl.
+func rawName(p *inventory.Package) string {
+	if p.RawName != "" && pep508.NormalizeName(p.RawName) == pep508.NormalizeName(p.Name) {
+		return p.RawName
 	}
-	return b.String()
+	return p.Name
+}
+
+func minNonEmpty(a, b string) string {
+	if a == "" || (b != "" && b < a) {
+		return b
+	}
+	return a
+}
+
+func sourceKey(s inventory.Source) string {
+	return string(s.Kind) + "\x00" + s.URL + "\x00" + s.Ref + "\x00" + s.Commit + "\x00" + s.Path
 }
 
 // purlEscape percent-encodes everything but the characters purl leaves as is.
@@ -176,33 +179,40 @@ func buildModel(inv *inventory.Inventory, opts Options) *model {
 		opts.ProjectName = "project"
 	}
 	m := &model{opts: opts}
-	byRef := map[string]*component{}
+	byKey := map[string]*component{} // normalized name "@" version
 	byName := map[string][]*component{}
 	var direct []string
+	edges := map[*component][]string{} // normalized names each component requires
 	if inv != nil {
 		for _, p := range inv.Packages {
 			if p == nil || p.Project || p.Constraint {
 				continue
 			}
-			name := normalize(p.Name)
+			name := pep508.NormalizeName(strings.TrimSpace(p.Name))
 			if name == "" {
 				continue
 			}
-			ref := PURL(name, p.Version)
-			c := byRef[ref]
+			key := name + "@" + p.Version
+			purl := PURL(rawName(p), p.Version)
+			c := byKey[key]
 			if c == nil {
-				c = &component{ref: ref, name: name, version: p.Version, source: p.Source}
-				if p.Version == "" {
-					c.spec = p.Specifier
-				}
-				byRef[ref] = c
+				c = &component{ref: purl, name: name, version: p.Version, source: p.Source, spec: p.Specifier}
+				byKey[key] = c
 				byName[name] = append(byName[name], c)
+			}
+			// Merge declarations so the result does not depend on their order.
+			c.ref = minNonEmpty(c.ref, purl)
+			if p.Version == "" {
+				c.spec = minNonEmpty(c.spec, p.Specifier)
+			} else {
+				c.spec = ""
+			}
+			c.license = minNonEmpty(c.license, p.License)
+			if sourceKey(p.Source) > sourceKey(c.source) {
+				c.source = p.Source
 			}
 			c.direct = c.direct || p.Direct
 			c.groups = append(c.groups, p.Groups...)
-			if c.license == "" {
-				c.license = p.License
-			}
 			for _, h := range p.Hashes {
 				c.hashes = addHash(c.hashes, h)
 			}
@@ -212,26 +222,19 @@ func buildModel(inv *inventory.Inventory, opts Options) *model {
 					c.hashes = addHash(c.hashes, h)
 				}
 			}
+			edges[c] = append(edges[c], p.Requires...)
 		}
-		// Edges: Requires of every declaration, resolved by name.
-		for _, p := range inv.Packages {
-			if p == nil || p.Project || p.Constraint {
-				continue
-			}
-			c := byRef[PURL(normalize(p.Name), p.Version)]
-			if c == nil {
-				continue
-			}
-			for _, r := range p.Requires {
-				for _, d := range byName[normalize(r)] {
-					if d != c {
-						c.requires = append(c.requires, d.ref)
-					}
+	}
+	for c, reqs := range edges {
+		for _, r := range reqs {
+			for _, d := range byName[pep508.NormalizeName(strings.TrimSpace(r))] {
+				if d != c {
+					c.requires = append(c.requires, d.ref)
 				}
 			}
 		}
 	}
-	for _, c := range byRef {
+	for _, c := range byKey {
 		c.requires = uniqSorted(c.requires)
 		c.groups = uniqSorted(c.groups)
 		sort.Slice(c.hashes, func(i, j int) bool {
@@ -266,7 +269,7 @@ func buildModel(inv *inventory.Inventory, opts Options) *model {
 		version:  opts.ProjectVersion,
 		requires: uniqSorted(direct),
 	}
-	m.vulns = buildVulns(opts.Findings, byRef, byName)
+	m.vulns = buildVulns(opts.Findings, byKey, byName)
 	m.digest = m.contentDigest()
 	m.created, m.hasTime = creationTime(opts)
 	return m
@@ -287,7 +290,7 @@ func creationTime(opts Options) (time.Time, bool) {
 	return time.Unix(0, 0).UTC(), false
 }
 
-func buildVulns(fs []finding.Finding, byRef map[string]*component, byName map[string][]*component) []*vuln {
+func buildVulns(fs []finding.Finding, byKey map[string]*component, byName map[string][]*component) []*vuln {
 	byID := map[string]*vuln{}
 	for _, f := range fs {
 		if f.Risk != finding.RiskVulnerability && f.Risk != finding.RiskMalicious {
@@ -309,8 +312,8 @@ func buildVulns(fs []finding.Finding, byRef map[string]*component, byName map[st
 		if f.Severity > v.severity {
 			v.severity = f.Severity
 		}
-		name := normalize(f.Package)
-		if c := byRef[PURL(name, f.Version)]; c != nil && f.Exact {
+		name := pep508.NormalizeName(strings.TrimSpace(f.Package))
+		if c := byKey[name+"@"+f.Version]; c != nil && f.Exact {
 			v.affects = append(v.affects, c.ref)
 		} else {
 			for _, c := range byName[name] {

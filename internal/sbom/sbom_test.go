@@ -63,10 +63,10 @@ func write(t *testing.T, f Format, opts Options) []byte {
 func TestPURL(t *testing.T) {
 	for in, want := range map[[2]string]string{
 		{"Django", "4.2"}:          "pkg:pypi/django@4.2",
-		{"zope.interface", "5.0"}:  "pkg:pypi/zope-interface@5.0",
-		{"Foo__Bar", ""}:           "pkg:pypi/foo-bar",
+		{"zope.interface", "5.0"}:  "pkg:pypi/zope.interface@5.0",
+		{"Foo__Bar", ""}:           "pkg:pypi/foo--bar",
 		{"pkg", "1.0+local.1"}:     "pkg:pypi/pkg@1.0%2Blocal.1",
-		{"ruamel.yaml.clib", "1"}:  "pkg:pypi/ruamel-yaml-clib@1",
+		{"ruamel.yaml.clib", "1"}:  "pkg:pypi/ruamel.yaml.clib@1",
 		{"typing_extensions", "4"}: "pkg:pypi/typing-extensions@4",
 	} {
 		if got := PURL(in[0], in[1]); got != want {
@@ -158,7 +158,7 @@ func TestCycloneDXContent(t *testing.T) {
 			t.Errorf("purl %q != bom-ref %q", c.Purl, c.BOMRef)
 		}
 	}
-	want := "pkg:pypi/flask pkg:pypi/idna@2.7 pkg:pypi/mylib@0.1 pkg:pypi/requests@2.19.0 pkg:pypi/urllib3@1.23 pkg:pypi/zope-interface@5.0"
+	want := "pkg:pypi/flask pkg:pypi/idna@2.7 pkg:pypi/mylib@0.1 pkg:pypi/requests@2.19.0 pkg:pypi/urllib3@1.23 pkg:pypi/zope.interface@5.0"
 	if got := strings.Join(refs, " "); got != want {
 		t.Errorf("components:\n got %s\nwant %s", got, want)
 	}
@@ -183,7 +183,7 @@ func TestCycloneDXContent(t *testing.T) {
 		t.Errorf("requests dependsOn = %q", got)
 	}
 	root := doc.Metadata.Component.BOMRef
-	if got := strings.Join(deps[root], " "); got != "pkg:pypi/flask pkg:pypi/mylib@0.1 pkg:pypi/requests@2.19.0 pkg:pypi/zope-interface@5.0" {
+	if got := strings.Join(deps[root], " "); got != "pkg:pypi/flask pkg:pypi/mylib@0.1 pkg:pypi/requests@2.19.0 pkg:pypi/zope.interface@5.0" {
 		t.Errorf("root dependsOn = %q", got)
 	}
 	if len(doc.Vulnerabilities) != 2 {

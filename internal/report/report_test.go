@@ -400,3 +400,26 @@ func BenchmarkWriteFormats(b *testing.B) {
 		})
 	}
 }
+
+// TestJSONSchema validates the JSON report against the schema published in docs/.
+func TestJSONSchema(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	sch, err := c.Compile("../../docs/report.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, res := range map[string]*Result{"fixture": fixture(t), "empty": {}} {
+		out := render(t, "json", res, Options{})
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("%s: JSON report does not match docs/report.schema.json: %v", name, err)
+		}
+	}
+	bad, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"dependencies":[{"name":"x","direct":true}],"fixes":[],"findings":[],"summary":{},"notes":[],"meta":{},"sources":[]}`))
+	if sch.Validate(bad) == nil {
+		t.Error("a dependency with neither vulns nor skip_reason validated")
+	}
+}

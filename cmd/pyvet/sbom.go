@@ -47,9 +47,7 @@ func newSBOMCmd() *cobra.Command {
 				return exitWith(exitUsage, err)
 			}
 			opts := sbom.Options{Format: f, Reproducible: reproducible, ProjectName: name, ToolVersion: toolVersion()}
-			if opts.ProjectName == "" {
-				opts.ProjectName = projectName(args)
-			}
+			opts.FallbackName = projectName(args)
 			if withVulns {
 				db, err := openAdvisoryDB(dbPath)
 				if err != nil {

@@ -231,3 +231,31 @@ func TestComputeLockedWithRange(t *testing.T) {
 		t.Errorf("fix = %+v", f)
 	}
 }
+
+// Online, a hashed pin gets the new version's file hashes from the index.
+func TestHashRefreshFromIndex(t *testing.T) {
+	srv := pypitest.New(t, pypitest.Layout{ProjectJSON: filepath.Join("testdata", "index")})
+	client := pypi.New(pypi.Options{JSONURL: srv.URL + "/pypi", SimpleURL: srv.URL + "/simple", Timeout: 5 * time.Second, Retries: -1})
+	dir := t.TempDir()
+	req := filepath.Join(dir, "requirements.txt")
+	old := "urllib3==1.23 \\\r\n    --hash=sha256:" + strings.Repeat("1", 64) + " \\\r\n    --hash=sha256:" + strings.Repeat("2", 64) + "\r\n    # via requests\r\n"
+	if err := os.WriteFile(req, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inv := &inventory.Inventory{
+		Sources:  []inventory.SourceFile{{Path: req, Format: "requirements"}},
+		Packages: []*inventory.Package{pkg("urllib3", "1.23", "", req, 1)},
+	}
+	res, err := Rewrite(inv, Compute(context.Background(), inv, testDB(t), Options{Index: client}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || len(res.Edits) != 1 || !res.Edits[0].HashesRefreshed {
+		t.Fatalf("result = %+v", res)
+	}
+	h := uniq([]string{hashOf("urllib3-1.24.3-py2.py3-none-any.whl"), hashOf("urllib3-1.24.3.tar.gz")})
+	want := "urllib3==1.24.3 \\\r\n    --hash=" + h[0] + " \\\r\n    --hash=" + h[1] + "\r\n    # via requests\r\n"
+	if got := string(res.Files[0].New); got != want {
+		t.Errorf("got:\n%q\nwant:\n%q", got, want)
+	}
+}

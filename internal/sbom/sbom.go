@@ -56,9 +56,11 @@ func ParseFormat(s string) (Format, error) {
 type Options struct {
 	Format Format
 	// ProjectName names the root component (CycloneDX metadata.component, the
-	// SPDX root package). Empty means "project".
+	// SPDX root package). Empty means the project package the inventory
+	// records (Package.Project), else FallbackName, else "project".
 	ProjectName    string
 	ProjectVersion string
+	FallbackName   string
 	ToolName       string // default "pyvet"
 	ToolVersion    string
 	// Findings, when non-empty, are written as CycloneDX vulnerabilities (VEX).
@@ -175,6 +177,22 @@ func buildModel(inv *inventory.Inventory, opts Options) *model {
 	if opts.ToolName == "" {
 		opts.ToolName = "pyvet"
 	}
+	var rootRequires []string
+	if opts.ProjectName == "" && inv != nil {
+		var proj *inventory.Package
+		for _, p := range inv.Packages {
+			if p != nil && p.Project && (proj == nil || p.Name < proj.Name) {
+				proj = p
+			}
+		}
+		if proj != nil {
+			opts.ProjectName, opts.ProjectVersion = rawName(proj), proj.Version
+			rootRequires = proj.Requires
+		}
+	}
+	if opts.ProjectName == "" {
+		opts.ProjectName = opts.FallbackName
+	}
 	if opts.ProjectName == "" {
 		opts.ProjectName = "project"
 	}
@@ -223,6 +241,11 @@ func buildModel(inv *inventory.Inventory, opts Options) *model {
 				}
 			}
 			edges[c] = append(edges[c], p.Requires...)
+		}
+	}
+	for _, r := range rootRequires {
+		for _, d := range byName[pep508.NormalizeName(strings.TrimSpace(r))] {
+			direct = append(direct, d.ref)
 		}
 	}
 	for c, reqs := range edges {

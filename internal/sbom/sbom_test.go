@@ -461,3 +461,33 @@ func BenchmarkWriteCycloneDX(b *testing.B) {
 		}
 	}
 }
+
+// The project package a lockfile records becomes the root component.
+func TestProjectRoot(t *testing.T) {
+	inv := testInventory()
+	inv.Packages[len(inv.Packages)-1].Requires = []string{"idna"}
+	var buf bytes.Buffer
+	if err := Write(&buf, inv, Options{Format: CycloneDXJSON, Reproducible: true, FallbackName: "dir"}); err != nil {
+		t.Fatal(err)
+	}
+	var doc cdxDoc
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Metadata.Component.BOMRef != "pyvet:root:myproject" {
+		t.Errorf("root = %q", doc.Metadata.Component.BOMRef)
+	}
+	for _, d := range doc.Dependencies {
+		if d.Ref == doc.Metadata.Component.BOMRef && !strings.Contains(strings.Join(d.DependsOn, " "), "pkg:pypi/idna@2.7") {
+			t.Errorf("root dependsOn = %v", d.DependsOn)
+		}
+	}
+	buf.Reset()
+	inv.Packages = inv.Packages[:len(inv.Packages)-1]
+	if err := Write(&buf, inv, Options{Format: CycloneDXJSON, Reproducible: true, FallbackName: "dir"}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(buf.Bytes(), []byte(`"bom-ref": "pyvet:root:dir"`)) {
+		t.Error("fallback name not used")
+	}
+}

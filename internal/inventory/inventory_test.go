@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -660,5 +661,27 @@ func TestCondaEnvironmentPrefix(t *testing.T) {
 	}
 	if p := one(t, inv, "python"); p.Direct || !reflect.DeepEqual(p.Parents, []string{"numpy"}) {
 		t.Errorf("python = %+v", p)
+	}
+}
+
+func TestLoadSBOMInput(t *testing.T) {
+	doc := `{"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+ "components": [{"type": "library", "name": "requests", "version": "2.31.0", "purl": "pkg:pypi/requests@2.31.0", "bom-ref": "r"}]}`
+	dir := t.TempDir()
+	for _, name := range []string{"app.cdx.json", "inventory.json"} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if f := Detect(path); f != FormatSBOM {
+			t.Errorf("Detect(%s) = %q", name, f)
+		}
+		inv, err := Load([]string{path}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := one(t, inv, "requests"); r.Version != "2.31.0" {
+			t.Errorf("requests = %+v", r)
+		}
 	}
 }

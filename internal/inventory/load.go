@@ -32,6 +32,7 @@ const (
 	FormatVirtualenv   Format = "virtualenv"    // a virtualenv or Python prefix
 	FormatArchive      Format = "archive"       // a wheel, egg or sdist
 	FormatProject      Format = "project"       // a project directory
+	FormatSBOM         Format = "sbom"          // a CycloneDX or SPDX JSON document (see ParseSBOM)
 )
 
 // Detect says which format path is, from its name and, when the name does not
@@ -73,6 +74,8 @@ func detectName(path string) Format {
 	lower := strings.ToLower(base)
 	dir := filepath.Base(filepath.Dir(path))
 	switch {
+	case strings.HasSuffix(lower, ".cdx.json") || strings.HasSuffix(lower, ".spdx.json") || lower == "bom.json" || lower == "sbom.json":
+		return FormatSBOM
 	case base == "pyproject.toml" || strings.HasSuffix(base, ".pyproject.toml"):
 		return FormatPyproject
 	case base == "poetry.lock" || strings.HasSuffix(base, ".poetry.lock"):
@@ -110,6 +113,9 @@ func sniff(head []byte) Format {
 	t := bytes.TrimSpace(head)
 	switch {
 	case bytes.HasPrefix(t, []byte("{")):
+		if IsSBOM(t) {
+			return FormatSBOM
+		}
 		if bytes.Contains(t, []byte(`"_meta"`)) || bytes.Contains(t, []byte(`"default"`)) {
 			return FormatPipfileLock
 		}
@@ -168,6 +174,7 @@ var fileParsers = map[Format]func(string, []byte, Options) (*Inventory, error){
 	FormatSetupCfg:     ParseSetupCfg,
 	FormatArchive:      ParseArchive,
 	FormatMetadata:     parseMetadataFile,
+	FormatSBOM:         func(file string, data []byte, opts Options) (*Inventory, error) { return ParseSBOM(file, data) },
 }
 
 func parseMetadataFile(file string, data []byte, opts Options) (*Inventory, error) {

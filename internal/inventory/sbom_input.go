@@ -13,10 +13,10 @@ import (
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 )
 
-// The formats of SBOM inputs.
+// The kinds of SBOM input.
 const (
-	SBOMFormatCycloneDX = "cyclonedx"
-	SBOMFormatSPDX      = "spdx"
+	sbomCycloneDX = "cyclonedx"
+	sbomSPDX      = "spdx"
 )
 
 // IsSBOM reports whether data looks like a CycloneDX or SPDX JSON document.
@@ -36,9 +36,9 @@ func sbomKind(data []byte) string {
 	}
 	switch {
 	case bytes.Contains(head, []byte(`"bomFormat"`)) && bytes.Contains(head, []byte(`CycloneDX`)):
-		return SBOMFormatCycloneDX
+		return sbomCycloneDX
 	case bytes.Contains(head, []byte(`"spdxVersion"`)):
-		return SBOMFormatSPDX
+		return sbomSPDX
 	}
 	// Large documents can put the markers later; decode only the top level.
 	var top struct {
@@ -48,9 +48,9 @@ func sbomKind(data []byte) string {
 	if json.Unmarshal(t, &top) == nil {
 		switch {
 		case top.BOMFormat == "CycloneDX":
-			return SBOMFormatCycloneDX
+			return sbomCycloneDX
 		case strings.HasPrefix(top.SPDXVersion, "SPDX-"):
-			return SBOMFormatSPDX
+			return sbomSPDX
 		}
 	}
 	return ""
@@ -61,9 +61,9 @@ func sbomKind(data []byte) string {
 // between them. Packages of other ecosystems are skipped with a warning.
 func ParseSBOM(path string, data []byte) (*Inventory, error) {
 	switch sbomKind(data) {
-	case SBOMFormatCycloneDX:
+	case sbomCycloneDX:
 		return parseCycloneDX(path, data)
-	case SBOMFormatSPDX:
+	case sbomSPDX:
 		return parseSPDX(path, data)
 	}
 	return nil, errf(path, 0, "not a CycloneDX or SPDX JSON document")
@@ -103,10 +103,10 @@ type sbomBuilder struct {
 	skipped int
 }
 
-func newSBOMBuilder(path, format string) *sbomBuilder {
+func newSBOMBuilder(path string) *sbomBuilder {
 	return &sbomBuilder{
 		path: path,
-		inv:  &Inventory{Sources: []SourceFile{{Path: path, Format: format}}},
+		inv:  &Inventory{Sources: []SourceFile{{Path: path, Format: string(FormatSBOM)}}},
 		byID: map[string]*Package{},
 	}
 }
@@ -169,7 +169,7 @@ func parseCycloneDX(path string, data []byte) (*Inventory, error) {
 	if err := cdx.NewBOMDecoder(bytes.NewReader(data), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
 		return nil, errf(path, 0, "invalid CycloneDX JSON: %v", err)
 	}
-	b := newSBOMBuilder(path, "cyclonedx")
+	b := newSBOMBuilder(path)
 	roots := map[string]bool{}
 	if bom.Metadata != nil && bom.Metadata.Component != nil {
 		roots[bom.Metadata.Component.BOMRef] = true
@@ -238,7 +238,7 @@ func parseSPDX(path string, data []byte) (*Inventory, error) {
 	if err != nil {
 		return nil, errf(path, 0, "invalid SPDX JSON: %v", err)
 	}
-	b := newSBOMBuilder(path, "spdx")
+	b := newSBOMBuilder(path)
 	roots := map[string]bool{}
 	for _, p := range doc.Packages {
 		if p == nil {

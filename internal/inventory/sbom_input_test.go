@@ -64,7 +64,7 @@ func TestParseCycloneDX(t *testing.T) {
 	if len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "1 non-PyPI") {
 		t.Errorf("warnings = %v", inv.Warnings)
 	}
-	if inv.Sources[0].Format != "cyclonedx" || req.Locations[0].File != filepath.Join("testdata", "sbom", "app.cdx.json") {
+	if inv.Sources[0].Format != string(inventory.FormatSBOM) || req.Locations[0].File != filepath.Join("testdata", "sbom", "app.cdx.json") {
 		t.Errorf("source = %+v, location %+v", inv.Sources, req.Locations)
 	}
 }

@@ -1,6 +1,7 @@
 package pypi
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,12 +11,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // Cache is an on-disk HTTP response cache keyed by request URL and Accept header.
-// Each entry is one JSON file holding the validators (ETag, Last-Modified), the
-// freshness lifetime and the body. A nil *Cache caches nothing.
+// Each entry is one file: a JSON header line holding the validators (ETag,
+// Last-Modified) and the freshness lifetime, then the raw body. A nil *Cache caches nothing.
 type Cache struct {
 	Dir string // directory holding the entries (created on first write)
 	// DefaultTTL is how long a response without Cache-Control max-age stays fresh.
@@ -23,6 +25,8 @@ type Cache struct {
 	// NotFoundTTL is how long a 404 stays fresh.
 	NotFoundTTL time.Duration
 	now         func() time.Time
+	mu          sync.Mutex
+	mem         map[string]*entry // entries read or written by this process; never mutated
 }
 
 // NewCache returns a cache in dir with the default lifetimes (1 hour, 404s 10 minutes).
@@ -40,7 +44,7 @@ type entry struct {
 	LastModified string        `json:"last_modified,omitempty"`
 	Fetched      time.Time     `json:"fetched"`
 	MaxAge       time.Duration `json:"max_age"`
-	Body         []byte        `json:"body"`
+	Body         []byte        `json:"-"` // stored raw after the header line
 }
 
 func (c *Cache) clock() time.Time {
@@ -55,38 +59,71 @@ func (e *entry) fresh(now time.Time) bool { return now.Sub(e.Fetched) < e.MaxAge
 func (c *Cache) path(url, accept string) string {
 	h := sha256.Sum256([]byte(accept + "\x00" + url))
 	k := hex.EncodeToString(h[:])
-	return filepath.Join(c.Dir, "http", k[:2], k+".json")
+	return filepath.Join(c.Dir, "http", k[:2], k)
 }
 
-// get returns the cached entry for url, or nil when there is none or it is unreadable.
+// get returns the cached entry for url, or nil when there is none or it is
+// unreadable. Entries are kept in memory after the first read.
 func (c *Cache) get(url, accept string) *entry {
-	if c == nil || c.Dir == "" {
+	if c == nil {
 		return nil
 	}
+	key := accept + "\x00" + url
+	c.mu.Lock()
+	e := c.mem[key]
+	c.mu.Unlock()
+	if e != nil || c.Dir == "" {
+		return e
+	}
+	e = c.read(url, accept)
+	if e != nil {
+		c.remember(e)
+	}
+	return e
+}
+
+func (c *Cache) remember(e *entry) {
+	c.mu.Lock()
+	if c.mem == nil {
+		c.mem = map[string]*entry{}
+	}
+	c.mem[e.Accept+"\x00"+e.URL] = e
+	c.mu.Unlock()
+}
+
+func (c *Cache) read(url, accept string) *entry {
 	b, err := os.ReadFile(c.path(url, accept))
 	if err != nil {
 		return nil
 	}
+	hdr, body, ok := bytes.Cut(b, []byte{'\n'})
 	var e entry
-	if json.Unmarshal(b, &e) != nil || e.URL != url {
+	if !ok || json.Unmarshal(hdr, &e) != nil || e.URL != url || e.Accept != accept {
 		return nil
 	}
+	e.Body = body
 	return &e
 }
 
-// put stores e atomically (write to a temporary file, then rename).
+// put stores e in memory and on disk, atomically (write to a temporary file,
+// then rename). e must not be changed afterwards.
 func (c *Cache) put(e *entry) error {
-	if c == nil || c.Dir == "" {
+	if c == nil {
+		return nil
+	}
+	c.remember(e)
+	if c.Dir == "" {
 		return nil
 	}
 	p := c.path(e.URL, e.Accept)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	b, err := json.Marshal(e)
+	hdr, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
+	b := append(append(hdr, '\n'), e.Body...)
 	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("cache: %w", err)

@@ -384,9 +384,10 @@ func (c *Client) do(ctx context.Context, u, accept string, cached *entry) (e *en
 	now := c.cache.clock()
 	switch {
 	case resp.StatusCode == http.StatusNotModified && cached != nil:
-		cached.Fetched, cached.MaxAge = now, c.cache.lifetime(200, resp.Header.Get("Cache-Control"))
-		_ = c.cache.put(cached)
-		return cached, false, nil
+		e := *cached // entries are shared read-only: update a copy
+		e.Fetched, e.MaxAge = now, c.cache.lifetime(200, resp.Header.Get("Cache-Control"))
+		_ = c.cache.put(&e)
+		return &e, false, nil
 	case resp.StatusCode == http.StatusOK, resp.StatusCode == http.StatusNotFound, resp.StatusCode == http.StatusGone:
 		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 		if err != nil {

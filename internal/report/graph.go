@@ -166,18 +166,16 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 			}
 		}
 	}
-	// Layers by breadth-first distance from the project.
-	layer := map[string]int{rootName: 0}
-	order := []string{rootName}
-	for i := 0; i < len(order); i++ {
+	// Layers by longest path from the project over the graph without its back
+	// edges (found by a depth-first search), so every drawn edge points right
+	// except those closing a cycle.
+	order, back := acyclicOrder(children, keep)
+	layer := map[string]int{}
+	for i := len(order) - 1; i >= 0; i-- { // reverse post-order: parents first
 		n := order[i]
-		for _, c := range slices.Sorted(maps.Keys(children[n])) {
-			if !keep[c] {
-				continue
-			}
-			if _, seen := layer[c]; !seen {
+		for c := range children[n] {
+			if keep[c] && !back[[2]string{n, c}] && layer[c] < layer[n]+1 {
 				layer[c] = layer[n] + 1
-				order = append(order, c)
 			}
 		}
 	}
@@ -237,10 +235,13 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 			g.Nodes = append(g.Nodes, gn)
 		}
 	}
-	// Centre short layers vertically against the tallest one.
-	for _, gn := range g.Nodes {
-		rows := len(byLayer[gn.Layer])
-		gn.Y += (maxRows - rows) * graphRowHeight / 2
+	// Centre short layers vertically against the tallest one, unless that
+	// one is so tall the short ones would end up out of sight.
+	if maxRows <= 16 {
+		for _, gn := range g.Nodes {
+			rows := len(byLayer[gn.Layer])
+			gn.Y += (maxRows - rows) * graphRowHeight / 2
+		}
 	}
 	for _, f := range slices.Sorted(maps.Keys(children)) {
 		from, ok := nodes[f]
@@ -259,4 +260,49 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 	g.Width = 2*graphMargin + maxLayer*graphColWidth + graphNodeW
 	g.Height = 2*graphMargin + maxRows*graphRowHeight
 	return g
+}
+
+// acyclicOrder returns the kept nodes reachable from the project in depth-first
+// post-order, and the back edges that close cycles. Nodes only reachable
+// through a cycle are hung off the project.
+func acyclicOrder(children map[string]map[string]bool, keep map[string]bool) ([]string, map[[2]string]bool) {
+	const (
+		unseen = iota
+		active
+		done
+	)
+	state := map[string]int{}
+	back := map[[2]string]bool{}
+	var order []string
+	var visit func(n string)
+	visit = func(n string) {
+		state[n] = active
+		for _, c := range slices.Sorted(maps.Keys(children[n])) {
+			if !keep[c] {
+				continue
+			}
+			switch state[c] {
+			case active:
+				back[[2]string{n, c}] = true
+			case unseen:
+				visit(c)
+			}
+		}
+		state[n] = done
+		order = append(order, n)
+	}
+	visit(rootName)
+	for _, n := range slices.Sorted(maps.Keys(keep)) {
+		if state[n] == unseen {
+			if children[rootName] == nil {
+				children[rootName] = map[string]bool{}
+			}
+			children[rootName][n] = true
+			visit(n)
+		}
+	}
+	// The project comes last, so it is first in reverse post-order.
+	i := slices.Index(order, rootName)
+	order = append(slices.Delete(order, i, i+1), rootName)
+	return order, back
 }

@@ -174,7 +174,7 @@ svg .node { cursor: pointer; }
 </section>
 {{with .Graph}}<section id="graph">
 <h2>Dependency graph</h2>
-<p class="legend muted"><span><i style="background:#fee2e2;border:2px solid #b91c1c"></i>package with findings</span><span><i style="border:2px solid #b91c1c"></i>on a path to one</span><span><i style="background:#b91c1c;height:3px"></i>risky path</span>{{if .Omitted}}<span>{{.Omitted}} packages not on a risky path are not drawn</span>{{end}}</p>
+<p class="legend muted"><span><i style="background:#fee2e2;border:2px solid #b91c1c"></i>package with findings</span><span><i style="border:2px solid #b91c1c"></i>on a path to one</span><span><i style="background:#b91c1c;height:3px"></i>risky path</span>{{if .Omitted}}<span>large graph: {{.Omitted}} transitive packages off the risky paths are not drawn</span>{{end}}</p>
 <div class="graph-wrap">
 <svg xmlns="http://www.w3.org/2000/svg" id="depgraph" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-label="dependency graph">
 <g class="edges">{{range .Edges}}<path class="edge{{if .Risky}} risky{{end}}" d="{{edgePath .}}"/>{{end}}</g>

@@ -47,7 +47,7 @@ type Options struct {
 	Desc        bool      // include advisory descriptions (table, markdown)
 	Aliases     bool      // include advisory aliases (table, markdown)
 	ShowIgnored bool      // list ignored findings too (table, markdown, html); JSON and SARIF always carry them, marked
-	BaseDir     string    // make file paths relative to this directory (SARIF artifact URIs, all formats)
+	BaseDir     string    // make file paths below it relative (all formats; SARIF URIs are relative to %SRCROOT%); default: the current directory
 	Title       string    // report title (html, markdown); default "pyvet report"
 }
 

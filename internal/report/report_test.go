@@ -423,3 +423,36 @@ func TestJSONSchema(t *testing.T) {
 		t.Error("a dependency with neither vulns nor skip_reason validated")
 	}
 }
+
+func TestGraphCyclesAndLongestPath(t *testing.T) {
+	inv := &inventory.Inventory{Packages: []*inventory.Package{
+		{Name: "app-a", Direct: true, Requires: []string{"lib", "app-b"}},
+		{Name: "app-b", Direct: true, Requires: []string{"lib"}},
+		{Name: "lib", Requires: []string{"core"}},
+		{Name: "core", Requires: []string{"lib"}}, // a cycle
+		{Name: "x", Requires: []string{"y"}},      // an island cycle nobody requires
+		{Name: "y", Requires: []string{"x"}, Parents: []string{"x"}},
+	}}
+	inv.Packages[4].Parents = []string{"y"}
+	g := LayoutGraph(inv, []finding.Finding{{Package: "core", Severity: finding.SeverityHigh}})
+	layer := map[string]int{}
+	for _, n := range g.Nodes {
+		layer[n.Name] = n.Layer
+	}
+	// app-b is required by app-a, so it sits right of it; lib right of both.
+	if !(layer["app-a"] < layer["app-b"] && layer["app-b"] < layer["lib"] && layer["lib"] < layer["core"]) {
+		t.Errorf("layers %v", layer)
+	}
+	if _, ok := layer["x"]; !ok {
+		t.Errorf("island cycle not drawn: %v", layer)
+	}
+	backward := 0
+	for _, e := range g.Edges {
+		if e.From.Layer >= e.To.Layer {
+			backward++
+		}
+	}
+	if backward != 2 { // core→lib and one edge of x↔y
+		t.Errorf("%d backward edges, want 2", backward)
+	}
+}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -133,8 +134,12 @@ func shown(res *Result, opts Options) []finding.Finding {
 	return out
 }
 
-// relPath makes path relative to base when it lies below it, with forward slashes.
+// relPath makes path relative to base (default: the current directory) when
+// it lies below it, with forward slashes.
 func relPath(path, base string) string {
+	if base == "" {
+		base, _ = os.Getwd()
+	}
 	if base != "" && filepath.IsAbs(path) {
 		if r, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(r, "..") {
 			path = r

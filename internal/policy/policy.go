@@ -616,3 +616,25 @@ func (p *Policy) Show(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// LicenseAllowed judges one SPDX licence identifier against [licenses]: a
+// denied identifier is refused, and when an allow list is set, so is every
+// identifier not on it. Matching ignores case. reason says why it was refused.
+// Compound expressions (MIT OR Apache-2.0) are for the caller to split.
+func (p *Policy) LicenseAllowed(id string) (ok bool, reason string) {
+	id = strings.TrimSpace(id)
+	for _, d := range p.Licenses.Deny {
+		if strings.EqualFold(d, id) {
+			return false, fmt.Sprintf("%s is on the policy's deny list (%s)", id, p.Origin("licenses.deny"))
+		}
+	}
+	if len(p.Licenses.Allow) == 0 {
+		return true, ""
+	}
+	for _, a := range p.Licenses.Allow {
+		if strings.EqualFold(a, id) {
+			return true, ""
+		}
+	}
+	return false, fmt.Sprintf("%s is not on the policy's allow list (%s)", id, p.Origin("licenses.allow"))
+}

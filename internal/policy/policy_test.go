@@ -320,3 +320,19 @@ func TestDocumentedExamplesParse(t *testing.T) {
 		}
 	}
 }
+
+func TestLicenseAllowed(t *testing.T) {
+	p, err := Load("testdata/both")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"MIT": true, "apache-2.0": true, "GPL-3.0-only": false, "MPL-2.0": false} {
+		ok, why := p.LicenseAllowed(id)
+		if ok != want || (!ok && !strings.Contains(why, "pyvet.toml:18") && !strings.Contains(why, "pyproject.toml:9")) {
+			t.Errorf("LicenseAllowed(%s) = %v, %q", id, ok, why)
+		}
+	}
+	if ok, _ := Default().LicenseAllowed("GPL-3.0-only"); !ok {
+		t.Error("the default policy refuses a licence")
+	}
+}

@@ -227,7 +227,9 @@ func cdxVuln(v *vuln) cdx.Vulnerability {
 		score := v.cvss
 		rating.Score = &score
 	}
-	out.Ratings = &[]cdx.VulnerabilityRating{rating}
+	if v.vector != "" || v.cvss > 0 || v.severity != finding.SeverityUnknown {
+		out.Ratings = &[]cdx.VulnerabilityRating{rating}
+	}
 	if len(v.aliases) > 0 {
 		refs := make([]cdx.VulnerabilityReference, 0, len(v.aliases))
 		for _, a := range v.aliases {

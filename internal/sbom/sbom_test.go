@@ -491,3 +491,16 @@ func TestProjectRoot(t *testing.T) {
 		t.Error("fallback name not used")
 	}
 }
+
+// An advisory without any score gets no rating rather than an empty one.
+func TestVulnWithoutRating(t *testing.T) {
+	fs := []finding.Finding{{Risk: finding.RiskVulnerability, ID: "PYSEC-X", Package: "six", Version: "1.0", Exact: true}}
+	inv := &inventory.Inventory{Packages: []*inventory.Package{{Name: "six", Version: "1.0"}}}
+	var buf bytes.Buffer
+	if err := Write(&buf, inv, Options{Format: CycloneDXJSON, Findings: fs, Reproducible: true}); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte(`"ratings"`)) || !bytes.Contains(buf.Bytes(), []byte(`"ref": "pkg:pypi/six@1.0"`)) {
+		t.Errorf("output:\n%s", buf.Bytes())
+	}
+}

@@ -168,8 +168,8 @@ func (c *checker) kind(path string) fileKind {
 		return kindLock
 	case base == "pyproject.toml" || base == "pipfile" || base == "setup.cfg" || strings.Contains(f, "pyproject") || f == "pipfile":
 		return kindProject
-	case strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in") || f == "":
-		return kindRequirements
+	case f == "" && (strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in")):
+		return kindRequirements // a file included with -r / -c
 	}
 	return kindOther
 }
@@ -297,11 +297,11 @@ func (c *checker) editable(p *inventory.Package) {
 		return
 	}
 	for _, l := range p.Locations {
-		k := c.kind(l.File)
-		// Lockfiles and project files record the project itself and its
-		// workspace members as editable; only Pipfile and Pipfile.lock
-		// declare editable dependencies the way requirement files do.
-		if (k == kindLock || k == kindProject) && !strings.HasPrefix(filepath.Base(l.File), "Pipfile") {
+		// Requirement files, Pipfile and Pipfile.lock declare editable
+		// dependencies; lockfiles and project files record the project itself
+		// and its workspace members as editable, and an installed environment
+		// only shows how it was set up.
+		if c.kind(l.File) != kindRequirements && !strings.HasPrefix(filepath.Base(l.File), "Pipfile") {
 			continue
 		}
 		if c.isDevFile(l.File) {

@@ -421,7 +421,8 @@ func (c *checker) hashRules() {
 				hashed++
 			}
 		}
-		if hashed == 0 {
+		required := k == kindRequirements && c.requiresHashes(file)
+		if hashed == 0 && !required {
 			continue
 		}
 		for _, e := range es {
@@ -444,10 +445,25 @@ func (c *checker) hashRules() {
 					c.add(RuleHashMode, p, &loc, fmt.Sprintf("%s is editable, but %s is in hash-checking mode", displayName(p), filepath.Base(file)), "", nil)
 					continue
 				}
-				c.add(RuleHashMissing, p, &loc, fmt.Sprintf("%s has no --hash in %s, where %s", displayName(p), filepath.Base(file), others(hashed, "requirement has", "requirements have")), "", nil)
+				why := others(hashed, "requirement has", "requirements have")
+				if required {
+					why = "--require-hashes is set"
+				}
+				c.add(RuleHashMissing, p, &loc, fmt.Sprintf("%s has no --hash in %s, where %s", displayName(p), filepath.Base(file), why), "", nil)
 			}
 		}
 	}
+}
+
+// requiresHashes reports whether a requirements file turns on pip's
+// hash-checking mode with a --require-hashes line.
+func (c *checker) requiresHashes(file string) bool {
+	for _, l := range c.lines(file) {
+		if t := strings.TrimSpace(l); t == "--require-hashes" || strings.HasPrefix(t, "--require-hashes ") {
+			return true
+		}
+	}
+	return false
 }
 
 // others says "1 other requirement has one" or "3 other requirements have one".

@@ -64,6 +64,7 @@ func TestCheckRequirementsRules(t *testing.T) {
 		{key{RuleHTTPIndex, "", "requirements.txt", 5}, finding.SeverityHigh},
 		{key{RuleHashMissing, "urllib3", "requirements-hashed.txt", 5}, finding.SeverityHigh},
 		{key{RuleHashMode, "chardet", "requirements-hashed.txt", 6}, finding.SeverityHigh},
+		{key{RuleHashMissing, "setuptools", "requirements-strict.txt", 2}, finding.SeverityHigh},
 	}
 	for _, w := range want {
 		f, ok := got[w.k]

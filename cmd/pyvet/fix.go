@@ -33,7 +33,7 @@ func newFixCmd() *cobra.Command {
 			"from the index; offline they are reported as needing a --hash refresh. Lockfiles are not edited: fix prints\n" +
 			"the uv, Poetry, PDM or pipenv command that upgrades them.\n\n" +
 			"--dry-run prints a unified diff and writes nothing. Exit status: 0 when nothing is left to fix, 1 when a\n" +
-			"dry run would change something or a package has no safe version, 2 on bad input.",
+			"dry run would change something, a package has no safe version or an upgrade needs a hand edit, 2 on bad input.",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return exitWith(exitUsage, fmt.Errorf("--format must be text or json, not %q", format))
@@ -90,7 +90,7 @@ func newFixCmd() *cobra.Command {
 					return exitWith(exitFindings, nil)
 				}
 			}
-			if dryRun && (len(res.Files) > 0 || len(res.Commands) > 0) {
+			if len(res.Manual) > 0 || dryRun && (len(res.Files) > 0 || len(res.Commands) > 0) {
 				return exitWith(exitFindings, nil)
 			}
 			return nil

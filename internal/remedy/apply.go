@@ -83,6 +83,9 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 	edited := map[string]bool{}
 	for _, path := range paths {
 		format := files[path]
+		if strings.Contains(path, "://") {
+			continue // a requirements file included by URL cannot be edited
+		}
 		var rewrite func(string, []byte, map[string]Change) ([]byte, []Edit, error)
 		switch format {
 		case "requirements":
@@ -115,6 +118,7 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 			res.Files = append(res.Files, FileChange{Path: path, Old: data, New: out})
 		}
 	}
+	handled := map[string]bool{}
 	names := make([]string, 0, len(changes))
 	for n := range changes {
 		names = append(names, n)
@@ -127,7 +131,13 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 			}
 			if cmd := lockCommand(format, n, changes[n].To, direct[n] && !edited[n]); cmd != "" {
 				res.Commands = append(res.Commands, cmd)
+				handled[n] = true
 			}
+		}
+	}
+	for _, n := range names {
+		if !edited[n] && !handled[n] {
+			res.Manual = append(res.Manual, fmt.Sprintf("%s: no requirements file, pyproject.toml or lockfile to update; move it to %s by hand", n, changes[n].To))
 		}
 	}
 	return res, nil

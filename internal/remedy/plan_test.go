@@ -259,3 +259,20 @@ func TestHashRefreshFromIndex(t *testing.T) {
 		t.Errorf("got:\n%q\nwant:\n%q", got, want)
 	}
 }
+
+// A vulnerable package known only from an installed environment has nothing
+// to edit: the result says so instead of claiming success.
+func TestRewriteNothingToEdit(t *testing.T) {
+	p := pkg("requests", "2.19.0", "", "venv/lib/site-packages/requests-2.19.0.dist-info", 0)
+	inv := &inventory.Inventory{
+		Sources:  []inventory.SourceFile{{Path: "venv", Format: "virtualenv"}},
+		Packages: []*inventory.Package{p},
+	}
+	res, err := Rewrite(inv, Compute(context.Background(), inv, testDB(t), Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 0 || len(res.Manual) != 1 || !strings.Contains(res.Manual[0], "requests: no requirements file") {
+		t.Errorf("result = %+v", res)
+	}
+}

@@ -150,9 +150,18 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 			keep[n] = true
 		}
 	} else {
-		for n := range names {
-			if _, r := risky[n]; r || onPath[n] {
-				keep[n] = true
+		// The most severe risky packages first, then their ancestors, within
+		// a budget (a file with a thousand loose pins stays drawable).
+		ranked := slices.Sorted(maps.Keys(risky))
+		sort.SliceStable(ranked, func(i, j int) bool { return risky[ranked[i]] > risky[ranked[j]] })
+		budget := 2 * graphMaxNodes
+		for _, n := range ranked {
+			if len(keep) >= budget {
+				break
+			}
+			keep[n] = true
+			for _, a := range ancestors(n, parents) {
+				keep[a] = true
 			}
 		}
 		for n := range direct {
@@ -260,6 +269,25 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 	g.Width = 2*graphMargin + maxLayer*graphColWidth + graphNodeW
 	g.Height = 2*graphMargin + maxRows*graphRowHeight
 	return g
+}
+
+// ancestors returns every package from which n can be reached.
+func ancestors(n string, parents map[string][]string) []string {
+	seen := map[string]bool{n: true}
+	queue := []string{n}
+	var out []string
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		for _, p := range parents[c] {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+				queue = append(queue, p)
+			}
+		}
+	}
+	return out
 }
 
 // acyclicOrder returns the kept nodes reachable from the project in depth-first

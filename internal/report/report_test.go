@@ -456,3 +456,30 @@ func TestGraphCyclesAndLongestPath(t *testing.T) {
 		t.Errorf("%d backward edges, want 2", backward)
 	}
 }
+
+func TestGraphManyRiskyPackages(t *testing.T) {
+	inv := &inventory.Inventory{}
+	var fs []finding.Finding
+	for i := 0; i < 2000; i++ {
+		name := "p" + strconv.Itoa(i)
+		inv.Packages = append(inv.Packages, &inventory.Package{Name: name, Direct: true})
+		sev := finding.SeverityLow
+		if i%100 == 0 {
+			sev = finding.SeverityCritical
+		}
+		fs = append(fs, finding.Finding{Package: name, Severity: sev, Risk: finding.RiskUnpinned})
+	}
+	g := LayoutGraph(inv, fs)
+	if len(g.Nodes) > 2*graphMaxNodes+1 || g.Omitted < 2000-2*graphMaxNodes {
+		t.Errorf("%d nodes drawn, %d omitted", len(g.Nodes), g.Omitted)
+	}
+	critical := 0
+	for _, n := range g.Nodes {
+		if n.Severity == finding.SeverityCritical {
+			critical++
+		}
+	}
+	if critical != 20 {
+		t.Errorf("%d of 20 critical packages drawn", critical)
+	}
+}

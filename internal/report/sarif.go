@@ -42,6 +42,7 @@ type (
 		Name                 string            `json:"name"`
 		ShortDescription     sarifText         `json:"shortDescription"`
 		FullDescription      sarifText         `json:"fullDescription"`
+		HelpURI              string            `json:"helpUri,omitempty"`
 		Help                 sarifHelp         `json:"help"`
 		DefaultConfiguration sarifRuleConfig   `json:"defaultConfiguration"`
 		Properties           sarifRuleProperty `json:"properties"`
@@ -231,9 +232,17 @@ func sarifRuleFor(f *finding.Finding) sarifRule {
 	if f.Action != "" {
 		text += "\nAction: " + oneLine(f.Action)
 	}
+	helpURI := ""
+	switch {
+	case f.ID != "":
+		helpURI = "https://osv.dev/vulnerability/" + url.PathEscape(f.ID)
+	case strings.HasPrefix(f.Rule, "pin-"):
+		helpURI = "https://github.com/pyvet/pyvet/blob/main/docs/pinning.md"
+	}
 	return sarifRule{
 		ID:                   id,
 		Name:                 camel(name),
+		HelpURI:              helpURI,
 		ShortDescription:     sarifText{Text: oneLine(short)},
 		FullDescription:      sarifText{Text: oneLine(full)},
 		Help:                 sarifHelp{Text: text, Markdown: md.String()},

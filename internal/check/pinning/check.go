@@ -68,6 +68,7 @@ type checker struct {
 	cfg     Config
 	inv     *inventory.Inventory
 	formats map[string]string // source path → format
+	byName  map[string]*inventory.Package
 	files   map[string][]string
 	out     []finding.Finding
 }
@@ -86,6 +87,12 @@ func Check(inv *inventory.Inventory, cfg Config) []finding.Finding {
 	c := &checker{cfg: cfg, inv: inv, formats: map[string]string{}, files: map[string][]string{}}
 	for _, s := range inv.Sources {
 		c.formats[s.Path] = s.Format
+	}
+	c.byName = map[string]*inventory.Package{}
+	for _, p := range inv.Packages {
+		if p != nil {
+			c.byName[p.Name] = p
+		}
 	}
 	pinnedSomewhere := map[string]bool{}
 	for _, p := range inv.Packages {
@@ -133,8 +140,8 @@ func (c *checker) add(ruleID string, p *inventory.Package, loc *inventory.Locati
 			f.Version = p.Specifier
 		}
 		f.Direct = p.Direct
-		if !p.Direct && len(p.Parents) > 0 {
-			f.Path = []string{p.Parents[0], p.Name}
+		if !p.Direct {
+			f.Path = c.pathTo(p)
 		}
 		if loc == nil && len(p.Locations) > 0 {
 			l := p.Locations[0]
@@ -146,6 +153,35 @@ func (c *checker) add(ruleID string, p *inventory.Package, loc *inventory.Locati
 		f.Location = &l
 	}
 	c.out = append(c.out, f)
+}
+
+// pathTo returns the shortest chain of requirements from a direct dependency
+// to p (nil when the inventory records no parents).
+func (c *checker) pathTo(p *inventory.Package) []string {
+	prev := map[string]string{p.Name: ""}
+	queue := []string{p.Name}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		q := c.byName[n]
+		if q == nil {
+			continue
+		}
+		if q.Direct && n != p.Name {
+			var path []string
+			for m := n; m != ""; m = prev[m] {
+				path = append(path, m)
+			}
+			return path
+		}
+		for _, par := range q.Parents {
+			if _, seen := prev[par]; !seen {
+				prev[par] = n
+				queue = append(queue, par)
+			}
+		}
+	}
+	return nil
 }
 
 // kind classifies an input file by its format or name.
@@ -224,8 +260,8 @@ func (c *checker) versionRules(p *inventory.Package, pinnedElsewhere bool) {
 	default:
 		return
 	}
-	if p.Version != "" || pinnedElsewhere || p.Constraint {
-		return
+	if p.Version != "" || pinnedElsewhere || p.Constraint || len(p.Locations) == 0 {
+		return // pinned, or only known as another package's requirement
 	}
 	if p.Specifier == "" {
 		c.add(RuleUnpinned, p, nil, fmt.Sprintf("%s is not pinned to a version", displayName(p)), "", nil)

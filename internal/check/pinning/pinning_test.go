@@ -329,3 +329,16 @@ func FuzzCompareLock(f *testing.F) {
 		}
 	})
 }
+
+func TestPathFromDirectDependency(t *testing.T) {
+	inv := &inventory.Inventory{Packages: []*inventory.Package{
+		{Name: "web", Version: "1.0", Direct: true},
+		{Name: "mid", Parents: []string{"web"}}, // no declaration of its own: not reported
+		{Name: "leaf", Parents: []string{"mid"}, Source: inventory.Source{Kind: inventory.SourceVCS, URL: "https://example.com/leaf", Ref: "main"},
+			Locations: []inventory.Location{{File: "uv.lock", Line: 9}}},
+	}}
+	fs := Check(inv, Config{})
+	if len(fs) != 1 || strings.Join(fs[0].Path, ">") != "web>mid>leaf" || fs[0].Direct {
+		t.Errorf("findings %+v", fs)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -65,6 +66,11 @@ func newAuditCmd() *cobra.Command {
 }
 
 func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit: the advisory blocks inflated while matching are
+		// short-lived, so collecting earlier keeps the peak small.
+		debug.SetMemoryLimit(64 << 20)
+	}
 	if !slicesContains(report.Formats(), strings.ToLower(o.format)) {
 		return exitWith(exitUsage, fmt.Errorf("unknown format %q (want one of %s)", o.format, strings.Join(report.Formats(), ", ")))
 	}

@@ -30,8 +30,11 @@ type DB struct {
 	matchLen int64 // size of the compressed match section
 	closer   io.Closer
 
-	parsed sync.Map // int32 → *Entry
-	pkgs   sync.Map // name → *pkgMatcher
+	cacheMu   sync.Mutex
+	cache     [blockCacheSize]cachedBlock
+	cacheNext int
+
+	pkgs sync.Map // name → *pkgMatcher
 }
 
 // ErrNoDatabase is returned by OpenCached when no database has been
@@ -240,6 +243,7 @@ func (db *DB) IDs() []string {
 	for i := range db.entries {
 		out[i] = db.entries[i].ID
 	}
+	sort.Strings(out)
 	return out
 }
 
@@ -284,12 +288,7 @@ func (db *DB) Raw(id string) ([]byte, bool) {
 
 func (db *DB) rawJSON(i int32) ([]byte, error) {
 	e := &db.entries[i]
-	ref := db.blocks[e.Block]
-	buf := make([]byte, ref.Len)
-	if _, err := db.raw.ReadAt(buf, db.rawOff+ref.Off); err != nil {
-		return nil, fmt.Errorf("advisory %s: %w", e.ID, err)
-	}
-	b, err := inflate(buf)
+	b, err := db.block(e.Block)
 	if err != nil {
 		return nil, fmt.Errorf("advisory %s: %w", e.ID, err)
 	}
@@ -299,11 +298,44 @@ func (db *DB) rawJSON(i int32) ([]byte, error) {
 	return b[e.Start : e.Start+e.Len : e.Start+e.Len], nil
 }
 
-// entry returns the parsed advisory i, caching it.
-func (db *DB) entry(i int32) (*Entry, error) {
-	if e, ok := db.parsed.Load(i); ok {
-		return e.(*Entry), nil
+// blockCacheSize is how many inflated raw blocks a DB keeps.
+const blockCacheSize = 32
+
+// block returns raw block n inflated, through a small cache.
+func (db *DB) block(n int32) ([]byte, error) {
+	db.cacheMu.Lock()
+	for _, c := range db.cache {
+		if c.n == n && c.data != nil {
+			db.cacheMu.Unlock()
+			return c.data, nil
+		}
 	}
+	db.cacheMu.Unlock()
+	ref := db.blocks[n]
+	buf := make([]byte, ref.Len)
+	if _, err := db.raw.ReadAt(buf, db.rawOff+ref.Off); err != nil {
+		return nil, err
+	}
+	b, err := inflate(buf, ref.Plain)
+	if err != nil {
+		return nil, err
+	}
+	db.cacheMu.Lock()
+	db.cache[db.cacheNext] = cachedBlock{n: n, data: b}
+	db.cacheNext = (db.cacheNext + 1) % len(db.cache)
+	db.cacheMu.Unlock()
+	return b, nil
+}
+
+// cachedBlock is one inflated raw block.
+type cachedBlock struct {
+	n    int32
+	data []byte
+}
+
+// entry parses advisory i. Parsed advisories are not kept: a run touches
+// each one about once, and the inflated blocks are cached.
+func (db *DB) entry(i int32) (*Entry, error) {
 	b, err := db.rawJSON(i)
 	if err != nil {
 		return nil, err
@@ -312,8 +344,7 @@ func (db *DB) entry(i int32) (*Entry, error) {
 	if err := json.Unmarshal(b, &e); err != nil {
 		return nil, fmt.Errorf("advisory %s: %w", db.entries[i].ID, err)
 	}
-	v, _ := db.parsed.LoadOrStore(i, &e)
-	return v.(*Entry), nil
+	return &e, nil
 }
 
 // dirOf is filepath.Dir.

@@ -26,7 +26,7 @@ import (
 
 // indexMagic starts every index file; the last byte before the newline is the
 // format version.
-const indexMagic = "PYVETIDX2\n"
+const indexMagic = "PYVETIDX3\n"
 
 // maxHeader and maxMatch bound the sections of an index file.
 const (
@@ -95,6 +95,7 @@ type idxEntry struct {
 // blockRef locates one compressed raw block in the raw section.
 type blockRef struct {
 	Off, Len int64
+	Plain    int64 // inflated length
 }
 
 // indexData is the match section of an index file.
@@ -105,7 +106,7 @@ type indexData struct {
 
 // blockSize is how many advisories share one compressed raw block: larger
 // blocks compress better, smaller ones make Raw cheaper.
-const blockSize = 16
+const blockSize = 8
 
 // build parses every document of src and returns the index bytes.
 func build(src *source, meta Meta) ([]byte, error) {
@@ -169,9 +170,22 @@ func openIndexBytesFromDocs(docs []document) (*DB, error) {
 
 // encodeIndex writes documents as an index file.
 func encodeIndex(docs []document, meta Meta) ([]byte, error) {
-	sort.Slice(docs, func(i, j int) bool { return docs[i].entry.ID < docs[j].entry.ID })
+	// Advisories of the same package sit next to each other, so the few raw
+	// blocks a package's matches need are inflated once.
+	keys := make(map[*Entry]string, len(docs))
+	for _, d := range docs {
+		keys[d.entry] = firstPackage(d.entry)
+	}
+	sort.Slice(docs, func(i, j int) bool {
+		a, b := keys[docs[i].entry], keys[docs[j].entry]
+		if a != b {
+			return a < b
+		}
+		return docs[i].entry.ID < docs[j].entry.ID
+	})
 	nblocks := (len(docs) + blockSize - 1) / blockSize
 	blocks := make([][]byte, nblocks)
+	plainLens := make([]int64, nblocks)
 	data := indexData{Entries: make([]idxEntry, len(docs)), Blocks: make([]blockRef, nblocks)}
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
@@ -196,6 +210,7 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 				return err
 			}
 			blocks[b] = z
+			plainLens[b] = int64(len(plain))
 			return nil
 		})
 	}
@@ -204,7 +219,7 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 	}
 	var raw bytes.Buffer
 	for b, z := range blocks {
-		data.Blocks[b] = blockRef{Off: int64(raw.Len()), Len: int64(len(z))}
+		data.Blocks[b] = blockRef{Off: int64(raw.Len()), Len: int64(len(z)), Plain: plainLens[b]}
 		raw.Write(z)
 	}
 	names := map[string]bool{}
@@ -247,6 +262,17 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// firstPackage is the normalized name of the first PyPI package an advisory
+// affects ("" when none).
+func firstPackage(e *Entry) string {
+	for _, a := range e.Affected {
+		if isPyPI(a.Package.Ecosystem) {
+			return normalizeName(a.Package.Name)
+		}
+	}
+	return ""
+}
+
 // dictionary primes the compression of each advisory with common OSV text.
 var dictionary = []byte(`{"id":"PYSEC-","schema_version":"1.6.0","modified":"","published":"","aliases":["CVE-","GHSA-"],"details":"","affected":[{"package":{"name":"","ecosystem":"PyPI","purl":"pkg:pypi/"},"ranges":[{"type":"GIT","repo":"https://github.com/","events":[{"introduced":"0"},{"fixed":""}]},{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":""},{"last_affected":""}]}],"versions":["0.1","0.2","1.0","1.1","1.2","2.0","0.1.0","0.1.1","0.2.0","1.0.0","1.0.1","1.1.0","2.0.0"]}],"references":[{"type":"ADVISORY","url":"https://github.com/advisories/GHSA-"},{"type":"WEB","url":"https://github.com/"},{"type":"FIX","url":"https://github.com/"},{"type":"PACKAGE","url":"https://pypi.org/project/"},{"type":"REPORT","url":"https://"}],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}]}`)
 
@@ -269,15 +295,21 @@ func deflate(b []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func inflate(b []byte) ([]byte, error) {
-	r := flate.NewReaderDict(bytes.NewReader(b), dictionary)
-	defer r.Close()
-	out, err := io.ReadAll(io.LimitReader(r, blockSize*maxAdvisorySize+1))
-	if err != nil {
+var inflatePool = sync.Pool{New: func() any { return flate.NewReaderDict(bytes.NewReader(nil), dictionary) }}
+
+// inflate decompresses a raw block whose inflated length is plain.
+func inflate(b []byte, plain int64) ([]byte, error) {
+	if plain < 0 || plain > blockSize*maxAdvisorySize {
+		return nil, errors.New("advisory block too large")
+	}
+	r := inflatePool.Get().(io.ReadCloser)
+	defer inflatePool.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(b), dictionary); err != nil {
 		return nil, err
 	}
-	if len(out) > blockSize*maxAdvisorySize {
-		return nil, errors.New("advisory block too large")
+	out := make([]byte, plain)
+	if _, err := io.ReadFull(r, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

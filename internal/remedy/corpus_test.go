@@ -123,3 +123,99 @@ func TestCorpusFixAndReaudit(t *testing.T) {
 		})
 	}
 }
+
+// Every requirements file and pyproject.toml of the corpus, with every
+// declared package moved to 999.0: the result still loads, each edited
+// declaration now allows 999.0, the line count is unchanged and a second
+// rewrite changes nothing.
+func TestCorpusRewriteEverything(t *testing.T) {
+	root := os.Getenv("PYVET_CORPUS")
+	if root == "" {
+		t.Skip("PYVET_CORPUS not set; skipping corpus test")
+	}
+	var files []string
+	filepath.WalkDir(filepath.Join(root, "lockfiles"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b := filepath.Base(p)
+			if strings.HasSuffix(b, ".txt") || strings.HasSuffix(b, ".in") || strings.HasSuffix(b, "pyproject.toml") {
+				files = append(files, p)
+			}
+		}
+		return nil
+	})
+	const target = "999.0"
+	totalEdits, totalFiles := 0, 0
+	for _, src := range files {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := "requirements.txt"
+		if strings.HasSuffix(src, ".toml") {
+			name = "pyproject.toml"
+		}
+		path := filepath.Join(t.TempDir(), name)
+		os.WriteFile(path, data, 0o644)
+		inv, err := inventory.Load([]string{path}, inventory.Options{NoIncludes: true})
+		if err != nil {
+			continue // deliberately broken corpus inputs
+		}
+		changes := map[string]Change{}
+		for _, p := range inv.Packages {
+			changes[p.Name] = Change{Name: p.Name, To: target}
+		}
+		var out []byte
+		var edits []Edit
+		if name == "pyproject.toml" {
+			out, edits, err = RewritePyproject(path, data, changes)
+		} else {
+			out, edits = RewriteRequirements(path, data, changes)
+		}
+		if err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		if strings.Count(string(out), "\n") != strings.Count(string(data), "\n") {
+			t.Errorf("%s: line count changed", src)
+		}
+		os.WriteFile(path, out, 0o644)
+		inv2, err := inventory.Load([]string{path}, inventory.Options{NoIncludes: true})
+		if err != nil {
+			t.Errorf("%s: rewritten file does not load: %v\n%s", src, err, UnifiedDiff(name, data, out))
+			continue
+		}
+		edited := map[string]bool{}
+		n := 0
+		for _, e := range edits {
+			if e.Skipped == "" {
+				edited[e.Name] = true
+				n++
+			}
+		}
+		for _, p := range inv2.Packages {
+			if !edited[p.Name] || p.Source.Kind != inventory.SourceIndex {
+				continue
+			}
+			if p.Version != "" && p.Version != target {
+				t.Errorf("%s: %s pinned to %s after rewrite", src, p.Name, p.Version)
+			}
+		}
+		var again []byte
+		if name == "pyproject.toml" {
+			again, _, _ = RewritePyproject(path, out, changes)
+		} else {
+			again, _ = RewriteRequirements(path, out, changes)
+		}
+		if string(again) != string(out) {
+			t.Errorf("%s: second rewrite changed:\n%s", src, UnifiedDiff(name, out, again))
+		}
+		totalEdits += n
+		if n > 0 {
+			totalFiles++
+		}
+	}
+	t.Logf("%d corpus files, %d rewritten, %d declarations edited", len(files), totalFiles, totalEdits)
+	if totalEdits < 1000 {
+		t.Errorf("only %d edits", totalEdits)
+	}
+}

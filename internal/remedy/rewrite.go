@@ -92,7 +92,9 @@ func RewriteRequirements(file string, data []byte, changes map[string]Change) ([
 // rewriteRequirementLine rewrites one logical line when it declares a package
 // in changes.
 func rewriteRequirementLine(text string, changes map[string]Change) (string, Edit, bool) {
-	first := text
+	// Continuations become spaces of the same length, so offsets in the
+	// masked text are offsets in the line.
+	first := maskContinuations(text)
 	if i := strings.IndexAny(first, "\r\n"); i >= 0 {
 		first = first[:i]
 	}
@@ -140,6 +142,26 @@ func rewriteRequirementLine(text string, changes map[string]Change) (string, Edi
 		}
 	}
 	return out, e, true
+}
+
+// maskContinuations replaces each backslash-newline with spaces.
+func maskContinuations(s string) string {
+	if !strings.Contains(s, "\\\n") && !strings.Contains(s, "\\\r\n") {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		switch {
+		case i+1 < len(b) && b[i+1] == '\n':
+			b[i], b[i+1] = ' ', ' '
+		case i+2 < len(b) && b[i+1] == '\r' && b[i+2] == '\n':
+			b[i], b[i+1], b[i+2] = ' ', ' ', ' '
+		}
+	}
+	return string(b)
 }
 
 // commentStart returns the index of a "#" comment (at the start or after

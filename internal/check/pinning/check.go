@@ -263,15 +263,28 @@ func (c *checker) versionRules(p *inventory.Package, pinnedElsewhere bool) {
 	if p.Version != "" || pinnedElsewhere || p.Constraint || len(p.Locations) == 0 {
 		return // pinned, or only known as another package's requirement
 	}
+	// Project files (pyproject.toml, setup.cfg, Pipfile) declare what a
+	// project accepts, and libraries publish ranges on purpose: without a
+	// lockfile that is still mutable, but one level less severe.
+	projectOnly := true
+	for _, l := range p.Locations {
+		if c.kind(l.File) != kindProject {
+			projectOnly = false
+		}
+	}
+	n := len(c.out)
 	if p.Specifier == "" {
 		c.add(RuleUnpinned, p, nil, fmt.Sprintf("%s is not pinned to a version", displayName(p)), "", nil)
-		return
+	} else if !c.cfg.SkipLoose {
+		c.add(RuleLoose, p, nil, fmt.Sprintf("%s %s allows more than one version", displayName(p), p.Specifier), "",
+			map[string]string{"specifier": p.Specifier})
 	}
-	if c.cfg.SkipLoose {
-		return
+	if projectOnly && len(c.out) > n {
+		f := &c.out[n]
+		f.Severity--
+		f.Title += " and no lockfile pins it"
+		f.Action = "Lock the project (uv lock, poetry lock, pdm lock, pip-compile) and install from the lockfile; a library may keep ranges and set skip-loose in its policy."
 	}
-	c.add(RuleLoose, p, nil, fmt.Sprintf("%s %s allows more than one version", displayName(p), p.Specifier), "",
-		map[string]string{"specifier": p.Specifier})
 }
 
 func displayName(p *inventory.Package) string {

@@ -342,3 +342,28 @@ func TestPathFromDirectDependency(t *testing.T) {
 		t.Errorf("findings %+v", fs)
 	}
 }
+
+func TestProjectFileRangesAreLessSevere(t *testing.T) {
+	inv := &inventory.Inventory{
+		Sources: []inventory.SourceFile{{Path: "pyproject.toml", Format: "pyproject.toml"}, {Path: "requirements.txt", Format: "requirements"}},
+		Packages: []*inventory.Package{
+			{Name: "attrs", Specifier: ">=22", Direct: true, Locations: []inventory.Location{{File: "pyproject.toml", Line: 5}}},
+			{Name: "rich", Direct: true, Locations: []inventory.Location{{File: "pyproject.toml", Line: 6}}},
+			{Name: "click", Specifier: ">=8", Direct: true, Locations: []inventory.Location{{File: "pyproject.toml", Line: 7}, {File: "requirements.txt", Line: 1}}},
+		},
+	}
+	got := keys(Check(inv, Config{}))
+	for k, sev := range map[key]finding.Severity{
+		{RuleLoose, "attrs", "pyproject.toml", 5}:   finding.SeverityInfo,
+		{RuleUnpinned, "rich", "pyproject.toml", 6}: finding.SeverityLow,
+		{RuleLoose, "click", "pyproject.toml", 7}:   finding.SeverityLow, // also in a requirements file
+	} {
+		f, ok := got[k]
+		if !ok || f.Severity != sev {
+			t.Errorf("%+v: %v %v, want severity %v", k, ok, f.Severity, sev)
+		}
+		if ok && k.pkg != "click" && !strings.Contains(f.Title, "no lockfile pins it") {
+			t.Errorf("%+v: title %q", k, f.Title)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/pep440"
 )
 
 var (
@@ -184,20 +185,27 @@ func TestCorpusRewriteEverything(t *testing.T) {
 			t.Errorf("%s: rewritten file does not load: %v\n%s", src, err, UnifiedDiff(name, data, out))
 			continue
 		}
-		edited := map[string]bool{}
+		edited, skipped := map[string]bool{}, map[string]bool{}
 		n := 0
 		for _, e := range edits {
 			if e.Skipped == "" {
 				edited[e.Name] = true
 				n++
+			} else {
+				skipped[e.Name] = true
 			}
 		}
 		for _, p := range inv2.Packages {
-			if !edited[p.Name] || p.Source.Kind != inventory.SourceIndex {
+			if !edited[p.Name] || skipped[p.Name] || p.Source.Kind != inventory.SourceIndex {
 				continue
 			}
 			if p.Version != "" && p.Version != target {
 				t.Errorf("%s: %s pinned to %s after rewrite", src, p.Name, p.Version)
+			}
+			if p.Version == "" && p.Specifier != "" {
+				if set, err := pep440.ParseSpecifierSet(p.Specifier); err == nil && !set.Contains(pep440.MustParse(target)) {
+					t.Errorf("%s: %s %s excludes %s after rewrite", src, p.Name, p.Specifier, target)
+				}
 			}
 		}
 		var again []byte

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/pyvet/pyvet/internal/inventory"
 )
@@ -61,5 +64,47 @@ func TestCorpusSBOMs(t *testing.T) {
 				t.Logf("%s %s: %d packages, %d edges, %d bytes", rel, f, len(got), edges, buf.Len())
 			}
 		})
+	}
+}
+
+// Every corpus dependency file pyvet can read gives schema-valid documents.
+func TestCorpusAllValid(t *testing.T) {
+	cdxSchema, spdxSchema := schemas(t)
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	root := os.Getenv("PYVET_CORPUS")
+	var paths []string
+	filepath.WalkDir(filepath.Join(root, "lockfiles"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), "LICENSE") {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	docs, pkgs := 0, 0
+	for _, p := range paths {
+		inv, err := inventory.Load([]string{p}, inventory.Options{NoIncludes: true})
+		if err != nil || len(inv.Packages) == 0 {
+			continue
+		}
+		for f, s := range map[Format]interface{ Validate(any) error }{CycloneDXJSON: cdxSchema, SPDXJSON: spdxSchema} {
+			var buf bytes.Buffer
+			if err := Write(&buf, inv, Options{Format: f, Reproducible: true}); err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if err := s.Validate(doc); err != nil {
+				t.Errorf("%s %s: %v", p, f, err)
+			}
+			docs++
+		}
+		pkgs += len(inv.Packages)
+	}
+	t.Logf("%d documents for %d corpus files (%d packages), all schema-valid", docs, docs/2, pkgs)
+	if docs < 200 {
+		t.Errorf("only %d documents", docs)
 	}
 }

@@ -208,7 +208,7 @@ func TestPyproject(t *testing.T) {
 	if len(ruff) != 2 { // in lint, and in test through include-group
 		t.Errorf("ruff = %v", names(inv))
 	}
-	if a := one(t, inv, "attrs"); a.Specifier != ">=21.2.0,<22.0.0" || a.Locations[0].Line != 19 {
+	if a := one(t, inv, "attrs"); a.Specifier != ">=21.2.0,<22.0.0" || a.Locations[0].Line != 20 {
 		t.Errorf("attrs = %+v", a)
 	}
 	if tz := one(t, inv, "toolz"); tz.Specifier != ">=0.12,<0.13" {
@@ -225,6 +225,9 @@ func TestPyproject(t *testing.T) {
 	}
 	if len(find(inv, "python")) != 0 {
 		t.Errorf("python itself is not a dependency")
+	}
+	if len(find(inv, "demo")) != 0 {
+		t.Errorf("the project's own extras (demo[cli]) are not a dependency")
 	}
 }
 

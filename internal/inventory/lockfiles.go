@@ -392,7 +392,11 @@ func ParsePipfileLock(file string, data []byte, opts Options) (*Inventory, error
 			p := newPackage(name)
 			line := 0
 			if secOff >= 0 {
-				if j := bytes.Index(data[secOff:], []byte(`"`+name+`"`)); j >= 0 {
+				j := bytes.Index(data[secOff:], []byte(`"`+name+`": {`))
+				if j < 0 {
+					j = bytes.Index(data[secOff:], []byte(`"`+name+`"`))
+				}
+				if j >= 0 {
 					line = li.line(secOff + j)
 				}
 			}

@@ -115,11 +115,18 @@ func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) 
 	}
 	lf := newLineFinder(data)
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "pyproject.toml"}}}
+	self := ""
+	if doc.Project.Name != "" {
+		self = newPackage(doc.Project.Name).Name
+	}
 	add := func(section, group, s string) error {
 		line := lf.findString(section, s)
 		p, err := parseRequirementString(file, line, s)
 		if err != nil {
 			return err
+		}
+		if self != "" && p.Name == self {
+			return nil // "project[extra]" in an extra or group: the project itself
 		}
 		p.Direct = true
 		if group != "" {

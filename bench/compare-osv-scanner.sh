@@ -34,7 +34,7 @@ if [[ -z "$osv" ]]; then
 	osv=$work/bin/osv-scanner
 fi
 "$osv" --version 2>/dev/null | head -n1 || true
-(cd "$root" && go build -tags inventorywip -o "$work/pyvet" ./cmd/pyvet)
+(cd "$root" && go build -o "$work/pyvet" ./cmd/pyvet)
 (cd "$root" && go run ./bench/genreqs -db "$zip" -n "$pins") > "$work/requirements-$pins.txt"
 echo "generated $work/requirements-$pins.txt ($(grep -c '==' "$work/requirements-$pins.txt") pins)"
 

@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package main
 
 import (

@@ -1,5 +1,3 @@
-//go:build inventorywip
-
 package vuln
 
 import (

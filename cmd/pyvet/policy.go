@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -37,6 +38,7 @@ func newPolicyCmd() *cobra.Command {
 
 func newPolicyShowCmd() *cobra.Command {
 	var fl policy.Flags
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show [DIR]",
 		Short: "Print the effective policy and where each value came from",
@@ -53,10 +55,16 @@ func newPolicyShowCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(p.Entries())
+			}
 			return p.Show(cmd.OutOrStdout())
 		},
 	}
 	addPolicyFlags(cmd, &fl)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON (key, value, origin)")
 	return cmd
 }
 

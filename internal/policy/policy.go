@@ -448,9 +448,9 @@ func (p *Policy) ExitCode(fs []finding.Finding) int {
 
 // Entry is one value of the effective policy, for display.
 type Entry struct {
-	Key    string // dotted key as in pyvet.toml
-	Value  string // the value, TOML-like
-	Origin string // where it came from: "default", "pyvet.toml:3", "--fail-on", ...
+	Key    string `json:"key"`    // dotted key as in pyvet.toml
+	Value  string `json:"value"`  // the value, TOML-like
+	Origin string `json:"origin"` // where it came from: "default", "pyvet.toml:3", "--fail-on", ...
 }
 
 // Entries lists the effective policy, one entry per value, in a stable order.

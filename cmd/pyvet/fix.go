@@ -47,7 +47,11 @@ func newFixCmd() *cobra.Command {
 				return exitWith(exitUsage, err)
 			}
 			defer db.Close()
-			client := pypi.New(pypi.Options{CacheDir: pypi.DefaultCacheDir(cacheDir()), Offline: global.offline, Timeout: timeout})
+			popts := pypi.Options{CacheDir: pypi.DefaultCacheDir(cacheDir()), Offline: global.offline, Timeout: timeout}
+			if !global.quiet {
+				popts.Progress = cmd.ErrOrStderr()
+			}
+			client := pypi.New(popts)
 			if inv.Index.IndexURL != "" {
 				client, _ = client.ForIndexes(inv.Index.IndexURL, inv.Index.ExtraIndexURLs)
 			}

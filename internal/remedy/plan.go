@@ -61,15 +61,24 @@ func Compute(ctx context.Context, inv *inventory.Inventory, db *advisory.DB, opt
 	}
 	sort.Strings(names)
 	plan := &Plan{}
+	var vulnNames []string
 	for _, name := range names {
 		decls := byName[name]
 		ids, from := vulnerable(db, name, decls)
 		if len(ids) == 0 {
 			continue
 		}
-		fix := Fix{Name: name, From: from, Advisories: ids}
-		choose(ctx, &fix, db, decls, opts)
-		plan.Fixes = append(plan.Fixes, fix)
+		plan.Fixes = append(plan.Fixes, Fix{Name: name, From: from, Advisories: ids})
+		vulnNames = append(vulnNames, name)
+	}
+	// Fetch the release lists of every vulnerable package at once.
+	projects := map[string]pypi.Result{}
+	if opts.Index != nil && len(vulnNames) > 0 {
+		projects, _ = opts.Index.Projects(ctx, vulnNames)
+	}
+	for i := range plan.Fixes {
+		f := &plan.Fixes[i]
+		choose(f, db, byName[f.Name], projects[pypi.NormalizeName(f.Name)].Project)
 	}
 	return plan
 }
@@ -127,9 +136,9 @@ type candidate struct {
 	hashes []string
 }
 
-func choose(ctx context.Context, fix *Fix, db *advisory.DB, decls []declaration, opts Options) {
+func choose(fix *Fix, db *advisory.DB, decls []declaration, proj *pypi.Project) {
 	all := db.Query(fix.Name, "")
-	cands, fromIndex := candidates(ctx, fix.Name, all, opts)
+	cands, fromIndex := candidates(fix.Name, all, proj)
 	fix.FromIndex = fromIndex
 	var floor *pep440.Version
 	allowPre := false
@@ -191,21 +200,19 @@ next:
 }
 
 // candidates lists versions to consider, oldest first: the index's releases
-// when it answers, else the fix versions the advisories name.
-func candidates(ctx context.Context, name string, all []*advisory.Entry, opts Options) ([]candidate, bool) {
+// when it answered, else the fix versions the advisories name.
+func candidates(name string, all []*advisory.Entry, proj *pypi.Project) ([]candidate, bool) {
 	var out []candidate
 	fromIndex := false
-	if opts.Index != nil {
-		if proj, err := opts.Index.Project(ctx, name); err == nil && proj != nil {
-			for _, r := range proj.ReleaseList() {
-				v, err := pep440.Parse(r.Version)
-				if err != nil {
-					continue
-				}
-				out = append(out, candidate{v: v, s: r.Version, yanked: r.Yanked, hashes: fileHashes(r.Files)})
+	if proj != nil {
+		for _, r := range proj.ReleaseList() {
+			v, err := pep440.Parse(r.Version)
+			if err != nil {
+				continue
 			}
-			fromIndex = len(out) > 0
+			out = append(out, candidate{v: v, s: r.Version, yanked: r.Yanked, hashes: fileHashes(r.Files)})
 		}
+		fromIndex = len(out) > 0
 	}
 	if !fromIndex {
 		seen := map[string]bool{}

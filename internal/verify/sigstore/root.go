@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tuf"
 	"github.com/theupdateframework/go-tuf/v2/metadata/fetcher"
@@ -146,7 +147,11 @@ func RefreshRoot(ctx context.Context, o RootOptions) (*Root, error) {
 	}
 	f := fetcher.NewDefaultFetcher()
 	f.SetHTTPClient(&http.Client{Timeout: timeout})
-	f.SetRetry(500*time.Millisecond, uint(retries))
+	f.SetRetryOptions(
+		backoff.WithMaxTries(uint(retries)+1),
+		backoff.WithMaxElapsedTime(time.Duration(retries+1)*timeout),
+		backoff.WithBackOff(backoff.NewExponentialBackOff()),
+	)
 	opts.Fetcher = f
 	client, err := tuf.New(opts)
 	if err != nil {

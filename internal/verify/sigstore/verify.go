@@ -126,7 +126,7 @@ func classify(err error) *Failure {
 		reason = "bad signature: a DSSE envelope must carry exactly one signature"
 	case has("failed to verify signature", "invalid signature", "could not verify envelope", "could not verify message"):
 		reason = "bad signature: the signature does not verify for this artifact"
-	case has("transparency log signature does not match", "inconsistent"):
+	case has("inconsistent") || has("transparency log") && has("does not match"):
 		reason = "transparency log entry does not match the bundle"
 	case has("threshold not met for verified signed", "sources of verified time", "signed timestamp"):
 		reason = "no trusted time: signed timestamps or log integration time missing, untrusted or invalid"

@@ -114,15 +114,15 @@ func licenseOf(ctx context.Context, p *inventory.Package, idx *pypi.Client) (Res
 	return Resolve(proj.Info.LicenseExpression, proj.Info.License, proj.Info.Classifiers), nil
 }
 
-// policy is a Config with its lists parsed.
-type policy struct {
+// rules is a Config with its lists parsed.
+type rules struct {
 	cfg                     Config
 	allowIDs, denyIDs       map[string]bool
 	allowClass, denyClasses map[Class]bool
 }
 
-func newPolicy(cfg Config) (*policy, error) {
-	p := &policy{cfg: cfg, allowIDs: map[string]bool{}, denyIDs: map[string]bool{}, allowClass: map[Class]bool{}, denyClasses: map[Class]bool{}}
+func newPolicy(cfg Config) (*rules, error) {
+	p := &rules{cfg: cfg, allowIDs: map[string]bool{}, denyIDs: map[string]bool{}, allowClass: map[Class]bool{}, denyClasses: map[Class]bool{}}
 	for _, l := range []struct {
 		names []string
 		ids   map[string]bool
@@ -144,11 +144,11 @@ func newPolicy(cfg Config) (*policy, error) {
 	return p, nil
 }
 
-func (p *policy) denied(id string, c Class) bool {
+func (p *rules) denied(id string, c Class) bool {
 	return p.denyIDs[strings.ToLower(id)] || p.denyClasses[c]
 }
 
-func (p *policy) allowed(id string, c Class) bool {
+func (p *rules) allowed(id string, c Class) bool {
 	return p.allowIDs[strings.ToLower(id)] || p.allowClass[c]
 }
 
@@ -174,7 +174,7 @@ func satisfiable(e *Expr, ok func(id string, c Class) bool) bool {
 	return ok(e.ID, ClassOf(e.ID, e.Exception))
 }
 
-func (p *policy) findings(pkg *inventory.Package, r Result) []finding.Finding {
+func (p *rules) findings(pkg *inventory.Package, r Result) []finding.Finding {
 	name := pypi.NormalizeName(pkg.Name)
 	base := finding.Finding{Risk: finding.RiskLicense, Package: name, Version: pkg.Version, Exact: pkg.Version != "", Direct: pkg.Direct,
 		Evidence: map[string]string{"license": r.Expression, "class": string(r.Class), "source": string(r.Source)}}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pyvet/pyvet/internal/finding"
 )
@@ -95,7 +96,20 @@ var htmlFuncs = template.FuncMap{
 		}
 		return fmt.Sprintf("M%d,%d C%d,%d %d,%d %d,%d", x1, y1, mx, y1, mx, y2, x2, y2)
 	},
-	"add":     func(a, b int) int { return a + b },
+	"short": func(s string) string {
+		s = oneLine(s)
+		if len(s) <= 200 {
+			return s
+		}
+		cut := strings.LastIndex(s[:200], " ")
+		if cut < 100 {
+			cut = 200
+		}
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return s[:cut] + " …"
+	},
 	"half":    func(a int) int { return a / 2 },
 	"sevName": func(s finding.Severity) string { return s.String() },
 }
@@ -194,7 +208,7 @@ svg .node { cursor: pointer; }
 <td><code>{{.IDShown}}</code>{{if .Aliases}}<div class="detail">{{range $i, $a := .Aliases}}{{if $i}}, {{end}}{{$a}}{{end}}</div>{{end}}</td>
 <td>{{if .Fixes}}{{.Fixes}}{{else}}—{{end}}</td>
 <td>{{if .Where}}<code>{{.Where}}</code>{{else}}—{{end}}</td>
-<td><strong>{{.Title}}</strong>{{if .Detail}}<div class="detail">{{.Detail}}</div>{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
+<td><strong>{{.Title}}</strong>{{if .Detail}}{{if gt (len .Detail) 320}}<details class="detail"><summary>{{short .Detail}}</summary>{{.Detail}}</details>{{else}}<div class="detail">{{.Detail}}</div>{{end}}{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
 </tr>
 {{end}}</tbody>
 </table>{{else}}<p id="no-findings">No findings.</p>{{end}}

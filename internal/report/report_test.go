@@ -483,3 +483,15 @@ func TestGraphManyRiskyPackages(t *testing.T) {
 		t.Errorf("%d of 20 critical packages drawn", critical)
 	}
 }
+
+func TestHTMLLongDetailsFold(t *testing.T) {
+	res := fixture(t)
+	res.Findings[0].Detail = strings.Repeat("très long détail ", 40)
+	out := render(t, "html", res, Options{})
+	if !strings.Contains(out, `<details class="detail"><summary>très long détail`) || !strings.Contains(out, " …</summary>") {
+		t.Error("a long detail is not folded")
+	}
+	if !strings.Contains(out, `<div class="detail">A branch or tag`) {
+		t.Error("a short detail is folded")
+	}
+}

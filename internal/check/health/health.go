@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
@@ -37,6 +40,9 @@ type Config struct {
 	ImmatureMinReleases int
 	// ZeroVer reports pins of 0.x versions (as info).
 	ZeroVer bool
+	// ProjectStatus reads the PEP 792 project status (archived, deprecated,
+	// quarantined) from the Simple API; an index without it is not an error.
+	ProjectStatus bool
 
 	// Now returns the current time (nil: time.Now); tests set it.
 	Now func() time.Time
@@ -52,6 +58,7 @@ func DefaultConfig() Config {
 		ImmatureAge:         90 * 24 * time.Hour,
 		ImmatureMinReleases: 3,
 		ZeroVer:             true,
+		ProjectStatus:       true,
 	}
 }
 
@@ -103,6 +110,9 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 		}
 		out = append(out, Analyze(p, r.Project, cfg)...)
 	}
+	if cfg.ProjectStatus && cfg.Unmaintained {
+		out = append(out, statusFindings(ctx, primary, pkgs, failed)...)
+	}
 	finding.Sort(out)
 	if len(failed) > 0 {
 		keys := make([]string, 0, len(failed))
@@ -113,6 +123,70 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 		return out, fmt.Errorf("health: %d package(s) not checked: %s", len(failed), strings.Join(keys, ", "))
 	}
 	return out, nil
+}
+
+// statusFindings reads the PEP 792 status of each looked-up project from the
+// Simple API. Lookups that fail are ignored: most indexes do not publish it.
+func statusFindings(ctx context.Context, idx *pypi.Client, pkgs []*inventory.Package, skip map[string]string) []finding.Finding {
+	var mu sync.Mutex
+	var out []finding.Finding
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(idx.Options().Concurrency)
+	seen := map[string]bool{}
+	for _, p := range pkgs {
+		n := pypi.NormalizeName(p.Name)
+		if _, bad := skip[n]; bad || seen[n] {
+			continue
+		}
+		seen[n] = true
+		g.Go(func() error {
+			page, err := idx.Simple(gctx, n)
+			if err != nil || page.ProjectStatus == "" || page.ProjectStatus == "active" {
+				return nil
+			}
+			if f, ok := statusFinding(p, n, page.ProjectStatus, page.StatusReason); ok {
+				mu.Lock()
+				out = append(out, f)
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+func statusFinding(p *inventory.Package, name, status, reason string) (finding.Finding, bool) {
+	f := finding.Finding{Package: name, Version: p.Version, Exact: p.Version != "", Direct: p.Direct,
+		Evidence: map[string]string{"project_status": status, "reason": reason}}
+	if len(p.Locations) > 0 {
+		l := p.Locations[0]
+		f.Location = &l
+	}
+	why := ""
+	if reason != "" {
+		why = fmt.Sprintf(" (reason: %q)", reason)
+	}
+	switch status {
+	case "archived":
+		f.Risk, f.Rule, f.Severity = finding.RiskUnmaintained, "unmaintained-archived", finding.SeverityMedium
+		f.Title = fmt.Sprintf("%s is archived on the index", name)
+		f.Detail = fmt.Sprintf("The maintainers marked %s as archived%s: no further releases, including security fixes, are expected.", name, why)
+		f.Action = fmt.Sprintf("Plan to replace %s with a maintained alternative.", name)
+	case "deprecated":
+		f.Risk, f.Rule, f.Severity = finding.RiskUnmaintained, "unmaintained-status-deprecated", finding.SeverityMedium
+		f.Title = fmt.Sprintf("%s is deprecated on the index", name)
+		f.Detail = fmt.Sprintf("The maintainers marked %s as deprecated%s.", name, why)
+		f.Action = fmt.Sprintf("Read the project page for the recommended replacement of %s and plan the move.", name)
+	case "quarantined":
+		f.Risk, f.Rule, f.Severity = finding.RiskMalicious, "quarantined", finding.SeverityCritical
+		f.Title = fmt.Sprintf("%s is quarantined by the index", name)
+		f.Detail = fmt.Sprintf("The index has quarantined %s%s, which it does when a project is suspected of being malicious. It cannot be installed from the index.", name, why)
+		f.Action = fmt.Sprintf("Remove %s, check the machines where it was installed, and rotate any secrets they held.", name)
+	default:
+		return f, false
+	}
+	return f, true
 }
 
 // release is one parsed version of a project.

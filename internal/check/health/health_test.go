@@ -175,3 +175,33 @@ func TestCorpusProjects(t *testing.T) {
 		t.Errorf("hbmqtt 0.9.6: %v", rules(fs))
 	}
 }
+
+func TestProjectStatus(t *testing.T) {
+	layout := fixtures()
+	layout.SimpleJSON = filepath.Join("testdata", "simple")
+	cfg := testConfig()
+	cfg.Outdated, cfg.Immature, cfg.Yanked = false, false, false
+	fs, err := run(t, layout, cfg,
+		&inventory.Package{Name: "oldlib", Version: "1.1"},
+		&inventory.Package{Name: "fresh", Version: "0.1.0"},
+		&inventory.Package{Name: "steady", Version: "2.1"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(rules(fs), ",")
+	want := "fresh:quarantined:critical,oldlib:unmaintained-archived:medium,oldlib:unmaintained-deprecated:medium,oldlib:unmaintained-inactive:high,oldlib:unmaintained-stale:medium"
+	if got != want {
+		t.Errorf("findings:\n%s\nwant\n%s", got, want)
+	}
+	for _, f := range fs {
+		if f.Rule == "unmaintained-archived" && !strings.Contains(f.Detail, "moved to newlib") {
+			t.Errorf("archived detail: %s", f.Detail)
+		}
+	}
+	cfg.ProjectStatus = false
+	fs, _ = run(t, layout, cfg, &inventory.Package{Name: "fresh", Version: "0.1.0"})
+	if len(fs) != 0 {
+		t.Errorf("status off: %s", rules(fs))
+	}
+}

@@ -131,16 +131,8 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 		}
 	}
 	onPath := map[string]bool{}
-	queue := slices.Sorted(maps.Keys(risky))
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		for _, p := range parents[n] {
-			if !onPath[p] {
-				onPath[p] = true
-				queue = append(queue, p)
-			}
-		}
+	for _, a := range ancestors(slices.Sorted(maps.Keys(risky)), parents) {
+		onPath[a] = true
 	}
 	// Which packages to draw.
 	keep := map[string]bool{rootName: true}
@@ -160,7 +152,7 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 				break
 			}
 			keep[n] = true
-			for _, a := range ancestors(n, parents) {
+			for _, a := range ancestors([]string{n}, parents) {
 				keep[a] = true
 			}
 		}
@@ -271,10 +263,11 @@ func LayoutGraph(inv *inventory.Inventory, fs []finding.Finding) *Graph {
 	return g
 }
 
-// ancestors returns every package from which n can be reached.
-func ancestors(n string, parents map[string][]string) []string {
-	seen := map[string]bool{n: true}
-	queue := []string{n}
+// ancestors returns every package from which one of starts can be reached
+// (a start is included only when it is an ancestor of another).
+func ancestors(starts []string, parents map[string][]string) []string {
+	seen := map[string]bool{}
+	queue := append([]string(nil), starts...)
 	var out []string
 	for len(queue) > 0 {
 		c := queue[0]

@@ -280,50 +280,49 @@ func Load(paths []string, opts Options) (*Inventory, error) {
 			parts = append(parts, inv)
 			continue
 		}
-		switch Detect(path) {
-		case FormatDistInfo:
-			inv, err := ParseDistInfo(path, opts)
-			if err != nil {
-				return nil, err
-			}
-			parts = append(parts, inv)
-		case FormatSitePackages:
-			inv, err := ParseSitePackages(path, opts)
-			if err != nil {
-				return nil, err
-			}
-			parts = append(parts, inv)
-		case FormatCondaMeta:
-			inv, err := parseCondaMetaDir(path, opts)
-			if err != nil {
-				return nil, err
-			}
-			parts = append(parts, inv)
-		case FormatVirtualenv:
-			sites := sitePackagesOf(path)
-			if cm := filepath.Join(path, "conda-meta"); isDir(cm) {
-				inv, err := parseCondaMetaDir(cm, opts)
-				if err != nil {
-					return nil, err
-				}
-				parts = append(parts, inv)
-			} else if len(sites) == 0 {
-				return nil, errf(path, 0, "virtualenv without a site-packages directory")
-			}
-			for _, sp := range sites {
-				inv, err := ParseSitePackages(sp, opts)
-				if err != nil {
-					return nil, err
-				}
-				parts = append(parts, inv)
-			}
-		default:
-			inv, err := loadProject(path, opts)
-			if err != nil {
-				return nil, err
-			}
-			parts = append(parts, inv)
+		parse, ok := dirParsers[Detect(path)]
+		if !ok {
+			parse = loadProject
 		}
+		inv, err := parse(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, inv)
+	}
+	return Merge(parts...), nil
+}
+
+// dirParsers read the kinds of directories Detect recognizes.
+var dirParsers = map[Format]func(string, Options) (*Inventory, error){
+	FormatDistInfo:     ParseDistInfo,
+	FormatSitePackages: ParseSitePackages,
+	FormatCondaMeta:    parseCondaMetaDir,
+	FormatVirtualenv:   loadPrefix,
+	FormatProject:      loadProject,
+}
+
+// loadPrefix reads a virtualenv or Python / conda prefix: its conda-meta
+// records and every site-packages directory.
+func loadPrefix(dir string, opts Options) (*Inventory, error) {
+	var parts []*Inventory
+	if cm := filepath.Join(dir, "conda-meta"); isDir(cm) {
+		inv, err := parseCondaMetaDir(cm, opts)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, inv)
+	}
+	sites := sitePackagesOf(dir)
+	if len(parts) == 0 && len(sites) == 0 {
+		return nil, errf(dir, 0, "virtualenv without a site-packages directory")
+	}
+	for _, sp := range sites {
+		inv, err := ParseSitePackages(sp, opts)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, inv)
 	}
 	return Merge(parts...), nil
 }

@@ -151,3 +151,29 @@ func TestDependencyConfusion(t *testing.T) {
 		t.Errorf("offline: err = %v", err)
 	}
 }
+
+func TestUpdateAndImportPopularity(t *testing.T) {
+	srv := pypitest.New(t, pypitest.Layout{Metadata: "testdata"}) // serves testdata/FILE at /files/FILE
+	dir := t.TempDir()
+	path, err := UpdatePopularity(context.Background(), srv.URL+"/files/popular.json", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadPopularity(path)
+	if err != nil || p.Len() != 10 || p.Updated != "2026-01-01 00:00:00" {
+		t.Fatalf("loaded %v, %v", p, err)
+	}
+	// A broken download must not replace the cached list.
+	if _, err := UpdatePopularity(context.Background(), srv.URL+"/files/public", dir); err == nil {
+		t.Error("directory listing accepted as a popularity list")
+	}
+	if _, err := UpdatePopularity(context.Background(), srv.URL+"/files/missing.json", dir); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("missing: err = %v", err)
+	}
+	if p, err := LoadPopularity(PopularityPath(dir)); err != nil || p.Len() != 10 {
+		t.Errorf("cached list damaged: %v", err)
+	}
+	if _, err := ImportPopularity(filepath.Join("testdata", "public", "requests.html"), t.TempDir()); err == nil || !strings.Contains(err.Error(), "requests.html") {
+		t.Errorf("import of HTML: err = %v", err)
+	}
+}

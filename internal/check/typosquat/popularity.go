@@ -169,19 +169,43 @@ func UpdatePopularity(ctx context.Context, url, cacheDir string) (string, error)
 	if err != nil {
 		return "", fmt.Errorf("popularity list: %s: %w", url, err)
 	}
-	if _, err := ParsePopularity(bytes.NewReader(b), url); err != nil {
+	return install(b, url, cacheDir)
+}
+
+// ImportPopularity installs a popularity list file (a copy of the JSON that
+// UpdatePopularity downloads) into cacheDir, for machines without network.
+func ImportPopularity(path, cacheDir string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("popularity list: %w", err)
+	}
+	return install(b, path, cacheDir)
+}
+
+// PopularityPath is where the popularity list is cached under cacheDir.
+func PopularityPath(cacheDir string) string { return filepath.Join(cacheDir, PopularityFile) }
+
+// install validates a popularity list and replaces the cached copy atomically.
+func install(b []byte, src, cacheDir string) (string, error) {
+	if _, err := ParsePopularity(bytes.NewReader(b), src); err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return "", fmt.Errorf("popularity list: %w", err)
 	}
-	dst := filepath.Join(cacheDir, PopularityFile)
-	tmp := dst + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	dst := PopularityPath(cacheDir)
+	tmp, err := os.CreateTemp(cacheDir, ".popularity-*")
+	if err != nil {
 		return "", fmt.Errorf("popularity list: %w", err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return "", errors.Join(fmt.Errorf("popularity list: %w", err), os.Remove(tmp))
+	_, werr := tmp.Write(b)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("popularity list: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return "", errors.Join(fmt.Errorf("popularity list: %w", err), os.Remove(tmp.Name()))
 	}
 	return dst, nil
 }

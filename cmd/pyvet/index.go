@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pyvet/pyvet/internal/check/license"
+	"github.com/pyvet/pyvet/internal/check/typosquat"
+	"github.com/pyvet/pyvet/internal/pypi"
+)
+
+func init() { subcommands = append(subcommands, newPypiCmd) }
+
+func newPypiCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "pypi",
+		Short: "Look up packages on the package index and manage the popularity list",
+		Long: "pypi queries the package index the health, license, size and name-confusion checks use\n" +
+			"(responses are cached under the cache directory; --offline reads only the cache).",
+	}
+	cmd.AddCommand(newPypiInfoCmd(), newPypiPopularityCmd())
+	return cmd
+}
+
+// indexClient returns the index client the pypi commands use.
+func indexClient(indexURL string) *pypi.Client {
+	o := pypi.Options{CacheDir: pypi.DefaultCacheDir(cacheDir()), Offline: global.offline}
+	if !global.quiet {
+		o.Progress = os.Stderr
+	}
+	c := pypi.New(o)
+	if indexURL != "" {
+		c = c.WithIndex(indexURL)
+	}
+	return c
+}
+
+// infoSummary is what `pypi info` prints.
+type infoSummary struct {
+	Name           string   `json:"name"`
+	Version        string   `json:"version"`
+	Summary        string   `json:"summary,omitempty"`
+	License        string   `json:"license,omitempty"`
+	LicenseClass   string   `json:"license_class"`
+	LicenseSource  string   `json:"license_source,omitempty"`
+	Releases       int      `json:"releases"`
+	Yanked         []string `json:"yanked,omitempty"`
+	FirstRelease   string   `json:"first_release,omitempty"`
+	LatestUpload   string   `json:"latest_upload,omitempty"`
+	RequiresPython string   `json:"requires_python,omitempty"`
+	Status         string   `json:"project_status,omitempty"`
+	PopularityRank int      `json:"popularity_rank,omitempty"`
+}
+
+func newPypiInfoCmd() *cobra.Command {
+	var (
+		asJSON   bool
+		indexURL string
+	)
+	cmd := &cobra.Command{
+		Use:   "info NAME[==VERSION]",
+		Short: "Show what the index knows about a package",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, version, _ := strings.Cut(args[0], "==")
+			if strings.TrimSpace(name) == "" {
+				return exitWith(exitUsage, fmt.Errorf("pypi info: empty package name"))
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			idx := indexClient(indexURL)
+			proj, err := idx.Project(ctx, name)
+			if err == nil && version != "" {
+				var rel *pypi.Project
+				if rel, err = idx.Release(ctx, name, version); err == nil {
+					proj.Info = rel.Info
+				}
+			}
+			if errors.Is(err, pypi.ErrNotFound) {
+				return exitWith(exitFindings, fmt.Errorf("%s: not found on %s", args[0], idx.Options().JSONURL))
+			}
+			if err != nil {
+				return exitWith(exitUsage, err)
+			}
+			s := summarize(proj)
+			if page, err := idx.Simple(ctx, name); err == nil {
+				s.Status = page.ProjectStatus
+			}
+			if pop, err := typosquat.LoadPopularity(typosquat.PopularityPath(cacheDir())); err == nil {
+				if r, ok := pop.Rank(name); ok {
+					s.PopularityRank = r + 1
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(s)
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			row := func(k, v string) {
+				if v != "" {
+					fmt.Fprintf(tw, "%s\t%s\n", k, v)
+				}
+			}
+			row("name", s.Name)
+			row("version", s.Version)
+			row("summary", s.Summary)
+			row("license", fmt.Sprintf("%s (%s, from %s)", orDash(s.License), s.LicenseClass, orDash(s.LicenseSource)))
+			row("releases", fmt.Sprint(s.Releases))
+			row("yanked", strings.Join(s.Yanked, ", "))
+			row("first release", s.FirstRelease)
+			row("latest upload", s.LatestUpload)
+			row("requires python", s.RequiresPython)
+			row("project status", s.Status)
+			if s.PopularityRank > 0 {
+				row("popularity", fmt.Sprintf("#%d by downloads", s.PopularityRank))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&indexURL, "index-url", "", "Simple API base of another index (the JSON API is derived from it)")
+	return cmd
+}
+
+func summarize(p *pypi.Project) infoSummary {
+	lic := license.Resolve(p.Info.LicenseExpression, p.Info.License, p.Info.Classifiers)
+	s := infoSummary{Name: p.Info.Name, Version: p.Info.Version, Summary: p.Info.Summary, License: lic.Expression,
+		LicenseClass: string(lic.Class), LicenseSource: string(lic.Source), RequiresPython: p.Info.RequiresPython}
+	var first, last time.Time
+	for _, r := range p.ReleaseList() {
+		s.Releases++
+		if r.Yanked {
+			s.Yanked = append(s.Yanked, r.Version)
+		}
+		if !r.Uploaded.IsZero() && (first.IsZero() || r.Uploaded.Before(first)) {
+			first = r.Uploaded
+		}
+		if r.Uploaded.After(last) {
+			last = r.Uploaded
+		}
+	}
+	sort.Strings(s.Yanked)
+	if !first.IsZero() {
+		s.FirstRelease, s.LatestUpload = first.Format("2006-01-02"), last.Format("2006-01-02")
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newPypiPopularityCmd() *cobra.Command {
+	var (
+		url  string
+		from string
+	)
+	cmd := &cobra.Command{
+		Use:   "popularity",
+		Short: "Download (or import) the list of the most downloaded PyPI packages",
+		Long: "popularity installs the list the name-confusion check compares names with: downloaded from --url\n" +
+			"(default " + typosquat.DefaultPopularityURL + ")\n" +
+			"or imported from a local copy with --from. A broken download keeps the previous list.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var path string
+			var err error
+			switch {
+			case from != "":
+				path, err = typosquat.ImportPopularity(from, cacheDir())
+			case global.offline:
+				return exitWith(exitUsage, errors.New("pypi popularity needs the network, but --offline was given (use --from FILE)"))
+			default:
+				ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+				defer stop()
+				path, err = typosquat.UpdatePopularity(ctx, url, cacheDir())
+			}
+			if err != nil {
+				return exitWith(exitUsage, err)
+			}
+			pop, err := typosquat.LoadPopularity(path)
+			if err != nil {
+				return exitWith(exitUsage, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Installed the popularity list (%d packages, updated %s) in %s\n", pop.Len(), pop.Updated, path)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", typosquat.DefaultPopularityURL, "where to download the list")
+	cmd.Flags().StringVar(&from, "from", "", "import a local copy instead of downloading")
+	return cmd
+}

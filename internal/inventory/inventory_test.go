@@ -226,6 +226,12 @@ func TestPyproject(t *testing.T) {
 	if len(find(inv, "python")) != 0 {
 		t.Errorf("python itself is not a dependency")
 	}
+	if l := one(t, inv, "internal-lib"); l.Index != "https://pypi.internal.example.org/simple" || l.Specifier != ">=1.0,<2.0" {
+		t.Errorf("internal-lib = %+v", l)
+	}
+	if ix := inv.Index; ix.IndexURL != "https://mirror.example.org/simple" || len(ix.ExtraIndexURLs) != 1 || len(ix.Locations) != 2 || ix.Locations[1].Line != 31 {
+		t.Errorf("index options = %+v", ix)
+	}
 	if len(find(inv, "demo")) != 0 {
 		t.Errorf("the project's own extras (demo[cli]) are not a dependency")
 	}

@@ -368,11 +368,19 @@ func ParsePipfileLock(file string, data []byte, opts Options) (*Inventory, error
 			return nil, errf(file, 0, "not a Pipfile.lock: no _meta and no default section")
 		}
 	}
-	indexes := map[string]string{}
-	for _, s := range doc.Meta.Sources {
-		indexes[s.Name] = s.URL
-	}
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "Pipfile.lock"}}}
+	indexes := map[string]string{}
+	for i, s := range doc.Meta.Sources {
+		indexes[s.Name] = s.URL
+		if i == 0 {
+			inv.Index.IndexURL = s.URL
+		} else {
+			inv.Index.ExtraIndexURLs = appendUniq(inv.Index.ExtraIndexURLs, s.URL)
+		}
+		if j := bytes.Index(data, []byte(s.URL)); j >= 0 {
+			inv.Index.Locations = append(inv.Index.Locations, Location{File: file, Line: lineOf(data, j)})
+		}
+	}
 	var li lineIndex
 	for _, section := range []string{"default", "develop"} {
 		body, ok := raw[section]

@@ -24,14 +24,46 @@ type pyprojectDoc struct {
 			Dependencies    map[string]any            `toml:"dependencies"`
 			DevDependencies map[string]any            `toml:"dev-dependencies"`
 			Group           map[string]poetryGroupDef `toml:"group"`
+			Source          []pyprojectIndex          `toml:"source"`
 		} `toml:"poetry"`
 		PDM struct {
 			DevDependencies map[string][]string `toml:"dev-dependencies"`
+			Source          []pyprojectIndex    `toml:"source"`
 		} `toml:"pdm"`
 		UV struct {
-			DevDependencies []string `toml:"dev-dependencies"`
+			DevDependencies []string         `toml:"dev-dependencies"`
+			Index           []pyprojectIndex `toml:"index"`
 		} `toml:"uv"`
 	} `toml:"tool"`
+}
+
+// pyprojectIndex is a package index a tool section configures
+// ([[tool.poetry.source]], [[tool.uv.index]], [[tool.pdm.source]]).
+type pyprojectIndex struct {
+	Name     string `toml:"name"`
+	URL      string `toml:"url"`
+	Priority string `toml:"priority"` // Poetry: primary, supplemental, explicit
+	Default  bool   `toml:"default"`  // uv: replaces PyPI
+}
+
+// recordIndexes adds tool-configured indexes to the inventory's index
+// options: a default / primary index replaces PyPI, the others are extra.
+// It returns the URL of each index by name.
+func recordIndexes(file string, lf lineFinder, inv *Inventory, section string, idx []pyprojectIndex) map[string]string {
+	byName := map[string]string{}
+	for _, ix := range idx {
+		if ix.URL == "" {
+			continue
+		}
+		byName[ix.Name] = ix.URL
+		if ix.Default || ix.Priority == "primary" || ix.Priority == "default" {
+			inv.Index.IndexURL = ix.URL
+		} else {
+			inv.Index.ExtraIndexURLs = appendUniq(inv.Index.ExtraIndexURLs, ix.URL)
+		}
+		inv.Index.Locations = append(inv.Index.Locations, Location{File: file, Line: lf.findString(section, ix.URL)})
+	}
+	return byName
 }
 
 type poetryGroupDef struct {
@@ -178,7 +210,10 @@ func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) 
 			return nil, err
 		}
 	}
+	recordIndexes(file, lf, inv, "[[tool.uv.index]]", doc.Tool.UV.Index)
+	recordIndexes(file, lf, inv, "[[tool.pdm.source]]", doc.Tool.PDM.Source)
 	poetry := doc.Tool.Poetry
+	poetrySources := recordIndexes(file, lf, inv, "[[tool.poetry.source]]", poetry.Source)
 	sections := []struct {
 		header, group string
 		deps          map[string]any
@@ -198,7 +233,7 @@ func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) 
 				continue
 			}
 			line := lf.findKey(sec.header, name)
-			pkgs, warns, err := poetryDependency(file, line, name, sec.deps[name])
+			pkgs, warns, err := poetryDependency(file, line, name, sec.deps[name], poetrySources)
 			if err != nil {
 				return nil, err
 			}
@@ -261,7 +296,7 @@ func expandGroup(file string, lf lineFinder, groups map[string][]any, name strin
 
 // poetryDependency converts one Poetry dependency (string, table or list of
 // tables) into packages.
-func poetryDependency(file string, line int, name string, v any) ([]*Package, []string, error) {
+func poetryDependency(file string, line int, name string, v any, sources map[string]string) ([]*Package, []string, error) {
 	var warns []string
 	one := func(spec map[string]any) (*Package, error) {
 		p := newPackage(name)
@@ -287,6 +322,9 @@ func poetryDependency(file string, line int, name string, v any) ([]*Package, []
 			if _, ver, ok := DistFilename(str("url")); ok {
 				p.Version = ver
 			}
+		case str("source") != "":
+			p.Index = sources[str("source")]
+			p.Source.URL = p.Index
 		}
 		if c := str("version"); c != "" {
 			spec, err := PoetryConstraint(c)

@@ -159,3 +159,17 @@ func FuzzPoetryConstraint(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDirectURL(f *testing.F) {
+	seedFiles(f, "installed/site-packages/beta-2.0.dist-info/direct_url.json")
+	f.Add([]byte(`{"url": "file:///x", "dir_info": {"editable": true}}`))
+	f.Add([]byte(`{"url": "https://x/a-1.tar.gz", "archive_info": {"hash": "sha256=00", "hashes": {"sha256": "00"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := newPackage("x")
+		err := directURL("direct_url.json", data, p)
+		checkResult(t, "direct_url.json", &Inventory{}, err)
+		if err == nil && p.Source.Kind == "" {
+			t.Fatalf("source kind lost: %+v", p.Source)
+		}
+	})
+}

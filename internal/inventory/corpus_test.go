@@ -352,9 +352,10 @@ func TestCorpusInstalled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inv.Packages) != 12 {
-		t.Errorf("poetry site-packages: %d packages, want 12", len(inv.Packages))
+	if len(inv.Packages) != 13 { // 12 *.dist-info and the foo egg
+		t.Errorf("poetry site-packages: %d packages, want 13", len(inv.Packages))
 	}
+	entry(t, inv, "poetry", "foo", "0.1.0", func(p *Package) bool { return strings.HasSuffix(p.MetadataDir, ".egg") })
 	entry(t, inv, "poetry", "git-pep-610", "1.2.3", func(p *Package) bool {
 		return p.Source.Kind == SourceVCS && p.Source.Commit != "" && p.Source.URL == "https://github.com/demo/git-pep-610.git"
 	})

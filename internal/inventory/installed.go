@@ -296,6 +296,15 @@ func ParseSitePackages(dir string, opts Options) (*Inventory, error) {
 	inv := &Inventory{Sources: []SourceFile{{Path: dir, Format: "site-packages"}}}
 	for _, e := range entries {
 		n := e.Name()
+		if strings.HasSuffix(n, ".egg") {
+			p, err := readEgg(filepath.Join(dir, n), e.IsDir(), opts)
+			if err != nil {
+				inv.Warnings = append(inv.Warnings, fmt.Sprintf("%v; skipped", err))
+				continue
+			}
+			inv.Packages = append(inv.Packages, p)
+			continue
+		}
 		if !strings.HasSuffix(n, ".dist-info") && !strings.HasSuffix(n, ".egg-info") {
 			continue
 		}
@@ -332,6 +341,25 @@ func ParseSitePackages(dir string, opts Options) (*Inventory, error) {
 		}
 	}
 	return finish(inv, opts), nil
+}
+
+// readEgg reads an installed egg: a zip file or a directory with EGG-INFO.
+func readEgg(path string, isDir bool, opts Options) (*Package, error) {
+	if isDir {
+		return readDistInfo(filepath.Join(path, "EGG-INFO"), opts)
+	}
+	data, err := opts.readFile(path)
+	if err != nil {
+		return nil, errf(path, 0, "%v", err)
+	}
+	p, err := readZipMetadata(path, data, false)
+	if err != nil {
+		return nil, err
+	}
+	p.Source = Source{Kind: SourceIndex}
+	p.MetadataDir = path
+	p.Locations = []Location{{File: path}}
+	return p, nil
 }
 
 // sitePackagesOf finds the site-packages directories of a virtualenv or

@@ -639,6 +639,32 @@ func TestSourceFromURL(t *testing.T) {
 	}
 }
 
+func TestRedactURL(t *testing.T) {
+	cases := map[string]string{
+		"https://user:s3cret@pypi.example.org/simple":    "https://user:****@pypi.example.org/simple",
+		"https://ghp_token@github.com/a/b.git":           "https://****@github.com/a/b.git",
+		"git+ssh://git@github.com/a/b.git":               "git+ssh://git@github.com/a/b.git",
+		"https://pypi.org/simple":                        "https://pypi.org/simple",
+		"https://${USER}:${PASSWORD}@pypi.example.org/x": "https://${USER}:${PASSWORD}@pypi.example.org/x",
+		"https://host/path@v1":                           "https://host/path@v1",
+	}
+	for in, want := range cases {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+	inv, err := ParseRequirements("r.txt", []byte("--extra-index-url https://u:pw@idx.example.org/simple\ngit+https://tok@github.com/a/b.git@v1#egg=b\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := inv.Index.ExtraIndexURLs[0]; got != "https://u:****@idx.example.org/simple" {
+		t.Errorf("extra index = %q", got)
+	}
+	if b := one(t, inv, "b"); b.Source.URL != "git+https://****@github.com/a/b.git" || b.Source.Ref != "v1" {
+		t.Errorf("b source = %+v", b.Source)
+	}
+}
+
 func TestMergeKeepsInputsIntact(t *testing.T) {
 	a := &Inventory{Packages: []*Package{{Name: "x", Version: "1", Groups: []string{"a"}, Locations: []Location{{File: "a"}}}}}
 	b := &Inventory{Packages: []*Package{{Name: "x", Version: "1", Groups: []string{"b"}, Locations: []Location{{File: "b"}}, Direct: true}, {Name: "x", Specifier: ">=1", Locations: []Location{{File: "c", Line: 3}}}}}

@@ -371,11 +371,11 @@ func ParsePipfileLock(file string, data []byte, opts Options) (*Inventory, error
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "Pipfile.lock"}}}
 	indexes := map[string]string{}
 	for i, s := range doc.Meta.Sources {
-		indexes[s.Name] = s.URL
+		indexes[s.Name] = RedactURL(s.URL)
 		if i == 0 {
-			inv.Index.IndexURL = s.URL
+			inv.Index.IndexURL = RedactURL(s.URL)
 		} else {
-			inv.Index.ExtraIndexURLs = appendUniq(inv.Index.ExtraIndexURLs, s.URL)
+			inv.Index.ExtraIndexURLs = appendUniq(inv.Index.ExtraIndexURLs, RedactURL(s.URL))
 		}
 		if j := bytes.Index(data, []byte(s.URL)); j >= 0 {
 			inv.Index.Locations = append(inv.Index.Locations, Location{File: file, Line: lineOf(data, j)})

@@ -55,11 +55,11 @@ func recordIndexes(file string, lf lineFinder, inv *Inventory, section string, i
 		if ix.URL == "" {
 			continue
 		}
-		byName[ix.Name] = ix.URL
+		byName[ix.Name] = RedactURL(ix.URL)
 		if ix.Default || ix.Priority == "primary" || ix.Priority == "default" {
-			inv.Index.IndexURL = ix.URL
+			inv.Index.IndexURL = RedactURL(ix.URL)
 		} else {
-			inv.Index.ExtraIndexURLs = appendUniq(inv.Index.ExtraIndexURLs, ix.URL)
+			inv.Index.ExtraIndexURLs = appendUniq(inv.Index.ExtraIndexURLs, RedactURL(ix.URL))
 		}
 		inv.Index.Locations = append(inv.Index.Locations, Location{File: file, Line: lf.findString(section, ix.URL)})
 	}
@@ -550,9 +550,9 @@ func ParsePipfile(file string, data []byte, opts Options) (*Inventory, error) {
 				continue
 			}
 			if i == 0 {
-				inv.Index.IndexURL = u
+				inv.Index.IndexURL = RedactURL(u)
 			} else {
-				inv.Index.ExtraIndexURLs = append(inv.Index.ExtraIndexURLs, u)
+				inv.Index.ExtraIndexURLs = append(inv.Index.ExtraIndexURLs, RedactURL(u))
 			}
 			inv.Index.Locations = append(inv.Index.Locations, Location{File: file, Line: lf.findString("[[source]]", u)})
 		}

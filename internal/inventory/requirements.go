@@ -275,13 +275,13 @@ func (rp *reqParser) parseLine(file string, num int, line string, constraint boo
 		case "-e":
 			editable, isEditable = o.value, true
 		case "-i":
-			rp.inv.Index.IndexURL = o.value
+			rp.inv.Index.IndexURL = RedactURL(o.value)
 			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
 		case "--extra-index-url":
-			rp.inv.Index.ExtraIndexURLs = appendUniq(rp.inv.Index.ExtraIndexURLs, o.value)
+			rp.inv.Index.ExtraIndexURLs = appendUniq(rp.inv.Index.ExtraIndexURLs, RedactURL(o.value))
 			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
 		case "-f":
-			rp.inv.Index.FindLinks = appendUniq(rp.inv.Index.FindLinks, o.value)
+			rp.inv.Index.FindLinks = appendUniq(rp.inv.Index.FindLinks, RedactURL(o.value))
 			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
 		case "--trusted-host":
 			rp.inv.Index.TrustedHosts = appendUniq(rp.inv.Index.TrustedHosts, o.value)

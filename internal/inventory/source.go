@@ -37,7 +37,7 @@ func SourceFromURL(raw string) Source {
 				s.Ref = rest[start+i+1:]
 				rest = rest[:start+i]
 			}
-			s.URL = pre + rest
+			s.URL = RedactURL(pre + rest)
 			if isCommit(s.Ref) {
 				s.Commit = s.Ref
 			}
@@ -52,9 +52,38 @@ func SourceFromURL(raw string) Source {
 		return Source{Kind: SourcePath, Path: p, URL: raw}
 	}
 	if strings.Contains(u, "://") {
-		return Source{Kind: SourceURL, URL: strings.TrimSpace(raw)}
+		return Source{Kind: SourceURL, URL: RedactURL(strings.TrimSpace(raw))}
 	}
 	return Source{Kind: SourcePath, Path: u}
+}
+
+// RedactURL hides credentials in a URL as pip does in its logs: a password
+// becomes "****", and so does a user name given without a password (a
+// token). The result is safe to print and store in reports.
+func RedactURL(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	hostEnd := strings.IndexAny(rest, "/?#")
+	if hostEnd < 0 {
+		hostEnd = len(rest)
+	}
+	at := strings.LastIndexByte(rest[:hostEnd], '@')
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPassword := strings.Cut(rest[:at], ":")
+	if hasPassword {
+		if strings.HasPrefix(user, "${") {
+			return raw // an unexpanded variable is not a secret
+		}
+		return scheme + "://" + user + ":****" + rest[at:]
+	}
+	if user == "git" || strings.HasPrefix(user, "${") {
+		return raw // ssh's conventional user, or an unexpanded variable
+	}
+	return scheme + "://****" + rest[at:]
 }
 
 // isCommit reports whether ref looks like a full commit id (40 or 64 hex digits).

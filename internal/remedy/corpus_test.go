@@ -146,7 +146,10 @@ func TestCorpusRewriteEverything(t *testing.T) {
 	})
 	const target = "999.0"
 	totalEdits, totalFiles := 0, 0
-	for _, src := range files {
+	for i, src := range files {
+		if raceEnabled && i%10 != 0 {
+			continue
+		}
 		data, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -223,7 +226,7 @@ func TestCorpusRewriteEverything(t *testing.T) {
 		}
 	}
 	t.Logf("%d corpus files, %d rewritten, %d declarations edited", len(files), totalFiles, totalEdits)
-	if totalEdits < 1000 {
+	if totalEdits < 1000 && !raceEnabled {
 		t.Errorf("only %d edits", totalEdits)
 	}
 }

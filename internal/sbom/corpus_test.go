@@ -82,7 +82,10 @@ func TestCorpusAllValid(t *testing.T) {
 		return nil
 	})
 	docs, pkgs := 0, 0
-	for _, p := range paths {
+	for i, p := range paths {
+		if raceEnabled && i%10 != 0 {
+			continue
+		}
 		inv, err := inventory.Load([]string{p}, inventory.Options{NoIncludes: true})
 		if err != nil || len(inv.Packages) == 0 {
 			continue
@@ -104,7 +107,7 @@ func TestCorpusAllValid(t *testing.T) {
 		pkgs += len(inv.Packages)
 	}
 	t.Logf("%d documents for %d corpus files (%d packages), all schema-valid", docs, docs/2, pkgs)
-	if docs < 200 {
+	if docs < 200 && !raceEnabled {
 		t.Errorf("only %d documents", docs)
 	}
 }

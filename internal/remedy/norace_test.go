@@ -1,0 +1,5 @@
+//go:build !race
+
+package remedy
+
+const raceEnabled = false

@@ -32,8 +32,8 @@ func newSBOMCmd() *cobra.Command {
 		Short: "Write a CycloneDX or SPDX software bill of materials",
 		Long: "sbom writes the dependencies pyvet reads from PATH (default: the current directory) as a CycloneDX 1.6\n" +
 			"(JSON or XML) or SPDX 2.3 (JSON) bill of materials: every package with its purl (pkg:pypi/name@version),\n" +
-			"hashes, license and the dependency graph. With --with-vulns the known vulnerabilities are added to the\n" +
-			"CycloneDX document (VEX), from --db or the database `pyvet db update` maintains.\n\n" +
+			"hashes, license and the dependency graph. With --with-vulns the known vulnerabilities, from --db or the\n" +
+			"database `pyvet db update` maintains, are added: as VEX in CycloneDX, as advisory references in SPDX.\n\n" +
 			"Output is reproducible by default: sorted, with a serial number / namespace derived from the content and\n" +
 			"the time taken from SOURCE_DATE_EPOCH (CycloneDX leaves the timestamp out when it is not set; SPDX, which\n" +
 			"requires one, uses 1970-01-01). --reproducible=false uses a random serial number and the current time.",
@@ -75,7 +75,7 @@ func newSBOMCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", string(sbom.CycloneDXJSON), "cyclonedx-json, cyclonedx-xml or spdx-json")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
-	cmd.Flags().BoolVar(&withVulns, "with-vulns", false, "add the known vulnerabilities (CycloneDX VEX)")
+	cmd.Flags().BoolVar(&withVulns, "with-vulns", false, "add the known vulnerabilities (CycloneDX VEX, SPDX advisory references)")
 	cmd.Flags().StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory or pyvet index (default: the cached one)")
 	cmd.Flags().BoolVar(&reproducible, "reproducible", true, "content-derived serial number and SOURCE_DATE_EPOCH time")
 	cmd.Flags().StringVar(&name, "name", "", "name of the root component (default: the project directory's name)")

@@ -63,8 +63,8 @@ type Options struct {
 	FallbackName   string
 	ToolName       string // default "pyvet"
 	ToolVersion    string
-	// Findings, when non-empty, are written as CycloneDX vulnerabilities (VEX).
-	// SPDX 2.3 has no vulnerability section; they are ignored there.
+	// Findings, when non-empty, are written as CycloneDX vulnerabilities (VEX)
+	// and, in SPDX, as SECURITY "advisory" references of the affected packages.
 	Findings []finding.Finding
 	// Reproducible makes the output a pure function of the inventory and
 	// findings (see the package documentation).

@@ -377,6 +377,11 @@ func TestSchemaValid(t *testing.T) {
 	validate(t, cdx, write(t, CycloneDXJSON, Options{Findings: testFindings(), Reproducible: true}))
 	validate(t, cdx, write(t, CycloneDXJSON, Options{Reproducible: false}))
 	validate(t, spdx, write(t, SPDXJSON, Options{Reproducible: true}))
+	withAdv := write(t, SPDXJSON, Options{Reproducible: true, Findings: testFindings()})
+	validate(t, spdx, withAdv)
+	if !bytes.Contains(withAdv, []byte(`"referenceLocator": "https://osv.dev/vulnerability/PYSEC-2018-28"`)) {
+		t.Errorf("SPDX lacks the advisory reference:\n%s", withAdv)
+	}
 	// An empty inventory is still a valid document.
 	for f, s := range map[Format]*jsonschema.Schema{CycloneDXJSON: cdx, SPDXJSON: spdx} {
 		var b bytes.Buffer

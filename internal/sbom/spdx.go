@@ -68,7 +68,19 @@ func writeSPDX(w io.Writer, m *model) error {
 		}
 		seen[id] = 1
 		ids[c.ref] = id
-		doc.Packages = append(doc.Packages, spdxPackage(c, id))
+		pkg := spdxPackage(c, id)
+		// SPDX 2.3 has no vulnerability section: known advisories become
+		// SECURITY external references of the affected packages.
+		for _, v := range m.vulns {
+			for _, r := range v.affects {
+				if r == c.ref {
+					pkg.PackageExternalReferences = append(pkg.PackageExternalReferences, &spdx.PackageExternalReference{
+						Category: common.CategorySecurity, RefType: "advisory", Locator: advisoryURL(v.id),
+					})
+				}
+			}
+		}
+		doc.Packages = append(doc.Packages, pkg)
 	}
 	rel := func(a common.ElementID, typ string, b common.ElementID) {
 		doc.Relationships = append(doc.Relationships, &spdx.Relationship{

@@ -442,10 +442,11 @@ func (s SpecifierSet) AllowsPrereleases() bool { return s.pre }
 
 // Contains is packaging's SpecifierSet.contains(v): pre-releases (and
 // development releases) are contained only when a specifier of the set
-// mentions one. Where packaging raises (an "===" clause whose version is not
-// PEP 440), Contains returns false.
+// mentions one. Where packaging raises (no clause mentions a pre-release and
+// an "===" clause's version is not PEP 440, so deciding whether it mentions
+// one fails), Contains returns false.
 func (s SpecifierSet) Contains(v Version) bool {
-	if s.preErr {
+	if s.preErr && !s.pre {
 		return false
 	}
 	return s.ContainsPrereleases(v, s.pre)
@@ -472,7 +473,7 @@ func (s SpecifierSet) ContainsPrereleases(v Version, pre bool) bool {
 func (s SpecifierSet) Filter(vs []Version) []Version {
 	var out []Version
 	if len(s.specs) > 0 {
-		if s.preErr {
+		if s.preErr && !s.pre {
 			return nil
 		}
 		for _, v := range vs {

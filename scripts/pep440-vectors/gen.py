@@ -141,6 +141,38 @@ FIXED_VERSIONS = [
 ]
 
 
+def advisory_ranges(path, n):
+    """Specifier sets built from advisories' ECOSYSTEM ranges (">=introduced,
+    <fixed" or "<=last_affected"), each with the versions the advisory lists
+    and the range bounds."""
+    out = []
+    if not path or not os.path.exists(path):
+        return out
+    with zipfile.ZipFile(path) as z:
+        names = sorted(z.namelist())
+        for name in R.sample(names, min(n, len(names))):
+            d = json.loads(z.read(name))
+            for a in d.get("affected", []):
+                for r in a.get("ranges", []):
+                    if r.get("type") != "ECOSYSTEM":
+                        continue
+                    cur = None
+                    for e in r.get("events", []):
+                        spec = None
+                        if "introduced" in e:
+                            cur = e["introduced"]
+                        elif "fixed" in e or "last_affected" in e:
+                            hi = e.get("fixed") or e.get("last_affected")
+                            op = "<" if "fixed" in e else "<="
+                            spec = (f">={cur}," if cur not in (None, "0") else "") + op + hi
+                            cur = None
+                        if spec:
+                            out.append((spec, a.get("versions", [])))
+                    if cur is not None:
+                        out.append((f">={cur}" if cur != "0" else "", a.get("versions", [])))
+    return out
+
+
 def advisory_versions(path):
     out = set()
     if not path or not os.path.exists(path):
@@ -266,30 +298,50 @@ def neighbours(vtext):
     return out
 
 
+def prereleases_of(ss):
+    """SpecifierSet.prereleases, made deterministic. packaging computes
+    any(s.prereleases for s in <frozenset>); a "===" clause whose version is
+    not PEP 440 raises there, so whether it raises or answers True depends on
+    the set's iteration order (the string hash seed). We record the answer
+    packaging gives whenever it does not raise: True when some clause
+    mentions a pre-release, else "error" when some clause raises."""
+    if not len(ss):
+        return None
+    vals = []
+    for sp in sorted(ss, key=str):
+        try:
+            vals.append(sp.prereleases)
+        except Exception:
+            vals.append("error")
+    if True in vals:
+        return True
+    if "error" in vals:
+        return "error"
+    return False
+
+
 def contains_row(ss, versions):
     res = {"none": "", "true": "", "false": "", "filter": []}
-    for key, pre in (("none", None), ("true", True), ("false", False)):
+    default = prereleases_of(ss)
+    for key, pre in (("none", default), ("true", True), ("false", False)):
         s = ""
         for vs in versions:
             try:
+                if pre == "error":
+                    raise ValueError("prereleases raises")
                 s += "1" if ss.contains(Version(vs), prereleases=pre) else "0"
             except Exception:
                 s += "E"
         res[key] = s
     try:
+        if default == "error":
+            raise ValueError("prereleases raises")
         vs = [Version(x) for x in versions]
-        kept = list(ss.filter(vs))
+        kept = list(ss.filter(vs, prereleases=default))
         res["filter"] = [i for i, v in enumerate(vs) if any(v is k for k in kept)]
     except Exception:
         res["filter"] = None
     return res
-
-
-def prereleases_of(ss):
-    try:
-        return ss.prereleases
-    except Exception:
-        return "error"
 
 
 # ----------------------------------------------------------------- markers
@@ -459,6 +511,24 @@ URLS = ["https://example.com/pkg-1.0.tar.gz", "git+https://github.com/o/r.git@v1
         "https://[v1.x]/", "https://[vz.x]/", "http://x]/", "\x01https://x/y", "https://x/y\x7f"]
 
 
+VALID_SPECS = []
+VALID_MARKERS = []
+
+
+def req_spec():
+    if VALID_SPECS and R.random() < 0.7:
+        return R.choice(VALID_SPECS)
+    if R.random() < 0.5:
+        return gen_specifier_set()
+    return ",".join(R.choice(OPS[1:7]) + ws() + gen_version().strip() for _ in range(R.randint(1, 2)))
+
+
+def req_marker():
+    if VALID_MARKERS and R.random() < 0.7:
+        return R.choice(VALID_MARKERS)
+    return gen_marker()
+
+
 def gen_requirement():
     name = R.choice(NAMES) if R.random() < 0.9 else mutate(R.choice(NAMES))
     s = ws() + name + ws()
@@ -473,18 +543,17 @@ def gen_requirement():
     if r < 0.2:
         s += "@" + ws() + R.choice(URLS)
         if R.random() < 0.4:
-            s += R.choice([" ", "", "\t"]) + ";" + ws() + gen_marker()
+            s += R.choice([" ", "", "\t"]) + ";" + ws() + req_marker()
     elif r < 0.85:
-        spec = gen_specifier_set() if R.random() < 0.7 else ",".join(
-            R.choice(OPS[1:7]) + ws() + gen_version().strip() for _ in range(R.randint(1, 2)))
+        spec = req_spec()
         if R.random() < 0.3:
             spec = "(" + ws() + spec + ws() + ")"
         s += spec
         if R.random() < 0.35:
-            s += ws() + ";" + ws() + gen_marker()
+            s += ws() + ";" + ws() + req_marker()
     else:
         if R.random() < 0.5:
-            s += ";" + ws() + gen_marker()
+            s += ";" + ws() + req_marker()
     if R.random() < 0.05:
         s = mutate(s)
     if R.random() < 0.03:
@@ -590,7 +659,7 @@ def main():
     for i, s in enumerate(valid_sets[:3200]):
         ss = SpecifierSet(s)
         vs = []
-        for sp in ss:
+        for sp in sorted(ss, key=str):
             vs.extend(neighbours(sp.version))
         vs.extend(R.sample(vpool, 12))
         vs = uniq([x for x in vs if try_version(x) is not None])[:32]
@@ -599,6 +668,25 @@ def main():
         chunks[i % 4].append(row)
     for i, rows in enumerate(chunks):
         dump(os.path.join(args.out, f"contains-{i}.json"), {"meta": meta, "cases": rows})
+
+    # Real advisory ranges against the versions the advisories list.
+    rows = []
+    for spec, listed in advisory_ranges(args.advisories, 700):
+        try:
+            ss = SpecifierSet(spec)
+        except InvalidSpecifier:
+            continue
+        vs = [x for x in listed if try_version(x) is not None]
+        if len(vs) > 24:
+            vs = R.sample(vs, 24)
+        for sp in sorted(ss, key=str):
+            vs.extend(neighbours(sp.version)[:8])
+        vs = uniq([x for x in vs if try_version(x) is not None])
+        row = {"spec": spec, "versions": vs}
+        row.update(contains_row(ss, vs))
+        rows.append(row)
+    dump(os.path.join(args.out, "contains-osv.json"), {"meta": meta, "cases": rows})
+    VALID_SPECS.extend(valid_sets)
 
     # Markers.
     environments = envs()
@@ -610,6 +698,12 @@ def main():
         "os_name == '\\'", "os_name=='a' or os_name=='b' and os_name=='c'", "os_name < 'posiz'",
         "implementation_version >= '3.11.0b1'", "python_full_version < '3.12.0rc1'",
     ])
+    for m in markers:
+        try:
+            Marker(m)
+            VALID_MARKERS.append(m)
+        except Exception:
+            pass
     dump(os.path.join(args.out508, "markers.json"),
          {"meta": meta, "envs": environments, "cases": [marker_case(s, environments) for s in markers]})
 

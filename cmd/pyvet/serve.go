@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pyvet/pyvet/internal/advisory"
+	"github.com/pyvet/pyvet/internal/server"
+)
+
+func init() { subcommands = append(subcommands, newServeCmd) }
+
+func newServeCmd() *cobra.Command {
+	var (
+		listen  string
+		dbPath  string
+		refresh time.Duration
+		opts    server.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the advisory database over the OSV API",
+		Long: `serve answers the OSV API (POST /v1/query, POST /v1/querybatch, GET /v1/vulns/{id})
+from the local advisory database, plus /healthz and Prometheus /metrics, so pip-audit
+(--vulnerability-service osv --osv-url), osv-scanner and pyvet audit --service can use an
+internal mirror. It is stateless and read-only: run replicas behind a load balancer.
+
+The database is --db (an OSV zip, a directory of OSV files or a pyvet index) or the cached
+one that "pyvet db update" maintains. It is refreshed every --refresh and on SIGHUP with an
+atomic swap; SIGINT and SIGTERM shut down gracefully.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.MaxBatch < 1 || opts.MaxBatch > 1000 {
+				return exitWith(exitUsage, fmt.Errorf("--max-batch %d: want 1 to 1000", opts.MaxBatch))
+			}
+			if refresh < 0 {
+				return exitWith(exitUsage, fmt.Errorf("--refresh %s: want a positive duration or 0", refresh))
+			}
+			logw := io.Writer(cmd.ErrOrStderr())
+			if global.quiet {
+				logw = io.Discard
+			}
+			opts.Log = log.New(logw, "pyvet serve: ", log.LstdFlags)
+			lo := server.LoadOptions{Path: dbPath, CacheDir: cacheDir()}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+
+			src, err := lo.Loader()(ctx)
+			if errors.Is(err, advisory.ErrNoDatabase) && !global.offline {
+				opts.Log.Printf("no cached advisory database; downloading it")
+				lo.Update = true
+				src, err = lo.Loader()(ctx)
+			}
+			if err != nil {
+				return exitWith(exitUsage, err)
+			}
+			lo.Update = dbPath == "" && !global.offline
+			s := server.New(src, opts)
+			opts.Log.Printf("%d advisories loaded", src.Len())
+
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return exitWith(exitUsage, fmt.Errorf("listen on %s: %w", listen, err))
+			}
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			trigger := make(chan struct{}, 1)
+			go func() {
+				for range hup {
+					select {
+					case trigger <- struct{}{}:
+					default: // a refresh is already pending
+					}
+				}
+			}()
+			go s.RunRefresher(ctx, lo.Loader(), refresh, trigger)
+			return s.Serve(ctx, ln)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	f.StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory of OSV files or pyvet index (default: the cached database)")
+	f.DurationVar(&refresh, "refresh", 24*time.Hour, "reload (and, for the cached database, update) this often; 0 disables")
+	f.Int64Var(&opts.MaxBodyBytes, "max-body", 8<<20, "largest request body in bytes")
+	f.IntVar(&opts.MaxBatch, "max-batch", 1000, "most queries per /v1/querybatch request (at most 1000)")
+	f.DurationVar(&opts.ReadTimeout, "read-timeout", 30*time.Second, "time to read a whole request")
+	f.DurationVar(&opts.WriteTimeout, "write-timeout", 60*time.Second, "time to write an answer")
+	f.DurationVar(&opts.IdleTimeout, "idle-timeout", 120*time.Second, "how long idle keep-alive connections stay open")
+	f.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "grace period for requests in flight on shutdown")
+	return cmd
+}

@@ -165,8 +165,10 @@ func guessFormat(path string) string {
 	switch {
 	case base == "pyproject.toml":
 		return "pyproject.toml"
-	case base == "uv.lock", base == "poetry.lock", base == "pdm.lock", base == "pipfile.lock":
-		return map[string]string{"uv.lock": "uv.lock", "poetry.lock": "poetry.lock", "pdm.lock": "pdm.lock", "pipfile.lock": "Pipfile.lock"}[base]
+	case base == "uv.lock", base == "poetry.lock", base == "pdm.lock":
+		return base
+	case base == "pipfile.lock":
+		return "Pipfile.lock"
 	case strings.HasPrefix(base, "pylock.") && strings.HasSuffix(base, ".toml"):
 		return "pylock.toml"
 	case strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in"):

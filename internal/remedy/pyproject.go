@@ -2,6 +2,7 @@ package remedy
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -108,7 +109,7 @@ func RewritePyproject(file string, data []byte, changes map[string]Change) ([]by
 	if err := p.Error(); err != nil {
 		var pe *unstable.ParserError
 		line := 0
-		if errorsAs(err, &pe) && pe.Highlight != nil {
+		if errors.As(err, &pe) && pe.Highlight != nil {
 			if off := cap(data) - cap(pe.Highlight); off >= 0 && off <= len(data) {
 				line = 1 + bytes.Count(data[:off], []byte("\n"))
 			}
@@ -120,14 +121,6 @@ func RewritePyproject(file string, data []byte, changes map[string]Change) ([]by
 		return nil, nil, fmt.Errorf("%s: invalid TOML: %s", file, msg)
 	}
 	return applyEdits(data, tedits), edits, nil
-}
-
-func errorsAs(err error, target **unstable.ParserError) bool {
-	pe, ok := err.(*unstable.ParserError)
-	if ok {
-		*target = pe
-	}
-	return ok
 }
 
 func keyParts(n *unstable.Node) []string {

@@ -95,6 +95,8 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 			}
 		case "pyproject.toml", "pyproject":
 			rewrite = RewritePyproject
+		case "Pipfile":
+			rewrite = RewritePipfile
 		default:
 			continue
 		}
@@ -169,6 +171,8 @@ func guessFormat(path string) string {
 		return base
 	case base == "pipfile.lock":
 		return "Pipfile.lock"
+	case base == "pipfile":
+		return "Pipfile"
 	case strings.HasPrefix(base, "pylock.") && strings.HasSuffix(base, ".toml"):
 		return "pylock.toml"
 	case strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in"):

@@ -138,7 +138,7 @@ func TestCorpusRewriteEverything(t *testing.T) {
 	filepath.WalkDir(filepath.Join(root, "lockfiles"), func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			b := filepath.Base(p)
-			if strings.HasSuffix(b, ".txt") || strings.HasSuffix(b, ".in") || strings.HasSuffix(b, "pyproject.toml") {
+			if strings.HasSuffix(b, ".txt") || strings.HasSuffix(b, ".in") || strings.HasSuffix(b, "pyproject.toml") || b == "Pipfile" {
 				files = append(files, p)
 			}
 		}
@@ -155,8 +155,12 @@ func TestCorpusRewriteEverything(t *testing.T) {
 			t.Fatal(err)
 		}
 		name := "requirements.txt"
-		if strings.HasSuffix(src, ".toml") {
+		rewriteTOML := RewritePyproject
+		switch {
+		case strings.HasSuffix(src, ".toml"):
 			name = "pyproject.toml"
+		case filepath.Base(src) == "Pipfile":
+			name, rewriteTOML = "Pipfile", RewritePipfile
 		}
 		path := filepath.Join(t.TempDir(), name)
 		os.WriteFile(path, data, 0o644)
@@ -170,8 +174,8 @@ func TestCorpusRewriteEverything(t *testing.T) {
 		}
 		var out []byte
 		var edits []Edit
-		if name == "pyproject.toml" {
-			out, edits, err = RewritePyproject(path, data, changes)
+		if name != "requirements.txt" {
+			out, edits, err = rewriteTOML(path, data, changes)
 		} else {
 			out, edits = RewriteRequirements(path, data, changes)
 		}
@@ -212,8 +216,8 @@ func TestCorpusRewriteEverything(t *testing.T) {
 			}
 		}
 		var again []byte
-		if name == "pyproject.toml" {
-			again, _, _ = RewritePyproject(path, out, changes)
+		if name != "requirements.txt" {
+			again, _, _ = rewriteTOML(path, out, changes)
 		} else {
 			again, _ = RewriteRequirements(path, out, changes)
 		}

@@ -17,7 +17,20 @@ const (
 	notDependency stringKind = iota
 	pep508String             // "requests>=2.0; python_version<'3.9'"
 	poetryString             // requests = "^2.0" (the key names the package)
+	pipfileString            // requests = "==2.0" or "*" in a Pipfile
 )
+
+// classifyPipfile finds the version strings of a Pipfile's [packages] and
+// [dev-packages] (and other category) tables.
+func classifyPipfile(path []string) (stringKind, string) {
+	if len(path) < 2 || path[0] == "source" || path[0] == "requires" || path[0] == "scripts" || path[0] == "pipenv" {
+		return notDependency, ""
+	}
+	if len(path) == 2 || len(path) == 3 && path[2] == "version" {
+		return pipfileString, path[1]
+	}
+	return notDependency, ""
+}
 
 // classify decides what a string at a key path holds. path is the full key
 // path of the string (array elements add no element).
@@ -62,6 +75,16 @@ type textEdit struct {
 // tables). Only the specifier text inside the affected strings changes; the
 // TOML is never re-serialized.
 func RewritePyproject(file string, data []byte, changes map[string]Change) ([]byte, []Edit, error) {
+	return rewriteTOML(file, data, changes, classify)
+}
+
+// RewritePipfile applies changes to a Pipfile's package tables, with the same
+// minimal edits as RewritePyproject.
+func RewritePipfile(file string, data []byte, changes map[string]Change) ([]byte, []Edit, error) {
+	return rewriteTOML(file, data, changes, classifyPipfile)
+}
+
+func rewriteTOML(file string, data []byte, changes map[string]Change, classify func([]string) (stringKind, string)) ([]byte, []Edit, error) {
 	var p unstable.Parser
 	p.Reset(data)
 	var table []string
@@ -144,7 +167,7 @@ func rewriteTOMLString(data []byte, n *unstable.Node, kind stringKind, pkg strin
 			return textEdit{}, Edit{}, false
 		}
 		span = r
-	case poetryString:
+	case poetryString, pipfileString:
 		span = reqSpan{name: pkg, specStart: 0, specEnd: len(value)}
 	}
 	ch, want := changes[normalize(span.name)]
@@ -157,9 +180,12 @@ func rewriteTOMLString(data []byte, n *unstable.Node, kind stringKind, pkg strin
 		return textEdit{}, e, true
 	}
 	var ok bool
-	if kind == poetryString {
+	switch {
+	case kind == poetryString:
 		e.New, ok = rewritePoetry(e.Old, ch.To)
-	} else {
+	case kind == pipfileString && strings.TrimSpace(e.Old) == "*":
+		e.New, ok = ">="+ch.To, true
+	default:
 		e.New, ok = rewriteSpec(e.Old, ch.To)
 	}
 	if !ok {

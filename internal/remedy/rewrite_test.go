@@ -39,6 +39,13 @@ func testChanges() map[string]Change {
 
 func rewriteFile(t *testing.T, name string, data []byte) ([]byte, []Edit) {
 	t.Helper()
+	if name == "Pipfile" {
+		out, edits, err := RewritePipfile(name, data, testChanges())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out, edits
+	}
 	if strings.HasSuffix(name, ".toml") {
 		out, edits, err := RewritePyproject(name, data, testChanges())
 		if err != nil {
@@ -219,20 +226,23 @@ func FuzzRewritePyproject(f *testing.F) {
 	}
 	f.Add(data)
 	f.Add([]byte("[tool.poetry.dependencies]\nsix = '*'\n"))
+	f.Add([]byte("[packages]\nrequests = {version = \"==2.19.0\"}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, _, err := RewritePyproject("p.toml", data, testChanges())
-		if err != nil {
-			if strings.Contains(err.Error(), "\n") {
-				t.Fatalf("multi-line error %q", err)
+		for _, rewrite := range []func(string, []byte, map[string]Change) ([]byte, []Edit, error){RewritePyproject, RewritePipfile} {
+			out, _, err := rewrite("p.toml", data, testChanges())
+			if err != nil {
+				if strings.Contains(err.Error(), "\n") {
+					t.Fatalf("multi-line error %q", err)
+				}
+				return
 			}
-			return
-		}
-		again, _, err := RewritePyproject("p.toml", out, testChanges())
-		if err != nil {
-			t.Fatalf("rewrite made invalid TOML: %v\n%q", err, out)
-		}
-		if !bytes.Equal(out, again) {
-			t.Fatalf("not idempotent:\n%q\n%q", out, again)
+			again, _, err := rewrite("p.toml", out, testChanges())
+			if err != nil {
+				t.Fatalf("rewrite made invalid TOML: %v\n%q", err, out)
+			}
+			if !bytes.Equal(out, again) {
+				t.Fatalf("not idempotent:\n%q\n%q", out, again)
+			}
 		}
 	})
 }

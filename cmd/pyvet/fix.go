@@ -25,10 +25,10 @@ func newFixCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "fix [PATH ...]",
-		Short: "Upgrade vulnerable dependencies in requirements files and pyproject.toml",
+		Short: "Upgrade vulnerable dependencies in requirements files, pyproject.toml and Pipfile",
 		Long: "fix finds, for each vulnerable package, the smallest upgrade that clears every known advisory, is not yanked\n" +
 			"and not itself vulnerable, and fits the other constraints the project declares. It rewrites requirements\n" +
-			"files and pyproject.toml (PEP 621, dependency groups, Poetry) in place, changing only the version\n" +
+			"files, pyproject.toml (PEP 621, dependency groups, Poetry) and Pipfile in place, changing only the version\n" +
 			"specifiers (comments, order, markers, extras and layout are kept). Hashed pins get the new version's hashes\n" +
 			"from the index; offline they are reported as needing a --hash refresh. Lockfiles are not edited: fix prints\n" +
 			"the uv, Poetry, PDM or pipenv command that upgrades them.\n\n" +

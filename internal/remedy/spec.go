@@ -1,5 +1,5 @@
 // Package remedy computes the smallest safe upgrades for vulnerable packages
-// and applies them to requirements files and pyproject.toml with minimal text
+// and applies them to requirements files, pyproject.toml and Pipfile with minimal text
 // edits: only the version specifier (and, for hashed pins, the --hash options)
 // of the affected declarations changes; comments, order, markers, extras,
 // spacing, line endings and continuations stay as written. Lockfiles are not

@@ -176,6 +176,24 @@ func TestRequirementsContinuationAndComments(t *testing.T) {
 	}
 }
 
+func TestEditableLines(t *testing.T) {
+	src := "-e ./editable[d, dev] ; python_version >= \"3.9\"\n--editable ./other --config-settings=x\n-e ./my pkg\n"
+	inv, err := ParseRequirements("r.txt", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := one(t, inv, "editable")
+	if !e.Source.Editable || !reflect.DeepEqual(e.Extras, []string{"d", "dev"}) || !strings.Contains(e.Marker, "3.9") || e.Source.Path != "editable" {
+		t.Errorf("editable = %+v", e)
+	}
+	if o := one(t, inv, "other"); !o.Source.Editable || o.Locations[0].Line != 2 {
+		t.Errorf("other = %+v", o)
+	}
+	if m := one(t, inv, "my-pkg"); m.Source.Path != "my pkg" {
+		t.Errorf("path with a space = %+v", m)
+	}
+}
+
 func TestCompiledViaAnnotations(t *testing.T) {
 	inv := mustParseFile(t, filepath.Join("testdata", "req", "compiled.txt"), Options{})
 	if c := one(t, inv, "certifi"); c.Direct || !reflect.DeepEqual(c.Parents, []string{"requests"}) {

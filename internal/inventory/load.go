@@ -389,8 +389,8 @@ func loadProject(dir string, opts Options) (*Inventory, error) {
 // Merge combines inventories. Pinned packages merge by name and version;
 // an unpinned declaration folds into the pinned packages of the same name
 // (its location, groups and extras are kept, and it makes them direct);
-// unpinned declarations with no pinned match merge by name, specifier and
-// source. Index options and warnings are concatenated.
+// unpinned declarations with no pinned match merge by name, specifier,
+// marker and source. Index options and warnings are concatenated.
 func Merge(parts ...*Inventory) *Inventory {
 	out := &Inventory{Sources: []SourceFile{}, Packages: []*Package{}}
 	var all []*Package
@@ -441,7 +441,7 @@ func Merge(parts ...*Inventory) *Inventory {
 			}
 			continue
 		}
-		key := p.Name + "\x00" + p.Specifier + "\x00" + p.Source.URL + p.Source.Path + p.Source.Ref
+		key := p.Name + "\x00" + p.Specifier + "\x00" + p.Marker + "\x00" + p.Source.URL + p.Source.Path + p.Source.Ref
 		if q, ok := loose[key]; ok {
 			mergeInto(q, p)
 			continue

@@ -257,9 +257,24 @@ func parseOptions(file string, line int, s string) ([]reqOption, []string, error
 
 func (rp *reqParser) parseLine(file string, num int, line string, constraint bool, stack []string) (*Package, error) {
 	args, optText := breakArgsOptions(line)
+	// "-e TARGET [; marker]": the target runs to the end of the line or the
+	// next long option, so extras with spaces and markers stay with it.
+	editableLine := ""
+	for _, pre := range []string{"-e ", "--editable ", "--editable="} {
+		if rest, ok := strings.CutPrefix(line, pre); ok {
+			editableLine = strings.TrimSpace(rest)
+			optText = ""
+			if i := strings.Index(editableLine, " --"); i >= 0 {
+				editableLine, optText = strings.TrimSpace(editableLine[:i]), editableLine[i+1:]
+			}
+		}
+	}
 	opts, warnings, err := parseOptions(file, num, optText)
 	if err != nil {
 		return nil, err
+	}
+	if editableLine != "" {
+		opts = append(opts, reqOption{"-e", editableLine})
 	}
 	rp.inv.Warnings = append(rp.inv.Warnings, warnings...)
 	loc := Location{File: file, Line: num}
@@ -404,6 +419,8 @@ func (rp *reqParser) requirement(file string, num int, s string) (*Package, erro
 	return p, nil
 }
 
+var nonNameRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
 var extrasSuffixRE = regexp.MustCompile(`^(.+?)(\[[^\]]*\])\s*$`)
 
 // directReference handles bare URLs, VCS URLs and local paths (with -e or not).
@@ -446,7 +463,8 @@ func (rp *reqParser) directReference(file string, num int, s string) (*Package, 
 		if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 			base = base[i+1:]
 		}
-		name = leadingName(base)
+		base, _, _ = strings.Cut(base, "[") // unterminated extras: ./pkg[dev
+		name = strings.Trim(nonNameRE.ReplaceAllString(base, "-"), "-._")
 		if name == "" {
 			return nil, errf(file, num, "cannot tell the project name of %q", target)
 		}

@@ -738,3 +738,49 @@ func TestLoadSBOMInput(t *testing.T) {
 		}
 	}
 }
+
+func TestPipfile(t *testing.T) {
+	src := `[[source]]
+url = "https://pypi.org/simple"
+name = "pypi"
+
+[[source]]
+url = "https://${USER}:${PASS}@private.example.org/simple"
+name = "private"
+
+[packages]
+requests = "*"
+django = "==3.2.0"
+pywin32 = {version = "*", sys_platform = "== 'win32'"}
+mylib = {git = "https://github.com/example/mylib.git", ref = "main", editable = true}
+
+[dev-packages]
+pytest = {version = ">=8", markers = "python_version >= '3.8'"}
+`
+	inv, err := ParsePipfile("Pipfile", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := one(t, inv, "django"); d.Version != "3.2.0" || d.Locations[0].Line != 11 || !d.Direct {
+		t.Errorf("django = %+v", d)
+	}
+	if w := one(t, inv, "pywin32"); w.Marker != "sys_platform == 'win32'" {
+		t.Errorf("pywin32 = %+v", w)
+	}
+	if m := one(t, inv, "mylib"); m.Source.Kind != SourceVCS || m.Source.Ref != "main" || !m.Source.Editable {
+		t.Errorf("mylib = %+v", m)
+	}
+	if p := one(t, inv, "pytest"); p.Specifier != ">=8" || !reflect.DeepEqual(p.Groups, []string{"dev"}) {
+		t.Errorf("pytest = %+v", p)
+	}
+	if ix := inv.Index; ix.IndexURL != "https://pypi.org/simple" || len(ix.ExtraIndexURLs) != 1 || ix.Locations[1].Line != 6 {
+		t.Errorf("index options = %+v", ix)
+	}
+	linux, err := ParsePipfile("Pipfile", []byte(src), Options{Env: pep508.DefaultEnv("3.12", "linux")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(find(linux, "pywin32")) != 0 {
+		t.Errorf("pywin32 kept on linux")
+	}
+}

@@ -532,6 +532,12 @@ func tildeUpper(v string) string {
 
 // ---- Pipfile ----
 
+// pipfileMarkerKeys are the PEP 508 variables Pipenv accepts as package keys.
+var pipfileMarkerKeys = []string{
+	"os_name", "sys_platform", "platform_machine", "platform_python_implementation", "platform_release",
+	"platform_system", "platform_version", "python_version", "python_full_version", "implementation_name",
+}
+
 // ParsePipfile reads a Pipfile: [packages] (direct), [dev-packages] (group
 // "dev") and other categories (group named after them); [[source]] entries are
 // recorded as index options.
@@ -588,7 +594,21 @@ func ParsePipfile(file string, data []byte, opts Options) (*Inventory, error) {
 				if ver := str("version"); ver != "" && ver != "*" {
 					setSpecifier(p, ver)
 				}
-				p.Marker = str("markers")
+				markers := []string{}
+				if m := str("markers"); m != "" {
+					markers = append(markers, m)
+				}
+				// Pipenv also takes marker variables as keys: sys_platform = "== 'win32'".
+				for _, k := range pipfileMarkerKeys {
+					if c := str(k); c != "" {
+						markers = append(markers, k+" "+c)
+					}
+				}
+				if len(markers) == 1 {
+					p.Marker = markers[0]
+				} else if len(markers) > 1 {
+					p.Marker = "(" + strings.Join(markers, ") and (") + ")"
+				}
 				if ex, ok := v["extras"].([]any); ok {
 					for _, e := range ex {
 						if s, ok := e.(string); ok {

@@ -276,3 +276,20 @@ func TestRewriteNothingToEdit(t *testing.T) {
 		t.Errorf("result = %+v", res)
 	}
 }
+
+func BenchmarkRewritePyproject(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("[project]\nname = \"x\"\ndependencies = [\n")
+	for i := 0; i < 1000; i++ {
+		sb.WriteString("    \"package" + strings.Repeat("z", i%7) + string(rune('a'+i%26)) + ">=1.0,<2; python_version >= '3.8'\",  # note\n")
+	}
+	sb.WriteString("    \"requests>=2.0\",\n]\n[tool.poetry.dependencies]\nurllib3 = { version = \"1.23\", extras = [\"socks\"] }\n")
+	data := []byte(sb.String())
+	ch := testChanges()
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		if _, _, err := RewritePyproject("pyproject.toml", data, ch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -78,9 +78,45 @@ func Compute(ctx context.Context, inv *inventory.Inventory, db *advisory.DB, opt
 	}
 	for i := range plan.Fixes {
 		f := &plan.Fixes[i]
-		choose(f, db, byName[f.Name], projects[pypi.NormalizeName(f.Name)].Project)
+		var releases []pypi.Release
+		if p := projects[pypi.NormalizeName(f.Name)].Project; p != nil {
+			releases = p.ReleaseList()
+		} else if opts.Index != nil {
+			// An index without the JSON API: the Simple API lists the files.
+			if page, err := opts.Index.Simple(ctx, f.Name); err == nil {
+				releases = simpleReleases(f.Name, page)
+			}
+		}
+		choose(f, db, byName[f.Name], releases)
 	}
 	return plan
+}
+
+// simpleReleases groups a Simple API page's files into releases by the
+// version in their file names.
+func simpleReleases(name string, page *pypi.SimplePage) []pypi.Release {
+	byVersion := map[string][]pypi.File{}
+	var order []string
+	for _, sf := range page.Files {
+		n, v, ok := inventory.DistFilename(sf.Filename)
+		if !ok || normalize(n) != normalize(name) {
+			continue
+		}
+		if _, seen := byVersion[v]; !seen {
+			order = append(order, v)
+		}
+		byVersion[v] = append(byVersion[v], pypi.File{Filename: sf.Filename, URL: sf.URL, Digests: sf.Hashes, Yanked: sf.Yanked, YankedReason: sf.YankedReason})
+	}
+	out := make([]pypi.Release, 0, len(order))
+	for _, v := range order {
+		files := byVersion[v]
+		r := pypi.Release{Version: v, Files: files, Yanked: true}
+		for _, f := range files {
+			r.Yanked = r.Yanked && f.Yanked
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // vulnerable returns the advisories that affect some declaration.
@@ -136,9 +172,9 @@ type candidate struct {
 	hashes []string
 }
 
-func choose(fix *Fix, db *advisory.DB, decls []declaration, proj *pypi.Project) {
+func choose(fix *Fix, db *advisory.DB, decls []declaration, releases []pypi.Release) {
 	all := db.Query(fix.Name, "")
-	cands, fromIndex := candidates(fix.Name, all, proj)
+	cands, fromIndex := candidates(fix.Name, all, releases)
 	fix.FromIndex = fromIndex
 	var floor *pep440.Version
 	allowPre := false
@@ -201,19 +237,16 @@ next:
 
 // candidates lists versions to consider, oldest first: the index's releases
 // when it answered, else the fix versions the advisories name.
-func candidates(name string, all []*advisory.Entry, proj *pypi.Project) ([]candidate, bool) {
+func candidates(name string, all []*advisory.Entry, releases []pypi.Release) ([]candidate, bool) {
 	var out []candidate
-	fromIndex := false
-	if proj != nil {
-		for _, r := range proj.ReleaseList() {
-			v, err := pep440.Parse(r.Version)
-			if err != nil {
-				continue
-			}
-			out = append(out, candidate{v: v, s: r.Version, yanked: r.Yanked, hashes: fileHashes(r.Files)})
+	for _, r := range releases {
+		v, err := pep440.Parse(r.Version)
+		if err != nil {
+			continue
 		}
-		fromIndex = len(out) > 0
+		out = append(out, candidate{v: v, s: r.Version, yanked: r.Yanked, hashes: fileHashes(r.Files)})
 	}
+	fromIndex := len(out) > 0
 	if !fromIndex {
 		seen := map[string]bool{}
 		for _, e := range all {

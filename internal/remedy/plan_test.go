@@ -293,3 +293,20 @@ func BenchmarkRewritePyproject(b *testing.B) {
 		}
 	}
 }
+
+// An index that only has the Simple API still gives releases, yanked status
+// and hashes.
+func TestComputeSimpleOnlyIndex(t *testing.T) {
+	srv := pypitest.New(t, pypitest.Layout{SimpleJSON: filepath.Join("testdata", "simple")})
+	client := pypi.New(pypi.Options{JSONURL: srv.URL + "/pypi", SimpleURL: srv.URL + "/simple", Timeout: 5 * time.Second, Retries: -1})
+	inv := &inventory.Inventory{Packages: []*inventory.Package{pkg("jinja2", "2.10", "", "r.txt", 1)}}
+	f := fixesByName(Compute(context.Background(), inv, testDB(t), Options{Index: client}))["jinja2"]
+	// 2.10.1 fixes the advisory but is yanked.
+	if f.To != "2.10.3" || !f.FromIndex {
+		t.Fatalf("fix = %+v", f)
+	}
+	want := uniq([]string{hashOf("Jinja2-2.10.3-py2.py3-none-any.whl"), hashOf("Jinja2-2.10.3.tar.gz")})
+	if strings.Join(f.Hashes, " ") != strings.Join(want, " ") {
+		t.Errorf("hashes = %v", f.Hashes)
+	}
+}

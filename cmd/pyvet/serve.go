@@ -21,10 +21,11 @@ func init() { subcommands = append(subcommands, newServeCmd) }
 
 func newServeCmd() *cobra.Command {
 	var (
-		listen  string
-		dbPath  string
-		refresh time.Duration
-		opts    server.Options
+		listen      string
+		dbPath      string
+		refresh     time.Duration
+		answerCache int
+		opts        server.Options
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -50,7 +51,10 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 				logw = io.Discard
 			}
 			opts.Log = log.New(logw, "pyvet serve: ", log.LstdFlags)
-			lo := server.LoadOptions{Path: dbPath, CacheDir: cacheDir()}
+			if answerCache < 0 {
+				return exitWith(exitUsage, fmt.Errorf("--answer-cache %d: want 0 or more", answerCache))
+			}
+			lo := server.LoadOptions{Path: dbPath, CacheDir: cacheDir(), AnswerCache: answerCache}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 
@@ -91,6 +95,7 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	f.StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory of OSV files or pyvet index (default: the cached database)")
 	f.DurationVar(&refresh, "refresh", 24*time.Hour, "reload (and, for the cached database, update) this often; 0 disables")
+	f.IntVar(&answerCache, "answer-cache", server.DefaultAnswerCache, "query answers to remember per database (0 disables)")
 	f.Int64Var(&opts.MaxBodyBytes, "max-body", 8<<20, "largest request body in bytes")
 	f.IntVar(&opts.MaxBatch, "max-batch", 1000, "most queries per /v1/querybatch request (at most 1000)")
 	f.DurationVar(&opts.ReadTimeout, "read-timeout", 30*time.Second, "time to read a whole request")

@@ -20,7 +20,7 @@ import (
 
 func mustSource(t testing.TB, db *advisory.DB) *server.DBSource {
 	t.Helper()
-	s, err := server.NewDBSource(db)
+	s, err := server.NewDBSource(db, server.DefaultAnswerCache)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/osvclient"
@@ -24,12 +25,21 @@ type DBSource struct {
 	// raw holds every advisory's JSON by id: the database keeps its entries
 	// compressed in blocks, and a server answers faster from memory.
 	raw map[string][]byte
+	// answers remembers the answers to versioned queries: matching is cheap
+	// but the database parses every matched entry to return it, and the
+	// same packages are asked about again and again.
+	answers *answerCache
 }
 
-// NewDBSource indexes db by package name for version-less queries.
-func NewDBSource(db *advisory.DB) (*DBSource, error) {
+// DefaultAnswerCache is how many versioned query answers a DBSource keeps.
+const DefaultAnswerCache = 200_000
+
+// NewDBSource indexes db by package name for version-less queries and keeps
+// every entry's JSON in memory. It remembers up to cacheSize answers to
+// versioned queries (0: none).
+func NewDBSource(db *advisory.DB, cacheSize int) (*DBSource, error) {
 	ids := db.IDs()
-	s := &DBSource{DB: db, byPkg: map[string][]osvclient.VulnRef{}, raw: make(map[string][]byte, len(ids))}
+	s := &DBSource{DB: db, byPkg: map[string][]osvclient.VulnRef{}, raw: make(map[string][]byte, len(ids)), answers: newAnswerCache(cacheSize)}
 	for _, id := range ids {
 		raw, ok := db.Raw(id)
 		if !ok {
@@ -77,15 +87,57 @@ func (s *DBSource) Query(name, version string) []osvclient.VulnRef {
 	if version == "" {
 		return s.byPkg[pep508.NormalizeName(strings.TrimSpace(name))]
 	}
+	key := pep508.NormalizeName(strings.TrimSpace(name)) + "\x00" + version
+	if refs, ok := s.answers.get(key); ok {
+		return refs
+	}
 	es := s.DB.Query(name, version)
-	if len(es) == 0 {
+	var out []osvclient.VulnRef
+	if len(es) > 0 {
+		out = make([]osvclient.VulnRef, len(es))
+		for i, e := range es {
+			out[i] = osvclient.VulnRef{ID: e.ID, Modified: e.Modified}
+		}
+	}
+	s.answers.put(key, out)
+	return out
+}
+
+// answerCache is a bounded map of query answers, safe for concurrent use.
+// When full it starts over: simple, and a database's answers never change.
+type answerCache struct {
+	mu  sync.RWMutex
+	max int
+	m   map[string][]osvclient.VulnRef
+}
+
+func newAnswerCache(max int) *answerCache {
+	if max <= 0 {
 		return nil
 	}
-	out := make([]osvclient.VulnRef, len(es))
-	for i, e := range es {
-		out[i] = osvclient.VulnRef{ID: e.ID, Modified: e.Modified}
+	return &answerCache{max: max, m: map[string][]osvclient.VulnRef{}}
+}
+
+func (c *answerCache) get(key string) ([]osvclient.VulnRef, bool) {
+	if c == nil {
+		return nil, false
 	}
-	return out
+	c.mu.RLock()
+	refs, ok := c.m[key]
+	c.mu.RUnlock()
+	return refs, ok
+}
+
+func (c *answerCache) put(key string, refs []osvclient.VulnRef) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[key] = refs
+	c.mu.Unlock()
 }
 
 // Raw returns the advisory's OSV JSON by id (or alias).
@@ -114,6 +166,9 @@ type LoadOptions struct {
 	Update bool
 	// Updater configures the update; its CacheDir is set from CacheDir.
 	Updater advisory.UpdateOptions
+	// AnswerCache is how many query answers the source remembers (see
+	// NewDBSource); 0 disables the cache.
+	AnswerCache int
 }
 
 // Loader returns the Loader for these options. With Path, each call reads the
@@ -125,7 +180,7 @@ func (o LoadOptions) Loader() Loader {
 			if err != nil {
 				return nil, fmt.Errorf("advisory database %s: %w", o.Path, err)
 			}
-			return newSource(db)
+			return newSource(db, o.AnswerCache)
 		}
 		if o.Update {
 			u := o.Updater
@@ -138,12 +193,12 @@ func (o LoadOptions) Loader() Loader {
 		if err != nil {
 			return nil, err
 		}
-		return newSource(db)
+		return newSource(db, o.AnswerCache)
 	}
 }
 
-func newSource(db *advisory.DB) (Source, error) {
-	s, err := NewDBSource(db)
+func newSource(db *advisory.DB, cacheSize int) (Source, error) {
+	s, err := NewDBSource(db, cacheSize)
 	if err != nil {
 		db.Close()
 		return nil, err

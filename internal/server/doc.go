@@ -35,6 +35,13 @@
 // ever sees a half-loaded database or a mix of two. A failed refresh keeps the
 // old database and is counted in the metrics.
 //
+// # Memory
+//
+// DBSource keeps every advisory's JSON in memory (20 MB for the 7,080
+// PyPA advisories) and remembers up to 200,000 answers to versioned queries
+// per loaded database, since the database parses every matched entry to
+// answer a query and the same packages are asked about again and again.
+//
 // # Scaling
 //
 // The server is stateless and read-only: every answer depends only on the

@@ -608,3 +608,30 @@ func TestRetiredSourceClosedAfterLastRequest(t *testing.T) {
 		t.Errorf("old database closed %d times after its last request, want 1", closed.Load())
 	}
 }
+
+func TestAnswerCache(t *testing.T) {
+	if newAnswerCache(0) != nil {
+		t.Error("size 0 should disable the cache")
+	}
+	var off *answerCache
+	off.put("a", nil)
+	if _, ok := off.get("a"); ok {
+		t.Error("disabled cache answered")
+	}
+	c := newAnswerCache(2)
+	c.put("a", []osvclient.VulnRef{{ID: "A"}})
+	c.put("b", nil)
+	if r, ok := c.get("a"); !ok || len(r) != 1 || r[0].ID != "A" {
+		t.Errorf("get a = %v %v", r, ok)
+	}
+	if r, ok := c.get("b"); !ok || r != nil {
+		t.Errorf("an empty answer must be remembered too: %v %v", r, ok)
+	}
+	c.put("c", nil) // full: starts over
+	if _, ok := c.get("a"); ok {
+		t.Error("cache grew past its size")
+	}
+	if _, ok := c.get("c"); !ok {
+		t.Error("latest answer lost")
+	}
+}

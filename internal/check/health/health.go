@@ -82,7 +82,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	var pkgs []*inventory.Package
 	var names []string
 	for _, p := range inv.Packages {
-		if p.Source.Kind != "" && p.Source.Kind != inventory.SourceIndex {
+		if p.Constraint || (p.Source.Kind != "" && p.Source.Kind != inventory.SourceIndex) {
 			continue
 		}
 		pkgs = append(pkgs, p)

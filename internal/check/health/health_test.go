@@ -205,3 +205,10 @@ func TestProjectStatus(t *testing.T) {
 		t.Errorf("status off: %s", rules(fs))
 	}
 }
+
+func TestConstraintsAreNotDependencies(t *testing.T) {
+	fs, err := run(t, fixtures(), testConfig(), &inventory.Package{Name: "oldlib", Version: "1.0", Constraint: true}, &inventory.Package{Name: "unknown-constraint", Version: "1", Constraint: true})
+	if err != nil || len(fs) != 0 {
+		t.Errorf("constraint-only packages checked: %v %v", rules(fs), err)
+	}
+}

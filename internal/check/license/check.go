@@ -64,7 +64,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	seen := map[string]bool{}
 	for _, p := range inv.Packages {
 		key := pypi.NormalizeName(p.Name) + "@" + p.Version
-		if seen[key] {
+		if p.Constraint || seen[key] {
 			continue
 		}
 		seen[key] = true

@@ -99,7 +99,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	seen := map[string]bool{}
 	for _, p := range inv.Packages {
 		key := pypi.NormalizeName(p.Name) + "@" + p.Version
-		if seen[key] || (cfg.MaxDistSize <= 0 && cfg.TinySize <= 0) {
+		if p.Constraint || seen[key] || (cfg.MaxDistSize <= 0 && cfg.TinySize <= 0) {
 			continue
 		}
 		seen[key] = true

@@ -25,7 +25,7 @@ func Check(inv *inventory.Inventory, pop *Popularity, cfg Config) []finding.Find
 	var out []finding.Finding
 	seen := map[string]bool{}
 	for _, p := range inv.Packages {
-		if p.Source.Kind != "" && p.Source.Kind != inventory.SourceIndex {
+		if p.Constraint || (p.Source.Kind != "" && p.Source.Kind != inventory.SourceIndex) {
 			continue
 		}
 		n := pypi.NormalizeName(p.Name)

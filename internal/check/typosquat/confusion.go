@@ -40,7 +40,7 @@ func CheckDependencyConfusion(ctx context.Context, inv *inventory.Inventory, idx
 	seen := map[string]bool{}
 	for _, p := range inv.Packages {
 		n := pypi.NormalizeName(p.Name)
-		if (p.Source.Kind != "" && p.Source.Kind != inventory.SourceIndex) || allow[n] || seen[n] {
+		if p.Constraint || (p.Source.Kind != "" && p.Source.Kind != inventory.SourceIndex) || allow[n] || seen[n] {
 			continue
 		}
 		priv := extras

@@ -14,9 +14,18 @@ import (
 // scripts/pep440-vectors/gen.py from Python's packaging; see the README
 // there. Every test below must report zero disagreements.
 
+// vectorsDir is testdata/vectors, or $PEP440_VECTORS to replay vectors generated
+// elsewhere (for example with another seed).
+func vectorsDir() string {
+	if dir := os.Getenv("PEP440_VECTORS"); dir != "" {
+		return dir
+	}
+	return filepath.Join("testdata", "vectors")
+}
+
 func loadVectors(t *testing.T, name string, into any) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "vectors", name))
+	data, err := os.ReadFile(filepath.Join(vectorsDir(), name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +36,7 @@ func loadVectors(t *testing.T, name string, into any) {
 
 func vectorFiles(t *testing.T, pattern string) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "vectors", pattern))
+	files, err := filepath.Glob(filepath.Join(vectorsDir(), pattern))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no vector files match %s", pattern)
 	}

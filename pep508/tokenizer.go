@@ -15,6 +15,7 @@ type SyntaxError struct {
 	Pos     int    // byte offset of the problem
 }
 
+// Error formats the message with the position and the input.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%s at position %d in %q", e.Message, e.Pos, e.Source)
 }

@@ -12,9 +12,18 @@ import (
 // The vectors in testdata/vectors are generated from Python's packaging by
 // scripts/pep440-vectors/gen.py (see its README). Zero disagreements.
 
+// vectorsDir is testdata/vectors, or $PEP508_VECTORS to replay vectors generated
+// elsewhere (for example with another seed).
+func vectorsDir() string {
+	if dir := os.Getenv("PEP508_VECTORS"); dir != "" {
+		return dir
+	}
+	return filepath.Join("testdata", "vectors")
+}
+
 func loadVectors(t *testing.T, name string, into any) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "vectors", name))
+	data, err := os.ReadFile(filepath.Join(vectorsDir(), name))
 	if err != nil {
 		t.Fatal(err)
 	}

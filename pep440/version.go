@@ -146,6 +146,9 @@ func (v Version) Epoch() string {
 // written, including trailing zeros. Numbers too large for an int are
 // reported as math.MaxInt.
 func (v Version) Release() []int {
+	if !v.IsValid() {
+		return nil
+	}
 	s := v.String()
 	start := 0
 	if v.flags&flagEpoch != 0 {

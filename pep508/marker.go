@@ -43,6 +43,14 @@ func (v markerVar) serialize() string {
 	return `"` + v.value + `"`
 }
 
+// Parentheses nest at most this deep. packaging's recursive descent parser
+// runs out of Python's default recursion limit (1000 frames) just beyond
+// these depths, so deeper markers are rejected there too.
+const (
+	maxMarkerDepth      = 493 // Marker(...)
+	maxRequirementDepth = 491 // Requirement(...)
+)
+
 // ErrInvalidMarker is wrapped by every error ParseMarker returns.
 var ErrInvalidMarker = errors.New("invalid marker")
 
@@ -50,7 +58,7 @@ var ErrInvalidMarker = errors.New("invalid marker")
 // after the last complete expression, so trailing text that cannot continue
 // it is ignored ("os_name == 'nt' junk" parses).
 func ParseMarker(s string) (*Marker, error) {
-	t := &tokenizer{src: s}
+	t := &tokenizer{src: s, maxDepth: maxMarkerDepth}
 	list, err := t.parseMarker()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidMarker, err)
@@ -109,6 +117,10 @@ func (t *tokenizer) parseMarkerAtom() (markerAtom, error) {
 	var a markerAtom
 	if t.peekByte('(') {
 		open := t.pos
+		if t.depth++; t.depth > t.maxDepth {
+			return a, t.errorf(open, "parentheses nested too deeply")
+		}
+		defer func() { t.depth-- }()
 		t.pos++
 		t.ws()
 		sub, err := t.parseMarker()

@@ -134,3 +134,24 @@ func TestNames(t *testing.T) {
 		}
 	}
 }
+
+func TestNestingLimit(t *testing.T) {
+	nest := func(d int) string {
+		return strings.Repeat("(", d) + `os_name == "a"` + strings.Repeat(")", d)
+	}
+	if _, err := ParseMarker(nest(493)); err != nil {
+		t.Errorf("depth 493: %v", err)
+	}
+	if _, err := ParseMarker(nest(494)); err == nil {
+		t.Error("depth 494 must fail as in packaging")
+	}
+	if _, err := ParseRequirement("name;" + nest(491)); err != nil {
+		t.Errorf("requirement depth 491: %v", err)
+	}
+	if _, err := ParseRequirement("name;" + nest(492)); err == nil {
+		t.Error("requirement depth 492 must fail as in packaging")
+	}
+	if _, err := ParseMarker(strings.Repeat("(", 1<<20)); err == nil {
+		t.Error("a megabyte of parentheses must fail, not exhaust the stack")
+	}
+}

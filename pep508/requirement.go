@@ -36,7 +36,7 @@ func ParseRequirement(s string) (*Requirement, error) {
 }
 
 func parseRequirement(s string) (*Requirement, error) {
-	t := &tokenizer{src: s}
+	t := &tokenizer{src: s, maxDepth: maxRequirementDepth}
 	t.ws()
 	n := t.identLen()
 	if n == 0 {

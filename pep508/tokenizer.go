@@ -23,8 +23,10 @@ func (e *SyntaxError) Error() string {
 // tokenizer mirrors packaging._tokenizer: context-sensitive matching of one
 // token kind at the current position.
 type tokenizer struct {
-	src string
-	pos int
+	src      string
+	pos      int
+	depth    int // current parenthesis nesting in markers
+	maxDepth int
 }
 
 func (t *tokenizer) errorf(pos int, format string, args ...any) *SyntaxError {

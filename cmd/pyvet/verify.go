@@ -18,6 +18,7 @@ import (
 	"github.com/pyvet/pyvet/internal/verify"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 func init() { subcommands = append(subcommands, newVerifyCmd) }
@@ -314,7 +315,7 @@ func newVerifyDistCmd() *cobra.Command {
 						return exitWith(exitUsage, fmt.Errorf("%s is not a wheel or sdist file name", name))
 					}
 					cl := &pep740.Client{BaseURL: indexURL, Timeout: timeout, Retries: retries}
-					if prov, err = cl.Provenance(ctx, project, version, name); err != nil {
+					if prov, err = cl.Provenance(ctx, pep508.NormalizeName(project), version, name); err != nil {
 						if errors.Is(err, pep740.ErrNoProvenance) {
 							return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s is not attested: %w", name, err))
 						}

@@ -13,6 +13,7 @@ import (
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // AttestOptions configure AttestInventory.
@@ -136,10 +137,7 @@ func fileNameFromURL(u string) string {
 
 func attestOne(ctx context.Context, c *pep740.Client, root *sigstore.Root, j attestJob) AttestationResult {
 	r := AttestationResult{Package: j.pkg.Name, Version: j.pkg.Version, File: j.file.Name}
-	project := j.pkg.RawName
-	if project == "" {
-		project = j.pkg.Name
-	}
+	project := pep508.NormalizeName(j.pkg.Name)
 	prov, err := c.Provenance(ctx, project, j.pkg.Version, j.file.Name)
 	switch {
 	case errors.Is(err, pep740.ErrNoProvenance):

@@ -314,3 +314,31 @@ func TestCorpusAttestInventory(t *testing.T) {
 	}
 	t.Log(AttestSummary(rs))
 }
+
+func FuzzParseProvenanceFile(f *testing.F) {
+	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"runDetails":{"builder":{"id":"b"}}}}`))
+	f.Add([]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}`))
+	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, err := ParseProvenanceFile(data, "fuzz")
+		if err != nil {
+			if !sigstore.IsInputError(err) && !strings.Contains(err.Error(), "fuzz") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		_, _ = CheckProvenance(in.Statement, "a", map[string]string{"sha256": "00"}, ProvenancePolicy{BuilderID: "b/", SourceRepository: "o/r"})
+	})
+}
+
+func FuzzPthExecLines(f *testing.F) {
+	f.Add([]byte("import os\n/path\n"))
+	f.Add([]byte("importx\n\timport y"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, l := range PthExecLines(data) {
+			if !strings.HasPrefix(l, "import") || strings.Contains(l, "\n") {
+				t.Fatalf("bad exec line %q", l)
+			}
+		}
+	})
+}

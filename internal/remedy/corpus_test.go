@@ -7,10 +7,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/internal/pypi/pypitest"
 	"github.com/pyvet/pyvet/pep440"
 )
 
@@ -233,4 +236,58 @@ func TestCorpusRewriteEverything(t *testing.T) {
 	if totalEdits < 1000 && !raceEnabled {
 		t.Errorf("only %d edits", totalEdits)
 	}
+}
+
+// Online against real JSON API responses (Poetry's 2022 fixtures, requests
+// trimmed to 2.18.4). With two test advisories (fixed in 2.6.0, which is itself
+// affected), an old hashed requests pin moves to 2.6.1, the smallest clean
+// release the index lists, with that release's real file hashes. With the
+// 2026 snapshot every release the fixture lists is affected: nothing is
+// proposed, rather than a version the index does not have.
+func TestCorpusHashRefresh(t *testing.T) {
+	_, snap := corpusDB(t)
+	srv := pypitest.New(t, pypitest.Corpus(t))
+	client := pypi.New(pypi.Options{JSONURL: srv.URL + "/pypi", SimpleURL: srv.URL + "/simple", Timeout: 10 * time.Second, Retries: -1})
+	req := filepath.Join(t.TempDir(), "requirements.txt")
+	os.WriteFile(req, []byte("requests==2.5.3 \\\n    --hash=sha256:"+strings.Repeat("0", 64)+"\n"), 0o644)
+	inv, err := inventory.Load([]string{req}, inventory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testAdv, err := advisory.Open(filepath.Join("testdata", "osv-index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer testAdv.Close()
+	plan := Compute(context.Background(), inv, testAdv, Options{Index: client})
+	if len(plan.Fixes) != 1 || plan.Fixes[0].To != "2.6.1" || !plan.Fixes[0].FromIndex {
+		t.Fatalf("plan = %+v", plan.Fixes)
+	}
+	proj, err := client.Project(context.Background(), "requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := proj.FilesOf("2.6.1")
+	var want []string
+	for _, file := range files {
+		want = append(want, "sha256:"+file.Digests["sha256"])
+	}
+	if len(want) == 0 || strings.Join(plan.Fixes[0].Hashes, " ") != strings.Join(uniq(want), " ") {
+		t.Errorf("hashes %v, want %v", plan.Fixes[0].Hashes, want)
+	}
+	res, err := Rewrite(inv, plan)
+	if err != nil || len(res.Files) != 1 || !res.Edits[0].HashesRefreshed {
+		t.Fatalf("rewrite: %v %+v", err, res)
+	}
+	t.Logf("requests 2.5.3 -> 2.6.1 with %d real hashes:\n%s", len(want), res.Files[0].Diff())
+
+	plan = Compute(context.Background(), inv, snap, Options{Index: client})
+	if len(plan.Fixes) != 1 || plan.Fixes[0].To != "" || !plan.Fixes[0].FromIndex {
+		t.Fatalf("snapshot plan = %+v", plan.Fixes)
+	}
+	offline := Compute(context.Background(), inv, snap, Options{})
+	if len(offline.Fixes) != 1 || offline.Fixes[0].To == "" {
+		t.Fatalf("offline plan = %+v", offline.Fixes)
+	}
+	t.Logf("snapshot: index lists no clean release (%s); offline the advisories name %s", plan.Fixes[0].Reason, offline.Fixes[0].To)
 }

@@ -15,7 +15,11 @@ func UnifiedDiff(name string, old, new []byte) string {
 	a, b := splitLines(string(old)), splitLines(string(new))
 	ops := diffLines(a, b)
 	var out strings.Builder
-	fmt.Fprintf(&out, "--- a/%s\n+++ b/%s\n", name, name)
+	if strings.HasPrefix(name, "/") { // absolute: no a/ b/ prefixes
+		fmt.Fprintf(&out, "--- %s\n+++ %s\n", name, name)
+	} else {
+		fmt.Fprintf(&out, "--- a/%s\n+++ b/%s\n", name, name)
+	}
 	const ctx = 3
 	for i := 0; i < len(ops); {
 		// Find the next change.

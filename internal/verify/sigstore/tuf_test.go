@@ -62,7 +62,9 @@ func tufRepo(t *testing.T, trustedRoot []byte) (string, []byte) {
 		func() error { return snapshot.ToFile(filepath.Join(dir, "snapshot.json"), true) },
 		func() error { return timestamp.ToFile(filepath.Join(dir, "timestamp.json"), true) },
 		func() error { return os.MkdirAll(filepath.Join(dir, "targets"), 0o755) },
-		func() error { return os.WriteFile(filepath.Join(dir, "targets", "trusted_root.json"), trustedRoot, 0o644) },
+		func() error {
+			return os.WriteFile(filepath.Join(dir, "targets", "trusted_root.json"), trustedRoot, 0o644)
+		},
 	} {
 		if err := s(); err != nil {
 			t.Fatal(err)

@@ -28,6 +28,10 @@ type markerAtom struct {
 	lhs markerVar
 	op  string
 	rhs markerVar
+	// When the left side is a variable the right side is fixed, so whether
+	// op+rhs is a version specifier is decided once, by prepare.
+	prepared bool
+	spec     *pep440.Specifier // nil: op+rhs is not a specifier
 }
 
 // markerVar is a variable name or a string value.
@@ -64,6 +68,7 @@ func ParseMarker(s string) (*Marker, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidMarker, err)
 	}
 	normalizeExtraValues(&list)
+	prepare(&list)
 	return &Marker{list: list}, nil
 }
 
@@ -386,7 +391,34 @@ func evalAtom(a *markerAtom, env Env) (bool, error) {
 	if key == "extra" {
 		lhs, rhs = NormalizeName(lhs), NormalizeName(rhs)
 	}
+	if a.prepared {
+		return evalWith(lhs, a.op, rhs, a.spec)
+	}
 	return evalOp(lhs, a.op, rhs)
+}
+
+// prepare parses, for every comparison with a variable on the left, the
+// specifier its operator and (normalized) value form, so that evaluation
+// does not parse it again.
+func prepare(l *markerList) {
+	for i := range l.atoms {
+		a := &l.atoms[i]
+		if a.sub != nil {
+			prepare(a.sub)
+			continue
+		}
+		if !a.lhs.isVar {
+			continue
+		}
+		rhs := a.rhs.value
+		if a.lhs.value == "extra" {
+			rhs = NormalizeName(rhs)
+		}
+		if spec, err := pep440.ParseSpecifier(a.op + rhs); err == nil {
+			a.spec = &spec
+		}
+		a.prepared = true
+	}
 }
 
 // evalOp is packaging's _eval_op: when operator and right-hand side form a
@@ -394,6 +426,15 @@ func evalAtom(a *markerAtom, env Env) (bool, error) {
 // (pre-releases included); otherwise as strings.
 func evalOp(lhs, op, rhs string) (bool, error) {
 	if spec, err := pep440.ParseSpecifier(op + rhs); err == nil {
+		return evalWith(lhs, op, rhs, &spec)
+	}
+	return evalWith(lhs, op, rhs, nil)
+}
+
+// evalWith is evalOp with the specifier op+rhs already parsed (nil when it
+// is not one).
+func evalWith(lhs, op, rhs string, spec *pep440.Specifier) (bool, error) {
+	if spec != nil {
 		v, err := pep440.Parse(lhs)
 		if err != nil {
 			return false, err

@@ -102,6 +102,7 @@ func parseRequirement(s string) (*Requirement, error) {
 	}
 	if marker != nil {
 		normalizeExtraValues(marker)
+		prepare(marker)
 		r.Marker = &Marker{list: *marker}
 	}
 	return r, nil

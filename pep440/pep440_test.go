@@ -118,6 +118,12 @@ func TestContains(t *testing.T) {
 		{"", "1.0", true},
 		{">=1.0,!=1.5.*", "1.5.3", false},
 		{"<=1.0", "1.0+local", true},
+		// packaging's quirks, kept (see the package documentation).
+		{"==1!2.0.*", "1!2.0", false},
+		{"==1!2.0.*", "1!2.0.1", true},
+		{"~=1.4.5c1", "1.4.6", false},
+		{"~=1.4.5rc1", "1.4.6", true},
+		{"~=1.4.5.pre1", "1.4.5.1", true},
 	} {
 		s, err := ParseSpecifierSet(c.spec)
 		if err != nil {

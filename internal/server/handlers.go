@@ -9,10 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pyvet/pyvet/internal/osvclient"
@@ -400,17 +403,57 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, st *state) 
 		return
 	}
 	s.metrics.queries.Add(uint64(len(targets)))
+	type answer struct {
+		refs []osvclient.VulnRef
+		next string
+	}
+	answers := make([]answer, len(targets))
+	parallel(len(targets), func(i int) {
+		answers[i].refs, answers[i].next = lookup(st.src, targets[i], s.opts.BatchPageSize)
+	})
 	b := make([]byte, 0, 64*len(targets)+16)
 	b = append(b, `{"results":[`...)
-	for i, t := range targets {
+	for i, a := range answers {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		refs, next := lookup(st.src, t, s.opts.BatchPageSize)
-		b = appendBatchResult(b, refs, next)
+		b = appendBatchResult(b, a.refs, a.next)
 	}
 	b = append(b, "]}"...)
 	writeJSON(w, b)
+}
+
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines, so one large
+// batch is answered by every core.
+func parallel(n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/32+1)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var failure atomic.Value // the first panic of a worker
+	for range workers {
+		wg.Go(func() {
+			defer func() {
+				if v := recover(); v != nil {
+					failure.CompareAndSwap(nil, fmt.Sprint(v))
+				}
+			}()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+	// A panic is raised again in the caller, whose handler turns it into a
+	// 500 answer: in a worker goroutine it would end the process.
+	if v := failure.Load(); v != nil {
+		panic(v)
+	}
 }
 
 func appendBatchResult(b []byte, refs []osvclient.VulnRef, next string) []byte {

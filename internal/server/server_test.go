@@ -537,6 +537,12 @@ func TestPanicBecomes500(t *testing.T) {
 	if code != 500 || json.Unmarshal(body, &e) != nil || e.Code != osvclient.CodeInternal {
 		t.Errorf("got %d %s", code, body)
 	}
+	// Also when the panic happens in a worker answering a large batch.
+	big := `{"queries":[` + strings.TrimSuffix(strings.Repeat(`{"package":{"name":"a"},"version":"1"},`, 500), ",") + `]}`
+	code, body = post(t, ts.URL+"/v1/querybatch", big)
+	if code != 500 || json.Unmarshal(body, &e) != nil || e.Code != osvclient.CodeInternal {
+		t.Errorf("batch: got %d %s", code, body)
+	}
 	// The server keeps answering.
 	resp, err := http.Get(ts.URL + "/v1/vulns/A-1")
 	if err != nil || resp.StatusCode != 200 {

@@ -124,6 +124,32 @@ func defaultBundle(args []string, bundle string) (string, error) {
 	return "", errors.New("--bundle is required")
 }
 
+// runBundleVerify loads the bundle (default: next to the artifact) and the
+// trusted root, prints header when set, verifies and prints the result.
+func runBundleVerify(cmd *cobra.Command, rf *verifyRootFlags, args []string, bundlePath string, art sigstore.Artifact, ids []sigstore.Identity, header, what string) error {
+	bp, err := defaultBundle(args, bundlePath)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	b, err := sigstore.LoadBundle(bp)
+	if err != nil {
+		return verifyExit(err)
+	}
+	root, err := rf.load(cmd.Context(), cmd.OutOrStdout())
+	if err != nil {
+		return verifyExit(err)
+	}
+	if header != "" {
+		fmt.Fprintln(cmd.OutOrStdout(), header)
+	}
+	res, err := sigstore.Verify(b, root, art, ids)
+	if err != nil {
+		return verifyExit(err)
+	}
+	printResult(cmd.OutOrStdout(), what, res)
+	return nil
+}
+
 func newVerifyArtifactCmd() *cobra.Command {
 	var rf verifyRootFlags
 	var bundlePath, digest string
@@ -138,27 +164,10 @@ func newVerifyArtifactCmd() *cobra.Command {
 				return exitWith(exitUsage, err)
 			}
 			defer closeFn()
-			bp, err := defaultBundle(args, bundlePath)
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
 			if (id.SAN == "" && id.SANRegexp == "") || (id.Issuer == "" && id.IssuerRegexp == "") {
 				return exitWith(exitUsage, errors.New("an identity policy is required: --cert-identity (or --cert-identity-regexp) and --cert-oidc-issuer (or --cert-oidc-issuer-regexp)"))
 			}
-			b, err := sigstore.LoadBundle(bp)
-			if err != nil {
-				return verifyExit(err)
-			}
-			root, err := rf.load(cmd.Context(), cmd.OutOrStdout())
-			if err != nil {
-				return verifyExit(err)
-			}
-			res, err := sigstore.Verify(b, root, art, []sigstore.Identity{id})
-			if err != nil {
-				return verifyExit(err)
-			}
-			printResult(cmd.OutOrStdout(), what, res)
-			return nil
+			return runBundleVerify(cmd, &rf, args, bundlePath, art, []sigstore.Identity{id}, "", what)
 		},
 	}
 	rf.add(c)
@@ -205,25 +214,7 @@ func newVerifyCPythonCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			bp, err := defaultBundle(args, bundlePath)
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
-			b, err := sigstore.LoadBundle(bp)
-			if err != nil {
-				return verifyExit(err)
-			}
-			root, err := rf.load(cmd.Context(), cmd.OutOrStdout())
-			if err != nil {
-				return verifyExit(err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "expected: "+why)
-			res, err := sigstore.Verify(b, root, art, ids)
-			if err != nil {
-				return verifyExit(err)
-			}
-			printResult(cmd.OutOrStdout(), "CPython "+version+" "+what, res)
-			return nil
+			return runBundleVerify(cmd, &rf, args, bundlePath, art, ids, "expected: "+why, "CPython "+version+" "+what)
 		},
 	}
 	rf.add(c)

@@ -20,6 +20,23 @@ import (
 	"github.com/pyvet/pyvet/pep508"
 )
 
+// newHash returns a hash for a hashlib algorithm name, nil when unsupported.
+func newHash(algo string) hash.Hash {
+	switch algo {
+	case "sha256":
+		return sha256.New()
+	case "sha384":
+		return sha512.New384()
+	case "sha512":
+		return sha512.New()
+	case "sha1":
+		return sha1.New()
+	case "md5":
+		return md5.New()
+	}
+	return nil
+}
+
 // HashFile returns "algo:hex" of the file for each algorithm asked for.
 func HashFile(path string, algos []string) (map[string]string, error) {
 	hs := map[string]hash.Hash{}
@@ -28,19 +45,8 @@ func HashFile(path string, algos []string) (map[string]string, error) {
 		if _, ok := hs[a]; ok {
 			continue
 		}
-		var h hash.Hash
-		switch a {
-		case "sha256":
-			h = sha256.New()
-		case "sha384":
-			h = sha512.New384()
-		case "sha512":
-			h = sha512.New()
-		case "sha1":
-			h = sha1.New()
-		case "md5":
-			h = md5.New()
-		default:
+		h := newHash(a)
+		if h == nil {
 			continue
 		}
 		hs[a] = h

@@ -7,11 +7,8 @@ package verify
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -35,15 +32,8 @@ type RecordProblem struct {
 // hashRecordEntry computes "algo=urlsafe-b64-nopad" of a file with the
 // algorithm the RECORD entry names.
 func hashRecordEntry(path, algo string) (string, error) {
-	var h hash.Hash
-	switch algo {
-	case "sha256":
-		h = sha256.New()
-	case "sha384":
-		h = sha512.New384()
-	case "sha512":
-		h = sha512.New()
-	default:
+	h := newHash(algo)
+	if h == nil || algo == "md5" || algo == "sha1" {
 		return "", fmt.Errorf("unsupported RECORD hash algorithm %q", algo)
 	}
 	f, err := os.Open(path)

@@ -24,7 +24,9 @@ func recordHash(data []byte) string {
 	return "sha256=" + base64.RawURLEncoding.EncodeToString(s[:])
 }
 
-func write(t *testing.T, path, content string) {
+func write(t *testing.T, path, content string) { writeB(t, path, content) }
+
+func writeB(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)

@@ -297,6 +297,9 @@ func (c *components) scan(s string, local, wildcard bool) int {
 		j++
 	}
 	for _, w := range preWords {
+		if j >= n || s[j]|0x20 != w.word[0] {
+			continue
+		}
 		if m, unusual := matchWord(s[j:], w.word); m > 0 {
 			c.preL = w.norm
 			if unusual {
@@ -318,6 +321,9 @@ func (c *components) scan(s string, local, wildcard bool) int {
 			j++
 		}
 		for _, w := range postWords {
+			if j >= n || s[j]|0x20 != w[0] {
+				continue
+			}
 			if m, unusual := matchWord(s[j:], w); m > 0 {
 				c.hasPost = true
 				c.oddPost = unusual
@@ -331,9 +337,11 @@ func (c *components) scan(s string, local, wildcard bool) int {
 	if j < n && isSep(s[j]) {
 		j++
 	}
-	if m, _ := matchWord(s[j:], "dev"); m > 0 {
-		c.hasDev = true
-		c.devN, i = optNumber(s, j+m)
+	if j < n && s[j]|0x20 == 'd' {
+		if m, _ := matchWord(s[j:], "dev"); m > 0 {
+			c.hasDev = true
+			c.devN, i = optNumber(s, j+m)
+		}
 	}
 	// Local version label.
 	if local && i+1 < n && s[i] == '+' && localRune(s[i+1:]) > 0 {

@@ -132,7 +132,7 @@ func (b *sbomBuilder) add(id, purl, version string) *Package {
 	return p
 }
 
-// edges applies "from depends on to" pairs; roots are ids of the described
+// finish applies the "from depends on to" edges; roots are the ids of the described
 // application, whose dependencies are the direct ones.
 func (b *sbomBuilder) finish(edges [][2]string, roots map[string]bool) *Inventory {
 	haveRoot := false

@@ -23,7 +23,9 @@ import (
 // verification (status 1).
 type InputError struct{ Err error }
 
+// Error returns the message.
 func (e *InputError) Error() string { return e.Err.Error() }
+// Unwrap returns the underlying error.
 func (e *InputError) Unwrap() error { return e.Err }
 
 // IsInputError reports whether err (or an error it wraps) is an InputError.

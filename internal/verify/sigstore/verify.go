@@ -92,6 +92,7 @@ type Failure struct {
 	Err    error
 }
 
+// Error returns the reason and sigstore-go's detail.
 func (f *Failure) Error() string {
 	if f.Err == nil {
 		return f.Reason
@@ -99,6 +100,7 @@ func (f *Failure) Error() string {
 	return f.Reason + ": " + f.Err.Error()
 }
 
+// Unwrap returns sigstore-go's error.
 func (f *Failure) Unwrap() error { return f.Err }
 
 // classify turns a sigstore-go error into a Failure whose reason names what

@@ -38,7 +38,12 @@ internal mirror. It is stateless and read-only: run replicas behind a load balan
 The database is --db (an OSV zip, a directory of OSV files or a pyvet index) or the cached
 one that "pyvet db update" maintains. It is refreshed every --refresh and on SIGHUP with an
 atomic swap; SIGINT and SIGTERM shut down gracefully.`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return exitWith(exitUsage, fmt.Errorf("serve takes no arguments (got %q); use --db for the database", args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.MaxBatch < 1 || opts.MaxBatch > 1000 {
 				return exitWith(exitUsage, fmt.Errorf("--max-batch %d: want 1 to 1000", opts.MaxBatch))

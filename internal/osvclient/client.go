@@ -116,6 +116,9 @@ func (c *Client) Query(ctx context.Context, q Query) ([]json.RawMessage, error) 
 		if resp.NextPageToken == "" {
 			return all, nil
 		}
+		if resp.NextPageToken == q.PageToken {
+			return nil, fmt.Errorf("%s/v1/query: the service repeated page token %q", c.BaseURL, q.PageToken)
+		}
 		q.PageToken = resp.NextPageToken
 	}
 	return nil, fmt.Errorf("%s/v1/query: more than %d pages", c.BaseURL, maxPages)
@@ -153,6 +156,9 @@ func (c *Client) QueryBatch(ctx context.Context, queries []Query) ([][]VulnRef, 
 				i := idx[j]
 				out[i] = append(out[i], r.Vulns...)
 				if r.NextPageToken != "" {
+					if r.NextPageToken == qs[i].PageToken {
+						return nil, fmt.Errorf("%s/v1/querybatch: the service repeated page token %q", c.BaseURL, r.NextPageToken)
+					}
 					qs[i].PageToken = r.NextPageToken
 					next = append(next, i)
 				}

@@ -192,3 +192,15 @@ func TestBatchChunksAndPages(t *testing.T) {
 		t.Errorf("largest batch %d, want 3", maxSeen.Load())
 	}
 }
+
+func TestRepeatedPageToken(t *testing.T) {
+	for _, answer := range []string{`{"vulns":[{"id":"A"}],"next_page_token":"same"}`, `{"results":[{"vulns":[{"id":"A"}],"next_page_token":"same"}]}`} {
+		ts, n := flaky(t, 0, 0, nil, answer)
+		c, _ := New(ts.URL, WithRetries(0, 0))
+		_, err1 := c.Query(context.Background(), PyPIQuery("a", "1"))
+		_, err2 := c.QueryBatch(context.Background(), []Query{PyPIQuery("a", "1")})
+		if err := errors.Join(err1, err2); err == nil || !strings.Contains(err.Error(), "repeated page token") || n.Load() > 4 {
+			t.Errorf("answer %s: %v after %d requests", answer, err, n.Load())
+		}
+	}
+}

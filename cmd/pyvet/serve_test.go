@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's log writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeCommand runs `pyvet serve` on a fixture directory on 127.0.0.1:0,
+// queries it and shuts it down through its context.
+func TestServeCommand(t *testing.T) {
+	root := newRootCmd()
+	var logs syncBuffer
+	root.SetErr(&logs)
+	root.SetOut(io.Discard)
+	root.SetArgs([]string{"serve", "--db", "../../internal/server/testdata/osv", "--listen", "127.0.0.1:0", "--refresh", "0", "--cache-dir", t.TempDir()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+
+	addr := regexp.MustCompile(`serving the OSV API on (http://\S+)`)
+	var base string
+	for deadline := time.Now().Add(30 * time.Second); base == ""; {
+		if m := addr.FindStringSubmatch(logs.String()); m != nil {
+			base = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, err := http.Post(base+"/v1/query", "application/json", strings.NewReader(`{"package":{"purl":"pkg:pypi/demo-pkg@1.1"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Vulns []struct{ ID string } }
+	err = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if err != nil || len(got.Vulns) != 2 || got.Vulns[0].ID != "PYSEC-2099-1" || got.Vulns[1].ID != "PYSEC-2099-2" {
+		t.Errorf("query: %+v %v", got, err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after shutdown: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	if !strings.Contains(logs.String(), "shutting down") {
+		t.Errorf("no shutdown in the log:\n%s", logs.String())
+	}
+}
+
+func TestServeBadUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"serve", "--max-batch", "5000", "--db", "x"},
+		{"serve", "--db", "/nonexistent/advisories.zip", "--listen", "127.0.0.1:0"},
+		{"serve", "extra-arg"},
+	} {
+		root := newRootCmd()
+		root.SetErr(io.Discard)
+		root.SetOut(io.Discard)
+		root.SetArgs(args)
+		err := root.Execute()
+		var ex *exitError
+		if err == nil || !errors.As(err, &ex) || ex.code != exitUsage {
+			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+}

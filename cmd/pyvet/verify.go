@@ -426,8 +426,8 @@ func newVerifyProvenanceCmd() *cobra.Command {
 
 func newVerifyHashesCmd() *cobra.Command {
 	c := &cobra.Command{
-		Use:   "hashes WHEELHOUSE LOCKFILE...",
-		Short: "Check downloaded distributions against the hashes a lockfile or requirements file pins",
+		Use:   "hashes WHEELHOUSE|FILE LOCKFILE...",
+		Short: "Check downloaded distributions (a folder or one file) against the hashes a lockfile or requirements file pins",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			inv, err := inventory.Load(args[1:], inventory.Options{})

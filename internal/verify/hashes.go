@@ -106,22 +106,33 @@ type HashResult struct {
 }
 
 // CheckHashes checks every distribution file (*.whl, *.tar.gz, *.zip) of dir
-// against the hashes the inventory pins for its package (Package.Hashes and
+// (or the single file dir names) against the hashes the inventory pins for its package (Package.Hashes and
 // the hashes of Package.Files). Files whose package pins no hash, or that no
 // package of the inventory names, are reported too.
 func CheckHashes(dir string, inv *inventory.Inventory) ([]HashResult, []finding.Finding, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, nil, fmt.Errorf("wheelhouse %s: %w", dir, unwrapPath(err))
+	var names []string
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		// A single distribution file.
+		names = []string{filepath.Base(dir)}
+		dir = filepath.Dir(dir)
+	} else {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("wheelhouse %s: %w", dir, unwrapPath(err))
+		}
+		for _, e := range entries {
+			if !e.IsDir() {
+				names = append(names, e.Name())
+			}
+		}
 	}
 	byName := map[string][]*inventory.Package{}
 	for _, p := range inv.Packages {
 		byName[normalize(p.Name)] = append(byName[normalize(p.Name)], p)
 	}
 	var results []HashResult
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(n, ".whl") || strings.HasSuffix(n, ".tar.gz") || strings.HasSuffix(n, ".zip")) {
+	for _, n := range names {
+		if !(strings.HasSuffix(n, ".whl") || strings.HasSuffix(n, ".tar.gz") || strings.HasSuffix(n, ".zip")) {
 			continue
 		}
 		name, version, ok := inventory.DistFilename(n)

@@ -165,6 +165,10 @@ func TestCheckHashes(t *testing.T) {
 	if len(fs) != 3 {
 		t.Errorf("findings: %+v", fs)
 	}
+	one, _, err := CheckHashes(filepath.Join(dir, "bad-1.0-py3-none-any.whl"), inv)
+	if err != nil || len(one) != 1 || one[0].Status != "mismatch" {
+		t.Errorf("single file: %v %+v", err, one)
+	}
 	if _, _, err := CheckHashes(filepath.Join(dir, "nope"), inv); err == nil {
 		t.Error("missing wheelhouse accepted")
 	}

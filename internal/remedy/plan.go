@@ -38,8 +38,9 @@ type Plan struct {
 // declaration is one place a package is declared, reduced to what
 // candidate selection needs.
 type declaration struct {
-	version string // exact version, when pinned or locked
-	spec    string // declared specifier, when known
+	version    string // exact version, when pinned or locked
+	spec       string // declared specifier, when known
+	vulnerable bool   // some advisory affects it
 }
 
 // Compute finds, for each vulnerable package of inv, the smallest version that
@@ -122,7 +123,8 @@ func simpleReleases(name string, page *pypi.SimplePage) []pypi.Release {
 // vulnerable returns the advisories that affect some declaration.
 func vulnerable(db *advisory.DB, name string, decls []declaration) (ids, from []string) {
 	seen := map[string]bool{}
-	for _, d := range decls {
+	for i := range decls {
+		d := &decls[i]
 		var es []*advisory.Entry
 		label := d.version
 		if d.version != "" {
@@ -141,6 +143,7 @@ func vulnerable(db *advisory.DB, name string, decls []declaration) (ids, from []
 		if len(es) == 0 {
 			continue
 		}
+		d.vulnerable = true
 		from = append(from, label)
 		for _, e := range es {
 			if !seen[e.ID] {
@@ -179,7 +182,9 @@ func choose(fix *Fix, db *advisory.DB, decls []declaration, releases []pypi.Rele
 	var floor *pep440.Version
 	allowPre := false
 	for _, d := range decls {
-		if d.version == "" {
+		// Only the vulnerable pins set the floor: a clean pin of the same
+		// package (another environment marker, another file) stays as it is.
+		if d.version == "" || !d.vulnerable {
 			continue
 		}
 		v, err := pep440.Parse(d.version)
@@ -208,7 +213,7 @@ next:
 		for _, d := range decls {
 			// A pinned declaration can carry its declared range too (a
 			// lockfile merged with pyproject.toml): its bounds still apply.
-			if d.version != "" && d.spec == "" {
+			if d.version != "" && d.spec == "" || !d.vulnerable && isExactPin(d.spec) {
 				continue
 			}
 			ns, ok := rewriteSpec(d.spec, c.s)
@@ -233,6 +238,16 @@ next:
 	default:
 		fix.Reason = "every known newer version is affected by some advisory"
 	}
+}
+
+// isExactPin reports whether a specifier pins one version.
+func isExactPin(spec string) bool {
+	set, err := pep440.ParseSpecifierSet(spec)
+	if err != nil {
+		return false
+	}
+	_, ok := set.ExactVersion()
+	return ok
 }
 
 // candidates lists versions to consider, oldest first: the index's releases

@@ -310,3 +310,25 @@ func TestComputeSimpleOnlyIndex(t *testing.T) {
 		t.Errorf("hashes = %v", f.Hashes)
 	}
 }
+
+// Two pins of one package for different environments: only the vulnerable
+// one moves, and the clean newer pin neither raises the target nor changes.
+func TestPinsPerEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	req := filepath.Join(dir, "requirements.txt")
+	text := "requests==2.19.0; python_version < \"3.8\"\nrequests==2.25.0; python_version >= \"3.8\"\n"
+	os.WriteFile(req, []byte(text), 0o644)
+	a, b := pkg("requests", "2.19.0", "==2.19.0", req, 1), pkg("requests", "2.25.0", "==2.25.0", req, 2)
+	inv := &inventory.Inventory{Sources: []inventory.SourceFile{{Path: req, Format: "requirements"}}, Packages: []*inventory.Package{a, b}}
+	plan := Compute(context.Background(), inv, testDB(t), Options{})
+	if len(plan.Fixes) != 1 || plan.Fixes[0].To != "2.20.1" || strings.Join(plan.Fixes[0].From, ",") != "2.19.0" {
+		t.Fatalf("plan = %+v", plan.Fixes)
+	}
+	res, err := Rewrite(inv, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Files) != 1 || string(res.Files[0].New) != strings.Replace(text, "2.19.0", "2.20.1", 1) {
+		t.Errorf("result:\n%s", res.Files[0].Diff())
+	}
+}

@@ -123,7 +123,8 @@ func skipSpace(s string, i int) int {
 func normalize(name string) string { return pep508.NormalizeName(strings.TrimSpace(name)) }
 
 // rewriteSpec returns the PEP 440 specifier that moves a declaration to
-// version to: exact pins (== / ===) are re-pinned; lower bounds (>=, >, ~=) are
+// version to (unchanged when it already pins or starts at or above it):
+// exact pins (== / ===) are re-pinned; lower bounds (>=, >, ~=) are
 // replaced by ">=to" (or "~=to"); upper bounds, exclusions and wildcard pins are
 // kept, in their written form and order. ok is false when the specifier cannot
 // be parsed or the kept clauses exclude to.
@@ -156,6 +157,13 @@ func rewriteSpec(old, to string) (string, bool) {
 		gap := ""
 		if rest := strings.TrimPrefix(clause, op); len(rest) < len(clause) {
 			gap = rest[:len(rest)-len(strings.TrimLeft(rest, " \t"))]
+		}
+		// Never move a declaration down: one already at or above the target
+		// (a pin for another environment, a newer lower bound) stays.
+		if (op == "==" && !wild) || op == "===" || op == ">=" || op == ">" || op == "~=" {
+			if cv, err := pep440.Parse(v); err == nil && cv.Compare(tv) >= 0 {
+				return old, true
+			}
 		}
 		switch {
 		case (op == "==" && !wild) || op == "===":
@@ -199,6 +207,14 @@ func rewriteSpec(old, to string) (string, bool) {
 // treated as a PEP 440 specifier.
 func rewritePoetry(old, to string) (string, bool) {
 	s := strings.TrimSpace(old)
+	if bare := strings.TrimLeft(s, "^~="); bare != "" && !strings.ContainsAny(bare, ",| <>*!") {
+		// Never move a declaration down.
+		cv, err1 := pep440.Parse(bare)
+		tv, err2 := pep440.Parse(to)
+		if err1 == nil && err2 == nil && cv.Compare(tv) >= 0 {
+			return old, true
+		}
+	}
 	switch {
 	case s == "" || s == "*":
 		return ">=" + to, true

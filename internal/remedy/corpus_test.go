@@ -129,7 +129,7 @@ func TestCorpusFixAndReaudit(t *testing.T) {
 }
 
 // Every requirements file and pyproject.toml of the corpus, with every
-// declared package moved to 999.0: the result still loads, each edited
+// declared package moved to 99999.0: the result still loads, each edited
 // declaration now allows 99999.0, the line count is unchanged and a second
 // rewrite changes nothing.
 func TestCorpusRewriteEverything(t *testing.T) {

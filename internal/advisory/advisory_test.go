@@ -123,6 +123,9 @@ func TestQuerySemantics(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("Query(%q, %q) = %v, want %v", c.name, c.version, got, want)
 		}
+		if qi := append([]string{}, db.QueryIDs(c.name, c.version)...); !reflect.DeepEqual(append([]string{}, slices.Sorted(slices.Values(qi))...), want) {
+			t.Errorf("QueryIDs(%q, %q) = %v, want %v", c.name, c.version, qi, want)
+		}
 		for _, id := range want {
 			e, _ := db.Get(id)
 			if !Affects(e, c.name, c.version) {
@@ -291,6 +294,30 @@ func TestZipDirAndIndexAgree(t *testing.T) {
 		b, _ := dirDB.Raw("PYSEC-2099-1")
 		if !bytes.Equal(a, b) {
 			t.Errorf("Raw differs")
+		}
+		checkGetMatchesRaw(t, db)
+	}
+}
+
+// checkGetMatchesRaw checks that every advisory Get returns (decoded from the
+// lite JSON and the index) equals its full JSON.
+func checkGetMatchesRaw(t *testing.T, db *DB) {
+	t.Helper()
+	for _, id := range db.IDs() {
+		got, ok := db.Get(id)
+		raw, ok2 := db.Raw(id)
+		if !ok || !ok2 {
+			t.Fatalf("%s: Get %v, Raw %v", id, ok, ok2)
+		}
+		var want Entry
+		if err := json.Unmarshal(raw, &want); err != nil {
+			t.Fatal(err)
+		}
+		// Compare as JSON: an empty list in the file and an absent one are the same.
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(&want)
+		if !bytes.Equal(g, w) {
+			t.Fatalf("%s: Get differs from Raw:\n got %s\nwant %s", id, g, w)
 		}
 	}
 }

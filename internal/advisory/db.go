@@ -288,14 +288,19 @@ func (db *DB) Raw(id string) ([]byte, bool) {
 
 func (db *DB) rawJSON(i int32) ([]byte, error) {
 	e := &db.entries[i]
-	b, err := db.block(e.Block)
+	return db.slice(e.ID, e.Block, e.Start, e.Len)
+}
+
+// slice returns length bytes at start of inflated block n.
+func (db *DB) slice(id string, n, start, length int32) ([]byte, error) {
+	b, err := db.block(n)
 	if err != nil {
-		return nil, fmt.Errorf("advisory %s: %w", e.ID, err)
+		return nil, fmt.Errorf("advisory %s: %w", id, err)
 	}
-	if int(e.Start)+int(e.Len) > len(b) {
-		return nil, fmt.Errorf("advisory %s: damaged index block", e.ID)
+	if int(start)+int(length) > len(b) {
+		return nil, fmt.Errorf("advisory %s: damaged index block", id)
 	}
-	return b[e.Start : e.Start+e.Len : e.Start+e.Len], nil
+	return b[start : start+length : start+length], nil
 }
 
 // blockCacheSize is how many inflated raw blocks a DB keeps.
@@ -333,16 +338,27 @@ type cachedBlock struct {
 	data []byte
 }
 
-// entry parses advisory i. Parsed advisories are not kept: a run touches
-// each one about once, and the inflated blocks are cached.
+// entry parses advisory i from its lite JSON and restores its versions
+// lists from the index. Parsed advisories are not kept: a run touches each
+// one about once, and the inflated blocks are cached.
 func (db *DB) entry(i int32) (*Entry, error) {
-	b, err := db.rawJSON(i)
+	ie := &db.entries[i]
+	b, err := db.slice(ie.ID, ie.LBlock, ie.LStart, ie.LLen)
 	if err != nil {
 		return nil, err
 	}
 	var e Entry
 	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, fmt.Errorf("advisory %s: %w", db.entries[i].ID, err)
+		return nil, fmt.Errorf("advisory %s: %w", ie.ID, err)
+	}
+	for _, a := range ie.Affected {
+		if !a.Stripped {
+			continue
+		}
+		if a.Index < 0 || a.Index >= len(e.Affected) {
+			return nil, fmt.Errorf("advisory %s: damaged index entry", ie.ID)
+		}
+		e.Affected[a.Index].Versions = strings.Split(a.Listed, "\n")
 	}
 	return &e, nil
 }

@@ -16,6 +16,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,7 +27,7 @@ import (
 
 // indexMagic starts every index file; the last byte before the newline is the
 // format version.
-const indexMagic = "PYVETIDX3\n"
+const indexMagic = "PYVETIDX4\n"
 
 // maxHeader and maxMatch bound the sections of an index file.
 const (
@@ -79,6 +80,9 @@ type idxAffected struct {
 	Name     string       // PEP 503 normalized
 	Ranges   [][]idxEvent // ECOSYSTEM and SEMVER ranges, events in file order
 	Versions string       // canonical keys of the versions list, "\n"-joined (see versionKey)
+	Index    int          // position in Entry.Affected
+	Listed   string       // the versions list as written, "\n"-joined, when the lite JSON leaves it out
+	Stripped bool         // the lite JSON leaves the versions list out
 }
 
 // idxEntry is the matching data of one advisory.
@@ -90,6 +94,9 @@ type idxEntry struct {
 	Block     int32 // raw block holding the advisory's JSON
 	Start     int32 // offset of the JSON in the inflated block
 	Len       int32 // length of the JSON
+	// The same for the lite JSON: the advisory without the versions lists
+	// that idxAffected.Listed holds, which is faster to decode.
+	LBlock, LStart, LLen int32
 }
 
 // blockRef locates one compressed raw block in the raw section.
@@ -184,33 +191,36 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 		return docs[i].entry.ID < docs[j].entry.ID
 	})
 	nblocks := (len(docs) + blockSize - 1) / blockSize
-	blocks := make([][]byte, nblocks)
-	plainLens := make([]int64, nblocks)
-	data := indexData{Entries: make([]idxEntry, len(docs)), Blocks: make([]blockRef, nblocks)}
+	blocks := make([][]byte, 2*nblocks) // raw blocks, then lite blocks
+	plainLens := make([]int64, 2*nblocks)
+	data := indexData{Entries: make([]idxEntry, len(docs)), Blocks: make([]blockRef, 2*nblocks)}
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for b := range nblocks {
 		g.Go(func() error {
-			n := 0
+			var plain, lite []byte
 			for i := b * blockSize; i < min(len(docs), (b+1)*blockSize); i++ {
-				n += len(docs[i].raw)
-			}
-			plain := make([]byte, 0, n)
-			for i := b * blockSize; i < min(len(docs), (b+1)*blockSize); i++ {
-				if len(plain)+len(docs[i].raw) > math.MaxInt32 {
+				e := indexEntry(docs[i].entry)
+				l, err := liteJSON(docs[i].entry, &e)
+				if err != nil {
+					return fmt.Errorf("advisory %s: %w", docs[i].entry.ID, err)
+				}
+				if len(plain)+len(docs[i].raw) > math.MaxInt32 || len(lite)+len(l) > math.MaxInt32 {
 					return fmt.Errorf("advisory %s: too large", docs[i].entry.ID)
 				}
-				e := indexEntry(docs[i].entry)
 				e.Block, e.Start, e.Len = int32(b), int32(len(plain)), int32(len(docs[i].raw))
+				e.LBlock, e.LStart, e.LLen = int32(nblocks+b), int32(len(lite)), int32(len(l))
 				data.Entries[i] = e
 				plain = append(plain, docs[i].raw...)
+				lite = append(lite, l...)
 			}
-			z, err := deflate(plain)
-			if err != nil {
-				return err
+			for k, p := range map[int][]byte{b: plain, nblocks + b: lite} {
+				z, err := deflate(p)
+				if err != nil {
+					return err
+				}
+				blocks[k], plainLens[k] = z, int64(len(p))
 			}
-			blocks[b] = z
-			plainLens[b] = int64(len(plain))
 			return nil
 		})
 	}
@@ -317,11 +327,11 @@ func inflate(b []byte, plain int64) ([]byte, error) {
 // indexEntry extracts the matching data of an advisory.
 func indexEntry(e *Entry) idxEntry {
 	ie := idxEntry{ID: e.ID, Aliases: e.Aliases, Withdrawn: strings.TrimSpace(e.Withdrawn) != ""}
-	for _, a := range e.Affected {
+	for j, a := range e.Affected {
 		if !isPyPI(a.Package.Ecosystem) || a.Package.Name == "" {
 			continue
 		}
-		ia := idxAffected{Name: normalizeName(a.Package.Name)}
+		ia := idxAffected{Name: normalizeName(a.Package.Name), Index: j}
 		for _, r := range a.Ranges {
 			if r.Type != "ECOSYSTEM" && r.Type != "SEMVER" {
 				continue
@@ -350,6 +360,23 @@ func indexEntry(e *Entry) idxEntry {
 		ie.Affected = append(ie.Affected, ia)
 	}
 	return ie
+}
+
+// liteJSON returns the advisory's JSON without the versions lists that ie
+// can restore (it marks them Stripped and keeps them in Listed).
+func liteJSON(e *Entry, ie *idxEntry) ([]byte, error) {
+	c := *e
+	c.Affected = slices.Clone(e.Affected)
+	for k := range ie.Affected {
+		ia := &ie.Affected[k]
+		vs := c.Affected[ia.Index].Versions
+		if len(vs) == 0 || slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, "\n") }) {
+			continue
+		}
+		ia.Listed, ia.Stripped = strings.Join(vs, "\n"), true
+		c.Affected[ia.Index].Versions = nil
+	}
+	return json.Marshal(&c)
 }
 
 // isPyPI reports whether an OSV ecosystem string names PyPI.
@@ -409,7 +436,8 @@ func decodeIndex(name string, r io.ReaderAt, size int64) (*indexHeader, *indexDa
 		}
 	}
 	for _, e := range d.Entries {
-		if e.Block < 0 || int(e.Block) >= len(d.Blocks) || e.Start < 0 || e.Len < 0 {
+		if e.Block < 0 || int(e.Block) >= len(d.Blocks) || e.Start < 0 || e.Len < 0 ||
+			e.LBlock < 0 || int(e.LBlock) >= len(d.Blocks) || e.LStart < 0 || e.LLen < 0 {
 			return nil, nil, 0, bad("entry %s out of bounds", e.ID)
 		}
 	}

@@ -224,31 +224,47 @@ func (db *DB) matcher(name string) *pkgMatcher {
 // When version is not a PEP 440 version, only the advisories that list it
 // literally match, and err says it could not be compared.
 func (db *DB) Match(name, version string) ([]*Entry, error) {
+	idx, err := db.match(name, version)
+	var out []*Entry
+	for _, i := range idx {
+		if e, err := db.entry(i); err == nil {
+			out = append(out, e)
+		}
+	}
+	return out, err
+}
+
+// QueryIDs returns the ids of the advisories Match would return, without
+// decoding them.
+func (db *DB) QueryIDs(name, version string) []string {
+	idx, _ := db.match(name, version)
+	out := make([]string, len(idx))
+	for k, i := range idx {
+		out[k] = db.entries[i].ID
+	}
+	return out
+}
+
+// match returns the entries affecting the version of the package.
+func (db *DB) match(name, version string) ([]int32, error) {
+	v, perr := pep440.Parse(strings.TrimSpace(version))
 	pm := db.matcher(normalizeName(name))
 	if pm == nil {
-		if _, err := pep440.Parse(strings.TrimSpace(version)); err != nil {
-			return nil, err
-		}
-		return nil, nil
+		return nil, perr
 	}
 	var vp *pep440.Version
-	var key string
-	v, perr := pep440.Parse(strings.TrimSpace(version))
+	key := "=" + strings.ToLower(strings.TrimSpace(version))
 	if perr == nil {
 		vp, key = &v, canonical(v)
-	} else {
-		key = "=" + strings.ToLower(strings.TrimSpace(version))
 	}
-	var out []*Entry
+	var out []int32
 	for k, i := range pm.entries {
 		if db.entries[i].Withdrawn {
 			continue
 		}
 		for j := range pm.affs[k] {
 			if pm.affs[k][j].affects(vp, key) {
-				if e, err := db.entry(i); err == nil {
-					out = append(out, e)
-				}
+				out = append(out, i)
 				break
 			}
 		}

@@ -174,8 +174,19 @@ func parseDocument(name string, data []byte) (document, error) {
 		if err != nil {
 			return document{}, err
 		}
-		return document{entry: e, raw: data, name: name}, nil
+		return document{entry: e, raw: compactJSON(data), name: name}, nil
 	}
+}
+
+// compactJSON removes insignificant white space, so the stored advisory is
+// smaller and faster to decode; data was already validated.
+func compactJSON(data []byte) []byte {
+	var b bytes.Buffer
+	b.Grow(len(data))
+	if err := json.Compact(&b, data); err != nil {
+		return data
+	}
+	return b.Bytes()
 }
 
 // isAdvisoryFile reports whether a file name looks like an OSV document.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +48,16 @@ func (f *verifyRootFlags) load(ctx context.Context, w io.Writer) (*sigstore.Root
 	return r, nil
 }
 
+// verifyJSON makes verify subcommands print JSON instead of text.
+var verifyJSON bool
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
 // verifyExit maps an error of the verify packages to an exit status.
 func verifyExit(err error) error {
 	if sigstore.IsInputError(err) {
@@ -55,7 +66,14 @@ func verifyExit(err error) error {
 	return exitWith(exitFindings, fmt.Errorf("verification FAILED: %w", err))
 }
 
-func printResult(w io.Writer, what string, res *sigstore.Result) {
+func printResult(w io.Writer, what, expected string, res *sigstore.Result) {
+	if verifyJSON {
+		printJSON(w, map[string]any{"verified": true, "artifact": what, "expected": expected, "result": res})
+		return
+	}
+	if expected != "" {
+		fmt.Fprintln(w, "expected: "+expected)
+	}
 	fmt.Fprintf(w, "OK: %s\n", what)
 	fmt.Fprintf(w, "  signer:   %s\n  issuer:   %s\n", res.SAN, res.Issuer)
 	if c := res.Certificate; c != nil && c.SourceRepositoryURI != "" {
@@ -77,6 +95,7 @@ func newVerifyCmd() *cobra.Command {
 		Long: "verify checks artifacts a Python user touches. Exit status: 0 verified, 1 verification failed (the reason is printed),\n" +
 			"2 bad usage or unreadable input.",
 	}
+	c.PersistentFlags().BoolVar(&verifyJSON, "json", false, "print the result as JSON")
 	c.AddCommand(newVerifyArtifactCmd(), newVerifyCPythonCmd(), newVerifyDistCmd(), newVerifyProvenanceCmd(), newVerifyHashesCmd(), newVerifyEnvCmd())
 	return c
 }
@@ -139,14 +158,14 @@ func runBundleVerify(cmd *cobra.Command, rf *verifyRootFlags, args []string, bun
 	if err != nil {
 		return verifyExit(err)
 	}
-	if header != "" {
-		fmt.Fprintln(cmd.OutOrStdout(), header)
-	}
 	res, err := sigstore.Verify(b, root, art, ids)
 	if err != nil {
+		if header != "" {
+			err = fmt.Errorf("%w (expected: %s)", err, header)
+		}
 		return verifyExit(err)
 	}
-	printResult(cmd.OutOrStdout(), what, res)
+	printResult(cmd.OutOrStdout(), what, header, res)
 	return nil
 }
 
@@ -214,7 +233,7 @@ func newVerifyCPythonCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			return runBundleVerify(cmd, &rf, args, bundlePath, art, ids, "expected: "+why, "CPython "+version+" "+what)
+			return runBundleVerify(cmd, &rf, args, bundlePath, art, ids, why, "CPython "+version+" "+what)
 		},
 	}
 	rf.add(c)
@@ -320,6 +339,10 @@ func newVerifyDistCmd() *cobra.Command {
 				results = rs
 			}
 			w := cmd.OutOrStdout()
+			if verifyJSON {
+				printJSON(w, map[string]any{"verified": true, "attestations": results})
+				return nil
+			}
 			for _, r := range results {
 				fmt.Fprintf(w, "OK: %s\n  published by: %s\n  predicate:    %s\n", r.File, r.Publisher, r.PredicateType)
 				printEvidence(w, r.Sigstore)
@@ -441,14 +464,23 @@ func newVerifyHashesCmd() *cobra.Command {
 			w := cmd.OutOrStdout()
 			bad := 0
 			for _, r := range results {
+				if r.Status != "ok" {
+					bad++
+				}
+			}
+			if verifyJSON {
+				printJSON(w, map[string]any{"results": results, "findings": fs})
+				if bad > 0 {
+					return exitWith(exitFindings, nil)
+				}
+				return nil
+			}
+			for _, r := range results {
 				fmt.Fprintf(w, "%-16s %s", r.Status, r.File)
 				if r.Detail != "" {
 					fmt.Fprintf(w, "  (%s)", r.Detail)
 				}
 				fmt.Fprintln(w)
-				if r.Status != "ok" {
-					bad++
-				}
 			}
 			fmt.Fprintf(w, "%d files, %d findings\n", len(results), len(fs))
 			if bad > 0 {
@@ -478,14 +510,22 @@ func newVerifyEnvCmd() *cobra.Command {
 				return exitWith(exitUsage, err)
 			}
 			w := cmd.OutOrStdout()
+			if verifyJSON {
+				printJSON(w, map[string]any{"report": rep, "findings": rep.Findings()})
+			}
 			for _, p := range rep.Problems {
+				if verifyJSON {
+					break
+				}
 				who := p.Package
 				if who == "" {
 					who = "-"
 				}
 				fmt.Fprintf(w, "%-11s %s  [%s] %s\n", p.Kind, p.Path, who, p.Detail)
 			}
-			fmt.Fprintf(w, "%d distributions, %d recorded files, %d problems in %s\n", rep.Packages, rep.Files, len(rep.Problems), strings.Join(rep.SitePackages, ", "))
+			if !verifyJSON {
+				fmt.Fprintf(w, "%d distributions, %d recorded files, %d problems in %s\n", rep.Packages, rep.Files, len(rep.Problems), strings.Join(rep.SitePackages, ", "))
+			}
 			for _, p := range rep.Problems {
 				if p.Kind == "modified" || p.Kind == "missing" {
 					return exitWith(exitFindings, nil)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,5 +117,30 @@ func TestVerifyEnvAndHashes(t *testing.T) {
 	os.WriteFile(filepath.Join(wh, "x-1.0-py3-none-any.whl"), []byte("tampered"), 0o644)
 	if out, _, code := runPyvet(t, "-q", "verify", "hashes", wh, req); code != 1 || !strings.Contains(out, "mismatch") {
 		t.Fatalf("hashes mismatch: exit %d\n%s", code, out)
+	}
+}
+
+func TestVerifyJSON(t *testing.T) {
+	c := verifyCorpus(t)
+	att := filepath.Join(c, "attestations", "pypi-attestations")
+	out, errs, code := runPyvet(t, "--offline", "-q", "verify", "--json", "dist", filepath.Join(att, "pypi_attestations-0.0.19.tar.gz"),
+		"--provenance", filepath.Join(att, "pypi_attestations-0.0.19.tar.gz.provenance"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Verified     bool `json:"verified"`
+		Attestations []struct {
+			Publisher string `json:"publisher"`
+			Sigstore  struct {
+				Evidence []string `json:"evidence"`
+			} `json:"sigstore"`
+		} `json:"attestations"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if !doc.Verified || len(doc.Attestations) != 1 || !strings.Contains(doc.Attestations[0].Publisher, "trailofbits/pypi-attestations") || len(doc.Attestations[0].Sigstore.Evidence) == 0 {
+		t.Fatalf("%+v", doc)
 	}
 }

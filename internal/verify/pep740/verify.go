@@ -112,13 +112,13 @@ func (p Policy) checkCertificate(res *sigstore.Result) error {
 
 // Result is one verified attestation.
 type Result struct {
-	File          string
-	PredicateType string
-	SAN           string
-	Issuer        string
+	File          string `json:"file"`
+	PredicateType string `json:"predicate_type"`
+	SAN           string `json:"identity"`
+	Issuer        string `json:"issuer"`
 	// Publisher describes who published, e.g. "GitHub trailofbits/pypi-attestations (workflow release.yml)".
-	Publisher string
-	Sigstore  *sigstore.Result
+	Publisher string           `json:"publisher"`
+	Sigstore  *sigstore.Result `json:"sigstore"`
 }
 
 // Verify verifies one attestation for the distribution file distName with

@@ -69,20 +69,20 @@ type Artifact struct {
 
 // Result is a successful verification.
 type Result struct {
-	BundleVersion string
+	BundleVersion string `json:"bundle_version"`
 	// SAN and Issuer are the signer identity from the verified certificate.
-	SAN    string
-	Issuer string
+	SAN    string `json:"identity"`
+	Issuer string `json:"issuer"`
 	// Certificate holds every Fulcio extension of the signing certificate.
-	Certificate *certificate.Summary
+	Certificate *certificate.Summary `json:"certificate,omitempty"`
 	// SignedAt is the earliest verified time (log integration or timestamp).
-	SignedAt time.Time
+	SignedAt time.Time `json:"signed_at"`
 	// Evidence lists, in words, what was verified.
-	Evidence []string
+	Evidence []string `json:"evidence"`
 	// Statement is the in-toto statement of a DSSE bundle, nil otherwise.
-	Statement *in_toto.Statement
+	Statement *in_toto.Statement `json:"-"`
 	// RootSource says which trusted root was used.
-	RootSource string
+	RootSource string `json:"trusted_root"`
 }
 
 // Failure is a failed verification: Reason names what failed in words a user

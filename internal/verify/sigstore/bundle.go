@@ -13,7 +13,10 @@ import (
 	"os"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
+	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
 	"github.com/sigstore/sigstore-go/pkg/bundle"
+	"github.com/transparency-dev/merkle/proof"
+	"github.com/transparency-dev/merkle/rfc6962"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -113,8 +116,13 @@ func ParseBundle(data []byte, name string) (*Bundle, error) {
 			}
 			p := e.GetInclusionProof()
 			if p != nil && p.GetCheckpoint().GetEnvelope() == "" && e.GetInclusionPromise() != nil {
+				// The unsigned proof is no evidence of inclusion, but a proof that
+				// does not even hash up to its own root betrays a forged bundle.
+				if err := unsignedProofConsistent(e.GetCanonicalizedBody(), p); err != nil {
+					return nil, fmt.Errorf("bundle %s: log entry %d: inclusion proof is inconsistent with the entry: %w", name, e.GetLogIndex(), err)
+				}
 				e.InclusionProof = nil
-				out.Notes = append(out.Notes, fmt.Sprintf("log entry %d: inclusion proof has no signed checkpoint (allowed in bundle v0.1); not used as evidence", e.GetLogIndex()))
+				out.Notes = append(out.Notes, fmt.Sprintf("log entry %d: inclusion proof has no signed checkpoint (allowed in bundle v0.1): its hashes lead to its root hash, but that root is not signed, so it is not used as evidence", e.GetLogIndex()))
 			}
 		}
 		if len(entries) > 0 && promises == len(entries) {
@@ -132,4 +140,14 @@ func ParseBundle(data []byte, name string) (*Bundle, error) {
 	}
 	out.Bundle = b
 	return out, nil
+}
+
+// unsignedProofConsistent checks that an inclusion proof's hashes lead from
+// the entry's leaf hash to the proof's root hash (RFC 6962).
+func unsignedProofConsistent(body []byte, p *protorekor.InclusionProof) error {
+	if p.GetLogIndex() < 0 || p.GetTreeSize() <= 0 {
+		return fmt.Errorf("invalid log index %d or tree size %d", p.GetLogIndex(), p.GetTreeSize())
+	}
+	leaf := rfc6962.DefaultHasher.HashLeaf(body)
+	return proof.VerifyInclusion(rfc6962.DefaultHasher, uint64(p.GetLogIndex()), uint64(p.GetTreeSize()), leaf, p.GetHashes(), p.GetRootHash())
 }

@@ -205,3 +205,33 @@ func TestTamperedBundleRejected(t *testing.T) {
 		}
 	}
 }
+
+// TestUncheckpointedProofMustBeConsistent: the 3.12.5 bundle's proof has no
+// checkpoint; a changed proof hash or root hash must still be caught.
+func TestUncheckpointedProofMustBeConsistent(t *testing.T) {
+	base := corpusDir(t)
+	data, err := os.ReadFile(filepath.Join(base, "sigstore", sp, "integration/Python-3.12.5.tgz.sigstore"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proof := func(m map[string]any) map[string]any {
+		e := obj(m, "verificationMaterial")["tlogEntries"].([]any)[0].(map[string]any)
+		return obj(e, "inclusionProof")
+	}
+	for name, f := range map[string]func(m map[string]any){
+		"proof hash": func(m map[string]any) {
+			hs := proof(m)["hashes"].([]any)
+			hs[0] = flipB64(t, hs[0].(string))
+		},
+		"root hash": func(m map[string]any) {
+			p := proof(m)
+			p["rootHash"] = flipB64(t, p["rootHash"].(string))
+		},
+		"tree size": func(m map[string]any) { proof(m)["treeSize"] = "5" },
+	} {
+		_, err := ParseBundle(mutateJSON(t, data, f), name)
+		if err == nil || !strings.Contains(err.Error(), "inconsistent") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

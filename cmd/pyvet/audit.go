@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -96,15 +95,18 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
-	defer db.Close()
 	if note != "" {
 		notes = append(notes, note)
 	}
 	res := vuln.Check(inv, db)
+	// The findings own their data: let the database go before the report
+	// is built, which keeps the peak memory of large runs down.
+	m := db.Meta()
+	db.Close()
+	db = nil
 	findings, polNotes := pol.Apply(res.Findings, time.Now())
 	notes = append(notes, polNotes...)
 	notes = append(notes, inv.Warnings...)
-	m := db.Meta()
 	out := &report.Result{
 		Tool:      "pyvet audit",
 		Inventory: inv,
@@ -131,11 +133,8 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 		}
 	}
 	out.Failed = code != exitOK
-	var buf bytes.Buffer
-	if err := report.Write(&buf, o.format, out, report.Options{Desc: o.desc, Aliases: o.aliases}); err != nil {
-		return exitWith(exitUsage, err)
-	}
-	if err := writeOutput(cmd.OutOrStdout(), o.output, buf.Bytes()); err != nil {
+	ropts := report.Options{Desc: o.desc, Aliases: o.aliases}
+	if err := writeOutput(cmd.OutOrStdout(), o.output, func(w io.Writer) error { return report.Write(w, o.format, out, ropts) }); err != nil {
 		return exitWith(exitUsage, err)
 	}
 	if len(unaudited) > 0 {
@@ -218,13 +217,35 @@ func policyDir(paths []string) string {
 	return filepath.Dir(paths[0])
 }
 
-// writeOutput writes data to path, or to w when path is "" or "-".
-func writeOutput(w io.Writer, path string, data []byte) error {
+// writeOutput runs write on w when path is "" or "-", else on a temporary
+// file renamed to path once complete, so a failed run never leaves a partial
+// report behind.
+func writeOutput(w io.Writer, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
-		_, err := w.Write(data)
+		return write(w)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".pyvet-report-*")
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, data, 0o644)
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return nil
 }
 
 func slicesContains(list []string, s string) bool {

@@ -75,17 +75,25 @@ func main() {
 	var ov osvReport
 	check(readJSON(*osvPath, &ov))
 
+	// Versions are compared by PEP 440 equality: the two tools may print
+	// "4.0.0.dev" and "4.0.0.dev0" for the same pin.
 	type key struct{ name, version string }
+	shown := map[key]string{}
 	mine := map[key][]group{}
 	for _, d := range pv.Dependencies {
 		for _, v := range d.Vulns {
-			mine[key{norm(d.Name), d.Version}] = append(mine[key{norm(d.Name), d.Version}], group{append([]string{v.ID}, v.Aliases...)})
+			k := key{norm(d.Name), advisory.VersionKey(d.Version)}
+			mine[k] = append(mine[k], group{append([]string{v.ID}, v.Aliases...)})
+			shown[k] = d.Version
 		}
 	}
 	theirs := map[key][]group{}
 	for _, r := range ov.Results {
 		for _, p := range r.Packages {
-			k := key{norm(p.Package.Name), p.Package.Version}
+			k := key{norm(p.Package.Name), advisory.VersionKey(p.Package.Version)}
+			if shown[k] == "" {
+				shown[k] = p.Package.Version
+			}
 			if len(p.Groups) > 0 {
 				for _, g := range p.Groups {
 					theirs[k] = append(theirs[k], group{append(append([]string{}, g.IDs...), g.Aliases...)})
@@ -118,23 +126,23 @@ func main() {
 		sorted = append(sorted, k)
 	}
 	sort.Slice(sorted, func(i, j int) bool {
-		return sorted[i].name < sorted[j].name || sorted[i].name == sorted[j].name && sorted[i].version < sorted[j].version
+		return sorted[i].name < sorted[j].name || sorted[i].name == sorted[j].name && shown[sorted[i]] < shown[sorted[j]]
 	})
 	reasons := map[string]int{}
 	var lines []string
 	for _, k := range sorted {
 		for _, g := range mine[k] {
 			if !anyOverlap(g, theirs[k]) {
-				r := whyMissed(db, written[k.name], k.name, k.version, g.ids[0])
-				reasons["only pyvet: "+r]++
-				lines = append(lines, fmt.Sprintf("  only pyvet        %s==%s %s: %s", writtenName(written, k.name), k.version, g.ids[0], r))
+				cat, r := whyMissed(db, written[k.name], k.name, shown[k], g.ids[0])
+				reasons["only pyvet: "+cat]++
+				lines = append(lines, fmt.Sprintf("  only pyvet        %s==%s %s: %s", writtenName(written, k.name), shown[k], g.ids[0], r))
 			}
 		}
 		for _, g := range theirs[k] {
 			if !anyOverlap(g, mine[k]) {
-				r := whyExtra(db, k.name, k.version, g.ids)
+				r := whyExtra(db, k.name, shown[k], g.ids)
 				reasons["only osv-scanner: "+r]++
-				lines = append(lines, fmt.Sprintf("  only osv-scanner  %s==%s %s: %s", writtenName(written, k.name), k.version, g.ids[0], r))
+				lines = append(lines, fmt.Sprintf("  only osv-scanner  %s==%s %s: %s", writtenName(written, k.name), shown[k], g.ids[0], r))
 			}
 		}
 	}
@@ -160,14 +168,16 @@ func anyOverlap(g group, gs []group) bool {
 	return false
 }
 
-// whyMissed explains an advisory pyvet reports and osv-scanner does not.
-func whyMissed(db *advisory.DB, writtenName, name, version, id string) string {
+// whyMissed explains an advisory pyvet reports and osv-scanner does not: a
+// category for the summary and the details.
+func whyMissed(db *advisory.DB, writtenName, name, version, id string) (string, string) {
 	e, ok := db.Get(id)
 	if !ok {
-		return "advisory not in the database (?)"
+		return "advisory not in the database", id
 	}
-	var why []string
+	var cats, why []string
 	if writtenName != "" && writtenName != name {
+		cats = append(cats, "name spelled with capitals, dots or underscores")
 		why = append(why, fmt.Sprintf("the name is written %q; PEP 503 normalizes it to %q", writtenName, name))
 	}
 	inList, literal := false, false
@@ -187,19 +197,20 @@ func whyMissed(db *advisory.DB, writtenName, name, version, id string) string {
 	switch {
 	case literal:
 	case inList:
+		cats = append(cats, "version PEP 440-equal to a listed one but spelled differently")
 		why = append(why, fmt.Sprintf("%s is PEP 440-equal to a version the advisory lists, spelled differently", version))
 	default:
-		p, err := pep440.Parse(version)
-		if err == nil && p.IsPrerelease() {
-			why = append(why, fmt.Sprintf("the pre-release %s is inside an ECOSYSTEM range but not in the versions list", version))
+		if p, err := pep440.Parse(version); err == nil && p.IsPrerelease() {
+			cats = append(cats, "pre-release inside an ECOSYSTEM range, not in the versions list")
 		} else {
-			why = append(why, fmt.Sprintf("%s is inside an ECOSYSTEM range but not in the versions list", version))
+			cats = append(cats, "version inside an ECOSYSTEM range, not in the versions list")
 		}
+		why = append(why, fmt.Sprintf("%s is inside an ECOSYSTEM range of the advisory but not in its versions list", version))
 	}
 	if len(why) == 0 {
-		return "listed literally (unexplained)"
+		return "listed literally (unexplained)", "unexplained"
 	}
-	return strings.Join(why, "; ")
+	return strings.Join(cats, " + "), strings.Join(why, "; ")
 }
 
 // whyExtra explains an advisory osv-scanner reports and pyvet does not.

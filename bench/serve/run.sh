@@ -33,7 +33,7 @@ curl -fs "http://127.0.0.1:$PORT/healthz"; echo
 
 export QUERIES="$OUT/queries.jsonl"
 echo "== single queries: wrk -t$THREADS -c$CONNS -d$DURATION"
-wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s bench/serve/query.lua "http://127.0.0.1:$PORT" | tee "$OUT/query.txt"
+wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency --timeout 10s -s bench/serve/query.lua "http://127.0.0.1:$PORT" | tee "$OUT/query.txt"
 echo "== 1,000-package batches: wrk -t$THREADS -c$BATCH_CONNS -d$DURATION"
 wrk -t"$THREADS" -c"$BATCH_CONNS" -d"$DURATION" --latency --timeout 10s -s bench/serve/batch.lua "http://127.0.0.1:$PORT" | tee "$OUT/batch.txt"
 curl -fs "http://127.0.0.1:$PORT/metrics" | grep -E '^pyvet_serve_requests_total' || true

@@ -15,7 +15,9 @@
 //     answer is {"results":[{"vulns":[{"id","modified"}],"next_page_token"?}]},
 //     one result per query in order, ids only, as osv.dev answers; clients fetch
 //     the entries with GET /v1/vulns/{id}.
-//   - GET /v1/vulns/{id}: one full OSV entry, exactly as the database holds it.
+//   - GET /v1/vulns/{id}: one full OSV entry, exactly as the database holds it
+//     (withdrawn ones too). An id the database only knows as an alias (a CVE
+//     or GHSA id of a PYSEC entry) answers with that entry.
 //   - GET /healthz: 200 with the advisory count when a database is loaded.
 //   - GET /metrics: Prometheus text exposition (requests by endpoint and
 //     status, latency histograms, queries, database size and reloads).

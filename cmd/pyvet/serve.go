@@ -92,6 +92,10 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 					}
 				}
 			}()
+			if ds, ok := src.(*server.DBSource); ok && lo.Update && ds.DB.Meta().Age(time.Now()) > advisory.MaxAge {
+				opts.Log.Printf("the cached database is older than %s; updating it now", advisory.MaxAge)
+				trigger <- struct{}{}
+			}
 			go s.RunRefresher(ctx, lo.Loader(), refresh, trigger)
 			return s.Serve(ctx, ln)
 		},

@@ -43,8 +43,6 @@ func BenchmarkOpenIndex(b *testing.B) {
 	}
 	idx, _ := filepath.Glob(filepath.Join(cache, "advisories", "by-hash", "*.idx"))
 	st, _ := os.Stat(idx[0])
-	b.ReportMetric(float64(st.Size()), "index-bytes")
-	b.ReportMetric(float64(db.matchLen), "match-bytes")
 	for b.Loop() {
 		db, err := Open(idx[0])
 		if err != nil {
@@ -52,18 +50,67 @@ func BenchmarkOpenIndex(b *testing.B) {
 		}
 		db.Close()
 	}
+	b.ReportMetric(float64(st.Size()), "index-bytes")
+	b.ReportMetric(float64(db.matchLen), "match-bytes")
 }
 
-func BenchmarkQuery(b *testing.B) {
+// pins returns one listed version of each of the first n packages.
+func pins(b *testing.B, db *DB, n int) [][2]string {
+	var out [][2]string
+	for _, name := range db.Packages() {
+		for _, e := range db.Query(name, "") {
+			if len(e.Affected) > 0 && len(e.Affected[0].Versions) > 0 {
+				vs := e.Affected[0].Versions
+				out = append(out, [2]string{name, vs[len(vs)/2]})
+				break
+			}
+		}
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+// BenchmarkMatch1000 is the matching an audit of 1,000 pins does on a
+// freshly opened index: match and decode every affecting advisory.
+func BenchmarkMatch1000(b *testing.B) {
 	p := corpusZip(b)
-	db, err := Open(p)
+	cache := b.TempDir()
+	db, err := OpenWith(p, Options{CacheDir: cache})
 	if err != nil {
 		b.Fatal(err)
 	}
-	names := db.Packages()
+	ps := pins(b, db, 1000)
+	idx := db.Meta().Path
+	if idx == "" {
+		idx = filepath.Join(cache, "advisories", "by-hash", db.Meta().ContentSHA256+".idx")
+	}
+	n := 0
 	for b.Loop() {
-		for _, n := range names[:200] {
-			db.Query(n, "1.0.0")
+		fresh, err := Open(idx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = 0
+		for _, pin := range ps {
+			n += len(fresh.Query(pin[0], pin[1]))
+		}
+		fresh.Close()
+	}
+	b.ReportMetric(float64(n), "advisories")
+}
+
+// BenchmarkQueryIDs matches without decoding, on a warm database.
+func BenchmarkQueryIDs(b *testing.B) {
+	db, err := Open(corpusZip(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ps := pins(b, db, 1000)
+	for b.Loop() {
+		for _, pin := range ps {
+			db.QueryIDs(pin[0], pin[1])
 		}
 	}
 }

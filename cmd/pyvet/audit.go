@@ -175,8 +175,13 @@ func openAuditDB(ctx context.Context, dbPath string) (*advisory.DB, string, erro
 	case err != nil:
 		return nil, "", fmt.Errorf("%v; run `pyvet db update --force` to replace it", err)
 	}
-	if global.offline || db.Meta().Age(time.Now()) <= advisory.MaxAge {
+	m := db.Meta()
+	if global.offline || m.Age(time.Now()) <= advisory.MaxAge {
 		return db, "", nil
+	}
+	if !strings.HasPrefix(m.Source, "http://") && !strings.HasPrefix(m.Source, "https://") {
+		return db, fmt.Sprintf("the advisory database was imported from %s %s ago; run `pyvet db update --from` again to refresh it",
+			m.Source, m.Age(time.Now()).Round(time.Hour)), nil
 	}
 	if _, uerr := updateDB(ctx, dir); uerr != nil {
 		note := fmt.Sprintf("the advisory database is %s old and could not be refreshed (%v); results may miss recent advisories",
@@ -195,7 +200,8 @@ func updateDB(ctx context.Context, dir string) (*advisory.UpdateResult, error) {
 	if !global.quiet {
 		fmt.Fprintln(os.Stderr, "Updating the advisory database...")
 	}
-	opts := advisory.UpdateOptions{CacheDir: dir}
+	// A refresh before an audit gives up sooner than `pyvet db update`.
+	opts := advisory.UpdateOptions{CacheDir: dir, Retries: 1, Timeout: 2 * time.Minute}
 	if !global.quiet {
 		opts.Progress = os.Stderr
 	}

@@ -1,13 +1,23 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/pyvet/pyvet/internal/advisory"
 )
 
 // fixtureDB is the advisory package's test database (foo-bar: PYSEC-2099-1 /
@@ -144,5 +154,68 @@ func TestAuditCachedDatabase(t *testing.T) {
 	out, _, code = runPyvet(t, "--cache-dir", cache, "db", "status")
 	if code != 0 || !strings.Contains(out, "Advisories:  6 (1 withdrawn), 3 packages") {
 		t.Errorf("db status: exit %d\n%s", code, out)
+	}
+}
+
+// zipFixture writes the fixture database as an OSV export zip and returns its bytes.
+func zipFixture(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	err := filepath.WalkDir(fixtureDB, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		w, err := zw.Create(filepath.Base(p))
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestAuditRefreshesStaleDatabase(t *testing.T) {
+	data := zipFixture(t)
+	var requests atomic.Int32
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("ETag", fmt.Sprintf(`"%d"`, requests.Load()))
+		w.Write(data)
+	}))
+	defer ts.Close()
+	t.Setenv(advisory.EnvURL, ts.URL+"/PyPI/all.zip")
+	cache := t.TempDir()
+	old := time.Now().Add(-3 * 24 * time.Hour)
+	if _, err := advisory.Update(context.Background(), advisory.UpdateOptions{CacheDir: cache, Now: func() time.Time { return old }}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := writeReqs(t, "evil_pkg==0.1\n")
+	// --offline: the stale database is used as it is.
+	if _, _, code := runPyvet(t, "--cache-dir", cache, "--offline", "-q", "audit", "-r", reqs); code != 1 || requests.Load() != 1 {
+		t.Fatalf("offline: exit %d, %d requests", code, requests.Load())
+	}
+	// Online: it is refreshed first.
+	if _, _, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "-r", reqs); code != 1 || requests.Load() != 2 {
+		t.Fatalf("online: exit %d, %d requests", code, requests.Load())
+	}
+	m, err := advisory.Status(cache)
+	if err != nil || m.ETag != `"2"` || m.Age(time.Now()) > time.Hour {
+		t.Errorf("after refresh: %+v, %v", m, err)
+	}
+	// Fresh now: no request.
+	if _, _, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "-r", reqs); code != 1 || requests.Load() != 2 {
+		t.Errorf("fresh: exit %d, %d requests", code, requests.Load())
 	}
 }

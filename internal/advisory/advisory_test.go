@@ -295,15 +295,18 @@ func TestZipDirAndIndexAgree(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("Raw differs")
 		}
-		checkGetMatchesRaw(t, db)
+		checkGetMatchesRaw(t, db, 1)
 	}
 }
 
-// checkGetMatchesRaw checks that every advisory Get returns (decoded from the
-// lite JSON and the index) equals its full JSON.
-func checkGetMatchesRaw(t *testing.T, db *DB) {
+// checkGetMatchesRaw checks that every stride-th advisory Get returns
+// (decoded from the lite JSON and the index) equals its full JSON.
+func checkGetMatchesRaw(t *testing.T, db *DB, stride int) {
 	t.Helper()
-	for _, id := range db.IDs() {
+	for n, id := range db.IDs() {
+		if n%stride != 0 {
+			continue
+		}
 		got, ok := db.Get(id)
 		raw, ok2 := db.Raw(id)
 		if !ok || !ok2 {

@@ -264,7 +264,7 @@ func openDirSource(root string) (*source, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !isAdvisoryFile(p) {
+		if !d.Type().IsRegular() || !isAdvisoryFile(p) || strings.HasPrefix(d.Name(), ".") {
 			return nil
 		}
 		rel, err := filepath.Rel(root, p)

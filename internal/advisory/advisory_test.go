@@ -126,6 +126,15 @@ func TestQuerySemantics(t *testing.T) {
 		if qi := append([]string{}, db.QueryIDs(c.name, c.version)...); !reflect.DeepEqual(append([]string{}, slices.Sorted(slices.Values(qi))...), want) {
 			t.Errorf("QueryIDs(%q, %q) = %v, want %v", c.name, c.version, qi, want)
 		}
+		refs := db.QueryRefs(c.name, c.version)
+		if len(refs) != len(want) {
+			t.Errorf("QueryRefs(%q, %q) = %v, want %v", c.name, c.version, refs, want)
+		}
+		for _, r := range refs {
+			if e, ok := db.Get(r.ID); !ok || e.Modified != r.Modified || r.Modified == "" {
+				t.Errorf("QueryRefs(%q, %q): %+v does not match the advisory", c.name, c.version, r)
+			}
+		}
 		for _, id := range want {
 			e, _ := db.Get(id)
 			if !Affects(e, c.name, c.version) {
@@ -160,6 +169,9 @@ func TestWithdrawnAndGet(t *testing.T) {
 	}
 	if _, ok := db.Get("CVE-1999-0001"); ok {
 		t.Error("Get of an unknown id succeeded")
+	}
+	if refs := db.QueryRefs("Foo.Bar", ""); len(refs) != 3 {
+		t.Errorf("QueryRefs of every foo-bar advisory = %v, want the 3 not withdrawn", refs)
 	}
 	// YAML timestamps keep their text.
 	e, _ = db.Get("PYSEC-2099-2")

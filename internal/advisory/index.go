@@ -27,7 +27,7 @@ import (
 
 // indexMagic starts every index file; the last byte before the newline is the
 // format version.
-const indexMagic = "PYVETIDX4\n"
+const indexMagic = "PYVETIDX5\n"
 
 // maxHeader and maxMatch bound the sections of an index file.
 const (
@@ -90,6 +90,7 @@ type idxEntry struct {
 	ID        string
 	Aliases   []string
 	Withdrawn bool
+	Modified  string
 	Affected  []idxAffected
 	Block     int32 // raw block holding the advisory's JSON
 	Start     int32 // offset of the JSON in the inflated block
@@ -326,7 +327,7 @@ func inflate(b []byte, plain int64) ([]byte, error) {
 
 // indexEntry extracts the matching data of an advisory.
 func indexEntry(e *Entry) idxEntry {
-	ie := idxEntry{ID: e.ID, Aliases: e.Aliases, Withdrawn: strings.TrimSpace(e.Withdrawn) != ""}
+	ie := idxEntry{ID: e.ID, Aliases: e.Aliases, Withdrawn: strings.TrimSpace(e.Withdrawn) != "", Modified: e.Modified}
 	for j, a := range e.Affected {
 		if !isPyPI(a.Package.Ecosystem) || a.Package.Name == "" {
 			continue

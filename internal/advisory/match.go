@@ -245,6 +245,33 @@ func (db *DB) QueryIDs(name, version string) []string {
 	return out
 }
 
+// Ref names an advisory and when it was last modified.
+type Ref struct {
+	ID       string
+	Modified string
+}
+
+// QueryRefs returns the id and modification time of the advisories Match
+// would return (every advisory of the package when version is ""), without
+// decoding them.
+func (db *DB) QueryRefs(name, version string) []Ref {
+	var idx []int32
+	if strings.TrimSpace(version) == "" {
+		for _, i := range db.byPkg[normalizeName(name)] {
+			if !db.entries[i].Withdrawn {
+				idx = append(idx, i)
+			}
+		}
+	} else {
+		idx, _ = db.match(name, version)
+	}
+	out := make([]Ref, len(idx))
+	for k, i := range idx {
+		out[k] = Ref{ID: db.entries[i].ID, Modified: db.entries[i].Modified}
+	}
+	return out
+}
+
 // match returns the entries affecting the version of the package.
 func (db *DB) match(name, version string) ([]int32, error) {
 	v, perr := pep440.Parse(strings.TrimSpace(version))

@@ -18,6 +18,7 @@ import (
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/osvclient"
 	"github.com/pyvet/pyvet/internal/policy"
 	"github.com/pyvet/pyvet/internal/report"
 )
@@ -34,6 +35,8 @@ type auditOptions struct {
 	strict       bool
 	dbPath       string
 	failOn       string
+	service      string
+	checks       extraChecks
 }
 
 func newAuditCmd() *cobra.Command {
@@ -59,6 +62,10 @@ func newAuditCmd() *cobra.Command {
 	f.BoolVar(&o.strict, "strict", false, "fail when a package cannot be audited exactly")
 	f.StringVar(&o.dbPath, "db", "", "advisory database: an OSV zip, a directory of OSV .json/.yaml files or a pyvet index")
 	f.StringVar(&o.failOn, "fail-on", "", "lowest severity that fails the run: low, medium, high, critical, malicious (default: the policy's, else low)")
+	f.BoolVar(&o.checks.all, "all", false, "run every check: also mutable references, package health, name confusion, license and size")
+	f.BoolVar(&o.checks.attestations, "attestations", false, "verify the PEP 740 provenance of every distribution file a lockfile records")
+	f.StringVar(&o.checks.indexURL, "index-url", "", "package index base URL for --all and --attestations (default: PyPI)")
+	f.StringVar(&o.service, "service", "", "query this OSV-compatible API (for example a pyvet serve mirror) URL instead of the local database")
 	return cmd
 }
 
@@ -91,20 +98,40 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 		return exitWith(exitUsage, err)
 	}
 	var notes []string
-	db, note, err := openAuditDB(cmd.Context(), o.dbPath)
-	if err != nil {
-		return exitWith(exitUsage, err)
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	if note != "" {
-		notes = append(notes, note)
+	var res *vuln.Result
+	var m advisory.Meta
+	if o.service != "" {
+		client, err := osvclient.New(o.service)
+		if err != nil {
+			return exitWith(exitUsage, fmt.Errorf("--service: %w", err))
+		}
+		if res, err = osvclient.Audit(ctx, client, inv); err != nil {
+			return exitWith(exitUsage, fmt.Errorf("--service %s: %w", o.service, err))
+		}
+		m.Source = o.service
+	} else {
+		db, note, err := openAuditDB(ctx, o.dbPath)
+		if err != nil {
+			return exitWith(exitUsage, err)
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
+		res = vuln.Check(inv, db)
+		// The findings own their data: let the database go before the report
+		// is built, which keeps the peak memory of large runs down.
+		m = db.Meta()
+		db.Close()
 	}
-	res := vuln.Check(inv, db)
-	// The findings own their data: let the database go before the report
-	// is built, which keeps the peak memory of large runs down.
-	m := db.Meta()
-	db.Close()
-	db = nil
-	findings, polNotes := pol.Apply(res.Findings, time.Now())
+	extra, extraNotes := runExtraChecks(ctx, inv, pol, o.checks)
+	notes = append(notes, extraNotes...)
+	all := append(res.Findings, extra...)
+	finding.Sort(all)
+	findings, polNotes := pol.Apply(all, time.Now())
 	notes = append(notes, polNotes...)
 	notes = append(notes, inv.Warnings...)
 	out := &report.Result{

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+		"os"
+	"path/filepath"
+
+	"github.com/pyvet/pyvet/internal/check/health"
+	"github.com/pyvet/pyvet/internal/check/license"
+	"github.com/pyvet/pyvet/internal/check/pinning"
+	"github.com/pyvet/pyvet/internal/check/size"
+	"github.com/pyvet/pyvet/internal/check/typosquat"
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
+	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/internal/verify"
+	"github.com/pyvet/pyvet/internal/verify/pep740"
+	"github.com/pyvet/pyvet/internal/verify/sigstore"
+)
+
+// extraChecks says which checks beyond known vulnerabilities audit runs.
+type extraChecks struct {
+	all          bool   // every check: pinning, health, name confusion, license, size
+	attestations bool   // PEP 740 provenance of every locked distribution file
+	indexURL     string // Simple API base for the index checks ("" = PyPI)
+}
+
+// runExtraChecks runs the checks o selects and returns their findings plus
+// notes for the report (checks that could not run completely say why).
+func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.Policy, o extraChecks) ([]finding.Finding, []string) {
+	var out []finding.Finding
+	var notes []string
+	// The checks' errors already name the check; they become notes because
+	// the findings that could be computed stay valid.
+	note := func(_ string, err error) {
+		if err != nil {
+			notes = append(notes, err.Error())
+		}
+	}
+	if o.all {
+		out = append(out, pinning.Check(inv, pinning.ConfigFrom(pol))...)
+
+		popPath := typosquat.PopularityPath(cacheDir())
+		if pop, err := typosquat.LoadPopularity(popPath); err == nil {
+			out = append(out, typosquat.Check(inv, pop, typosquat.ConfigFromPolicy(pol))...)
+		} else if errors.Is(err, os.ErrNotExist) {
+			notes = append(notes, "name confusion: no popularity list cached; run `pyvet pypi popularity` (or `--from FILE` offline) to enable typosquatting checks")
+		} else {
+			note("name confusion", err)
+		}
+
+		opts := pypi.Options{CacheDir: pypi.DefaultCacheDir(cacheDir()), Offline: global.offline}
+		if o.indexURL != "" {
+			opts.SimpleURL = o.indexURL
+			opts.JSONURL = pypi.JSONURLFor(o.indexURL)
+		}
+		if !global.quiet {
+			opts.Progress = os.Stderr
+		}
+		idx := pypi.New(opts)
+		fs, err := health.Check(ctx, inv, idx, health.ConfigFromPolicy(pol))
+		out = append(out, fs...)
+		note("package health", err)
+		fs, err = typosquat.CheckDependencyConfusion(ctx, inv, idx, typosquat.ConfigFromPolicy(pol))
+		out = append(out, fs...)
+		note("dependency confusion", err)
+		fs, err = license.Check(ctx, inv, idx, license.ConfigFromPolicy(pol))
+		out = append(out, fs...)
+		note("license", err)
+		fs, err = size.Check(ctx, inv, idx, size.ConfigFromPolicy(pol))
+		out = append(out, fs...)
+		note("size", err)
+	}
+	if o.attestations {
+		client := &pep740.Client{}
+		if o.indexURL != "" {
+			client.BaseURL = o.indexURL
+		}
+		fs, _, err := verify.AttestInventory(ctx, inv, verify.AttestOptions{
+			Client: client,
+			RootOptions: sigstore.RootOptions{
+				Offline: global.offline, CacheDir: filepath.Join(cacheDir(), "sigstore"),
+			},
+		})
+		out = append(out, fs...)
+		note("attestations", err)
+	}
+	return out, notes
+}

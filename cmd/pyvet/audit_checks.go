@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-		"os"
+	"os"
 	"path/filepath"
 
 	"github.com/pyvet/pyvet/internal/check/health"

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/pyvet/pyvet/internal/advisory"
+	"github.com/pyvet/pyvet/internal/server"
+)
+
+// auditFindings runs audit with args and returns the (rule, package) pairs of
+// its JSON findings and the exit status.
+func auditFindings(t *testing.T, args ...string) (map[[2]string]bool, int) {
+	t.Helper()
+	out, errs, code := runPyvet(t, args...)
+	var rep struct {
+		Findings []struct {
+			Rule    string `json:"rule"`
+			ID      string `json:"id"`
+			Package string `json:"package"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v: %v\nstdout: %s\nstderr: %s", args, err, out, errs)
+	}
+	got := map[[2]string]bool{}
+	for _, f := range rep.Findings {
+		key := f.Rule
+		if f.ID != "" {
+			key = f.ID
+		}
+		got[[2]string{key, f.Package}] = true
+	}
+	return got, code
+}
+
+func TestAuditAllRunsEveryOfflineCheck(t *testing.T) {
+	cache := t.TempDir()
+	if _, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "pypi", "popularity", "--from", filepath.Join("testdata", "popularity.json")); code != 0 {
+		t.Fatalf("popularity import: exit %d: %s", code, errs)
+	}
+	reqs := writeReqs(t, "Foo_Bar==1.0.0\nreqeusts==2.0\nflask>=2\n")
+	base := []string{"--cache-dir", cache, "-q", "--offline", "audit", "--db", fixtureDB, "-r", reqs, "-f", "json"}
+
+	plain, code := auditFindings(t, base...)
+	if code != 1 || !plain[[2]string{"PYSEC-2099-1", "foo-bar"}] {
+		t.Fatalf("plain audit: exit %d, findings %v", code, plain)
+	}
+	if plain[[2]string{"typosquat", "reqeusts"}] || plain[[2]string{"pin-loose", "flask"}] {
+		t.Errorf("plain audit ran checks only --all asks for: %v", plain)
+	}
+
+	all, code := auditFindings(t, append(base, "--all")...)
+	if code != 1 {
+		t.Errorf("--all: exit %d", code)
+	}
+	for _, want := range [][2]string{{"PYSEC-2099-1", "foo-bar"}, {"typosquat", "reqeusts"}} {
+		if !all[want] {
+			t.Errorf("--all: missing %v in %v", want, all)
+		}
+	}
+	pinned := false
+	for k := range all {
+		if k[1] == "flask" && len(k[0]) > 4 && k[0][:4] == "pin-" {
+			pinned = true
+		}
+	}
+	if !pinned {
+		t.Errorf("--all: no mutable-reference finding for the unpinned flask: %v", all)
+	}
+}
+
+func TestAuditServiceMatchesLocal(t *testing.T) {
+	db, err := advisory.Open(fixtureDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	src, err := server.NewDBSource(db, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(src, server.Options{}).Handler())
+	defer srv.Close()
+
+	reqs := writeReqs(t, "Foo_Bar==1.0.0\nevil-pkg==0.1\nsafe==1.0\n")
+	cache := t.TempDir()
+	local, lcode := auditFindings(t, "--cache-dir", cache, "-q", "audit", "--db", fixtureDB, "-r", reqs, "-f", "json")
+	remote, rcode := auditFindings(t, "--cache-dir", cache, "-q", "audit", "--service", srv.URL, "-r", reqs, "-f", "json")
+	if lcode != 1 || rcode != 1 || len(local) == 0 {
+		t.Fatalf("exit local %d remote %d; local findings %v", lcode, rcode, local)
+	}
+	if len(local) != len(remote) {
+		t.Fatalf("local %v != remote %v", local, remote)
+	}
+	for k := range local {
+		if !remote[k] {
+			t.Errorf("remote misses %v", k)
+		}
+	}
+	if _, errs, code := runPyvet(t, "-q", "audit", "--service", "http://127.0.0.1:1", "-r", reqs); code != 2 || errs == "" {
+		t.Errorf("unreachable service: exit %d, stderr %q", code, errs)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pyvet/pyvet/internal/advisory"
+	"github.com/pyvet/pyvet/internal/check/typosquat"
 )
 
 func init() { subcommands = append(subcommands, newDBCmd) }
@@ -35,6 +36,8 @@ func newDBUpdateCmd() *cobra.Command {
 		force   bool
 		timeout time.Duration
 		retries int
+		popURL  string
+		noPop   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "update",
@@ -69,10 +72,12 @@ func newDBUpdateCmd() *cobra.Command {
 			}
 			if res.NotModified {
 				fmt.Fprintf(out, "Advisory database is current (%d advisories, %s)\n", res.Meta.Count, res.Meta.Source)
+				updatePopularity(ctx, cmd, popURL, noPop)
 				return nil
 			}
 			fmt.Fprintf(out, "Updated advisory database: %d advisories (%d withdrawn), %d packages, %s downloaded from %s\n",
 				res.Meta.Count, res.Meta.Withdrawn, res.Meta.Packages, byteSize(res.Bytes), res.Meta.Source)
+			updatePopularity(ctx, cmd, popURL, noPop)
 			return nil
 		},
 	}
@@ -81,7 +86,24 @@ func newDBUpdateCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&force, "force", false, "download even if the server says nothing changed")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "time limit for each download attempt")
 	cmd.Flags().IntVar(&retries, "retries", 3, "retries after a network error or a server error")
+	cmd.Flags().StringVar(&popURL, "popularity-url", "", "popularity list for the name-confusion check (default "+typosquat.DefaultPopularityURL+")")
+	cmd.Flags().BoolVar(&noPop, "no-popularity", false, "do not refresh the popularity list")
 	return cmd
+}
+
+// updatePopularity refreshes the list of the most-downloaded packages that the
+// name-confusion check compares names with. A failure is reported but does
+// not fail the advisory update; the previous list stays in place.
+func updatePopularity(ctx context.Context, cmd *cobra.Command, url string, skip bool) {
+	if skip {
+		return
+	}
+	path, err := typosquat.UpdatePopularity(ctx, url, cacheDir())
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: warning: popularity list not refreshed: %v\n", err)
+		return
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "Updated the popularity list in %s\n", path)
 }
 
 func newDBStatusCmd() *cobra.Command {

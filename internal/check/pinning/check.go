@@ -141,7 +141,7 @@ func (c *checker) add(ruleID string, p *inventory.Package, loc *inventory.Locati
 		}
 		f.Direct = p.Direct
 		if !p.Direct {
-			f.Path = c.pathTo(p)
+			f.Path = inventory.PathFromDirect(p, c.byName)
 		}
 		if loc == nil && len(p.Locations) > 0 {
 			l := p.Locations[0]
@@ -153,35 +153,6 @@ func (c *checker) add(ruleID string, p *inventory.Package, loc *inventory.Locati
 		f.Location = &l
 	}
 	c.out = append(c.out, f)
-}
-
-// pathTo returns the shortest chain of requirements from a direct dependency
-// to p (nil when the inventory records no parents).
-func (c *checker) pathTo(p *inventory.Package) []string {
-	prev := map[string]string{p.Name: ""}
-	queue := []string{p.Name}
-	for len(queue) > 0 {
-		n := queue[0]
-		queue = queue[1:]
-		q := c.byName[n]
-		if q == nil {
-			continue
-		}
-		if q.Direct && n != p.Name {
-			var path []string
-			for m := n; m != ""; m = prev[m] {
-				path = append(path, m)
-			}
-			return path
-		}
-		for _, par := range q.Parents {
-			if _, seen := prev[par]; !seen {
-				prev[par] = n
-				queue = append(queue, par)
-			}
-		}
-	}
-	return nil
 }
 
 // kind classifies an input file by its format or name.

@@ -267,30 +267,7 @@ func pathFrom(p *inventory.Package, byName map[string]*inventory.Package) []stri
 	if p.Direct || len(p.Parents) == 0 {
 		return nil
 	}
-	prev := map[string]string{p.Name: ""}
-	queue := []string{p.Name}
-	for len(queue) > 0 {
-		cur := queue[0]
-		queue = queue[1:]
-		q := byName[cur]
-		if q == nil {
-			continue
-		}
-		if q.Direct && cur != p.Name {
-			var path []string
-			for n := cur; n != ""; n = prev[n] {
-				path = append(path, n)
-			}
-			return path
-		}
-		for _, par := range q.Parents {
-			if _, ok := prev[par]; !ok {
-				prev[par] = cur
-				queue = append(queue, par)
-			}
-		}
-	}
-	return nil
+	return inventory.PathFromDirect(p, byName)
 }
 
 func firstLine(s string) string {

@@ -73,7 +73,8 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 		out = append(out, fs...)
 		note("size", err)
 	}
-	if o.attestations {
+	required := requiredAttestations(inv, pol)
+	if o.attestations || len(required) > 0 {
 		client := &pep740.Client{}
 		if o.indexURL != "" {
 			client.BaseURL = o.indexURL
@@ -84,8 +85,48 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 				Offline: global.offline, CacheDir: filepath.Join(cacheDir(), "sigstore"),
 			},
 		})
-		out = append(out, fs...)
+		out = append(out, enforceRequired(fs, required)...)
 		note("attestations", err)
 	}
 	return out, notes
+}
+
+// requiredAttestations returns the packages of inv for which the policy
+// requires a signature or an attestation, with whether the inventory records
+// distribution files that can be checked.
+func requiredAttestations(inv *inventory.Inventory, pol *policy.Policy) map[string]bool {
+	req := map[string]bool{}
+	for _, p := range inv.Packages {
+		if pol.RequiresAttestation(p.Name) || pol.RequiresSignature(p.Name) {
+			req[p.Name] = req[p.Name] || len(p.Files) > 0
+		}
+	}
+	return req
+}
+
+// enforceRequired raises missing or unchecked attestations of packages the
+// policy requires to be attested to high severity, and reports required
+// packages whose distribution files the inventory does not record.
+func enforceRequired(fs []finding.Finding, required map[string]bool) []finding.Finding {
+	for i := range fs {
+		f := &fs[i]
+		if _, ok := required[f.Package]; ok && f.Severity < finding.SeverityHigh &&
+			(f.Rule == "attestation-missing" || f.Rule == "attestation-unchecked") {
+			f.Severity = finding.SeverityHigh
+			f.Detail += " The policy requires this package to be attested."
+		}
+	}
+	for name, checkable := range required {
+		if checkable {
+			continue
+		}
+		fs = append(fs, finding.Finding{
+			Risk: finding.RiskCompromise, Rule: "attestation-required-unchecked", Package: name,
+			Severity: finding.SeverityHigh, Exact: true,
+			Title:  "the policy requires an attestation for " + name + ", but no distribution file of it is recorded",
+			Detail: "pyvet checks PEP 740 attestations against the distribution files and hashes a lockfile records; the inputs record none for this package.",
+			Action: "audit a lockfile that records file hashes (uv.lock, poetry.lock, pdm.lock, pylock.toml, or requirements with --hash), or verify the file with `pyvet verify dist`",
+		})
+	}
+	return fs
 }

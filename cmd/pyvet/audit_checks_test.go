@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -102,5 +103,31 @@ func TestAuditServiceMatchesLocal(t *testing.T) {
 	}
 	if _, errs, code := runPyvet(t, "-q", "audit", "--service", "http://127.0.0.1:1", "-r", reqs); code != 2 || errs == "" {
 		t.Errorf("unreachable service: exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestAuditEnforcesRequiredAttestations(t *testing.T) {
+	dir := t.TempDir()
+	reqs := filepath.Join(dir, "requirements.txt")
+	pol := filepath.Join(dir, "pyvet.toml")
+	if err := os.WriteFile(reqs, []byte("safe==1.0\nother==2.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pol, []byte("[verify]\nrequire-attestations = [\"safe\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, code := auditFindings(t, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--db", fixtureDB, dir, "-f", "json")
+	if code != 1 || !got[[2]string{"attestation-required-unchecked", "safe"}] {
+		t.Fatalf("exit %d, findings %v", code, got)
+	}
+	if got[[2]string{"attestation-required-unchecked", "other"}] {
+		t.Errorf("a package the policy does not name was required: %v", got)
+	}
+	// Without the requirement the same project passes.
+	if err := os.WriteFile(pol, []byte("fail-on = \"high\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, code := auditFindings(t, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--db", fixtureDB, dir, "-f", "json"); code != 0 || len(got) != 0 {
+		t.Errorf("no requirement: exit %d, findings %v", code, got)
 	}
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pyvet/pyvet/internal/check/lookup"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/pypi"
@@ -50,11 +49,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	if idx != nil {
 		primary, _ = idx.ForIndexes(inv.Index.IndexURL, inv.Index.ExtraIndexURLs)
 	}
-	var (
-		mu     sync.Mutex
-		out    []finding.Finding
-		failed []string
-	)
+	var col lookup.Collector
 	g, gctx := errgroup.WithContext(ctx)
 	limit := 8
 	if primary != nil {
@@ -70,26 +65,16 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 		seen[key] = true
 		g.Go(func() error {
 			res, err := licenseOf(gctx, p, primary)
-			mu.Lock()
-			defer mu.Unlock()
 			if err != nil {
-				failed = append(failed, pypi.NormalizeName(p.Name))
+				col.Fail(pypi.NormalizeName(p.Name))
 				return nil
 			}
-			out = append(out, pol.findings(p, res)...)
+			col.Add(pol.findings(p, res)...)
 			return nil
 		})
 	}
 	_ = g.Wait()
-	if err := ctx.Err(); err != nil {
-		return out, err
-	}
-	finding.Sort(out)
-	if len(failed) > 0 {
-		sort.Strings(failed)
-		return out, fmt.Errorf("license: could not read the license of %d package(s): %s", len(failed), strings.Join(failed, ", "))
-	}
-	return out, nil
+	return col.Result(ctx, "license: could not read the license of %d package(s): %s")
 }
 
 // licenseOf finds the license metadata of one package.

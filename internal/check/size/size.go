@@ -7,12 +7,10 @@ package size
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pyvet/pyvet/internal/check/lookup"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/pypi"
@@ -90,10 +88,8 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	if idx != nil {
 		primary, _ = idx.ForIndexes(inv.Index.IndexURL, inv.Index.ExtraIndexURLs)
 	}
-	var (
-		mu     sync.Mutex
-		failed []string
-	)
+	var col lookup.Collector
+	col.Add(out...)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	seen := map[string]bool{}
@@ -105,26 +101,16 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 		seen[key] = true
 		g.Go(func() error {
 			files, err := filesOf(gctx, p, primary)
-			mu.Lock()
-			defer mu.Unlock()
 			if err != nil {
-				failed = append(failed, pypi.NormalizeName(p.Name))
+				col.Fail(pypi.NormalizeName(p.Name))
 				return nil
 			}
-			out = append(out, fileFindings(p, files, cfg)...)
+			col.Add(fileFindings(p, files, cfg)...)
 			return nil
 		})
 	}
 	_ = g.Wait()
-	if err := ctx.Err(); err != nil {
-		return out, err
-	}
-	finding.Sort(out)
-	if len(failed) > 0 {
-		sort.Strings(failed)
-		return out, fmt.Errorf("size: could not read the distribution sizes of %d package(s): %s", len(failed), strings.Join(failed, ", "))
-	}
-	return out, nil
+	return col.Result(ctx, "size: could not read the distribution sizes of %d package(s): %s")
 }
 
 type distFile struct {

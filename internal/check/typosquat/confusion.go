@@ -3,12 +3,11 @@ package typosquat
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pyvet/pyvet/internal/check/lookup"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/pypi"
@@ -53,38 +52,24 @@ func CheckDependencyConfusion(ctx context.Context, inv *inventory.Inventory, idx
 		seen[n] = true
 		jobs = append(jobs, job{p, priv})
 	}
-	var (
-		mu     sync.Mutex
-		out    []finding.Finding
-		failed []string
-	)
+	var col lookup.Collector
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(primary.Options().Concurrency)
 	for _, j := range jobs {
 		g.Go(func() error {
 			n := pypi.NormalizeName(j.pkg.Name)
 			onPublic, onPrivate, err := lookupIndexes(gctx, primary, pub, j.private, n)
-			mu.Lock()
-			defer mu.Unlock()
 			switch {
 			case err != nil:
-				failed = append(failed, n)
+				col.Fail(n)
 			case len(onPrivate) > 0:
-				out = append(out, confusionOf(j.pkg, n, pub, onPrivate, onPublic, len(extras) > 0))
+				col.Add(confusionOf(j.pkg, n, pub, onPrivate, onPublic, len(extras) > 0))
 			}
 			return nil
 		})
 	}
 	_ = g.Wait()
-	if err := ctx.Err(); err != nil {
-		return out, err
-	}
-	finding.Sort(out)
-	if len(failed) > 0 {
-		sort.Strings(failed)
-		return out, fmt.Errorf("dependency confusion: could not look up %d name(s) on the indexes: %s", len(failed), strings.Join(failed, ", "))
-	}
-	return out, nil
+	return col.Result(ctx, "dependency confusion: could not look up %d name(s) on the indexes: %s")
 }
 
 // lookupIndexes says whether name exists on the public index and on which of

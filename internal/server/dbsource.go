@@ -91,12 +91,13 @@ func (s *DBSource) Query(name, version string) []osvclient.VulnRef {
 	if refs, ok := s.answers.get(key); ok {
 		return refs
 	}
-	es := s.DB.Query(name, version)
+	// Only ids and modification times are answered: match without decoding.
+	refs := s.DB.QueryRefs(name, version)
 	var out []osvclient.VulnRef
-	if len(es) > 0 {
-		out = make([]osvclient.VulnRef, len(es))
-		for i, e := range es {
-			out[i] = osvclient.VulnRef{ID: e.ID, Modified: e.Modified}
+	if len(refs) > 0 {
+		out = make([]osvclient.VulnRef, len(refs))
+		for i, r := range refs {
+			out[i] = osvclient.VulnRef{ID: r.ID, Modified: r.Modified}
 		}
 	}
 	s.answers.put(key, out)

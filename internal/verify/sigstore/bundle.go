@@ -10,7 +10,8 @@ package sigstore
 import (
 	"errors"
 	"fmt"
-	"os"
+	"io/fs"
+	"strings"
 
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protorekor "github.com/sigstore/protobuf-specs/gen/pb-go/rekor/v1"
@@ -18,6 +19,8 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // InputError reports input pyvet cannot use at all: a missing or unreadable
@@ -60,28 +63,50 @@ type Bundle struct {
 	PromiseOnly bool
 }
 
-// maxBundleSize bounds the bundle files read into memory.
-const maxBundleSize = 64 << 20
+// MaxBundleSize bounds the bundle and trusted-root files read into memory.
+const MaxBundleSize = safeio.MaxJSON
 
-// LoadBundle reads and parses a bundle file. Errors naming the file are
-// InputErrors when the file cannot be used at all.
+// LoadBundle reads and parses a bundle file: a regular file of at most
+// MaxBundleSize bytes. Errors naming the file are InputErrors when the file
+// cannot be used at all.
 func LoadBundle(path string) (*Bundle, error) {
-	fi, err := os.Stat(path)
+	data, err := safeio.ReadFile(path, MaxBundleSize)
 	if err != nil {
-		return nil, &InputError{Err: fmt.Errorf("bundle %s: %w", path, errors.Unwrap(err))}
-	}
-	if fi.IsDir() {
-		return nil, inputErrorf("bundle %s: is a directory", path)
-	}
-	if fi.Size() > maxBundleSize {
-		return nil, inputErrorf("bundle %s: too large (%d bytes)", path, fi.Size())
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &InputError{Err: fmt.Errorf("bundle %s: %w", path, err)}
+		return nil, &InputError{Err: fmt.Errorf("bundle %s: %w", path, pathErr(err))}
 	}
 	return ParseBundle(data, path)
 }
+
+// pathErr is FileError, for this package.
+func pathErr(err error) error { return FileError(err) }
+
+// FileError returns what is wrong with a file, without the path the caller
+// already names: the *fs.PathError wrapper is dropped, and safeio's
+// not-a-regular-file and too-large errors keep their meaning (errors.Is
+// ErrNotRegular, errors.As *TooLargeError) with a message of their own.
+func FileError(err error) error {
+	var nr *safeio.NotRegularError
+	if errors.As(err, &nr) {
+		return &fileError{msg: strings.TrimPrefix(nr.Error(), nr.Path+": "), err: err}
+	}
+	var tl *safeio.TooLargeError
+	if errors.As(err, &tl) {
+		return &fileError{msg: "larger than the " + safeio.HumanBytes(tl.Limit) + " limit", err: err}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+type fileError struct {
+	msg string
+	err error
+}
+
+func (e *fileError) Error() string { return e.msg }
+func (e *fileError) Unwrap() error { return e.err }
 
 // ParseBundle parses bundle JSON (any of the v0.1, v0.2 and v0.3 media types,
 // message signature or DSSE envelope). name is used in error messages.
@@ -94,12 +119,12 @@ func LoadBundle(path string) (*Bundle, error) {
 func ParseBundle(data []byte, name string) (*Bundle, error) {
 	pb := new(protobundle.Bundle)
 	if err := protojson.Unmarshal(data, pb); err != nil {
-		return nil, inputErrorf("bundle %s: not a Sigstore bundle: %v", name, err)
+		return nil, inputErrorf("bundle %s: not a Sigstore bundle: %s", name, detail(err))
 	}
 	probe := &bundle.Bundle{Bundle: pb}
 	version, err := probe.Version()
 	if err != nil {
-		return nil, inputErrorf("bundle %s: unsupported bundle version (media type %q)", name, pb.GetMediaType())
+		return nil, inputErrorf("bundle %s: unsupported bundle version (media type %s)", name, safeio.Excerpt(pb.GetMediaType()))
 	}
 	switch version {
 	case "v0.1", "v0.2", "v0.3":
@@ -119,7 +144,7 @@ func ParseBundle(data []byte, name string) (*Bundle, error) {
 				// The unsigned proof is no evidence of inclusion, but a proof that
 				// does not even hash up to its own root betrays a forged bundle.
 				if err := unsignedProofConsistent(e.GetCanonicalizedBody(), p); err != nil {
-					return nil, fmt.Errorf("bundle %s: log entry %d: inclusion proof is inconsistent with the entry: %w", name, e.GetLogIndex(), err)
+					return nil, fmt.Errorf("bundle %s: log entry %d: inclusion proof is inconsistent with the entry: %s", name, e.GetLogIndex(), detail(err))
 				}
 				e.InclusionProof = nil
 				out.Notes = append(out.Notes, fmt.Sprintf("log entry %d: inclusion proof has no signed checkpoint (allowed in bundle v0.1): its hashes lead to its root hash, but that root is not signed, so it is not used as evidence", e.GetLogIndex()))
@@ -136,7 +161,7 @@ func ParseBundle(data []byte, name string) (*Bundle, error) {
 	}
 	b, err := bundle.NewBundle(pb)
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s: invalid bundle: %w", name, err)
+		return nil, fmt.Errorf("bundle %s: invalid bundle: %s", name, detail(err))
 	}
 	out.Bundle = b
 	return out, nil

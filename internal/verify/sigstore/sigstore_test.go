@@ -19,7 +19,7 @@ func TestLoadBundleErrors(t *testing.T) {
 		want  string
 	}{
 		{"testdata/missing.sigstore", true, "no such file"},
-		{"testdata", true, "is a directory"},
+		{"testdata", true, "a directory, not a regular file"},
 		{"testdata/notjson.sigstore", true, "not a Sigstore bundle"},
 		{"testdata/v04.sigstore.json", true, "unsupported bundle version v0.4"},
 		{"testdata/nocontent.sigstore.json", false, "invalid bundle"},
@@ -102,12 +102,14 @@ func TestLoadRootOfflineUsesCacheThenEmbedded(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, cachedRootName), embeddedTrustedRoot, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A trusted_root.json without the TUF metadata that vouches for it is
+	// ignored, even with the right content, and the warning says so.
 	r, err = LoadRoot(context.Background(), RootOptions{Offline: true, CacheDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(r.Source, "cached trusted root") {
-		t.Fatalf("offline with cache: source %q", r.Source)
+	if r.Source != EmbeddedRootSource || !strings.Contains(r.Warning, "no verified TUF metadata vouches for it") {
+		t.Fatalf("offline with a bare cache file: source %q warning %q", r.Source, r.Warning)
 	}
 }
 

@@ -67,8 +67,11 @@ type Artifact struct {
 	EnvelopeOnly bool
 }
 
-// Result is a successful verification.
+// Result is a successful verification. Status says what it established:
+// StatusVerified when the signature covers the artifact (its bytes or digest),
+// StatusNotVerified for an envelope checked without an artifact.
 type Result struct {
+	Status        Status `json:"status"`
 	BundleVersion string `json:"bundle_version"`
 	// SAN and Issuer are the signer identity from the verified certificate.
 	SAN    string `json:"identity"`
@@ -97,7 +100,7 @@ func (f *Failure) Error() string {
 	if f.Err == nil {
 		return f.Reason
 	}
-	return f.Reason + ": " + f.Err.Error()
+	return f.Reason + ": " + detail(f.Err)
 }
 
 // Unwrap returns sigstore-go's error.
@@ -156,7 +159,7 @@ func Verify(b *Bundle, r *Root, art Artifact, ids []Identity) (*Result, error) {
 	for _, id := range ids {
 		ci, err := id.build()
 		if err != nil {
-			return nil, &InputError{Err: fmt.Errorf("identity policy: %w", err)}
+			return nil, &InputError{Err: fmt.Errorf("identity policy: %s", detail(err))}
 		}
 		certIDs = append(certIDs, ci)
 	}
@@ -167,6 +170,9 @@ func Verify(b *Bundle, r *Root, art Artifact, ids []Identity) (*Result, error) {
 		return nil, err
 	}
 	if err := duplicateTimestamps(b); err != nil {
+		return nil, err
+	}
+	if err := checkTimestampTokens(b); err != nil {
 		return nil, err
 	}
 	vopts := []sgverify.VerifierOption{
@@ -209,7 +215,12 @@ func Verify(b *Bundle, r *Root, art Artifact, ids []Identity) (*Result, error) {
 	if err != nil {
 		return nil, classify(err)
 	}
-	out := &Result{BundleVersion: b.FormatVersion, Statement: res.Statement, RootSource: r.Source}
+	out := &Result{Status: StatusVerified, BundleVersion: b.FormatVersion, Statement: res.Statement, RootSource: r.Source}
+	if art.Reader == nil && len(art.Digest) == 0 {
+		// The envelope's signature holds, but no artifact was checked against
+		// its statement: that is not evidence for any artifact yet.
+		out.Status = StatusNotVerified
+	}
 	if res.Signature != nil && res.Signature.Certificate != nil {
 		out.Certificate = res.Signature.Certificate
 		out.SAN = res.Signature.Certificate.SubjectAlternativeName
@@ -303,5 +314,5 @@ func knownLog(b *Bundle, r *Root) error {
 		}
 		ids = append(ids, id)
 	}
-	return &Failure{Reason: fmt.Sprintf("untrusted root: the bundle's transparency log (key id %s) is not in the %s; it was signed with another Sigstore instance", strings.Join(ids, ", "), r.Source)}
+	return &Failure{Reason: fmt.Sprintf("untrusted root: the bundle's transparency log (key id %s) is not in the %s; it was signed with another Sigstore instance", Detail(strings.Join(ids, ", ")), r.Source)}
 }

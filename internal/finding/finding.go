@@ -30,6 +30,14 @@ const (
 	RiskSize          Risk = "size"              // 10: under/over-sized dependencies
 )
 
+// Risks returns every risk pyvet reports, in OWASP order.
+func Risks() []Risk {
+	return []Risk{
+		RiskVulnerability, RiskMalicious, RiskCompromise, RiskNameConfusion, RiskUnmaintained, RiskOutdated,
+		RiskUntracked, RiskLicense, RiskImmature, RiskUnpinned, RiskSize,
+	}
+}
+
 // OWASPNumber returns the OWASP OSS risk number (1-10) a risk belongs to.
 func (r Risk) OWASPNumber() int {
 	switch r {
@@ -113,6 +121,16 @@ func SeverityFromCVSS(score float64) Severity {
 	return SeverityInfo
 }
 
+// Rank is the severity a finding counts as when findings are gated and
+// ordered: unknown (an advisory without a rating) counts as medium, so it
+// fails a default run and sorts beside medium findings, not below low ones.
+func (s Severity) Rank() Severity {
+	if s == SeverityUnknown {
+		return SeverityMedium
+	}
+	return s
+}
+
 // MarshalJSON writes the severity as its name.
 func (s Severity) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
 
@@ -157,11 +175,23 @@ type Finding struct {
 	IgnoreReason string `json:"ignore_reason,omitempty"`
 }
 
-// Sort orders findings deterministically: severity (highest first), risk, package,
+// Inexact reports whether the finding is an advisory matched against a range:
+// the requirement is not pinned, so the advisory affects some version its
+// specifier allows, not necessarily the one installed. Reports mark such
+// findings in every format.
+func (f *Finding) Inexact() bool {
+	return !f.Exact && (f.Risk == RiskVulnerability || f.Risk == RiskMalicious)
+}
+
+// Sort orders findings deterministically: severity rank (highest first; see
+// Severity.Rank, so unknown sorts with medium, after it), risk, package,
 // version, id, rule, title.
 func Sort(fs []Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
+		a, b := &fs[i], &fs[j]
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+			return ra > rb
+		}
 		if a.Severity != b.Severity {
 			return a.Severity > b.Severity
 		}

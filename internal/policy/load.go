@@ -3,7 +3,6 @@ package policy
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 
 	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // FileName is the name of pyvet's own policy file.
@@ -72,31 +72,25 @@ func (p *Policy) MergeFile(path string) error {
 	return p.merge(data, path, prefix)
 }
 
+// readFile reads a policy file: a regular file (symlinks followed) of at most
+// maxPolicySize bytes. The error names the path.
 func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("%s: %w", path, pe.Err)
-		}
-		return nil, err
+	data, err := safeio.ReadFile(path, maxPolicySize)
+	if err == nil {
+		return data, nil
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if st.IsDir() {
+	var pe *fs.PathError
+	var nr *safeio.NotRegularError
+	var tl *safeio.TooLargeError
+	switch {
+	case errors.As(err, &nr) && nr.Mode.IsDir():
 		return nil, fmt.Errorf("%s: is a directory, not a policy file", path)
+	case errors.As(err, &nr), errors.As(err, &tl):
+		return nil, err
+	case errors.As(err, &pe):
+		return nil, fmt.Errorf("%s: %w", path, pe.Err)
 	}
-	if st.Size() > maxPolicySize {
-		return nil, fmt.Errorf("%s: policy file too large (%d bytes)", path, st.Size())
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxPolicySize))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return data, nil
+	return nil, fmt.Errorf("%s: %w", path, err)
 }
 
 // Parse reads a policy in pyvet.toml's format over the defaults; name is used
@@ -158,11 +152,17 @@ func (p *Policy) merge(data []byte, file string, prefix []string) error {
 		if !ok {
 			return nil
 		}
+		if i == len(prefix)-1 {
+			p.Files = append(p.Files, file)
+		}
 		t, ok := v.(map[string]any)
 		if !ok {
 			return d.errorf(prefix[:i+1], "%s must be a table", strings.Join(prefix[:i+1], "."))
 		}
 		table = t
+	}
+	if len(prefix) == 0 {
+		p.Files = append(p.Files, file)
 	}
 	return p.apply(d, table, prefix)
 }
@@ -193,6 +193,9 @@ func (p *Policy) apply(d *doc, t map[string]any, base []string) error {
 				return d.errorf(at(k), "severity must be a table of rule or risk = severity")
 			}
 			for _, rk := range sortedKeys(m) {
+				if !Known(rk) {
+					return d.errorf(at(k, rk), "severity.%s: %s", rk, unknownName("check or rule", rk))
+				}
 				s, ok := m[rk].(string)
 				if !ok {
 					return d.errorf(at(k, rk), "severity.%s must be a severity name string, not %s", rk, typeName(m[rk]))
@@ -204,8 +207,8 @@ func (p *Policy) apply(d *doc, t map[string]any, base []string) error {
 				if p.Severity == nil {
 					p.Severity = map[string]finding.Severity{}
 				}
-				p.Severity[rk] = sev
-				p.setOrigin("severity."+rk, d.origin(at(k, rk)))
+				p.Severity[normKey(rk)] = sev
+				p.setOrigin("severity."+normKey(rk), d.origin(at(k, rk)))
 			}
 		case "licenses":
 			err := p.applyLists(d, v, at(k), "licenses", map[string]*[]string{
@@ -249,6 +252,8 @@ func (p *Policy) apply(d *doc, t map[string]any, base []string) error {
 	return nil
 }
 
+// applyChecks sets [checks]: every name must be a declared check or rule id,
+// every key a setting that check declares, every value of the declared kind.
 func (p *Policy) applyChecks(d *doc, v any, path []string) error {
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -257,9 +262,14 @@ func (p *Policy) applyChecks(d *doc, v any, path []string) error {
 	if p.Checks == nil {
 		p.Checks = map[string]CheckConfig{}
 	}
-	for _, name := range sortedKeys(m) {
-		cp := append(append([]string{}, path...), name)
-		switch t := m[name].(type) {
+	for _, raw := range sortedKeys(m) {
+		cp := append(append([]string{}, path...), raw)
+		name := normKey(raw)
+		if !Known(name) {
+			return d.errorf(cp, "checks.%s: %s", raw, unknownName("check or rule", raw))
+		}
+		spec, isCheck := LookupSpec(name)
+		switch t := m[raw].(type) {
 		case bool: // checks.NAME = false
 			p.SetCheck(name, t, d.origin(cp))
 		case map[string]any:
@@ -268,29 +278,58 @@ func (p *Policy) applyChecks(d *doc, v any, path []string) error {
 			for k, v := range c.Settings {
 				settings[k] = v
 			}
-			for _, k := range sortedKeys(t) {
-				kp := append(append([]string{}, cp...), k)
-				if normKey(k) == "enabled" {
-					b, ok := t[k].(bool)
+			for _, rk := range sortedKeys(t) {
+				kp := append(append([]string{}, cp...), rk)
+				k := normKey(rk)
+				if k == "enabled" {
+					b, ok := t[rk].(bool)
 					if !ok {
-						return d.errorf(kp, "checks.%s.enabled must be true or false, not %s", name, typeName(t[k]))
+						return d.errorf(kp, "checks.%s.enabled must be true or false, not %s", raw, typeName(t[rk]))
 					}
 					c.Enabled = b
 					p.setOrigin("checks."+name+".enabled", d.origin(kp))
 					continue
 				}
-				settings[normKey(k)] = t[k]
-				p.setOrigin("checks."+name+"."+normKey(k), d.origin(kp))
+				key, ok := spec.Key(k)
+				if !ok || !isCheck {
+					return d.errorf(kp, "checks.%s.%s: %s", raw, rk, unknownKey(name, k, spec, isCheck))
+				}
+				val, err := coerce(key.Kind, t[rk])
+				if err == nil && key.Validate != nil {
+					err = key.Validate(val)
+				}
+				if err != nil {
+					return d.errorf(kp, "checks.%s.%s: %v", raw, rk, err)
+				}
+				settings[k] = val
+				p.setOrigin("checks."+name+"."+k, d.origin(kp))
 			}
 			if len(settings) > 0 {
 				c.Settings = settings
 			}
 			p.Checks[name] = c
 		default:
-			return d.errorf(cp, "checks.%s must be a table or a boolean, not %s", name, typeName(m[name]))
+			return d.errorf(cp, "checks.%s must be a table or a boolean, not %s", raw, typeName(m[raw]))
 		}
 	}
 	return nil
+}
+
+// unknownKey explains why key is not a setting of the check or rule name.
+func unknownKey(name, key string, spec Spec, isCheck bool) string {
+	if !isCheck {
+		owner, _ := owningCheck(name)
+		return fmt.Sprintf("unknown key %q: %s is a rule of the %s check and takes only enabled", key, name, owner)
+	}
+	keys := []string{"enabled"}
+	for _, k := range spec.Keys {
+		keys = append(keys, k.Name)
+	}
+	msg := fmt.Sprintf("unknown key %q", key)
+	if c := closest(key, keys); c != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", c)
+	}
+	return msg + "; " + name + " takes " + joinKnown(keys)
 }
 
 // applyLists sets string lists of a table such as [licenses].

@@ -76,8 +76,9 @@ func (ig Ignore) matches(f *finding.Finding) bool {
 	return false
 }
 
-// CheckConfig is the configuration of one check: whether it runs and a
-// free-form table of settings the check package reads with the typed getters.
+// CheckConfig is the configuration of one check: whether it runs and its
+// settings, checked against the keys the check declares (see Spec) and stored
+// as the Go type of their kind; the check reads them with the typed getters.
 type CheckConfig struct {
 	Enabled  bool
 	Settings map[string]any
@@ -148,6 +149,9 @@ func (c CheckConfig) Strings(key string) []string {
 // Duration returns the duration setting key ("90d", "2w", "36h" or a Go
 // duration), or def when it is absent or malformed.
 func (c CheckConfig) Duration(key string, def time.Duration) time.Duration {
+	if d, ok := c.Settings[key].(time.Duration); ok {
+		return d
+	}
 	s, ok := c.Settings[key].(string)
 	if !ok {
 		return def
@@ -208,6 +212,10 @@ type Policy struct {
 	Verify   VerifyPolicy
 
 	origins map[string]string // key → where its value came from
+	ran     map[string]bool   // checks that ran (MarkRun), beyond the vulnerability match
+
+	// Files are the policy files read, in the order applied.
+	Files []string
 }
 
 // DefaultFailOn is the gate when no policy sets one: every rated finding from
@@ -231,7 +239,7 @@ func Default() *Policy {
 // Check returns the configuration of the named check (enabled, no settings,
 // when the policy does not mention it).
 func (p *Policy) Check(name string) CheckConfig {
-	if c, ok := p.Checks[name]; ok {
+	if c, ok := p.Checks[normKey(name)]; ok {
 		return c
 	}
 	return CheckConfig{Enabled: true}
@@ -279,6 +287,7 @@ func (p *Policy) SetCheck(name string, enabled bool, origin string) {
 	if p.Checks == nil {
 		p.Checks = map[string]CheckConfig{}
 	}
+	name = normKey(name)
 	c := p.Check(name)
 	c.Enabled = enabled
 	p.Checks[name] = c
@@ -357,16 +366,51 @@ func normalizeName(s string) string {
 	return b.String()
 }
 
-// checkName returns the check a finding belongs to when the policy disables it:
-// its rule id or its risk name.
+// disabled reports whether the policy turns off the rule, the risk or the
+// check (the one declaring the rule) of a finding.
 func (p *Policy) disabled(f *finding.Finding) bool {
-	if c, ok := p.Checks[f.Rule]; ok && !c.Enabled {
-		return true
+	names := []string{f.Rule, string(f.Risk)}
+	if owner, ok := owningCheck(f.Rule); ok {
+		names = append(names, owner)
 	}
-	if c, ok := p.Checks[string(f.Risk)]; ok && !c.Enabled {
-		return true
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if c, ok := p.Checks[normKey(n)]; ok && !c.Enabled {
+			return true
+		}
 	}
 	return false
+}
+
+// MarkRun records that the named checks ran in this run, so that Apply can
+// tell an ignore of one of their rules that matched nothing. The match
+// against advisories (checks vulnerability and malicious) always counts as
+// run.
+func (p *Policy) MarkRun(checks ...string) {
+	if p.ran == nil {
+		p.ran = map[string]bool{}
+	}
+	for _, c := range checks {
+		if owner, ok := owningCheck(c); ok {
+			p.ran[owner] = true
+		}
+	}
+}
+
+// covers reports whether the findings an ignore of id could match were
+// looked for in this run: advisory ids always, rule ids and check names when
+// their check ran.
+func (p *Policy) covers(id string) bool {
+	if id == "*" {
+		return true
+	}
+	owner, ok := owningCheck(id)
+	if !ok || owner == string(finding.RiskVulnerability) || owner == string(finding.RiskMalicious) {
+		return true // an advisory id or alias
+	}
+	return p.ran[owner]
 }
 
 // Apply applies the policy to findings: drops findings of disabled checks,
@@ -376,6 +420,7 @@ func (p *Policy) disabled(f *finding.Finding) bool {
 func (p *Policy) Apply(fs []finding.Finding, now time.Time) ([]finding.Finding, []string) {
 	out := make([]finding.Finding, 0, len(fs))
 	expiredUsed := map[int]bool{}
+	matched := map[int]bool{}
 	for _, f := range fs {
 		if p.disabled(&f) {
 			continue
@@ -389,6 +434,7 @@ func (p *Policy) Apply(fs []finding.Finding, now time.Time) ([]finding.Finding, 
 			if !ig.matches(&f) {
 				continue
 			}
+			matched[i] = true
 			if ig.Expired(now) {
 				expiredUsed[i] = true
 				continue
@@ -407,32 +453,35 @@ func (p *Policy) Apply(fs []finding.Finding, now time.Time) ([]finding.Finding, 
 		if !ig.Expired(now) {
 			continue
 		}
-		what := ig.ID
-		if ig.Package != "" {
-			what += " (" + ig.Package + ")"
-		}
+		what := ig.describe()
 		n := fmt.Sprintf("ignore for %s expired on %s (%s); it no longer applies", what, ig.ExpiryString(), ig.Origin)
 		if expiredUsed[i] {
 			n += " and the finding is reported again"
 		}
 		notes = append(notes, n)
 	}
+	for i, ig := range p.Ignores {
+		if matched[i] || ig.Expired(now) || !p.covers(ig.ID) {
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("ignore for %s (%s) matched no finding; remove it or check the id", ig.describe(), ig.Origin))
+	}
 	finding.Sort(out)
 	return out, notes
 }
 
-// gateSeverity is the severity a finding counts as for the gate: unknown counts
-// as medium, so unrated vulnerabilities fail a default run.
-func gateSeverity(s finding.Severity) finding.Severity {
-	if s == finding.SeverityUnknown {
-		return finding.SeverityMedium
+// describe names what an ignore accepts: "ID" or "ID in package".
+func (ig Ignore) describe() string {
+	what := finding.Clip(ig.ID, 80)
+	if ig.Package != "" {
+		what += " in " + finding.Clip(ig.Package, 80)
 	}
-	return s
+	return what
 }
 
 // Fails reports whether one finding fails the run under this policy.
 func (p *Policy) Fails(f *finding.Finding) bool {
-	return !f.Ignored && gateSeverity(f.Severity) >= p.FailOn
+	return !f.Ignored && f.Severity.Rank() >= p.FailOn
 }
 
 // ExitCode returns 1 when any finding that is not ignored is at or above
@@ -448,9 +497,11 @@ func (p *Policy) ExitCode(fs []finding.Finding) int {
 
 // Entry is one value of the effective policy, for display.
 type Entry struct {
-	Key    string `json:"key"`    // dotted key as in pyvet.toml
-	Value  string `json:"value"`  // the value, TOML-like
-	Origin string `json:"origin"` // where it came from: "default", "pyvet.toml:3", "--fail-on", ...
+	Key     string `json:"key"`               // dotted key as in pyvet.toml
+	Value   string `json:"value"`             // the effective value, TOML-like
+	Default string `json:"default,omitempty"` // the built-in value, for check settings
+	Origin  string `json:"origin"`            // where it came from: "default", "pyvet.toml:3", "--fail-on", ...
+	Doc     string `json:"doc,omitempty"`     // what the setting does, for check settings
 }
 
 // Entries lists the effective policy, one entry per value, in a stable order.
@@ -460,12 +511,32 @@ func (p *Policy) Entries() []Entry {
 		es = append(es, Entry{Key: key, Value: value, Origin: p.Origin(key)})
 	}
 	add("fail-on", quote(p.FailOn.String()))
+	// Every declared check with every setting, set or not.
+	declared := map[string]bool{}
+	for _, spec := range Specs() {
+		declared[spec.Name] = true
+		c := p.Check(spec.Name)
+		es = append(es, Entry{Key: "checks." + spec.Name + ".enabled", Value: fmt.Sprint(c.Enabled), Default: "true",
+			Origin: p.Origin("checks." + spec.Name + ".enabled"), Doc: spec.Doc})
+		for _, k := range spec.Keys {
+			v, set := c.Settings[k.Name]
+			if !set {
+				v = k.Default
+			}
+			key := "checks." + spec.Name + "." + k.Name
+			es = append(es, Entry{Key: key, Value: formatSetting(v), Default: formatSetting(k.Default), Origin: p.Origin(key), Doc: k.Doc})
+		}
+	}
+	// Rules turned on or off by id, and anything else set but not declared.
 	names := make([]string, 0, len(p.Checks))
 	for n := range p.Checks {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if declared[n] {
+			continue
+		}
 		c := p.Checks[n]
 		add("checks."+n+".enabled", fmt.Sprint(c.Enabled))
 		keys := make([]string, 0, len(c.Settings))
@@ -474,7 +545,7 @@ func (p *Policy) Entries() []Entry {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			add("checks."+n+"."+k, formatValue(c.Settings[k]))
+			add("checks."+n+"."+k, formatSetting(c.Settings[k]))
 		}
 	}
 	sevs := make([]string, 0, len(p.Severity))
@@ -581,16 +652,28 @@ func (fl Flags) Resolve(dir string) (*Policy, error) {
 			return nil, fmt.Errorf("--ignore-vuln: empty id")
 		}
 		ig := Ignore{ID: id, Reason: "ignored on the command line"}
-		if i := strings.LastIndex(id, ":"); i > 0 && i < len(id)-1 {
-			ig.ID, ig.Package = id[:i], id[i+1:]
+		if i := strings.LastIndex(id, ":"); i >= 0 {
+			ig.ID, ig.Package = strings.TrimSpace(id[:i]), strings.TrimSpace(id[i+1:])
+			if ig.ID == "" || ig.Package == "" {
+				return nil, fmt.Errorf("--ignore-vuln %s: want ID or ID:package", finding.Clip(id, 80))
+			}
 		}
 		p.AddIgnore(ig, "--ignore-vuln")
 	}
-	for _, c := range fl.Disable {
-		p.SetCheck(c, false, "--disable")
-	}
-	for _, c := range fl.Enable {
-		p.SetCheck(c, true, "--enable")
+	for _, set := range []struct {
+		flag  string
+		names []string
+		on    bool
+	}{{"--disable", fl.Disable, false}, {"--enable", fl.Enable, true}} {
+		for _, list := range set.names {
+			for _, c := range strings.Split(list, ",") {
+				c = strings.TrimSpace(c)
+				if !Known(c) {
+					return nil, fmt.Errorf("%s: %s", set.flag, unknownName("check or rule", finding.Clip(c, 60)))
+				}
+				p.SetCheck(c, set.on, set.flag)
+			}
+		}
 	}
 	return p, nil
 }
@@ -611,7 +694,11 @@ func (p *Policy) Show(w io.Writer) error {
 		if pad < 0 {
 			pad = 0
 		}
-		fmt.Fprintf(&b, "%s%s# %s\n", line, strings.Repeat(" ", pad+2), e.Origin)
+		origin := e.Origin
+		if e.Default != "" && origin != originDefault && e.Default != e.Value {
+			origin += " (default " + e.Default + ")"
+		}
+		fmt.Fprintf(&b, "%s%s# %s\n", line, strings.Repeat(" ", pad+2), origin)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

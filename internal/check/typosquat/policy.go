@@ -1,6 +1,25 @@
 package typosquat
 
-import "github.com/pyvet/pyvet/internal/policy"
+import (
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/policy"
+)
+
+// The name-confusion checks and their settings in pyvet.toml. Defaults are
+// DefaultConfig's.
+func init() {
+	d := DefaultConfig()
+	policy.Register(policy.Spec{Name: string(finding.RiskNameConfusion)})
+	policy.Register(policy.Spec{Name: "typosquat", Doc: "names one typing mistake away from a popular package", Rules: []string{"typosquat"}, Keys: []policy.Key{
+		{Name: "allow", Kind: policy.KindStrings, Default: []string{}, Doc: "names never reported"},
+		{Name: "targets", Kind: policy.KindInt, Default: d.Targets, Validate: policy.AtLeast(0), Doc: "how many of the most popular names are compared against (0: all)"},
+		{Name: "min-length", Kind: policy.KindInt, Default: d.MinLength, Validate: policy.AtLeast(0), Doc: "shortest name compared by edit distance"},
+		{Name: "long-name", Kind: policy.KindInt, Default: d.LongName, Validate: policy.AtLeast(0), Doc: "length from which two edits (not just one) are a match"},
+		{Name: "min-ratio", Kind: policy.KindFloat, Default: d.MinRatio, Validate: policy.AtLeast(0), Doc: "the popular name must have this many times the downloads"},
+		{Name: "skip-popular", Kind: policy.KindInt, Default: d.SkipPopular, Validate: policy.AtLeast(0), Doc: "names themselves within this popularity rank are not reported (0: never skip)"},
+	}})
+	policy.Register(policy.Spec{Name: "dependency-confusion", Doc: "internal names that are also on a public index", Rules: []string{"dependency-confusion"}})
+}
 
 // ConfigFromPolicy reads the [checks.typosquat] settings of pyvet.toml: allow
 // (names never reported), targets, min-length, long-name, min-ratio and

@@ -1,0 +1,94 @@
+package finding
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestClip(t *testing.T) {
+	if got := Clip("short note", 80); got != "short note" {
+		t.Errorf("short: %q", got)
+	}
+	if got := Clip("a\nb\x00c\td\xff", 80); got != `a\nb\x00c d\xff` {
+		t.Errorf("escapes: %q", got)
+	}
+	long := strings.Repeat("SECRET=x ", 100000)
+	got := Clip(long, 80)
+	if utf8.RuneCountInString(got) > 80 || !strings.HasSuffix(got, fmt.Sprintf("… (%d bytes)", len(long))) {
+		t.Errorf("long: %d characters: %q", utf8.RuneCountInString(got), got)
+	}
+	// A cut never splits an escape.
+	got = Clip(strings.Repeat("\x01", 100), 40)
+	if strings.Count(got, `\x01`)*4+len("… (100 bytes)") > 40+2 || strings.Contains(strings.TrimSuffix(got, "… (100 bytes)"), `\x0…`) {
+		t.Errorf("escape split: %q", got)
+	}
+}
+
+func TestFailuresGroupByCause(t *testing.T) {
+	f := NewFailures("health: %d package(s) not checked")
+	dns := errors.New("dial tcp: lookup pypi.org: no such host")
+	for i := 0; i < 949; i++ {
+		name := fmt.Sprintf("pkg%03d", i)
+		var err error = &url.Error{Op: "Get", URL: "https://pypi.org/pypi/" + name + "/json", Err: dns}
+		if i%100 == 0 {
+			err = fmt.Errorf("%s: not on the index (%s)", name, name)
+		}
+		f.Add(name, err)
+	}
+	f.Add("pkg001", &url.Error{Op: "Get", URL: "https://pypi.org/pypi/pkg001/json", Err: dns}) // twice: counted once
+	lines := f.Lines()
+	if len(lines) != 2 {
+		t.Fatalf("%d lines: %q", len(lines), lines)
+	}
+	if want := "health: 939 package(s) not checked: dial tcp: lookup pypi.org: no such host (pkg001, pkg002, pkg003 and 936 more)"; lines[0] != want {
+		t.Errorf("line 1 = %q\nwant     %q", lines[0], want)
+	}
+	if want := "health: 10 package(s) not checked: not on the index (<name>) (pkg000, pkg100, pkg200 and 7 more)"; lines[1] != want {
+		t.Errorf("line 2 = %q", lines[1])
+	}
+	if f.Len() != 949 || f.Err() == nil || strings.Contains(f.Error(), "\n") {
+		t.Errorf("Len %d, Error %q", f.Len(), f.Error())
+	}
+	if NewFailures("x %d").Err() != nil {
+		t.Error("empty Failures is an error")
+	}
+	// A URL error whose cause does not name the host gains it.
+	if c := Cause(&url.Error{Op: "Get", URL: "https://idx.example/simple/a/", Err: errors.New("timeout")}, "a"); c != "idx.example: timeout" {
+		t.Errorf("cause %q", c)
+	}
+}
+
+func TestNotes(t *testing.T) {
+	var n Notes
+	n.Add("database is old")
+	n.Add("database is old")
+	f := NewFailures("license: %d package(s) without a license")
+	f.AddCause("a", "offline and not cached")
+	f.AddCause("b", "offline and not cached")
+	n.AddError(errors.Join(fmt.Errorf("size: %w", f), errors.New("typosquat: no list")))
+	n.AddError(nil)
+	n.Add(strings.Repeat("x", 10000))
+	lines := n.Lines()
+	want := []string{"database is old (2 times)", "license: 2 package(s) without a license: offline and not cached (a, b)", "typosquat: no list"}
+	if len(lines) != 4 || strings.Join(lines[:3], "|") != strings.Join(want, "|") {
+		t.Errorf("lines %q", lines)
+	}
+	if utf8.RuneCountInString(lines[3]) > MaxNote {
+		t.Errorf("note of %d characters", utf8.RuneCountInString(lines[3]))
+	}
+}
+
+func BenchmarkFailures(b *testing.B) {
+	err := &url.Error{Op: "Get", URL: "https://pypi.org/pypi/x/json", Err: errors.New("dial tcp: lookup pypi.org: no such host")}
+	for i := 0; i < b.N; i++ {
+		f := NewFailures("x: %d")
+		for j := 0; j < 1000; j++ {
+			f.Add(fmt.Sprint("p", j), err)
+		}
+		_ = f.Lines()
+	}
+}

@@ -29,6 +29,7 @@ type htmlData struct {
 	Risks    []htmlRisk
 	Findings []htmlFinding
 	Notes    []string
+	Inexact  string // explains the "(not exact)" mark when a finding carries it
 	Meta     [][2]string
 	Sources  []string
 	Graph    *Graph
@@ -61,9 +62,12 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 		d.Risks = append(d.Risks, htmlRisk{Risk: string(r), OWASP: r.OWASPNumber(), Title: riskTitle(r), Count: sum.ByRisk[string(r)]})
 	}
 	for _, f := range shown(res, opts) {
-		hf := htmlFinding{Finding: f, Where: locationString(&f, opts.BaseDir), IDShown: idOrRule(&f), Pkg: packageLabel(&f),
+		hf := htmlFinding{Finding: f, Where: locationString(&f, opts.BaseDir), IDShown: idOrRule(&f), Pkg: shownLabel(&f),
 			Fixes: strings.Join(f.Fix, ", "), PathStr: strings.Join(f.Path, " → ")}
 		d.Findings = append(d.Findings, hf)
+	}
+	if anyInexact(shown(res, opts)) {
+		d.Inexact = inexactNote
 	}
 	for _, k := range sortedKeys(res.Meta) {
 		d.Meta = append(d.Meta, [2]string{k, res.Meta[k]})
@@ -211,7 +215,7 @@ svg .node { cursor: pointer; }
 <td><strong>{{.Title}}</strong>{{if .Detail}}{{if gt (len .Detail) 320}}<details class="detail"><summary>{{short .Detail}}</summary>{{.Detail}}</details>{{else}}<div class="detail">{{.Detail}}</div>{{end}}{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
 </tr>
 {{end}}</tbody>
-</table>{{else}}<p id="no-findings">No findings.</p>{{end}}
+</table>{{if .Inexact}}<p class="muted">{{.Inexact}}</p>{{end}}{{else}}<p id="no-findings">No findings.</p>{{end}}
 </section>
 {{if .Notes}}<section id="notes"><h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
 </main>

@@ -73,6 +73,7 @@ func writeJSON(w io.Writer, res *Result, opts Options) error {
 
 // BuildJSON builds the JSON report of res.
 func BuildJSON(res *Result, opts Options) *JSONReport {
+	res = bounded(res)
 	rep := &JSONReport{
 		Dependencies: []JSONDependency{},
 		Fixes:        append([]JSONFix{}, res.Fixes...),
@@ -123,16 +124,16 @@ func BuildJSON(res *Result, opts Options) *JSONReport {
 	}
 	for _, p := range uniquePackages(res.Inventory) {
 		d := JSONDependency{
-			Name: p.Name, Version: p.Version, Specifier: p.Specifier, Direct: p.Direct,
-			Source: string(p.Source.Kind),
+			Name: finding.Clip(p.Name, maxName), Version: finding.Clip(p.Version, maxName), Specifier: finding.Clip(p.Specifier, maxName),
+			Direct: p.Direct, Source: string(p.Source.Kind),
 		}
 		for _, l := range p.Locations {
 			l.File = relPath(l.File, opts.BaseDir)
 			d.Locations = append(d.Locations, l)
 		}
-		key := p.Version
+		key := d.Version
 		if key == "" {
-			key = p.Specifier
+			key = d.Specifier
 		}
 		if vs := vulns[pv{p.Name, key}]; vs != nil {
 			d.Vulns = &vs
@@ -140,7 +141,7 @@ func BuildJSON(res *Result, opts Options) *JSONReport {
 		if reason, ok := res.Skipped[p.Name]; ok {
 			d.SkipReason = reason
 		} else if p.Version == "" {
-			d.SkipReason = defaultSkipReason(p)
+			d.SkipReason = finding.Clip(defaultSkipReason(p), maxLine)
 		}
 		if d.SkipReason == "" && d.Vulns == nil {
 			d.Vulns = &[]JSONVuln{}

@@ -60,13 +60,13 @@ func writeMarkdown(w io.Writer, res *Result, opts Options) error {
 			} else {
 				loc = "`" + mdCode(loc) + "`"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", sev, mdEscape(packageLabel(f)), id, fix, loc, mdEscape(oneLine(f.Title)))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", sev, mdEscape(shownLabel(f)), id, fix, loc, mdEscape(oneLine(f.Title)))
 		}
 		b.WriteString("\n")
 		if opts.Desc {
 			for i := range fs {
 				f := &fs[i]
-				fmt.Fprintf(&b, "<details><summary><code>%s</code> %s</summary>\n\n", htmlText(idOrRule(f)), htmlText(packageLabel(f)))
+				fmt.Fprintf(&b, "<details><summary><code>%s</code> %s</summary>\n\n", htmlText(idOrRule(f)), htmlText(shownLabel(f)))
 				if f.Detail != "" {
 					fmt.Fprintf(&b, "%s\n\n", mdEscape(oneLine(f.Detail)))
 				}
@@ -79,6 +79,9 @@ func writeMarkdown(w io.Writer, res *Result, opts Options) error {
 				b.WriteString("</details>\n\n")
 			}
 		}
+	}
+	if anyInexact(fs) {
+		fmt.Fprintf(&b, "<sub>%s</sub>\n\n", mdEscape(inexactNote))
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(&b, "> **Note:** %s\n\n", mdEscape(n))

@@ -49,6 +49,7 @@ type Options struct {
 	ShowIgnored bool      // list ignored findings too (table, markdown, html); JSON and SARIF always carry them, marked
 	BaseDir     string    // make file paths below it relative (all formats; SARIF URIs are relative to %SRCROOT%); default: the current directory
 	Title       string    // report title (html, markdown); default "pyvet report"
+	NoNotes     bool      // leave the notes out of the table (the caller shows them on standard error)
 }
 
 // writerFunc writes one format.
@@ -78,7 +79,7 @@ func Write(w io.Writer, format string, res *Result, opts Options) error {
 	if res == nil {
 		res = &Result{}
 	}
-	return fn(w, res, opts)
+	return fn(w, bounded(res), opts)
 }
 
 // useColor decides whether the table is coloured.

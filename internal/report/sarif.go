@@ -133,6 +133,7 @@ func writeSARIF(w io.Writer, res *Result, opts Options) error {
 
 // BuildSARIF returns the SARIF 2.1.0 log of res as a JSON-ready value.
 func BuildSARIF(res *Result, opts Options) any {
+	res = bounded(res)
 	driver := sarifDriver{Name: "pyvet", Version: res.Version, InformationURI: "https://github.com/pyvet/pyvet", Rules: []sarifRule{}}
 	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
 	ruleIndex := map[string]int{}
@@ -156,7 +157,7 @@ func BuildSARIF(res *Result, opts Options) any {
 			PartialFingerprints: map[string]string{"pyvetFinding/v1": fingerprint(f)},
 			Properties: map[string]any{
 				"risk": string(f.Risk), "severity": f.Severity.String(), "owasp": f.Risk.OWASPNumber(),
-				"direct": f.Direct,
+				"direct": f.Direct, "exact": f.Exact,
 			},
 		}
 		if f.Package != "" {
@@ -287,6 +288,9 @@ func resultMessage(f *finding.Finding) string {
 	msg := oneLine(f.Title)
 	if f.Package != "" && !strings.Contains(msg, f.Package) {
 		msg = packageLabel(f) + ": " + msg
+	}
+	if f.Inexact() {
+		msg += " (" + inexactNote + ".)"
 	}
 	if len(f.Fix) > 0 {
 		msg += " Fixed in " + strings.Join(f.Fix, ", ") + "."

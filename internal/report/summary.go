@@ -179,3 +179,35 @@ func packageLabel(f *finding.Finding) string {
 	}
 	return f.Package + " " + f.Version
 }
+
+// inexactMark is what every format appends to the package of a finding
+// matched against a range rather than a pinned version.
+const inexactMark = " (not exact)"
+
+// inexactNote explains the mark once per report.
+const inexactNote = "not exact: the requirement is not pinned; the advisory affects some version its specifier allows, maybe not the one installed"
+
+// shownLabel is packageLabel with the inexact mark.
+func shownLabel(f *finding.Finding) string {
+	if f.Inexact() {
+		return packageLabel(f) + inexactMark
+	}
+	return packageLabel(f)
+}
+
+// anyInexact reports whether a finding in fs is inexact.
+func anyInexact(fs []finding.Finding) bool {
+	for i := range fs {
+		if fs[i].Inexact() {
+			return true
+		}
+	}
+	return false
+}
+
+// severityOrder lists severities as reports show them, most severe first;
+// unknown sits where the gate ranks it, just after medium.
+var severityOrder = []finding.Severity{
+	finding.SeverityMalicious, finding.SeverityCritical, finding.SeverityHigh, finding.SeverityMedium,
+	finding.SeverityUnknown, finding.SeverityLow, finding.SeverityInfo,
+}

@@ -59,7 +59,7 @@ func writeTable(w io.Writer, res *Result, opts Options) error {
 			if loc == "" {
 				loc = "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sev, f.Risk, packageLabel(f), id, fix, loc, oneLine(f.Title))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sev, f.Risk, shownLabel(f), id, fix, loc, oneLine(f.Title))
 		}
 		tw.Flush()
 		// Colour the severity column after alignment: escape codes have no
@@ -78,7 +78,7 @@ func writeTable(w io.Writer, res *Result, opts Options) error {
 			b.WriteString("\n")
 			for i := range fs {
 				f := &fs[i]
-				fmt.Fprintf(&b, "%s %s\n", idOrRule(f), packageLabel(f))
+				fmt.Fprintf(&b, "%s %s\n", idOrRule(f), shownLabel(f))
 				if f.Detail != "" {
 					fmt.Fprintf(&b, "  %s\n", oneLine(f.Detail))
 				}
@@ -91,8 +91,13 @@ func writeTable(w io.Writer, res *Result, opts Options) error {
 			}
 		}
 	}
-	for _, n := range res.Notes {
-		fmt.Fprintf(&b, "note: %s\n", n)
+	if anyInexact(fs) {
+		fmt.Fprintf(&b, "%s\n", inexactNote)
+	}
+	if !opts.NoNotes {
+		for _, n := range res.Notes {
+			fmt.Fprintf(&b, "note: %s\n", n)
+		}
 	}
 	b.WriteString(summaryLine(sum))
 	b.WriteString("\n")
@@ -103,7 +108,7 @@ func writeTable(w io.Writer, res *Result, opts Options) error {
 // summaryLine is "N findings (1 critical, 2 high) in M packages; K ignored".
 func summaryLine(s Summary) string {
 	var parts []string
-	for sev := finding.SeverityMalicious; sev >= finding.SeverityUnknown; sev-- {
+	for _, sev := range severityOrder {
 		if n := s.BySeverity[sev.String()]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
 		}

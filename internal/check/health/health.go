@@ -104,7 +104,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 			case errors.Is(r.Err, pypi.ErrNotCached):
 				failed[n] = "not cached"
 			default:
-				failed[n] = r.Err.Error()
+				failed[n] = finding.Cause(r.Err, n)
 			}
 			continue
 		}
@@ -115,12 +115,12 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	}
 	finding.Sort(out)
 	if len(failed) > 0 {
-		keys := make([]string, 0, len(failed))
+		// One line per cause, not one Go error per package.
+		fl := finding.NewFailures("health: %d package(s) not checked")
 		for k, why := range failed {
-			keys = append(keys, k+" ("+why+")")
+			fl.AddCause(k, why)
 		}
-		sort.Strings(keys)
-		return out, fmt.Errorf("health: %d package(s) not checked: %s", len(failed), strings.Join(keys, ", "))
+		return out, fl
 	}
 	return out, nil
 }

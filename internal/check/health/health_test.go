@@ -65,7 +65,7 @@ func TestCheckFixtures(t *testing.T) {
 	if got := rules(fs); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if err == nil || !strings.Contains(err.Error(), "steady-range (not on the index)") {
+	if err == nil || !strings.Contains(err.Error(), "not on the index (steady-range)") {
 		t.Errorf("err = %v, want steady-range reported as not on the index", err)
 	}
 	for _, f := range fs {
@@ -139,7 +139,7 @@ func TestOfflineNotCached(t *testing.T) {
 	srv := pypitest.New(t, fixtures())
 	idx := pypi.New(pypi.Options{JSONURL: srv.URL + "/pypi", CacheDir: t.TempDir(), Offline: true})
 	fs, err := Check(context.Background(), &inventory.Inventory{Packages: []*inventory.Package{{Name: "steady", Version: "1.0"}}}, idx, testConfig())
-	if len(fs) != 0 || err == nil || !strings.Contains(err.Error(), "steady (not cached)") {
+	if len(fs) != 0 || err == nil || !strings.Contains(err.Error(), "not cached (steady)") {
 		t.Errorf("offline: %v, %v", fs, err)
 	}
 }

@@ -49,7 +49,12 @@ func (c *Collector) Result(ctx context.Context, failFormat string) ([]finding.Fi
 	finding.Sort(c.out)
 	if len(c.failed) > 0 {
 		sort.Strings(c.failed)
-		return c.out, fmt.Errorf(failFormat, len(c.failed), strings.Join(c.failed, ", "))
+		// A short line: the first names and how many more.
+		names := strings.Join(c.failed, ", ")
+		if len(c.failed) > 3 {
+			names = fmt.Sprintf("%s and %d more", strings.Join(c.failed[:3], ", "), len(c.failed)-3)
+		}
+		return c.out, fmt.Errorf(failFormat, len(c.failed), names)
 	}
 	return c.out, nil
 }

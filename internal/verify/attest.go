@@ -34,7 +34,9 @@ type AttestationResult struct {
 	Package string `json:"package"`
 	Version string `json:"version"`
 	File    string `json:"file"`
-	// Status is "attested", "not-attested", "invalid" or "error".
+	// Status is "attested" (every attestation the index publishes verified:
+	// signature, digest and the publisher it names), "not-attested",
+	// "invalid" or "error".
 	Status string `json:"status"`
 	// Publisher says who published an attested file.
 	Publisher     string   `json:"publisher,omitempty"`
@@ -151,6 +153,14 @@ func attestOne(ctx context.Context, c *pep740.Client, root *sigstore.Root, j att
 		return r
 	}
 	res, err := pep740.VerifyProvenance(prov, j.file.Name, j.sum, root, nil)
+	if err == nil && len(res) == 0 {
+		err = errors.New("no attestation was verified")
+	}
+	for _, x := range res {
+		if err == nil && !x.Status.Verified() {
+			err = fmt.Errorf("attestation for %s not verified", x.File)
+		}
+	}
 	if err != nil {
 		r.Status, r.Detail = "invalid", err.Error()
 		return r

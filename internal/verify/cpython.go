@@ -2,12 +2,12 @@ package verify
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
 )
 
@@ -31,21 +31,30 @@ var CPythonSigners = []ReleaseManager{
 	{Series: []string{"3.16", "3.17"}, Identity: "savannah@python.org", Issuer: "https://github.com/login/oauth", Note: "planned"},
 }
 
+// MaxSignerTable caps the size of a signer table file.
+const MaxSignerTable = 1 << 20
+
 // LoadSigners reads a YAML list of release managers (series, identity,
-// issuer). Entries are tried before the built-in table, so a file can add a
-// re-signing release manager or override a series.
+// issuer) from a regular file of at most MaxSignerTable bytes. Entries are
+// tried before the built-in table, so a file can add a re-signing release
+// manager or override a series.
 func LoadSigners(path string) ([]ReleaseManager, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, MaxSignerTable)
 	if err != nil {
-		return nil, &sigstore.InputError{Err: fmt.Errorf("signer table %s: %w", path, unwrapPath(err))}
+		return nil, &sigstore.InputError{Err: fmt.Errorf("signer table %s: %w", path, sigstore.FileError(err))}
 	}
+	return ParseSigners(data, path)
+}
+
+// ParseSigners decodes a signer table; name is used in errors.
+func ParseSigners(data []byte, name string) ([]ReleaseManager, error) {
 	var out []ReleaseManager
 	if err := yaml.Unmarshal(data, &out); err != nil {
-		return nil, &sigstore.InputError{Err: fmt.Errorf("signer table %s: %v", path, err)}
+		return nil, &sigstore.InputError{Err: fmt.Errorf("signer table %s: %s", name, sigstore.Detail(err.Error()))}
 	}
 	for i, rm := range out {
 		if len(rm.Series) == 0 || rm.Identity == "" || rm.Issuer == "" {
-			return nil, &sigstore.InputError{Err: fmt.Errorf("signer table %s: entry %d needs series, identity and issuer", path, i+1)}
+			return nil, &sigstore.InputError{Err: fmt.Errorf("signer table %s: entry %d needs series, identity and issuer", name, i+1)}
 		}
 	}
 	return out, nil
@@ -68,7 +77,7 @@ func CPythonVersion(file string) (string, bool) {
 func CPythonIdentities(version string, extra []ReleaseManager) ([]sigstore.Identity, string, error) {
 	parts := strings.SplitN(version, ".", 3)
 	if len(parts) < 2 {
-		return nil, "", fmt.Errorf("version %q is not X.Y.Z", version)
+		return nil, "", fmt.Errorf("version %s is not X.Y.Z", safeio.Excerpt(version))
 	}
 	series := parts[0] + "." + parts[1]
 	var ids []sigstore.Identity
@@ -87,7 +96,7 @@ func CPythonIdentities(version string, extra []ReleaseManager) ([]sigstore.Ident
 		}
 	}
 	if len(ids) == 0 {
-		return nil, "", fmt.Errorf("no release manager identity known for CPython %s (series %s); pass --identities FILE", version, series)
+		return nil, "", fmt.Errorf("no release manager identity known for CPython %s (series %s); pass --identities FILE", safeio.Excerpt(version), safeio.Excerpt(series))
 	}
 	return ids, fmt.Sprintf("CPython %s is signed by the release manager of the %s series: %s", version, series, strings.Join(why, " or ")), nil
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/safeio"
+	"github.com/pyvet/pyvet/internal/verify/sigstore"
 	"github.com/pyvet/pyvet/pep440"
 	"github.com/pyvet/pyvet/pep508"
 )
@@ -37,7 +39,13 @@ func newHash(algo string) hash.Hash {
 	return nil
 }
 
-// HashFile returns "algo:hex" of the file for each algorithm asked for.
+// MaxArtifact caps the artifacts and distribution files hashed: they are
+// read as a stream, so the cap only stops an endless input.
+const MaxArtifact int64 = 16 << 30
+
+// HashFile returns "algo:hex" of the file for each algorithm asked for. The
+// file must be regular (a FIFO or device is refused before any read) and at
+// most MaxArtifact bytes; it is read once, as a stream. Errors name the file.
 func HashFile(path string, algos []string) (map[string]string, error) {
 	hs := map[string]hash.Hash{}
 	var ws []io.Writer
@@ -52,13 +60,13 @@ func HashFile(path string, algos []string) (map[string]string, error) {
 		hs[a] = h
 		ws = append(ws, h)
 	}
-	f, err := os.Open(path)
+	f, err := safeio.Open(path, MaxArtifact)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, sigstore.FileError(err))
 	}
 	defer f.Close()
 	if _, err := io.Copy(io.MultiWriter(ws...), f); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, sigstore.FileError(err))
 	}
 	out := map[string]string{}
 	for a, h := range hs {
@@ -101,7 +109,7 @@ type HashResult struct {
 	File    string `json:"file"`
 	Package string `json:"package,omitempty"`
 	Version string `json:"version,omitempty"`
-	Status  string `json:"status"` // "ok", "mismatch", "unpinned", "unknown-package"
+	Status  string `json:"status"` // "ok", "mismatch", "unpinned", "unknown-package", "unreadable"
 	Detail  string `json:"detail,omitempty"`
 }
 
@@ -163,7 +171,8 @@ func CheckHashes(dir string, inv *inventory.Inventory) ([]HashResult, []finding.
 			match, checked, got, err := MatchHashes(filepath.Join(dir, n), pins)
 			switch {
 			case err != nil:
-				return nil, nil, err
+				// A FIFO, device or unreadable file: reported, never waited on.
+				r.Status, r.Detail = "unreadable", strings.TrimPrefix(err.Error(), filepath.Join(dir, n)+": ")
 			case !checked:
 				r.Status, r.Detail = "unpinned", "no pinned hash uses a supported algorithm"
 			case match:
@@ -185,6 +194,11 @@ func CheckHashes(dir string, inv *inventory.Inventory) ([]HashResult, []finding.
 			f.Title = "distribution file does not match the pinned hash: " + r.File
 			f.Detail = r.Detail + ". The file is not the one the lockfile was made with: it may have been tampered with or re-uploaded."
 			f.Action = "delete the file and download it again from the index; if it still differs, do not install it"
+		case "unreadable":
+			f.Rule, f.Severity = "hash-unchecked", finding.SeverityHigh
+			f.Title = "distribution file could not be checked against the pinned hash: " + r.File
+			f.Detail = r.Detail + ". Its content was not verified."
+			f.Action = "replace it with the regular file downloaded from the index"
 		case "unpinned", "unknown-package":
 			f.Risk, f.Rule, f.Severity = finding.RiskUnpinned, "hash-unpinned", finding.SeverityMedium
 			f.Title = "distribution file has no pinned hash: " + r.File

@@ -2,10 +2,12 @@ package verify
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
 
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
 )
@@ -46,7 +48,7 @@ func ParseProvenanceFile(data []byte, name string) (*ProvenanceInput, error) {
 		Dsse        json.RawMessage `json:"dsseEnvelope"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: not JSON: %v", name, err)}
+		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: not JSON: %s", name, sigstore.Detail(err.Error()))}
 	}
 	switch {
 	case probe.MediaType != "":
@@ -66,7 +68,7 @@ func ParseProvenanceFile(data []byte, name string) (*ProvenanceInput, error) {
 	case probe.PayloadType != "":
 		raw, err := base64.StdEncoding.DecodeString(probe.Payload)
 		if err != nil {
-			return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: DSSE payload is not base64: %v", name, err)}
+			return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: DSSE payload is not base64: %s", name, sigstore.Detail(err.Error()))}
 		}
 		st, err := pep740.ParseStatement(raw)
 		if err != nil {
@@ -181,7 +183,7 @@ func CheckProvenance(st *pep740.Statement, artifactName string, digests map[stri
 		}
 	}
 	if !okType {
-		return facts, &sigstore.Failure{Reason: fmt.Sprintf("predicate type %q is not one of %s", st.PredicateType, strings.Join(types, ", "))}
+		return facts, &sigstore.Failure{Reason: fmt.Sprintf("predicate type %s is not one of %s", safeio.Excerpt(st.PredicateType), strings.Join(types, ", "))}
 	}
 	matched := false
 	for _, s := range st.Subject {
@@ -194,17 +196,13 @@ func CheckProvenance(st *pep740.Statement, artifactName string, digests map[stri
 		}
 	}
 	if !matched {
-		var names []string
-		for _, s := range st.Subject {
-			names = append(names, s.Name)
-		}
-		return facts, &sigstore.Failure{Reason: fmt.Sprintf("digest mismatch: no subject of the statement (%s) has the artifact's digest", strings.Join(names, ", "))}
+		return facts, &sigstore.Failure{Reason: fmt.Sprintf("digest mismatch: no subject of the statement (%s) has the artifact's digest", subjectNames(st.Subject))}
 	}
 	if pol.BuilderID != "" {
 		b := facts.BuilderID
 		ok := b == pol.BuilderID || (strings.HasSuffix(pol.BuilderID, "@") || strings.HasSuffix(pol.BuilderID, "/")) && strings.HasPrefix(b, pol.BuilderID)
 		if !ok {
-			return facts, &sigstore.Failure{Reason: fmt.Sprintf("wrong builder: statement names builder %q, policy requires %q", b, pol.BuilderID)}
+			return facts, &sigstore.Failure{Reason: fmt.Sprintf("wrong builder: statement names builder %s, policy requires %s", safeio.Excerpt(b), safeio.Excerpt(pol.BuilderID))}
 		}
 	}
 	if pol.SourceRepository != "" {
@@ -216,8 +214,147 @@ func CheckProvenance(st *pep740.Statement, artifactName string, digests map[stri
 			}
 		}
 		if !ok {
-			return facts, &sigstore.Failure{Reason: fmt.Sprintf("wrong source repository: statement names %v, policy requires %s", facts.Sources, pol.SourceRepository)}
+			return facts, &sigstore.Failure{Reason: fmt.Sprintf("wrong source repository: statement names %s, policy requires %s", excerptList(facts.Sources), safeio.Excerpt(pol.SourceRepository))}
 		}
 	}
 	return facts, nil
+}
+
+// maxListed bounds how many names of input a message lists.
+const maxListed = 5
+
+// subjectNames lists the statement's subject names for a message: at most
+// maxListed, each an escaped excerpt.
+func subjectNames(subs []pep740.Subject) string {
+	names := make([]string, 0, min(len(subs), maxListed))
+	for _, s := range subs[:min(len(subs), maxListed)] {
+		names = append(names, s.Name)
+	}
+	out := excerptList(names)
+	if len(subs) > maxListed {
+		out += fmt.Sprintf(" and %d more", len(subs)-maxListed)
+	}
+	return out
+}
+
+// excerptList joins escaped excerpts of at most maxListed strings.
+func excerptList(ss []string) string {
+	var parts []string
+	for i, s := range ss {
+		if i == maxListed {
+			parts = append(parts, fmt.Sprintf("%d more", len(ss)-maxListed))
+			break
+		}
+		parts = append(parts, safeio.Excerpt(s))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// ProvenanceOptions say how VerifyProvenance checks a provenance file.
+type ProvenanceOptions struct {
+	// Policy is what the statement must say.
+	Policy ProvenancePolicy
+	// Root and Identities verify the signature of a Sigstore bundle; a bundle
+	// cannot be verified without both.
+	Root       *sigstore.Root
+	Identities []sigstore.Identity
+	// SubjectsOnly lets a statement that carries no verifiable signature (a
+	// bare statement, or a DSSE envelope without Sigstore verification
+	// material) be checked for its subjects and the policy only. The result
+	// is then sigstore.StatusNotVerified: never evidence of who wrote it.
+	SubjectsOnly bool
+}
+
+// ProvenanceResult is the outcome of VerifyProvenance. Status is
+// sigstore.StatusVerified only when a Sigstore signature over the statement
+// verified against the trusted root and the identity policy, the statement
+// covers the artifact and the policy holds.
+type ProvenanceResult struct {
+	Status   sigstore.Status  `json:"status"`
+	Kind     string           `json:"kind"`
+	Facts    ProvenanceFacts  `json:"facts"`
+	Sigstore *sigstore.Result `json:"sigstore,omitempty"`
+	// Note says, for a result that is not verified, what was not checked.
+	Note string `json:"note,omitempty"`
+}
+
+// UnsignedNote is the note of a subjects-only result.
+const UnsignedNote = "subjects only: the statement's subjects and predicate were compared with the artifact, but no signature was verified, so nothing shows who wrote the statement"
+
+// VerifyProvenance verifies a decoded provenance file for an artifact (its
+// file name, "" to skip the name check, and its hex digests by algorithm,
+// "sha256" and/or "sha512"). A Sigstore bundle is verified with sigstore-go
+// against o.Root and o.Identities, for the artifact's digest, and then its
+// statement is checked against the policy. A statement without a verifiable
+// signature is a Failure ("not verified"), unless o.SubjectsOnly asks for the
+// subjects check alone, whose result is StatusNotVerified.
+func VerifyProvenance(in *ProvenanceInput, artifactName string, digests map[string]string, o ProvenanceOptions) (*ProvenanceResult, error) {
+	if in == nil || in.Statement == nil {
+		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance: no statement")}
+	}
+	out := &ProvenanceResult{Status: sigstore.StatusFailed, Kind: in.Kind, Facts: Facts(in.Statement)}
+	if in.Kind != "sigstore-bundle" {
+		if !o.SubjectsOnly {
+			what := "a bare in-toto statement: it carries no signature"
+			if in.Kind == "dsse-envelope" {
+				what = "a DSSE envelope without Sigstore verification material (certificate, transparency log entry): its signature cannot be verified against the trusted root"
+			}
+			return nil, &sigstore.Failure{Reason: "not verified: the provenance is " + what + "; a statement whose signature was not verified against the trusted root and an identity policy is not evidence"}
+		}
+		facts, err := CheckProvenance(in.Statement, artifactName, digests, o.Policy)
+		if err != nil {
+			return nil, err
+		}
+		out.Facts, out.Status, out.Note = facts, sigstore.StatusNotVerified, UnsignedNote
+		return out, nil
+	}
+	if in.Bundle == nil {
+		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance: Sigstore bundle missing")}
+	}
+	if o.Root == nil || len(o.Identities) == 0 {
+		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: a Sigstore bundle is verified against a trusted root and an identity policy (certificate identity and OIDC issuer)", in.Bundle.Name)}
+	}
+	alg, sum := subjectDigest(in.Statement, digests)
+	if alg == "" {
+		// No subject uses an algorithm of the artifact's digests: the
+		// statement cannot cover it.
+		_, err := CheckProvenance(in.Statement, artifactName, digests, o.Policy)
+		if err == nil {
+			err = &sigstore.Failure{Reason: "digest mismatch: no subject of the statement has the artifact's digest"}
+		}
+		return nil, err
+	}
+	sres, err := sigstore.Verify(in.Bundle, o.Root, sigstore.Artifact{DigestAlg: alg, Digest: sum}, o.Identities)
+	if err != nil {
+		return nil, err
+	}
+	if !sres.Status.Verified() {
+		return nil, &sigstore.Failure{Reason: "the bundle's signature was not verified for the artifact"}
+	}
+	facts, err := CheckProvenance(in.Statement, artifactName, digests, o.Policy)
+	if err != nil {
+		return nil, err
+	}
+	out.Facts, out.Sigstore, out.Status = facts, sres, sigstore.StatusVerified
+	return out, nil
+}
+
+// subjectDigest picks the artifact digest to verify the bundle with: the
+// first of sha256, sha512 that the artifact has and a subject of the
+// statement uses.
+func subjectDigest(st *pep740.Statement, digests map[string]string) (string, []byte) {
+	for _, alg := range []string{"sha256", "sha512"} {
+		hx, ok := digests[alg]
+		if !ok {
+			continue
+		}
+		for _, s := range st.Subject {
+			if _, ok := s.Digest[alg]; ok {
+				if sum, err := hex.DecodeString(hx); err == nil {
+					return alg, sum
+				}
+			}
+		}
+	}
+	return "", nil
 }

@@ -8,6 +8,7 @@ package verify
 import (
 	"bufio"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/safeio"
+	"github.com/pyvet/pyvet/internal/verify/sigstore"
 )
 
 // RecordProblem is one installed file that does not match its RECORD.
@@ -25,7 +28,7 @@ type RecordProblem struct {
 	Package string `json:"package"`
 	Version string `json:"version,omitempty"`
 	Path    string `json:"path"`
-	Kind    string `json:"kind"` // "modified", "missing", "unrecorded", "unhashed", "pth-exec"
+	Kind    string `json:"kind"` // "modified", "missing", "not-regular", "unrecorded", "unhashed", "pth-exec"
 	Detail  string `json:"detail,omitempty"`
 }
 
@@ -34,22 +37,24 @@ type RecordProblem struct {
 func hashRecordEntry(path, algo string) (string, error) {
 	h := newHash(algo)
 	if h == nil || algo == "md5" || algo == "sha1" {
-		return "", fmt.Errorf("unsupported RECORD hash algorithm %q", algo)
+		return "", fmt.Errorf("unsupported RECORD hash algorithm %s", safeio.Excerpt(algo))
 	}
-	f, err := os.Open(path)
+	f, err := safeio.Open(path, MaxArtifact)
 	if err != nil {
-		return "", err
+		return "", sigstore.FileError(err)
 	}
 	defer f.Close()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", err
+		return "", sigstore.FileError(err)
 	}
 	return algo + "=" + base64.RawURLEncoding.EncodeToString(h.Sum(nil)), nil
 }
 
 // CheckRecord re-hashes every file the package's RECORD lists, relative to
 // root (the site-packages directory holding its dist-info), and reports
-// modified and missing files. Entries without a hash are skipped, except that
+// modified and missing files. A recorded path that is not a regular file (a
+// FIFO, a device) is reported as "not-regular" without being opened. Entries
+// without a hash are skipped, except that
 // the RECORD itself and signature files may legitimately have none; other
 // unhashed entries are reported as "unhashed".
 func CheckRecord(root string, pkg *inventory.Package) []RecordProblem {
@@ -66,6 +71,10 @@ func CheckRecord(root string, pkg *inventory.Package) []RecordProblem {
 			out = append(out, RecordProblem{Package: pkg.Name, Version: pkg.Version, Path: e.Path, Kind: "missing", Detail: "listed in RECORD but not on disk"})
 			continue
 		}
+		if !fi.Mode().IsRegular() {
+			out = append(out, notRegular(pkg, e.Path, fi.Mode()))
+			continue
+		}
 		if e.Hash == "" {
 			base := filepath.Base(e.Path)
 			if base != "RECORD" && base != "RECORD.jws" && base != "RECORD.p7s" && !strings.HasSuffix(e.Path, ".pyc") {
@@ -75,16 +84,21 @@ func CheckRecord(root string, pkg *inventory.Package) []RecordProblem {
 		}
 		algo, _, ok := strings.Cut(e.Hash, "=")
 		if !ok {
-			out = append(out, RecordProblem{Package: pkg.Name, Version: pkg.Version, Path: e.Path, Kind: "modified", Detail: "RECORD hash " + e.Hash + " is malformed"})
+			out = append(out, RecordProblem{Package: pkg.Name, Version: pkg.Version, Path: e.Path, Kind: "modified", Detail: "RECORD hash " + safeio.Excerpt(e.Hash) + " is malformed"})
 			continue
 		}
 		got, err := hashRecordEntry(p, algo)
 		if err != nil {
-			out = append(out, RecordProblem{Package: pkg.Name, Version: pkg.Version, Path: e.Path, Kind: "modified", Detail: err.Error()})
+			kind := "modified"
+			if errors.Is(err, safeio.ErrNotRegular) {
+				// Replaced by a FIFO or device since the stat above.
+				kind = "not-regular"
+			}
+			out = append(out, RecordProblem{Package: pkg.Name, Version: pkg.Version, Path: e.Path, Kind: kind, Detail: err.Error()})
 			continue
 		}
 		if got != e.Hash {
-			d := fmt.Sprintf("hash %s, RECORD says %s", got, e.Hash)
+			d := fmt.Sprintf("hash %s, RECORD says %s", got, safeio.Excerpt(e.Hash))
 			if e.Size > 0 && fi.Size() != e.Size {
 				d += fmt.Sprintf(" (size %d, RECORD says %d)", fi.Size(), e.Size)
 			}
@@ -92,6 +106,20 @@ func CheckRecord(root string, pkg *inventory.Package) []RecordProblem {
 		}
 	}
 	return out
+}
+
+// notRegular is the problem of a path that is not a regular file.
+func notRegular(pkg *inventory.Package, path string, mode fs.FileMode) RecordProblem {
+	p := RecordProblem{Path: path, Kind: "not-regular"}
+	if pkg != nil {
+		p.Package, p.Version = pkg.Name, pkg.Version
+	}
+	desc := strings.TrimPrefix((&safeio.NotRegularError{Mode: mode}).Error(), ": ")
+	p.Detail = desc + "; it was not opened"
+	if pkg != nil {
+		p.Detail = desc + " where RECORD lists a file; it was not opened"
+	}
+	return p
 }
 
 func insideRoot(root, p string) bool {
@@ -204,11 +232,18 @@ func CheckEnv(venv string) (*EnvReport, error) {
 				return nil
 			}
 			rel, _ := filepath.Rel(sp, path)
+			if t := d.Type(); t&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket|fs.ModeIrregular) != 0 {
+				// Recorded ones are reported by CheckRecord; none is opened.
+				if !recorded[filepath.Clean(path)] {
+					rep.Problems = append(rep.Problems, notRegular(nil, filepath.ToSlash(rel), t))
+				}
+				return nil
+			}
 			if strings.HasSuffix(path, ".pth") {
-				data, err := os.ReadFile(path)
+				data, err := safeio.ReadFile(path, safeio.MaxTextFile)
 				if err == nil {
 					if lines := PthExecLines(data); len(lines) > 0 {
-						rep.Problems = append(rep.Problems, RecordProblem{Path: filepath.ToSlash(rel), Kind: "pth-exec", Detail: fmt.Sprintf("runs code at every Python start: %q", truncate(lines[0], 120))})
+						rep.Problems = append(rep.Problems, RecordProblem{Path: filepath.ToSlash(rel), Kind: "pth-exec", Detail: "runs code at every Python start: " + safeio.ExcerptN(lines[0], 120)})
 					}
 				}
 			}
@@ -231,13 +266,6 @@ func CheckEnv(venv string) (*EnvReport, error) {
 	return rep, nil
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
-}
-
 // Findings turns an environment report into findings (RiskCompromise).
 func (r *EnvReport) Findings() []finding.Finding {
 	var out []finding.Finding
@@ -249,6 +277,11 @@ func (r *EnvReport) Findings() []finding.Finding {
 			f.Title = "installed file differs from its RECORD: " + p.Path
 			f.Detail = "The file's content is not what the package installed (" + p.Detail + "). It was edited after installation, possibly by malware."
 			f.Action = "reinstall the package: pip install --force-reinstall --no-deps " + p.Package
+		case "not-regular":
+			f.Rule, f.Severity = "record-not-regular", finding.SeverityHigh
+			f.Title = "installed file is not a regular file: " + p.Path
+			f.Detail = p.Detail + ". Nothing a package installs is a FIFO or a device; something replaced the file after installation."
+			f.Action = "remove it and reinstall the package that owns the path"
 		case "missing":
 			f.Rule, f.Severity = "record-missing", finding.SeverityMedium
 			f.Title = "installed file missing: " + p.Path

@@ -334,6 +334,14 @@ func FuzzParseProvenanceFile(f *testing.F) {
 			return
 		}
 		_, _ = CheckProvenance(in.Statement, "a", map[string]string{"sha256": "00"}, ProvenancePolicy{BuilderID: "b/", SourceRepository: "o/r"})
+		// Without a trusted root nothing is ever verified.
+		res, err := VerifyProvenance(in, "a", map[string]string{"sha256": "00"}, ProvenanceOptions{SubjectsOnly: true})
+		if err == nil && res.Status.Verified() {
+			t.Fatalf("verified without a trusted root: %+v", res)
+		}
+		if err == nil && in.Kind == "sigstore-bundle" {
+			t.Fatal("a bundle passed without a trusted root")
+		}
 	})
 }
 

@@ -14,8 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
 )
 
@@ -73,7 +76,7 @@ type Provenance struct {
 func ParseAttestation(data []byte, name string) (*Attestation, error) {
 	var a Attestation
 	if err := decodeOne(data, &a); err != nil {
-		return nil, &sigstore.InputError{Err: fmt.Errorf("attestation %s: not a PEP 740 attestation: %v", name, err)}
+		return nil, &sigstore.InputError{Err: fmt.Errorf("attestation %s: not a PEP 740 attestation: %s", name, sigstore.Detail(err.Error()))}
 	}
 	if err := a.validate(); err != nil {
 		return nil, &sigstore.InputError{Err: fmt.Errorf("attestation %s: %v", name, err)}
@@ -98,7 +101,7 @@ func (a *Attestation) validate() error {
 func ParseProvenance(data []byte, name string) (*Provenance, error) {
 	var p Provenance
 	if err := decodeOne(data, &p); err != nil {
-		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: not a PyPI provenance object: %v", name, err)}
+		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: not a PyPI provenance object: %s", name, sigstore.Detail(err.Error()))}
 	}
 	if p.Version != 1 {
 		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: unsupported provenance version %d (supported: 1)", name, p.Version)}
@@ -180,12 +183,12 @@ type Subject struct {
 func ParseStatement(data []byte) (*Statement, error) {
 	var s Statement
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("statement is not in-toto JSON: %v", err)
+		return nil, fmt.Errorf("statement is not in-toto JSON: %s", sigstore.Detail(err.Error()))
 	}
 	switch s.Type {
 	case "https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1":
 	default:
-		return nil, fmt.Errorf("statement type %q is not an in-toto statement", s.Type)
+		return nil, fmt.Errorf("statement type %s is not an in-toto statement", safeio.Excerpt(s.Type))
 	}
 	return &s, nil
 }
@@ -194,7 +197,7 @@ func ParseStatement(data []byte) (*Statement, error) {
 func (a *Attestation) Statement() (*Statement, error) {
 	raw, err := base64.StdEncoding.DecodeString(a.Envelope.Statement)
 	if err != nil {
-		return nil, fmt.Errorf("statement is not base64: %v", err)
+		return nil, fmt.Errorf("statement is not base64: %s", sigstore.Detail(err.Error()))
 	}
 	return ParseStatement(raw)
 }
@@ -208,14 +211,14 @@ func CheckStatement(s *Statement, distName string, sum []byte) error {
 	}
 	sub := s.Subject[0]
 	if !SameDistribution(sub.Name, distName) {
-		return fmt.Errorf("subject does not match distribution name: attested %q, file %q", sub.Name, distName)
+		return fmt.Errorf("subject does not match distribution name: attested %s, file %s", safeio.Excerpt(sub.Name), safeio.Excerpt(distName))
 	}
 	want := hex.EncodeToString(sum)
 	if got := strings.ToLower(sub.Digest["sha256"]); got != want {
-		return fmt.Errorf("subject does not match distribution digest: attested sha256 %q, file sha256 %s", got, want)
+		return fmt.Errorf("subject does not match distribution digest: attested sha256 %s, file sha256 %s", safeio.Excerpt(got), want)
 	}
 	if !KnownPredicates[s.PredicateType] {
-		return fmt.Errorf("unknown predicate type %q", s.PredicateType)
+		return fmt.Errorf("unknown predicate type %s", safeio.Excerpt(s.PredicateType))
 	}
 	return nil
 }
@@ -233,8 +236,15 @@ var nameRun = regexp.MustCompile(`[-_.]+`)
 func normName(s string) string { return nameRun.ReplaceAllString(strings.ToLower(s), "_") }
 
 // distKey reduces a distribution file name to a comparable key: for wheels the
-// normalized name, version, build tag and the sorted set of expanded tags; for
-// sdists the normalized name and version.
+// normalized name, version, build tag and, per tag component (Python, ABI,
+// platform), the sorted set of its compressed alternatives; for sdists the
+// normalized name and version.
+//
+// Comparing the component sets is the same as comparing the sets of expanded
+// tags, because a cartesian product of non-empty sets determines its
+// factors, and it takes time linear in the name instead of the product of
+// the component counts (100 x 100 x 100 alternatives would expand to a
+// million tags).
 func distKey(file string) (string, bool) {
 	switch {
 	case strings.HasSuffix(file, ".whl"):
@@ -247,16 +257,8 @@ func distKey(file string) (string, bool) {
 			build = parts[2]
 		}
 		n := len(parts)
-		var tags []string
-		for _, py := range strings.Split(parts[n-3], ".") {
-			for _, abi := range strings.Split(parts[n-2], ".") {
-				for _, plat := range strings.Split(parts[n-1], ".") {
-					tags = append(tags, py+"-"+abi+"-"+plat)
-				}
-			}
-		}
-		sortStrings(tags)
-		return "whl|" + normName(parts[0]) + "|" + strings.ToLower(parts[1]) + "|" + build + "|" + strings.Join(tags, ","), true
+		return "whl|" + normName(parts[0]) + "|" + strings.ToLower(parts[1]) + "|" + build + "|" +
+			tagSet(parts[n-3]) + "|" + tagSet(parts[n-2]) + "|" + tagSet(parts[n-1]), true
 	case strings.HasSuffix(file, ".tar.gz"), strings.HasSuffix(file, ".zip"):
 		ext := ".tar.gz"
 		if strings.HasSuffix(file, ".zip") {
@@ -272,12 +274,12 @@ func distKey(file string) (string, bool) {
 	return "", false
 }
 
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
+// tagSet returns the sorted, de-duplicated alternatives of one compressed
+// wheel tag component ("py2.py3" -> "py2.py3", "py3.py2.py3" -> "py2.py3").
+func tagSet(component string) string {
+	alts := strings.Split(component, ".")
+	sort.Strings(alts)
+	return strings.Join(slices.Compact(alts), ".")
 }
 
 // SameDistribution reports whether two distribution file names name the same

@@ -3,8 +3,10 @@ package pep740
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
 )
 
@@ -21,13 +23,23 @@ type Policy struct {
 	Workflow   string // optional workflow file name (GitLab: file path, e.g. .gitlab-ci.yml)
 }
 
-// String describes the policy.
+// String describes the policy; names taken from input are cut to an
+// excerpt when long.
 func (p Policy) String() string {
-	s := p.Kind + " " + p.Repository
+	s := p.Kind + " " + short(p.Repository)
 	if p.Workflow != "" {
-		s += " workflow " + p.Workflow
+		s += " workflow " + short(p.Workflow)
 	}
 	return s
+}
+
+// short returns s, or an escaped excerpt of it when s is long or holds
+// characters that do not belong in a message.
+func short(s string) string {
+	if len(s) <= safeio.ExcerptLen && strconv.CanBackquote(s) {
+		return s
+	}
+	return safeio.Excerpt(s)
 }
 
 // ParseRepository turns "OWNER/REPO", "https://github.com/OWNER/REPO" or
@@ -47,15 +59,15 @@ func ParseRepository(repo, kind, workflow string) (Policy, error) {
 		k = "github"
 	}
 	if k != "github" && k != "gitlab" {
-		return Policy{}, fmt.Errorf("unsupported Trusted Publisher kind %q (github or gitlab)", kind)
+		return Policy{}, fmt.Errorf("unsupported Trusted Publisher kind %s (github or gitlab)", safeio.Excerpt(kind))
 	}
 	parts := strings.Split(r, "/")
 	if len(parts) < 2 || (k == "github" && len(parts) != 2) {
-		return Policy{}, fmt.Errorf("repository %q is not OWNER/REPO", repo)
+		return Policy{}, fmt.Errorf("repository %s is not OWNER/REPO", safeio.Excerpt(repo))
 	}
 	for _, p := range parts {
 		if p == "" || strings.ContainsAny(p, " @\t") {
-			return Policy{}, fmt.Errorf("repository %q is not OWNER/REPO", repo)
+			return Policy{}, fmt.Errorf("repository %s is not OWNER/REPO", safeio.Excerpt(repo))
 		}
 	}
 	return Policy{Kind: k, Repository: r, Workflow: strings.TrimSpace(workflow)}, nil
@@ -105,20 +117,26 @@ func (p Policy) checkCertificate(res *sigstore.Result) error {
 		host = "https://gitlab.com/"
 	}
 	if !strings.EqualFold(src, host+p.Repository) {
-		return &sigstore.Failure{Reason: fmt.Sprintf("wrong identity: certificate source repository %s is not %s%s", src, host, p.Repository)}
+		return &sigstore.Failure{Reason: fmt.Sprintf("wrong identity: certificate source repository %s is not %s%s", short(src), host, short(p.Repository))}
 	}
 	return nil
 }
 
-// Result is one verified attestation.
+// Result is one verified attestation. Status is sigstore.StatusVerified
+// only when the attestation's signature verified for the file's digest and
+// the publisher's identity.
 type Result struct {
-	File          string `json:"file"`
-	PredicateType string `json:"predicate_type"`
-	SAN           string `json:"identity"`
-	Issuer        string `json:"issuer"`
+	Status        sigstore.Status `json:"status"`
+	File          string          `json:"file"`
+	PredicateType string          `json:"predicate_type"`
+	SAN           string          `json:"identity"`
+	Issuer        string          `json:"issuer"`
 	// Publisher describes who published, e.g. "GitHub trailofbits/pypi-attestations (workflow release.yml)".
-	Publisher string           `json:"publisher"`
-	Sigstore  *sigstore.Result `json:"sigstore"`
+	Publisher string `json:"publisher"`
+	// PublisherRequired is false when no publisher was asked for and the one
+	// the provenance object names was checked against the certificate.
+	PublisherRequired bool             `json:"publisher_required"`
+	Sigstore          *sigstore.Result `json:"sigstore"`
 }
 
 // Verify verifies one attestation for the distribution file distName with
@@ -148,7 +166,10 @@ func Verify(a *Attestation, distName string, sum []byte, root *sigstore.Root, po
 			return nil, err
 		}
 	}
-	out := &Result{File: distName, PredicateType: st.PredicateType, SAN: res.SAN, Issuer: res.Issuer, Sigstore: res}
+	if !res.Status.Verified() {
+		return nil, &sigstore.Failure{Reason: "attestation not verified for " + short(distName)}
+	}
+	out := &Result{Status: res.Status, File: distName, PredicateType: st.PredicateType, SAN: res.SAN, Issuer: res.Issuer, Sigstore: res, PublisherRequired: true}
 	out.Publisher = describe(res, policy)
 	return out, nil
 }
@@ -171,8 +192,11 @@ func describe(res *sigstore.Result, policy *Policy) string {
 // VerifyProvenance verifies every attestation of a provenance object for the
 // distribution. With a nil expect, each bundle's own publisher is the policy;
 // otherwise the publisher must be the expected one. Every attestation must
-// verify.
+// verify, and at least one must be there.
 func VerifyProvenance(p *Provenance, distName string, sum []byte, root *sigstore.Root, expect *Policy) ([]Result, error) {
+	if p == nil {
+		return nil, &sigstore.Failure{Reason: "no provenance"}
+	}
 	var out []Result
 	for i, ab := range p.AttestationBundles {
 		pol, err := PolicyFromPublisher(ab.Publisher)
@@ -196,8 +220,12 @@ func VerifyProvenance(p *Provenance, distName string, sum []byte, root *sigstore
 			if err != nil {
 				return nil, fmt.Errorf("attestation %d.%d: %w", i, j, err)
 			}
+			r.PublisherRequired = expect != nil
 			out = append(out, *r)
 		}
+	}
+	if len(out) == 0 {
+		return nil, &sigstore.Failure{Reason: "the provenance holds no attestation bundle: nothing was verified"}
 	}
 	return out, nil
 }

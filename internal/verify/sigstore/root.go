@@ -178,7 +178,7 @@ func loadCachedRoot(o RootOptions) (*Root, error) {
 	read := func(name string, limit int64) ([]byte, error) {
 		data, err := safeio.ReadFile(filepath.Join(dir, name), limit)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, name), FileError(err))
+			return nil, fmt.Errorf("%s: %w", name, FileError(err))
 		}
 		return data, nil
 	}

@@ -1,8 +1,8 @@
 // Package pypi is a client for Python package indexes: the PyPI JSON API
 // (/pypi/NAME/json), the Simple API (PEP 691 JSON, PEP 503 HTML) and PEP 658/714
 // core-metadata files. Responses are kept in an on-disk cache with HTTP freshness
-// rules; requests are bounded in number, time out, and are retried with backoff.
-// In offline mode only the cache is read.
+// rules; requests go through the program's HTTP client (internal/httpx: timeouts,
+// retries, circuit breaker, body cap). In offline mode only the cache is read.
 package pypi
 
 import (
@@ -10,20 +10,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/progress"
+	"github.com/pyvet/pyvet/internal/safeio"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Default endpoints of the public index.
@@ -33,7 +32,7 @@ const (
 )
 
 // maxBody bounds how much of one response is read.
-const maxBody = 64 << 20
+const maxBody = safeio.MaxJSON
 
 // ErrNotFound is returned when the index has no such project or version.
 var ErrNotFound = errors.New("not found on the index")
@@ -50,63 +49,58 @@ func (e *HTTPError) Error() string {
 
 // Options configure a Client. Zero values mean the defaults.
 type Options struct {
-	JSONURL     string        // JSON API base (default https://pypi.org/pypi)
-	SimpleURL   string        // Simple API base (default https://pypi.org/simple)
+	// SimpleURL is the Simple API base, what pip calls the index URL
+	// (default https://pypi.org/simple).
+	SimpleURL string
+	// JSONURL is the JSON API base (default: derived from SimpleURL, see
+	// JSONURLFor). An index whose JSON API cannot be derived and is not given
+	// answers Project and Release with ErrNoJSONAPI.
+	JSONURL     string
 	CacheDir    string        // on-disk cache directory; "" disables the cache
 	Offline     bool          // read only the cache; never use the network
-	Timeout     time.Duration // per request attempt (default 30s)
-	Retries     int           // extra attempts after a timeout, 429 or 5xx (default 3; -1 for none)
-	Backoff     time.Duration // first retry delay, doubled each retry (default 500ms)
 	Concurrency int           // parallel requests in batch calls (default 8)
-	UserAgent   string        // default "pyvet"
-	HTTPClient  *http.Client  // default: a client with a dial timeout
 	Progress    io.Writer     // where batch calls draw a progress bar (nil: none)
+	HTTP        *httpx.Client // the HTTP client (default httpx.Default())
+	// Timeout, Retries and Backoff, when set, tune HTTP for this client
+	// (per attempt, retries after a transient failure with -1 for none, first
+	// retry delay); the connections, circuit breaker and offline mode stay
+	// shared with HTTP.
+	Timeout time.Duration
+	Retries int
+	Backoff time.Duration
 }
+
+// ErrNoJSONAPI is returned by Project and Release when the index's JSON API
+// base is not known.
+var ErrNoJSONAPI = errors.New("the JSON API of this index is unknown (its index URL does not end in /simple)")
 
 // Client talks to one package index. It is safe for concurrent use.
 type Client struct {
 	opts   Options
 	cache  *Cache
-	http   *http.Client
+	http   *httpx.Client
 	flight *singleflight.Group
 }
 
 // New returns a client with the given options.
 func New(o Options) *Client {
-	if o.JSONURL == "" {
-		o.JSONURL = DefaultJSONURL
-	}
 	if o.SimpleURL == "" {
 		o.SimpleURL = DefaultSimpleURL
 	}
-	o.JSONURL = strings.TrimRight(o.JSONURL, "/")
 	o.SimpleURL = strings.TrimRight(o.SimpleURL, "/")
-	if o.Timeout <= 0 {
-		o.Timeout = 30 * time.Second
+	if o.JSONURL == "" {
+		o.JSONURL = JSONURLFor(o.SimpleURL)
 	}
-	if o.Retries == 0 {
-		o.Retries = 3
-	} else if o.Retries < 0 {
-		o.Retries = 0
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = 500 * time.Millisecond
-	}
+	o.JSONURL = strings.TrimRight(o.JSONURL, "/")
 	if o.Concurrency <= 0 {
 		o.Concurrency = 8
 	}
-	if o.UserAgent == "" {
-		o.UserAgent = "pyvet"
+	hc := httpx.Or(o.HTTP)
+	if o.Timeout > 0 || o.Retries != 0 || o.Backoff > 0 {
+		hc = hc.Tune(httpx.Tuning{Timeout: o.Timeout, Retries: o.Retries, Backoff: o.Backoff})
 	}
-	hc := o.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-			TLSHandshakeTimeout: 10 * time.Second,
-			MaxIdleConnsPerHost: o.Concurrency,
-		}}
-	}
+	o.HTTP = hc
+	o.Offline = o.Offline || hc.Offline()
 	return &Client{opts: o, http: hc, flight: &singleflight.Group{}, cache: NewCache(o.CacheDir)}
 }
 
@@ -118,8 +112,7 @@ func (c *Client) Offline() bool { return c.opts.Offline }
 
 // WithIndex returns a client for another index sharing this one's cache and
 // settings. simpleURL is the Simple API base (as in pip's --index-url); the JSON
-// API base is derived from it (".../simple" becomes ".../pypi", which PyPI,
-// devpi and Artifactory PyPI repositories serve).
+// API base is derived from it with JSONURLFor.
 func (c *Client) WithIndex(simpleURL string) *Client {
 	n := *c
 	n.opts.SimpleURL = strings.TrimRight(simpleURL, "/")
@@ -127,7 +120,11 @@ func (c *Client) WithIndex(simpleURL string) *Client {
 	return &n
 }
 
-// JSONURLFor derives the JSON API base from a Simple API base URL.
+// JSONURLFor derives the JSON API base from a Simple API base URL (an index
+// URL as pip means it): ".../simple" becomes ".../pypi", which PyPI,
+// Artifactory and Nexus PyPI repositories serve, and devpi's ".../+simple"
+// becomes the index root. Any other URL gives "": its JSON API must be set
+// explicitly.
 func JSONURLFor(simpleURL string) string {
 	s := strings.TrimRight(simpleURL, "/")
 	if strings.HasSuffix(s, "/simple") {
@@ -136,7 +133,7 @@ func JSONURLFor(simpleURL string) string {
 	if strings.HasSuffix(s, "/+simple") { // devpi
 		return strings.TrimSuffix(s, "/+simple")
 	}
-	return s
+	return ""
 }
 
 // ForIndexes returns a client for the primary index a requirements file selects
@@ -160,22 +157,27 @@ func sameIndex(a, b string) bool {
 	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
 }
 
-var nameSep = regexp.MustCompile(`[-_.]+`)
-
-// NormalizeName normalizes a project name as PEP 503 does.
-func NormalizeName(name string) string {
-	return strings.ToLower(nameSep.ReplaceAllString(strings.TrimSpace(name), "-"))
-}
+// NormalizeName normalizes a project name as PEP 503 does; it is
+// pep508.NormalizeName, the program's one implementation.
+//
+// Deprecated: call pep508.NormalizeName.
+func NormalizeName(name string) string { return pep508.NormalizeName(name) }
 
 // Project fetches /pypi/NAME/json: the project's latest metadata and all releases.
 func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
-	u := c.opts.JSONURL + "/" + url.PathEscape(NormalizeName(name)) + "/json"
+	if c.opts.JSONURL == "" {
+		return nil, fmt.Errorf("%s: %w", c.opts.SimpleURL, ErrNoJSONAPI)
+	}
+	u := c.opts.JSONURL + "/" + url.PathEscape(pep508.NormalizeName(name)) + "/json"
 	return c.project(ctx, u)
 }
 
 // Release fetches /pypi/NAME/VERSION/json: the metadata and files of one version.
 func (c *Client) Release(ctx context.Context, name, version string) (*Project, error) {
-	u := c.opts.JSONURL + "/" + url.PathEscape(NormalizeName(name)) + "/" + url.PathEscape(version) + "/json"
+	if c.opts.JSONURL == "" {
+		return nil, fmt.Errorf("%s: %w", c.opts.SimpleURL, ErrNoJSONAPI)
+	}
+	u := c.opts.JSONURL + "/" + url.PathEscape(pep508.NormalizeName(name)) + "/" + url.PathEscape(version) + "/json"
 	return c.project(ctx, u)
 }
 
@@ -195,7 +197,7 @@ func (c *Client) Simple(ctx context.Context, name string) (*SimplePage, error) {
 
 // SimpleAt fetches the project's Simple API page from the index at indexURL.
 func (c *Client) SimpleAt(ctx context.Context, indexURL, name string) (*SimplePage, error) {
-	u := strings.TrimRight(indexURL, "/") + "/" + url.PathEscape(NormalizeName(name)) + "/"
+	u := strings.TrimRight(indexURL, "/") + "/" + url.PathEscape(pep508.NormalizeName(name)) + "/"
 	e, err := c.fetch(ctx, u, acceptSimple)
 	if err != nil {
 		return nil, err
@@ -206,7 +208,7 @@ func (c *Client) SimpleAt(ctx context.Context, indexURL, name string) (*SimplePa
 		return nil, err
 	}
 	if p.Name == "" {
-		p.Name = NormalizeName(name)
+		p.Name = pep508.NormalizeName(name)
 	}
 	return p, nil
 }
@@ -254,7 +256,7 @@ type Result struct {
 func (c *Client) Projects(ctx context.Context, names []string) (map[string]Result, error) {
 	uniq := map[string]bool{}
 	for _, n := range names {
-		uniq[NormalizeName(n)] = true
+		uniq[pep508.NormalizeName(n)] = true
 	}
 	out := make(map[string]Result, len(uniq))
 	type kv struct {
@@ -306,100 +308,38 @@ func (c *Client) fetchOnce(ctx context.Context, u, accept string) (*entry, error
 	if c.opts.Offline {
 		return nil, fmt.Errorf("%s: %w", u, ErrNotCached)
 	}
-	var lastErr error
-	for attempt := 0; attempt <= c.opts.Retries; attempt++ {
-		if attempt > 0 {
-			if err := sleep(ctx, c.delay(attempt, lastErr)); err != nil {
-				return nil, err
-			}
-		}
-		e, retry, err := c.do(ctx, u, accept, cached)
-		if err == nil || !retry {
-			return e, err
-		}
-		lastErr = err
-	}
-	if cached != nil && cached.Status == http.StatusOK {
-		// The index is failing: a stale copy is better than nothing.
-		return cached, nil
-	}
-	return nil, fmt.Errorf("%w (after %d attempts)", lastErr, c.opts.Retries+1)
-}
-
-// retryAfter carries a server's Retry-After delay with a retryable error.
-type retryAfter struct {
-	error
-	wait time.Duration
-}
-
-func (r *retryAfter) Unwrap() error { return r.error }
-
-func (c *Client) delay(attempt int, err error) time.Duration {
-	d := c.opts.Backoff << (attempt - 1)
-	var ra *retryAfter
-	if errors.As(err, &ra) && ra.wait > d {
-		d = min(ra.wait, 30*time.Second)
-	}
-	// up to 25% jitter so parallel clients do not retry in step
-	return d + time.Duration(rand.Int64N(int64(d)/4+1))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// do makes one request. retry says whether a failure is worth retrying.
-func (c *Client) do(ctx context.Context, u, accept string, cached *entry) (e *entry, retry bool, err error) {
-	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", u, err)
-	}
-	req.Header.Set("Accept", accept)
-	req.Header.Set("User-Agent", c.opts.UserAgent)
+	h := http.Header{"Accept": {accept}}
 	if cached != nil && cached.Status == http.StatusOK {
 		if cached.ETag != "" {
-			req.Header.Set("If-None-Match", cached.ETag)
+			h.Set("If-None-Match", cached.ETag)
 		}
 		if cached.LastModified != "" {
-			req.Header.Set("If-Modified-Since", cached.LastModified)
+			h.Set("If-Modified-Since", cached.LastModified)
 		}
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.http.Get(ctx, u, h, maxBody)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, false, ctx.Err()
+			return nil, ctx.Err()
 		}
-		return nil, true, fmt.Errorf("%s: %w", u, err)
+		if errors.Is(err, httpx.ErrOffline) {
+			return nil, fmt.Errorf("%s: %w", u, ErrNotCached)
+		}
+		if cached != nil && cached.Status == http.StatusOK && !errors.As(err, new(*safeio.TooLargeError)) {
+			// The index cannot be reached: a stale copy is better than nothing.
+			return cached, nil
+		}
+		return nil, err // names the host and the cause, the same for every project
 	}
-	defer resp.Body.Close()
 	now := c.cache.clock()
-	switch {
-	case resp.StatusCode == http.StatusNotModified && cached != nil:
+	switch st := resp.Status; {
+	case st == http.StatusNotModified && cached != nil:
 		e := *cached // entries are shared read-only: update a copy
 		e.Fetched, e.MaxAge = now, c.cache.lifetime(200, resp.Header.Get("Cache-Control"))
 		_ = c.cache.put(&e)
-		return &e, false, nil
-	case resp.StatusCode == http.StatusOK, resp.StatusCode == http.StatusNotFound, resp.StatusCode == http.StatusGone:
-		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, false, ctx.Err()
-			}
-			return nil, true, fmt.Errorf("%s: reading response: %w", u, err)
-		}
-		if len(body) > maxBody {
-			return nil, false, fmt.Errorf("%s: response larger than %d MB", u, maxBody>>20)
-		}
-		st := resp.StatusCode
+		return &e, nil
+	case st == http.StatusOK, st == http.StatusNotFound, st == http.StatusGone:
+		body := resp.Body
 		if st == http.StatusGone {
 			st = http.StatusNotFound
 		}
@@ -410,17 +350,11 @@ func (c *Client) do(ctx context.Context, u, accept string, cached *entry) (e *en
 			ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"),
 			Fetched: now, MaxAge: c.cache.lifetime(st, resp.Header.Get("Cache-Control")), Body: body}
 		_ = c.cache.put(e) // a cache that cannot be written is not fatal
-		r, err := result(e)
-		return r, false, err
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		err := &retryAfter{error: &HTTPError{URL: u, Status: resp.StatusCode}}
-		if s, perr := strconv.Atoi(resp.Header.Get("Retry-After")); perr == nil && s > 0 {
-			err.wait = time.Duration(s) * time.Second
-		}
-		return nil, true, err
+		return result(e)
+	case httpx.Retryable(st) && cached != nil && cached.Status == http.StatusOK:
+		return cached, nil // the index is failing: keep the stale copy
 	default:
-		return nil, false, &HTTPError{URL: u, Status: resp.StatusCode}
+		return nil, &HTTPError{URL: u, Status: st}
 	}
 }
 

@@ -3,6 +3,8 @@ package pypi
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/pypi/pypitest"
 )
 
@@ -167,7 +170,9 @@ func TestRetriesExhaustedAndClientError(t *testing.T) {
 
 func TestSlowServerTimesOut(t *testing.T) {
 	release := make(chan struct{})
+	var n atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -176,13 +181,44 @@ func TestSlowServerTimesOut(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	c := New(Options{JSONURL: srv.URL, Timeout: 50 * time.Millisecond, Retries: 1, Backoff: time.Millisecond})
-	start := time.Now()
 	_, err := c.Project(context.Background(), "slow")
-	if err == nil || !strings.Contains(err.Error(), "after 2 attempts") {
-		t.Fatalf("err = %v, want a timeout after 2 attempts", err)
+	var he *httpx.Error
+	if !errors.As(err, &he) || !he.Timeout() || n.Load() != 2 {
+		t.Fatalf("err = %v after %d requests, want a timeout after 2", err, n.Load())
 	}
-	if time.Since(start) > 5*time.Second {
-		t.Errorf("timeout not honoured: took %v", time.Since(start))
+}
+
+func TestUnreachableIndexFailsFastWithOneCause(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var dials atomic.Int64
+	hc := httpx.New(httpx.Options{Backoff: time.Millisecond, BreakAfter: 3, DialContext: func(ctx context.Context, network, a string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, a)
+	}})
+	c := New(Options{SimpleURL: "http://" + addr + "/simple", HTTP: hc, Concurrency: 8})
+	names := make([]string, 200)
+	for i := range names {
+		names[i] = fmt.Sprintf("pkg-%d", i)
+	}
+	res, err := c.Projects(context.Background(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	causes := map[string]int{}
+	for _, r := range res {
+		causes[r.Err.Error()]++
+	}
+	want := addr + ": connection refused"
+	if len(res) != 200 || causes[want] != 200 {
+		t.Errorf("causes %v, want all 200 as %q", causes, want)
+	}
+	if d := dials.Load(); d > 3+8 {
+		t.Errorf("%d connection attempts for 200 projects, want at most 11", d)
 	}
 }
 
@@ -232,7 +268,19 @@ func TestForIndexes(t *testing.T) {
 	if len(extras) != 1 || extras[0] != "https://pypi.org/simple" {
 		t.Errorf("extras = %v", extras)
 	}
-	if got := JSONURLFor("https://art.example/api/pypi/pypi-remote/simple"); got != "https://art.example/api/pypi/pypi-remote/pypi" {
-		t.Errorf("JSONURLFor = %s", got)
+	for in, want := range map[string]string{
+		"https://art.example/api/pypi/pypi-remote/simple": "https://art.example/api/pypi/pypi-remote/pypi",
+		"https://pypi.org/simple/":                        "https://pypi.org/pypi",
+		"https://example.org/root/pypi/+simple":           "https://example.org/root/pypi",
+		"https://pkgs.example/private":                    "",
+	} {
+		if got := JSONURLFor(in); got != want {
+			t.Errorf("JSONURLFor(%s) = %q, want %q", in, got, want)
+		}
+	}
+	// An index whose JSON API cannot be derived says so instead of guessing.
+	other := New(Options{SimpleURL: "https://pkgs.example/private", Offline: true})
+	if _, err := other.Project(context.Background(), "x"); !errors.Is(err, ErrNoJSONAPI) {
+		t.Errorf("underivable JSON API: %v", err)
 	}
 }

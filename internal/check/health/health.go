@@ -5,7 +5,6 @@ package health
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,10 +13,12 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/pyvet/pyvet/internal/check/lookup"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/pypi"
 	"github.com/pyvet/pyvet/pep440"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Config holds the thresholds of the health checks. Each check can be turned off.
@@ -95,17 +96,10 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	var out []finding.Finding
 	failed := map[string]string{}
 	for _, p := range pkgs {
-		n := pypi.NormalizeName(p.Name)
+		n := pep508.NormalizeName(p.Name)
 		r := res[n]
 		if r.Err != nil {
-			switch {
-			case errors.Is(r.Err, pypi.ErrNotFound):
-				failed[n] = "not on the index"
-			case errors.Is(r.Err, pypi.ErrNotCached):
-				failed[n] = "not cached"
-			default:
-				failed[n] = finding.Cause(r.Err, n)
-			}
+			failed[n] = lookup.Cause(r.Err, n)
 			continue
 		}
 		out = append(out, Analyze(p, r.Project, cfg)...)
@@ -134,7 +128,7 @@ func statusFindings(ctx context.Context, idx *pypi.Client, pkgs []*inventory.Pac
 	g.SetLimit(idx.Options().Concurrency)
 	seen := map[string]bool{}
 	for _, p := range pkgs {
-		n := pypi.NormalizeName(p.Name)
+		n := pep508.NormalizeName(p.Name)
 		if _, bad := skip[n]; bad || seen[n] {
 			continue
 		}
@@ -251,7 +245,7 @@ func (h history) find(v pep440.Version) *release {
 // Analyze returns the health findings for one package given its index data.
 func Analyze(pkg *inventory.Package, proj *pypi.Project, cfg Config) []finding.Finding {
 	h := historyOf(proj)
-	name := pypi.NormalizeName(pkg.Name)
+	name := pep508.NormalizeName(pkg.Name)
 	base := finding.Finding{Package: name, Version: pkg.Version, Exact: pkg.Version != "", Direct: pkg.Direct}
 	if pkg.Version == "" {
 		base.Version = pkg.Specifier

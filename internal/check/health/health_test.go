@@ -139,7 +139,7 @@ func TestOfflineNotCached(t *testing.T) {
 	srv := pypitest.New(t, fixtures())
 	idx := pypi.New(pypi.Options{JSONURL: srv.URL + "/pypi", CacheDir: t.TempDir(), Offline: true})
 	fs, err := Check(context.Background(), &inventory.Inventory{Packages: []*inventory.Package{{Name: "steady", Version: "1.0"}}}, idx, testConfig())
-	if len(fs) != 0 || err == nil || !strings.Contains(err.Error(), "not cached (steady)") {
+	if len(fs) != 0 || err == nil || !strings.Contains(err.Error(), "not cached (offline) (steady)") {
 		t.Errorf("offline: %v, %v", fs, err)
 	}
 }

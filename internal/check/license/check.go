@@ -12,6 +12,7 @@ import (
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Config is the license policy.
@@ -58,7 +59,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	g.SetLimit(limit)
 	seen := map[string]bool{}
 	for _, p := range inv.Packages {
-		key := pypi.NormalizeName(p.Name) + "@" + p.Version
+		key := pep508.NormalizeName(p.Name) + "@" + p.Version
 		if p.Constraint || seen[key] {
 			continue
 		}
@@ -66,7 +67,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 		g.Go(func() error {
 			res, err := licenseOf(gctx, p, primary)
 			if err != nil {
-				col.Fail(pypi.NormalizeName(p.Name))
+				col.Fail(pep508.NormalizeName(p.Name), err)
 				return nil
 			}
 			col.Add(pol.findings(p, res)...)
@@ -74,7 +75,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 		})
 	}
 	_ = g.Wait()
-	return col.Result(ctx, "license: could not read the license of %d package(s): %s")
+	return col.Result(ctx, "license: could not read the license of %d package(s)")
 }
 
 // licenseOf finds the license metadata of one package.
@@ -160,7 +161,7 @@ func satisfiable(e *Expr, ok func(id string, c Class) bool) bool {
 }
 
 func (p *rules) findings(pkg *inventory.Package, r Result) []finding.Finding {
-	name := pypi.NormalizeName(pkg.Name)
+	name := pep508.NormalizeName(pkg.Name)
 	base := finding.Finding{Risk: finding.RiskLicense, Package: name, Version: pkg.Version, Exact: pkg.Version != "", Direct: pkg.Direct,
 		Evidence: map[string]string{"license": r.Expression, "class": string(r.Class), "source": string(r.Source)}}
 	if len(pkg.Locations) > 0 {

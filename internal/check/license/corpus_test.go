@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 func corpusRoot(t *testing.T) string {
@@ -39,7 +40,7 @@ func TestCorpusJSON(t *testing.T) {
 			unknown++
 			t.Logf("unknown: %s %s: %s", p.Info.Name, p.Info.Version, r.Problem)
 		}
-		got[pypi.NormalizeName(p.Info.Name)+"@"+p.Info.Version] = r.Expression
+		got[pep508.NormalizeName(p.Info.Name)+"@"+p.Info.Version] = r.Expression
 	}
 	t.Logf("%d responses, %d with an unknown license", len(files), unknown)
 	for k, want := range map[string]string{

@@ -14,6 +14,7 @@ import (
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Config holds the size thresholds. A zero threshold turns its check off.
@@ -36,9 +37,9 @@ func DefaultConfig() Config {
 func Transitive(inv *inventory.Inventory) map[string]int {
 	graph := map[string][]string{}
 	for _, p := range inv.Packages {
-		n := pypi.NormalizeName(p.Name)
+		n := pep508.NormalizeName(p.Name)
 		for _, r := range p.Requires {
-			graph[n] = append(graph[n], pypi.NormalizeName(r))
+			graph[n] = append(graph[n], pep508.NormalizeName(r))
 		}
 	}
 	out := map[string]int{}
@@ -46,7 +47,7 @@ func Transitive(inv *inventory.Inventory) map[string]int {
 		if !p.Direct {
 			continue
 		}
-		root := pypi.NormalizeName(p.Name)
+		root := pep508.NormalizeName(p.Name)
 		seen := map[string]bool{root: true}
 		stack := []string{root}
 		for len(stack) > 0 {
@@ -77,7 +78,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	if cfg.MaxTransitive > 0 {
 		counts := Transitive(inv)
 		for _, p := range inv.Packages {
-			n := pypi.NormalizeName(p.Name)
+			n := pep508.NormalizeName(p.Name)
 			if c, ok := counts[n]; ok && c > cfg.MaxTransitive {
 				delete(counts, n)
 				out = append(out, heavy(p, c, cfg))
@@ -94,7 +95,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	g.SetLimit(8)
 	seen := map[string]bool{}
 	for _, p := range inv.Packages {
-		key := pypi.NormalizeName(p.Name) + "@" + p.Version
+		key := pep508.NormalizeName(p.Name) + "@" + p.Version
 		if p.Constraint || seen[key] || (cfg.MaxDistSize <= 0 && cfg.TinySize <= 0) {
 			continue
 		}
@@ -102,7 +103,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 		g.Go(func() error {
 			files, err := filesOf(gctx, p, primary)
 			if err != nil {
-				col.Fail(pypi.NormalizeName(p.Name))
+				col.Fail(pep508.NormalizeName(p.Name), err)
 				return nil
 			}
 			col.Add(fileFindings(p, files, cfg)...)
@@ -110,7 +111,7 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 		})
 	}
 	_ = g.Wait()
-	return col.Result(ctx, "size: could not read the distribution sizes of %d package(s): %s")
+	return col.Result(ctx, "size: could not read the distribution sizes of %d package(s)")
 }
 
 type distFile struct {
@@ -142,7 +143,7 @@ func filesOf(ctx context.Context, p *inventory.Package, idx *pypi.Client) ([]dis
 }
 
 func base(p *inventory.Package) finding.Finding {
-	f := finding.Finding{Risk: finding.RiskSize, Package: pypi.NormalizeName(p.Name), Version: p.Version, Exact: p.Version != "", Direct: p.Direct}
+	f := finding.Finding{Risk: finding.RiskSize, Package: pep508.NormalizeName(p.Name), Version: p.Version, Exact: p.Version != "", Direct: p.Direct}
 	if len(p.Locations) > 0 {
 		l := p.Locations[0]
 		f.Location = &l

@@ -7,7 +7,7 @@ import (
 
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
-	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Check reports every package of inv whose name can be confused with a more
@@ -20,7 +20,7 @@ func Check(inv *inventory.Inventory, pop *Popularity, cfg Config) []finding.Find
 	}
 	allow := map[string]bool{}
 	for _, a := range cfg.Allow {
-		allow[pypi.NormalizeName(a)] = true
+		allow[pep508.NormalizeName(strings.TrimSpace(a))] = true
 	}
 	var out []finding.Finding
 	seen := map[string]bool{}
@@ -28,7 +28,7 @@ func Check(inv *inventory.Inventory, pop *Popularity, cfg Config) []finding.Find
 		if p.Constraint || (p.Source.Kind != "" && p.Source.Kind != inventory.SourceIndex) {
 			continue
 		}
-		n := pypi.NormalizeName(p.Name)
+		n := pep508.NormalizeName(p.Name)
 		if seen[n] || allow[n] {
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // CheckDependencyConfusion reports names exposed to dependency confusion. When
@@ -29,7 +30,7 @@ func CheckDependencyConfusion(ctx context.Context, inv *inventory.Inventory, idx
 	pub := primary.Options().SimpleURL
 	allow := map[string]bool{}
 	for _, a := range cfg.Allow {
-		allow[pypi.NormalizeName(a)] = true
+		allow[pep508.NormalizeName(strings.TrimSpace(a))] = true
 	}
 	type job struct {
 		pkg     *inventory.Package
@@ -38,7 +39,7 @@ func CheckDependencyConfusion(ctx context.Context, inv *inventory.Inventory, idx
 	var jobs []job
 	seen := map[string]bool{}
 	for _, p := range inv.Packages {
-		n := pypi.NormalizeName(p.Name)
+		n := pep508.NormalizeName(p.Name)
 		if p.Constraint || (p.Source.Kind != "" && p.Source.Kind != inventory.SourceIndex) || allow[n] || seen[n] {
 			continue
 		}
@@ -57,11 +58,11 @@ func CheckDependencyConfusion(ctx context.Context, inv *inventory.Inventory, idx
 	g.SetLimit(primary.Options().Concurrency)
 	for _, j := range jobs {
 		g.Go(func() error {
-			n := pypi.NormalizeName(j.pkg.Name)
+			n := pep508.NormalizeName(j.pkg.Name)
 			onPublic, onPrivate, err := lookupIndexes(gctx, primary, pub, j.private, n)
 			switch {
 			case err != nil:
-				col.Fail(n)
+				col.Fail(n, err)
 			case len(onPrivate) > 0:
 				col.Add(confusionOf(j.pkg, n, pub, onPrivate, onPublic, len(extras) > 0))
 			}
@@ -69,7 +70,7 @@ func CheckDependencyConfusion(ctx context.Context, inv *inventory.Inventory, idx
 		})
 	}
 	_ = g.Wait()
-	return col.Result(ctx, "dependency confusion: could not look up %d name(s) on the indexes: %s")
+	return col.Result(ctx, "dependency confusion: could not look up %d name(s) on the indexes")
 }
 
 // lookupIndexes says whether name exists on the public index and on which of

@@ -3,7 +3,7 @@ package typosquat
 import (
 	"sort"
 
-	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Kind says how a name can be confused with a popular one.
@@ -56,7 +56,7 @@ func DefaultConfig() Config {
 // It applies the target, length and download-ratio rules of cfg but not the
 // SkipPopular and Allow suppressions (Check applies those).
 func (p *Popularity) Lookup(name string, cfg Config) []Match {
-	n := pypi.NormalizeName(name)
+	n := pep508.NormalizeName(name)
 	if n == "" {
 		return nil
 	}

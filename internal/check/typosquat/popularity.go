@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // DefaultPopularityURL is where UpdatePopularity downloads the list of the most
@@ -95,7 +95,7 @@ func NewPopularity(names []string, downloads []int64) *Popularity {
 		bySquash: map[string][]int{}, bySkeleton: map[string][]int{}, byCore: map[string][]int{}, byLen: map[int][]int{}, byDelete: map[string][]int{},
 	}}
 	for i, n := range names {
-		n = pypi.NormalizeName(n)
+		n = pep508.NormalizeName(n)
 		if _, dup := p.rank[n]; dup || n == "" {
 			continue
 		}
@@ -131,7 +131,7 @@ func (p *Popularity) Name(i int) string { return p.names[i] }
 
 // Rank returns the 0-based rank of a name and whether it is in the list.
 func (p *Popularity) Rank(name string) (int, bool) {
-	r, ok := p.rank[pypi.NormalizeName(name)]
+	r, ok := p.rank[pep508.NormalizeName(name)]
 	return r, ok
 }
 

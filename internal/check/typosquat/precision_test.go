@@ -6,10 +6,10 @@ import (
 	"testing"
 
 	"github.com/pyvet/pyvet/internal/inventory"
-	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/pep508"
 )
 
-var pypiNormalize = pypi.NormalizeName
+var pypiNormalize = pep508.NormalizeName
 
 func corpusPopularity(t testing.TB) *Popularity {
 	t.Helper()

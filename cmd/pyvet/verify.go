@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/verify"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
@@ -35,7 +35,8 @@ func (f *verifyRootFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.tufMirror, "tuf-mirror", "", "TUF repository URL for the trusted root refresh (default "+"https://tuf-repo-cdn.sigstore.dev)")
 }
 
-func (f *verifyRootFlags) load(ctx context.Context, w io.Writer) (*sigstore.Root, error) {
+// load picks the trusted root; a warning about the choice goes to errw.
+func (f *verifyRootFlags) load(ctx context.Context, errw io.Writer) (*sigstore.Root, error) {
 	r, err := sigstore.LoadRoot(ctx, sigstore.RootOptions{
 		File: f.trustedRoot, Offline: global.offline, CacheDir: filepath.Join(cacheDir(), "sigstore"), MirrorURL: f.tufMirror,
 	})
@@ -43,7 +44,7 @@ func (f *verifyRootFlags) load(ctx context.Context, w io.Writer) (*sigstore.Root
 		return nil, err
 	}
 	if r.Warning != "" && !global.quiet {
-		fmt.Fprintln(os.Stderr, "pyvet: warning:", r.Warning)
+		fmt.Fprintln(errw, "pyvet: warning:", r.Warning)
 	}
 	return r, nil
 }
@@ -66,26 +67,93 @@ func verifyExit(err error) error {
 	return exitWith(exitFindings, fmt.Errorf("verification FAILED: %w", err))
 }
 
-func printResult(w io.Writer, what, expected string, res *sigstore.Result) {
+// verdict is what a verify subcommand established, printed the same way by
+// every subcommand: the text label ("OK", "NOT VERIFIED", "FAILED"), the
+// JSON "status" and "verified" keys and the exit status all come from
+// Status, so nothing reads as verified unless a signature was verified
+// against the trusted root, the identity policy and the artifact.
+type verdict struct {
+	Status   sigstore.Status
+	Artifact string
+	Expected string
+	// Fields are label/value lines printed under the label line.
+	Fields [][2]string
+	// Sigstore is the signature verification the verdict rests on, if any.
+	Sigstore *sigstore.Result
+	// Note says what was not verified.
+	Note string
+	// JSON holds the subcommand's own keys.
+	JSON map[string]any
+}
+
+func (v *verdict) print(w io.Writer) {
 	if verifyJSON {
-		printJSON(w, map[string]any{"verified": true, "artifact": what, "expected": expected, "result": res})
+		m := map[string]any{"status": v.Status, "verified": v.Status.Verified(), "artifact": v.Artifact}
+		if v.Note != "" {
+			m["note"] = v.Note
+		}
+		for k, x := range v.JSON {
+			m[k] = x
+		}
+		printJSON(w, m)
 		return
 	}
-	if expected != "" {
-		fmt.Fprintln(w, "expected: "+expected)
+	v.printText(w)
+}
+
+func (v *verdict) printText(w io.Writer) {
+	if v.Expected != "" {
+		fmt.Fprintln(w, "expected: "+v.Expected)
 	}
-	fmt.Fprintf(w, "OK: %s\n", what)
-	fmt.Fprintf(w, "  signer:   %s\n  issuer:   %s\n", res.SAN, res.Issuer)
-	if c := res.Certificate; c != nil && c.SourceRepositoryURI != "" {
-		fmt.Fprintf(w, "  source:   %s @ %s (%s)\n", c.SourceRepositoryURI, c.SourceRepositoryRef, c.SourceRepositoryDigest)
+	fmt.Fprintf(w, "%s: %s\n", v.Status, v.Artifact)
+	fields := v.Fields
+	if r := v.Sigstore; r != nil {
+		fields = append(fields[:len(fields):len(fields)], [2]string{"signer", r.SAN}, [2]string{"issuer", r.Issuer})
+		if c := r.Certificate; c != nil && c.SourceRepositoryURI != "" {
+			fields = append(fields, [2]string{"source", fmt.Sprintf("%s @ %s (%s)", c.SourceRepositoryURI, c.SourceRepositoryRef, c.SourceRepositoryDigest)})
+		}
+		if !r.SignedAt.IsZero() {
+			fields = append(fields, [2]string{"signed", r.SignedAt.UTC().Format(time.RFC3339)})
+		}
+		fields = append(fields, [2]string{"bundle", r.BundleVersion}, [2]string{"root", r.RootSource})
 	}
-	if !res.SignedAt.IsZero() {
-		fmt.Fprintf(w, "  signed:   %s\n", res.SignedAt.UTC().Format(time.RFC3339))
+	if v.Note != "" {
+		fields = append(fields, [2]string{"note", v.Note})
 	}
-	fmt.Fprintf(w, "  bundle:   %s\n  root:     %s\n  evidence:\n", res.BundleVersion, res.RootSource)
-	for _, e := range res.Evidence {
-		fmt.Fprintf(w, "    - %s\n", e)
+	width := 0
+	for _, f := range fields {
+		width = max(width, len(f[0])+1)
 	}
+	for _, f := range fields {
+		fmt.Fprintf(w, "  %-*s %s\n", width, f[0]+":", f[1])
+	}
+	if r := v.Sigstore; r != nil {
+		fmt.Fprintln(w, "  evidence:")
+		for _, e := range r.Evidence {
+			fmt.Fprintf(w, "    - %s\n", e)
+		}
+	}
+}
+
+// exit is the exit status of a verdict: success only for StatusVerified, or
+// for StatusNotVerified when the user asked for an unverified check
+// (allowUnverified); the printed label says NOT VERIFIED either way.
+func (v *verdict) exit(allowUnverified bool) error {
+	switch {
+	case v.Status.Verified():
+		return nil
+	case v.Status == sigstore.StatusNotVerified && allowUnverified:
+		return nil
+	case v.Status == sigstore.StatusNotVerified:
+		return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s: nothing was verified", v.Artifact))
+	}
+	return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s", v.Artifact))
+}
+
+// resultVerdict is the verdict of a bundle verification.
+func resultVerdict(what, expected string, res *sigstore.Result) *verdict {
+	return &verdict{Status: res.Status, Artifact: what, Expected: expected, Sigstore: res,
+		JSON: map[string]any{"expected": expected, "result": res}}
 }
 
 func newVerifyCmd() *cobra.Command {
@@ -110,20 +178,17 @@ func artifactInput(args []string, digest string) (sigstore.Artifact, string, fun
 		alg, hx, ok := strings.Cut(digest, ":")
 		sum, err := hex.DecodeString(hx)
 		if !ok || err != nil || (alg != "sha256" && alg != "sha384" && alg != "sha512") {
-			return sigstore.Artifact{}, "", nop, fmt.Errorf("--digest %q: want sha256:HEX (or sha384:, sha512:)", digest)
+			return sigstore.Artifact{}, "", nop, fmt.Errorf("--digest %s: want sha256:HEX (or sha384:, sha512:)", safeio.Excerpt(digest))
 		}
 		return sigstore.Artifact{DigestAlg: alg, Digest: sum}, digest, nop, nil
 	}
 	if len(args) != 1 {
 		return sigstore.Artifact{}, "", nop, errors.New("give the artifact FILE or --digest sha256:HEX")
 	}
-	f, err := os.Open(args[0])
+	// A regular file only, read as a stream up to verify.MaxArtifact bytes.
+	f, err := safeio.Open(args[0], verify.MaxArtifact)
 	if err != nil {
-		return sigstore.Artifact{}, "", nop, fmt.Errorf("artifact %s: %w", args[0], errors.Unwrap(err))
-	}
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		f.Close()
-		return sigstore.Artifact{}, "", nop, fmt.Errorf("artifact %s: is a directory", args[0])
+		return sigstore.Artifact{}, "", nop, fmt.Errorf("artifact %s: %w", args[0], sigstore.FileError(err))
 	}
 	return sigstore.Artifact{Reader: f}, args[0], func() { f.Close() }, nil
 }
@@ -154,7 +219,7 @@ func runBundleVerify(cmd *cobra.Command, rf *verifyRootFlags, args []string, bun
 	if err != nil {
 		return verifyExit(err)
 	}
-	root, err := rf.load(cmd.Context(), cmd.OutOrStdout())
+	root, err := rf.load(cmd.Context(), cmd.ErrOrStderr())
 	if err != nil {
 		return verifyExit(err)
 	}
@@ -165,8 +230,9 @@ func runBundleVerify(cmd *cobra.Command, rf *verifyRootFlags, args []string, bun
 		}
 		return verifyExit(err)
 	}
-	printResult(cmd.OutOrStdout(), what, header, res)
-	return nil
+	v := resultVerdict(what, header, res)
+	v.print(cmd.OutOrStdout())
+	return v.exit(false)
 }
 
 func newVerifyArtifactCmd() *cobra.Command {
@@ -244,12 +310,28 @@ func newVerifyCPythonCmd() *cobra.Command {
 	return c
 }
 
+// readDist hashes a distribution file as a stream (a regular file of at most
+// verify.MaxArtifact bytes) and returns its name and sha256.
 func readDist(path string) (string, []byte, error) {
-	data, err := os.ReadFile(path)
+	d, err := verify.HashFile(path, []string{"sha256"})
 	if err != nil {
-		return "", nil, &sigstore.InputError{Err: fmt.Errorf("distribution %s: %w", path, errors.Unwrap(err))}
+		return "", nil, &sigstore.InputError{Err: fmt.Errorf("distribution %w", err)}
 	}
-	return filepath.Base(path), pep740.Sha256(data), nil
+	sum, err := hex.DecodeString(strings.TrimPrefix(d["sha256"], "sha256:"))
+	if err != nil {
+		return "", nil, err
+	}
+	return filepath.Base(path), sum, nil
+}
+
+// readInput reads a JSON input file given by a flag: a regular file of at
+// most safeio.MaxJSON bytes. Errors are InputErrors naming what and the file.
+func readInput(what, path string) ([]byte, error) {
+	data, err := safeio.ReadFile(path, safeio.MaxJSON)
+	if err != nil {
+		return nil, &sigstore.InputError{Err: fmt.Errorf("%s %s: %w", what, path, sigstore.FileError(err))}
+	}
+	return data, nil
 }
 
 func newVerifyDistCmd() *cobra.Command {
@@ -283,7 +365,7 @@ func newVerifyDistCmd() *cobra.Command {
 			if attPath != "" && provPath != "" {
 				return exitWith(exitUsage, errors.New("give --attestation or --provenance, not both"))
 			}
-			root, err := rf.load(ctx, cmd.OutOrStdout())
+			root, err := rf.load(ctx, cmd.ErrOrStderr())
 			if err != nil {
 				return verifyExit(err)
 			}
@@ -293,9 +375,9 @@ func newVerifyDistCmd() *cobra.Command {
 				if policy == nil && ids == nil {
 					return exitWith(exitUsage, errors.New("--attestation needs a publisher: --repository OWNER/REPO (Trusted Publisher) or --cert-identity/--cert-oidc-issuer"))
 				}
-				data, err := os.ReadFile(attPath)
+				data, err := readInput("attestation", attPath)
 				if err != nil {
-					return exitWith(exitUsage, fmt.Errorf("attestation %s: %w", attPath, errors.Unwrap(err)))
+					return verifyExit(err)
 				}
 				a, err := pep740.ParseAttestation(data, attPath)
 				if err != nil {
@@ -309,9 +391,9 @@ func newVerifyDistCmd() *cobra.Command {
 			default:
 				var prov *pep740.Provenance
 				if provPath != "" {
-					data, err := os.ReadFile(provPath)
+					data, err := readInput("provenance", provPath)
 					if err != nil {
-						return exitWith(exitUsage, fmt.Errorf("provenance %s: %w", provPath, errors.Unwrap(err)))
+						return verifyExit(err)
 					}
 					if prov, err = pep740.ParseProvenance(data, provPath); err != nil {
 						return verifyExit(err)
@@ -338,16 +420,7 @@ func newVerifyDistCmd() *cobra.Command {
 				}
 				results = rs
 			}
-			w := cmd.OutOrStdout()
-			if verifyJSON {
-				printJSON(w, map[string]any{"verified": true, "attestations": results})
-				return nil
-			}
-			for _, r := range results {
-				fmt.Fprintf(w, "OK: %s\n  published by: %s\n  predicate:    %s\n", r.File, r.Publisher, r.PredicateType)
-				printEvidence(w, r.Sigstore)
-			}
-			return nil
+			return printDist(cmd.OutOrStdout(), name, results)
 		},
 	}
 	rf.add(c)
@@ -365,14 +438,34 @@ func newVerifyDistCmd() *cobra.Command {
 	return c
 }
 
-func printEvidence(w io.Writer, res *sigstore.Result) {
-	if res == nil {
-		return
+// printDist prints the attestations of a distribution: verified only when
+// there is at least one and every one verified.
+func printDist(w io.Writer, name string, results []pep740.Result) error {
+	overall := sigstore.StatusFailed
+	if len(results) > 0 {
+		overall = sigstore.StatusVerified
 	}
-	fmt.Fprintf(w, "  signer:       %s (issuer %s)\n  root:         %s\n  evidence:\n", res.SAN, res.Issuer, res.RootSource)
-	for _, e := range res.Evidence {
-		fmt.Fprintf(w, "    - %s\n", e)
+	var vs []*verdict
+	for _, r := range results {
+		v := &verdict{Status: r.Status, Artifact: r.File, Sigstore: r.Sigstore,
+			Fields: [][2]string{{"published by", r.Publisher}, {"predicate", r.PredicateType}}}
+		if !r.PublisherRequired {
+			v.Fields = append(v.Fields, [2]string{"publisher", "as the provenance names it (no --repository given)"})
+		}
+		if r.Status != sigstore.StatusVerified {
+			overall = min(overall, r.Status)
+		}
+		vs = append(vs, v)
 	}
+	total := &verdict{Status: overall, Artifact: name, JSON: map[string]any{"attestations": results}}
+	if verifyJSON {
+		total.print(w)
+	} else {
+		for _, v := range vs {
+			v.printText(w)
+		}
+	}
+	return total.exit(false)
 }
 
 func newVerifyProvenanceCmd() *cobra.Command {
@@ -380,70 +473,75 @@ func newVerifyProvenanceCmd() *cobra.Command {
 	var provPath, builder, source string
 	var predTypes []string
 	var id sigstore.Identity
+	var subjectsOnly bool
 	c := &cobra.Command{
 		Use:   "provenance FILE --provenance FILE [--builder-id ID] [--source-repository REPO]",
-		Short: "Check an in-toto / SLSA provenance statement (bare, DSSE or Sigstore bundle) against an artifact",
-		Args:  cobra.ExactArgs(1),
+		Short: "Verify an in-toto / SLSA provenance statement in a Sigstore bundle against an artifact",
+		Long: "provenance verifies a Sigstore bundle holding an in-toto / SLSA statement: its signature against the trusted root\n" +
+			"and the signer identity (--cert-identity, --cert-oidc-issuer), its subjects against the artifact's digest, and the\n" +
+			"builder and source repository it names. A bare statement or a DSSE envelope carries no verifiable signature and is\n" +
+			"refused (exit 1); --subjects-only compares its subjects with the artifact anyway and reports NOT VERIFIED.",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if provPath == "" {
 				return exitWith(exitUsage, errors.New("--provenance FILE is required"))
 			}
-			data, err := os.ReadFile(args[0])
+			pdata, err := readInput("provenance", provPath)
 			if err != nil {
-				return exitWith(exitUsage, fmt.Errorf("artifact %s: %w", args[0], errors.Unwrap(err)))
-			}
-			pdata, err := os.ReadFile(provPath)
-			if err != nil {
-				return exitWith(exitUsage, fmt.Errorf("provenance %s: %w", provPath, errors.Unwrap(err)))
+				return verifyExit(err)
 			}
 			in, err := verify.ParseProvenanceFile(pdata, provPath)
 			if err != nil {
 				return verifyExit(err)
 			}
+			// The artifact is hashed as a stream: a regular file only.
 			digests, err := verify.HashFile(args[0], []string{"sha256", "sha512"})
 			if err != nil {
-				return exitWith(exitUsage, err)
+				return exitWith(exitUsage, fmt.Errorf("artifact %w", err))
 			}
 			hexes := map[string]string{}
 			for k, v := range digests {
 				hexes[k] = strings.TrimPrefix(v, k+":")
 			}
-			facts, err := verify.CheckProvenance(in.Statement, filepath.Base(args[0]), hexes, verify.ProvenancePolicy{PredicateTypes: predTypes, BuilderID: builder, SourceRepository: source})
-			if err != nil {
-				return verifyExit(err)
+			opts := verify.ProvenanceOptions{
+				Policy:       verify.ProvenancePolicy{PredicateTypes: predTypes, BuilderID: builder, SourceRepository: source},
+				SubjectsOnly: subjectsOnly,
 			}
 			w := cmd.OutOrStdout()
-			var sres *sigstore.Result
 			if in.Kind == "sigstore-bundle" {
-				if (id.SAN == "" && id.SANRegexp == "") || id.Issuer == "" {
-					return exitWith(exitUsage, errors.New("a Sigstore bundle needs --cert-identity (or --cert-identity-regexp) and --cert-oidc-issuer"))
+				if (id.SAN == "" && id.SANRegexp == "") || (id.Issuer == "" && id.IssuerRegexp == "") {
+					return exitWith(exitUsage, errors.New("a Sigstore bundle needs --cert-identity (or --cert-identity-regexp) and --cert-oidc-issuer (or --cert-oidc-issuer-regexp)"))
 				}
-				root, err := rf.load(cmd.Context(), w)
-				if err != nil {
+				if opts.Root, err = rf.load(cmd.Context(), cmd.ErrOrStderr()); err != nil {
 					return verifyExit(err)
 				}
-				sres, err = sigstore.Verify(in.Bundle, root, sigstore.Artifact{Reader: bytes.NewReader(data)}, []sigstore.Identity{id})
-				if err != nil {
-					return verifyExit(err)
+				opts.Identities = []sigstore.Identity{id}
+			}
+			res, err := verify.VerifyProvenance(in, filepath.Base(args[0]), hexes, opts)
+			if err != nil {
+				if in.Kind != "sigstore-bundle" && !subjectsOnly {
+					err = fmt.Errorf("%w; give the provenance as a Sigstore bundle (with --cert-identity and --cert-oidc-issuer), or pass --subjects-only to compare its subjects with the artifact without verifying who wrote it", err)
 				}
+				return verifyExit(err)
 			}
-			fmt.Fprintf(w, "OK: %s\n  predicate: %s\n  builder:   %s\n  sources:   %s\n", args[0], facts.PredicateType, facts.BuilderID, strings.Join(facts.Sources, ", "))
-			if sres != nil {
-				printEvidence(w, sres)
-			} else {
-				fmt.Fprintf(w, "  note:      the statement is a %s without a verifiable Sigstore signature: its content was checked, not who wrote it\n", in.Kind)
-			}
-			return nil
+			f := res.Facts
+			v := &verdict{Status: res.Status, Artifact: args[0], Sigstore: res.Sigstore, Note: res.Note,
+				Fields: [][2]string{{"predicate", f.PredicateType}, {"builder", f.BuilderID}, {"sources", strings.Join(f.Sources, ", ")}, {"provenance", in.Kind}},
+				JSON:   map[string]any{"provenance": in.Kind, "predicate_type": f.PredicateType, "builder": f.BuilderID, "sources": f.Sources, "sigstore": res.Sigstore}}
+			v.print(w)
+			return v.exit(subjectsOnly)
 		},
 	}
 	rf.add(c)
-	c.Flags().StringVar(&provPath, "provenance", "", "provenance file: in-toto statement, DSSE envelope or Sigstore bundle")
+	c.Flags().StringVar(&provPath, "provenance", "", "provenance file: a Sigstore bundle with an in-toto statement (bare statements and DSSE envelopes need --subjects-only)")
 	c.Flags().StringVar(&builder, "builder-id", "", "required builder id (a trailing @ or / makes it a prefix)")
 	c.Flags().StringVar(&source, "source-repository", "", "required source repository (OWNER/REPO or URL)")
 	c.Flags().StringSliceVar(&predTypes, "predicate-type", nil, "allowed predicate types (default SLSA v0.2, v1 and PyPI publish/v1)")
-	c.Flags().StringVar(&id.SAN, "cert-identity", "", "expected signer identity when the provenance is a Sigstore bundle")
+	c.Flags().StringVar(&id.SAN, "cert-identity", "", "expected signer identity of the Sigstore bundle")
 	c.Flags().StringVar(&id.SANRegexp, "cert-identity-regexp", "", "regular expression for the signer identity")
 	c.Flags().StringVar(&id.Issuer, "cert-oidc-issuer", "", "expected OIDC issuer")
+	c.Flags().StringVar(&id.IssuerRegexp, "cert-oidc-issuer-regexp", "", "regular expression the OIDC issuer must match")
+	c.Flags().BoolVar(&subjectsOnly, "subjects-only", false, "accept a statement without a verifiable signature for a subjects check only; the result reads NOT VERIFIED (exit 0 when the subjects match)")
 	return c
 }
 
@@ -527,7 +625,7 @@ func newVerifyEnvCmd() *cobra.Command {
 				fmt.Fprintf(w, "%d distributions, %d recorded files, %d problems in %s\n", rep.Packages, rep.Files, len(rep.Problems), strings.Join(rep.SitePackages, ", "))
 			}
 			for _, p := range rep.Problems {
-				if p.Kind == "modified" || p.Kind == "missing" {
+				if p.Kind == "modified" || p.Kind == "missing" || p.Kind == "not-regular" {
 					return exitWith(exitFindings, nil)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pyvet/pyvet/internal/advisory"
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/server"
 )
 
@@ -24,7 +25,7 @@ func newServeCmd() *cobra.Command {
 		listen      string
 		dbPath      string
 		refresh     time.Duration
-		answerCache int
+		answerCache int64
 		opts        server.Options
 	)
 	cmd := &cobra.Command{
@@ -57,9 +58,12 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 			}
 			opts.Log = log.New(logw, "pyvet serve: ", log.LstdFlags)
 			if answerCache < 0 {
-				return exitWith(exitUsage, fmt.Errorf("--answer-cache %d: want 0 or more", answerCache))
+				return exitWith(exitUsage, fmt.Errorf("--answer-cache-bytes %d: want 0 or more", answerCache))
 			}
-			lo := server.LoadOptions{Path: dbPath, CacheDir: cacheDir(), AnswerCache: answerCache}
+			if opts.MaxBodyBytes < 1 || opts.MaxBodyBytes > safeio.MaxJSON {
+				return exitWith(exitUsage, fmt.Errorf("--max-body %d: want 1 to %d bytes", opts.MaxBodyBytes, safeio.MaxJSON))
+			}
+			lo := server.LoadOptions{Path: dbPath, CacheDir: cacheDir(), AnswerCacheBytes: answerCache}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 
@@ -104,7 +108,7 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 	f.StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	f.StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory of OSV files or pyvet index (default: the cached database)")
 	f.DurationVar(&refresh, "refresh", 24*time.Hour, "reload (and, for the cached database, update) this often; 0 disables")
-	f.IntVar(&answerCache, "answer-cache", server.DefaultAnswerCache, "query answers to remember per database (0 disables)")
+	f.Int64Var(&answerCache, "answer-cache-bytes", server.DefaultAnswerCacheBytes, "memory for remembered query answers per database, in bytes (0 disables)")
 	f.Int64Var(&opts.MaxBodyBytes, "max-body", 8<<20, "largest request body in bytes")
 	f.IntVar(&opts.MaxBatch, "max-batch", 1000, "most queries per /v1/querybatch request (at most 1000)")
 	f.DurationVar(&opts.ReadTimeout, "read-timeout", 30*time.Second, "time to read a whole request")

@@ -39,7 +39,7 @@ func TestServeCommand(t *testing.T) {
 	var logs syncBuffer
 	root.SetErr(&logs)
 	root.SetOut(io.Discard)
-	root.SetArgs([]string{"serve", "--db", "../../internal/server/testdata/osv", "--listen", "127.0.0.1:0", "--refresh", "0", "--cache-dir", t.TempDir()})
+	root.SetArgs([]string{"serve", "--db", "../../internal/server/testdata/osv", "--listen", "127.0.0.1:0", "--refresh", "0", "--cache-dir", t.TempDir(), "--answer-cache-bytes", "65536"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
@@ -71,6 +71,26 @@ func TestServeCommand(t *testing.T) {
 	if err != nil || len(got.Vulns) != 2 || got.Vulns[0].ID != "PYSEC-2099-1" || got.Vulns[1].ID != "PYSEC-2099-2" {
 		t.Errorf("query: %+v %v", got, err)
 	}
+	// A version longer than any real one is a short 400; the cache keeps to
+	// the budget the flag gives.
+	resp, err = http.Post(base+"/v1/query", "application/json", strings.NewReader(`{"package":{"name":"demo-pkg"},"version":"`+strings.Repeat("9", 1<<20)+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || len(body) > 400 {
+		t.Errorf("long version: %d %.300q", resp.StatusCode, body)
+	}
+	resp, err = http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "pyvet_serve_answer_cache_max_bytes 65536\n") {
+		t.Errorf("metrics do not show the cache budget:\n%s", body)
+	}
 	cancel()
 	select {
 	case err := <-done:
@@ -90,6 +110,9 @@ func TestServeBadUsage(t *testing.T) {
 		{"serve", "--max-batch", "5000", "--db", "x"},
 		{"serve", "--db", "/nonexistent/advisories.zip", "--listen", "127.0.0.1:0"},
 		{"serve", "extra-arg"},
+		{"serve", "--max-body", "0", "--db", "x"},
+		{"serve", "--max-body", "1000000000", "--db", "x"},
+		{"serve", "--answer-cache-bytes", "-1", "--db", "x"},
 	} {
 		root := newRootCmd()
 		root.SetErr(io.Discard)

@@ -20,7 +20,7 @@ import (
 
 func mustSource(t testing.TB, db *advisory.DB) *server.DBSource {
 	t.Helper()
-	s, err := server.NewDBSource(db, server.DefaultAnswerCache)
+	s, err := server.NewDBSource(db, server.DefaultAnswerCacheBytes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/osvclient"
@@ -31,15 +30,17 @@ type DBSource struct {
 	answers *answerCache
 }
 
-// DefaultAnswerCache is how many versioned query answers a DBSource keeps.
-const DefaultAnswerCache = 200_000
+// DefaultAnswerCacheBytes is how much memory a DBSource's answer cache may
+// use: keys and answers together, counted with their bookkeeping.
+const DefaultAnswerCacheBytes int64 = 32 << 20
 
 // NewDBSource indexes db by package name for version-less queries and keeps
-// every entry's JSON in memory. It remembers up to cacheSize answers to
-// versioned queries (0: none).
-func NewDBSource(db *advisory.DB, cacheSize int) (*DBSource, error) {
+// every entry's JSON in memory. It remembers answers to versioned queries in
+// at most cacheBytes bytes (0: none), forgetting the least recently used ones
+// first.
+func NewDBSource(db *advisory.DB, cacheBytes int64) (*DBSource, error) {
 	ids := db.IDs()
-	s := &DBSource{DB: db, byPkg: map[string][]osvclient.VulnRef{}, raw: make(map[string][]byte, len(ids)), answers: newAnswerCache(cacheSize)}
+	s := &DBSource{DB: db, byPkg: map[string][]osvclient.VulnRef{}, raw: make(map[string][]byte, len(ids)), answers: newAnswerCache(cacheBytes)}
 	for _, id := range ids {
 		raw, ok := db.Raw(id)
 		if !ok {
@@ -104,43 +105,6 @@ func (s *DBSource) Query(name, version string) []osvclient.VulnRef {
 	return out
 }
 
-// answerCache is a bounded map of query answers, safe for concurrent use.
-// When full it starts over: simple, and a database's answers never change.
-type answerCache struct {
-	mu  sync.RWMutex
-	max int
-	m   map[string][]osvclient.VulnRef
-}
-
-func newAnswerCache(max int) *answerCache {
-	if max <= 0 {
-		return nil
-	}
-	return &answerCache{max: max, m: map[string][]osvclient.VulnRef{}}
-}
-
-func (c *answerCache) get(key string) ([]osvclient.VulnRef, bool) {
-	if c == nil {
-		return nil, false
-	}
-	c.mu.RLock()
-	refs, ok := c.m[key]
-	c.mu.RUnlock()
-	return refs, ok
-}
-
-func (c *answerCache) put(key string, refs []osvclient.VulnRef) {
-	if c == nil {
-		return
-	}
-	c.mu.Lock()
-	if len(c.m) >= c.max {
-		clear(c.m)
-	}
-	c.m[key] = refs
-	c.mu.Unlock()
-}
-
 // Raw returns the advisory's OSV JSON by id (or alias).
 func (s *DBSource) Raw(id string) ([]byte, bool) {
 	if b, ok := s.raw[id]; ok {
@@ -148,6 +112,9 @@ func (s *DBSource) Raw(id string) ([]byte, bool) {
 	}
 	return s.DB.Raw(id)
 }
+
+// CacheStats reports the answer cache's size.
+func (s *DBSource) CacheStats() CacheStats { return s.answers.stats() }
 
 // Len is the number of advisories, withdrawn ones included.
 func (s *DBSource) Len() int { return s.DB.Len() }
@@ -167,9 +134,9 @@ type LoadOptions struct {
 	Update bool
 	// Updater configures the update; its CacheDir is set from CacheDir.
 	Updater advisory.UpdateOptions
-	// AnswerCache is how many query answers the source remembers (see
-	// NewDBSource); 0 disables the cache.
-	AnswerCache int
+	// AnswerCacheBytes bounds the memory of the remembered query answers
+	// (see NewDBSource); 0 disables the cache.
+	AnswerCacheBytes int64
 }
 
 // Loader returns the Loader for these options. With Path, each call reads the
@@ -181,7 +148,7 @@ func (o LoadOptions) Loader() Loader {
 			if err != nil {
 				return nil, fmt.Errorf("advisory database %s: %w", o.Path, err)
 			}
-			return newSource(db, o.AnswerCache)
+			return newSource(db, o.AnswerCacheBytes)
 		}
 		if o.Update {
 			u := o.Updater
@@ -194,12 +161,12 @@ func (o LoadOptions) Loader() Loader {
 		if err != nil {
 			return nil, err
 		}
-		return newSource(db, o.AnswerCache)
+		return newSource(db, o.AnswerCacheBytes)
 	}
 }
 
-func newSource(db *advisory.DB, cacheSize int) (Source, error) {
-	s, err := NewDBSource(db, cacheSize)
+func newSource(db *advisory.DB, cacheBytes int64) (Source, error) {
+	s, err := NewDBSource(db, cacheBytes)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -40,9 +40,13 @@
 // # Memory
 //
 // DBSource keeps every advisory's JSON in memory (20 MB for the 7,080
-// PyPA advisories) and remembers up to 200,000 answers to versioned queries
-// per loaded database, since the database parses every matched entry to
-// answer a query and the same packages are asked about again and again.
+// PyPA advisories) and remembers the answers to versioned queries, since the
+// database parses every matched entry to answer a query and the same packages
+// are asked about again and again. The answer cache is bounded by bytes, keys
+// and answers together (DefaultAnswerCacheBytes, 32 MiB, or `pyvet serve
+// --answer-cache-bytes`), forgets the least recently used answers first and
+// never remembers a key longer than MaxCacheKey. /metrics reports its size
+// (pyvet_serve_answer_cache_bytes, _entries, _max_bytes, _evictions_total).
 //
 // # Scaling
 //
@@ -55,8 +59,15 @@
 //
 // # Limits
 //
-// Request bodies are capped (Options.MaxBodyBytes), batches hold at most
-// 1,000 queries, the HTTP server has read, write and idle timeouts, a panic in
-// a handler becomes a 500 answer instead of a crash, and Serve shuts down
-// gracefully, finishing requests in flight, when its context ends.
+// Request bodies are capped (Options.MaxBodyBytes, 8 MiB by default),
+// batches hold at most 1,000 queries and are counted while they are decoded,
+// so a body of a million empty queries is refused after the 1,001st. Query
+// fields longer than any real one are a 400 answer: package names above
+// MaxNameLen (256 bytes), versions above MaxVersionLen (128; the longest
+// version in the PyPA database has 32), purls above MaxPURLLen, page tokens
+// above MaxPageTokenLen and commits above MaxCommitLen. Error messages quote
+// at most a short escaped excerpt of the request. The HTTP server has read,
+// write and idle timeouts, a panic in a handler becomes a 500 answer instead
+// of a crash, and Serve shuts down gracefully, finishing requests in flight,
+// when its context ends.
 package server

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pyvet/pyvet/internal/osvclient"
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // The endpoint names metrics use.
@@ -39,7 +40,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/healthz", s.wrap(epHealth, s.handleHealth))
 	mux.Handle("/metrics", s.wrap(epMetrics, s.handleMetrics))
 	mux.Handle("/", s.wrap(epOther, func(w http.ResponseWriter, r *http.Request, _ *state) {
-		writeError(w, http.StatusNotFound, osvclient.CodeNotFound, "Not found: "+r.URL.Path)
+		writeError(w, http.StatusNotFound, osvclient.CodeNotFound, "Not found: "+safeio.Excerpt(r.URL.Path))
 	}))
 	return mux
 }
@@ -133,7 +134,7 @@ func allowMethod(w http.ResponseWriter, r *http.Request, methods ...string) bool
 		return true
 	}
 	w.Header().Set("Allow", strings.Join(methods, ", "))
-	writeError(w, http.StatusMethodNotAllowed, osvclient.CodeUnimplemented, "Method "+r.Method+" not allowed; use "+strings.Join(methods, " or "))
+	writeError(w, http.StatusMethodNotAllowed, osvclient.CodeUnimplemented, "Method "+safeio.Excerpt(r.Method)+" not allowed; use "+strings.Join(methods, " or "))
 	return false
 }
 
@@ -143,17 +144,25 @@ func noDatabase(w http.ResponseWriter) {
 
 // decodeBody reads one JSON value from the body into v, within the size limit.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	data, err := io.ReadAll(body)
+	data, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeJSON(data, v)
+}
+
+// readBody reads the request body within the size limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &apiError{http.StatusRequestEntityTooLarge, osvclient.CodeResourceExhausted,
+			return nil, &apiError{http.StatusRequestEntityTooLarge, osvclient.CodeResourceExhausted,
 				fmt.Sprintf("request body larger than %d bytes", s.opts.MaxBodyBytes)}
 		}
-		return badRequest("reading request body: %v", err)
+		return nil, badRequest("reading request body: %s", safeio.ExcerptN(err.Error(), 160))
 	}
-	return decodeJSON(data, v)
+	return data, nil
 }
 
 // decodeJSON parses exactly one JSON value; unknown fields are ignored, as
@@ -164,7 +173,7 @@ func decodeJSON(data []byte, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
-		return badRequest("invalid JSON request: %v", err)
+		return badRequest("invalid JSON request: %s", jsonProblem(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return badRequest("invalid JSON request: data after the JSON object")
@@ -182,7 +191,16 @@ type target struct {
 // resolveQuery validates one query as osv.dev does.
 func resolveQuery(q osvclient.Query) (target, error) {
 	var t target
+	if err := checkLen("version", q.Version, MaxVersionLen); err != nil {
+		return t, err
+	}
+	if err := checkLen("commit", q.Commit, MaxCommitLen); err != nil {
+		return t, err
+	}
 	if q.PageToken != "" {
+		if err := checkLen("page_token", q.PageToken, MaxPageTokenLen); err != nil {
+			return t, err
+		}
 		after, err := decodePageToken(q.PageToken)
 		if err != nil {
 			return t, err
@@ -199,13 +217,28 @@ func resolveQuery(q osvclient.Query) (target, error) {
 		return t, badRequest("invalid query: give a package (name and ecosystem, or purl), or a commit")
 	}
 	p := q.Package
+	if err := checkLen("package name", p.Name, MaxNameLen); err != nil {
+		return t, err
+	}
+	if err := checkLen("ecosystem", p.Ecosystem, MaxNameLen); err != nil {
+		return t, err
+	}
 	if p.PURL != "" {
 		if p.Name != "" || p.Ecosystem != "" {
 			return t, badRequest("a package gives either a purl or a name and ecosystem, not both")
 		}
+		if err := checkLen("purl", p.PURL, MaxPURLLen); err != nil {
+			return t, err
+		}
 		typ, name, version, err := parsePURL(p.PURL)
 		if err != nil {
-			return t, badRequest("invalid purl %q: %v", p.PURL, err)
+			return t, badRequest("invalid purl %s: %v", safeio.Excerpt(p.PURL), err)
+		}
+		if err := checkLen("package name in the purl", name, MaxNameLen); err != nil {
+			return t, err
+		}
+		if err := checkLen("version in the purl", version, MaxVersionLen); err != nil {
+			return t, err
 		}
 		if version != "" && q.Version != "" {
 			return t, badRequest("the version is given twice, in the purl and in the query")
@@ -375,18 +408,18 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, st *state) 
 	if !allowMethod(w, r, http.MethodPost) {
 		return
 	}
-	var req osvclient.BatchRequest
-	if err := s.decodeBody(w, r, &req); err != nil {
+	data, err := s.readBody(w, r)
+	if err != nil {
 		writeAPIError(w, err)
 		return
 	}
-	if len(req.Queries) > s.opts.MaxBatch {
-		writeError(w, http.StatusBadRequest, osvclient.CodeInvalidArgument,
-			fmt.Sprintf("too many queries: %d, at most %d per batch", len(req.Queries), s.opts.MaxBatch))
+	queries, err := decodeBatch(data, s.opts.MaxBatch)
+	if err != nil {
+		writeAPIError(w, err)
 		return
 	}
-	targets := make([]target, len(req.Queries))
-	for i, q := range req.Queries {
+	targets := make([]target, len(queries))
+	for i, q := range queries {
 		t, err := resolveQuery(q)
 		if err != nil {
 			var ae *apiError
@@ -535,10 +568,14 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request, st *state)
 	writeJSON(w, b)
 }
 
-func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request, _ *state) {
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request, st *state) {
 	if !allowMethod(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	_, _ = w.Write(s.metrics.expose())
+	b := s.metrics.expose()
+	if st != nil {
+		b = appendCacheMetrics(b, st.src)
+	}
+	_, _ = w.Write(b)
 }

@@ -136,3 +136,25 @@ func formatFloat(f float64) string {
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
 }
+
+// cacheReporter is a Source with an answer cache (DBSource).
+type cacheReporter interface{ CacheStats() CacheStats }
+
+// appendCacheMetrics writes the answer cache gauges of src, when it has a
+// cache.
+func appendCacheMetrics(b []byte, src Source) []byte {
+	cr, ok := src.(cacheReporter)
+	if !ok {
+		return b
+	}
+	cs := cr.CacheStats()
+	b = append(b, "# HELP pyvet_serve_answer_cache_bytes Memory held by remembered query answers (keys and answers).\n# TYPE pyvet_serve_answer_cache_bytes gauge\n"...)
+	b = fmt.Appendf(b, "pyvet_serve_answer_cache_bytes %d\n", cs.Bytes)
+	b = append(b, "# HELP pyvet_serve_answer_cache_max_bytes The answer cache's memory budget.\n# TYPE pyvet_serve_answer_cache_max_bytes gauge\n"...)
+	b = fmt.Appendf(b, "pyvet_serve_answer_cache_max_bytes %d\n", cs.MaxBytes)
+	b = append(b, "# HELP pyvet_serve_answer_cache_entries Query answers remembered.\n# TYPE pyvet_serve_answer_cache_entries gauge\n"...)
+	b = fmt.Appendf(b, "pyvet_serve_answer_cache_entries %d\n", cs.Entries)
+	b = append(b, "# HELP pyvet_serve_answer_cache_evictions_total Answers forgotten to stay within the budget.\n# TYPE pyvet_serve_answer_cache_evictions_total counter\n"...)
+	b = fmt.Appendf(b, "pyvet_serve_answer_cache_evictions_total %d\n", cs.Evicted)
+	return b
+}

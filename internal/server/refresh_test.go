@@ -51,7 +51,7 @@ func TestRefreshFromExport(t *testing.T) {
 		_, _ = w.Write(export.Load().([]byte))
 	}))
 	defer up.Close()
-	lo := server.LoadOptions{CacheDir: t.TempDir(), Update: true, AnswerCache: 100,
+	lo := server.LoadOptions{CacheDir: t.TempDir(), Update: true, AnswerCacheBytes: 1 << 20,
 		Updater: advisory.UpdateOptions{URL: up.URL + "/PyPI/all.zip", Retries: -1}}
 	ctx := context.Background()
 	src, err := lo.Loader()(ctx)

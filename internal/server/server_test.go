@@ -624,7 +624,11 @@ func TestAnswerCache(t *testing.T) {
 	if _, ok := off.get("a"); ok {
 		t.Error("disabled cache answered")
 	}
-	c := newAnswerCache(2)
+	if off.stats() != (CacheStats{}) {
+		t.Error("disabled cache reports a size")
+	}
+	one := answerCost("a", []osvclient.VulnRef{{ID: "A"}})
+	c := newAnswerCache(3 * one)
 	c.put("a", []osvclient.VulnRef{{ID: "A"}})
 	c.put("b", nil)
 	if r, ok := c.get("a"); !ok || len(r) != 1 || r[0].ID != "A" {
@@ -633,11 +637,51 @@ func TestAnswerCache(t *testing.T) {
 	if r, ok := c.get("b"); !ok || r != nil {
 		t.Errorf("an empty answer must be remembered too: %v %v", r, ok)
 	}
-	c.put("c", nil) // full: starts over
+	// a was last used before b, so d (with c, one entry too many) pushes out a.
+	c.put("c", []osvclient.VulnRef{{ID: "C"}})
+	c.put("d", []osvclient.VulnRef{{ID: "D"}})
 	if _, ok := c.get("a"); ok {
-		t.Error("cache grew past its size")
+		t.Error("least recently used answer kept past the budget")
 	}
-	if _, ok := c.get("c"); !ok {
-		t.Error("latest answer lost")
+	for _, k := range []string{"b", "c", "d"} {
+		if _, ok := c.get(k); !ok {
+			t.Errorf("answer %s lost", k)
+		}
+	}
+	c.put("d", []osvclient.VulnRef{{ID: "D"}}) // replacing counts once
+	if st := c.stats(); st.Bytes > 3*one || st.Entries != 3 || st.Evicted != 1 {
+		t.Errorf("stats %+v, want 3 entries within %d bytes, 1 eviction", st, 3*one)
+	}
+	long := strings.Repeat("v", MaxCacheKey+1)
+	c.put(long, nil)
+	if _, ok := c.get(long); ok {
+		t.Error("a key above MaxCacheKey was remembered")
+	}
+	huge := make([]osvclient.VulnRef, 100)
+	c.put("huge", huge)
+	if _, ok := c.get("huge"); ok {
+		t.Error("an answer larger than the whole budget was remembered")
+	}
+	if st := c.stats(); st.Bytes > st.MaxBytes {
+		t.Errorf("cache holds %d bytes, over its %d budget", st.Bytes, st.MaxBytes)
+	}
+}
+
+// TestAnswerCacheBytesBounded fills the cache with many distinct keys: its
+// size stays within the budget, evicting the oldest answers.
+func TestAnswerCacheBytesBounded(t *testing.T) {
+	c := newAnswerCache(64 << 10)
+	for i := range 10_000 {
+		c.put(fmt.Sprintf("pkg-%d\x00%d.0", i, i), []osvclient.VulnRef{{ID: fmt.Sprintf("PYSEC-%d", i), Modified: "2024-01-01T00:00:00Z"}})
+		if st := c.stats(); st.Bytes > st.MaxBytes {
+			t.Fatalf("after %d answers: %d bytes, over the %d budget", i+1, st.Bytes, st.MaxBytes)
+		}
+	}
+	st := c.stats()
+	if st.Entries == 0 || st.Evicted == 0 || st.Entries+int(st.Evicted) != 10_000 {
+		t.Errorf("stats %+v", st)
+	}
+	if _, ok := c.get("pkg-9999\x009999.0"); !ok {
+		t.Error("the latest answer was evicted")
 	}
 }

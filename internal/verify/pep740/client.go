@@ -4,103 +4,95 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/pyvet/pyvet/internal/httpx"
 )
 
-// DefaultIndexURL is PyPI, whose integrity API serves provenance.
-const DefaultIndexURL = "https://pypi.org"
+// DefaultIndexURL is PyPI's Simple API base, the index URL as pip means it.
+// PyPI serves the integrity API next to it.
+const DefaultIndexURL = "https://pypi.org/simple"
 
 // ErrNoProvenance means the index has no provenance for the file (HTTP 404).
 var ErrNoProvenance = errors.New("no provenance published for this file")
 
+// ErrNoIntegrityAPI means the integrity API of the index is not known: its
+// index URL does not end in /simple and no integrity API base was given.
+var ErrNoIntegrityAPI = errors.New("the integrity API of this index is unknown (its index URL does not end in /simple)")
+
 // Client fetches provenance from an index's integrity API:
-// GET {BaseURL}/integrity/{project}/{version}/{filename}/provenance.
+// GET {integrity base}/integrity/{project}/{version}/{filename}/provenance.
 type Client struct {
-	BaseURL string        // default DefaultIndexURL
-	HTTP    *http.Client  // default: a client with Timeout
-	Timeout time.Duration // per request, default 20s
-	Retries int           // retries on network errors, 429 and 5xx (default 2; negative: none)
-	Backoff time.Duration // first retry delay, doubled each time (default 500ms)
+	// IndexURL is the index's Simple API base (pip's --index-url, default
+	// DefaultIndexURL); the integrity API base is derived from it with
+	// IntegrityBaseFor.
+	IndexURL string
+	// BaseURL, when set, is the integrity API base itself (the URL the
+	// /integrity/... paths hang from, https://pypi.org for PyPI); it wins over
+	// IndexURL.
+	BaseURL string
+	// HTTP is the HTTP client (default httpx.Default()).
+	HTTP *httpx.Client
+	// Timeout, Retries and Backoff, when set, tune HTTP for this client (per
+	// attempt; retries after a transient failure, -1 for none; first retry
+	// delay).
+	Timeout time.Duration
+	Retries int
+	Backoff time.Duration
 }
 
 // maxProvenanceSize bounds a provenance response.
 const maxProvenanceSize = 16 << 20
 
+// IntegrityBaseFor derives the integrity API base from a Simple API base:
+// "https://pypi.org/simple" gives "https://pypi.org". Other URLs give "".
+func IntegrityBaseFor(indexURL string) string {
+	s := strings.TrimRight(indexURL, "/")
+	if strings.HasSuffix(s, "/simple") {
+		return strings.TrimSuffix(s, "/simple")
+	}
+	return ""
+}
+
+// integrityBase is the base the client asks.
+func (c *Client) integrityBase() (string, error) {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/"), nil
+	}
+	idx := c.IndexURL
+	if idx == "" {
+		idx = DefaultIndexURL
+	}
+	if b := IntegrityBaseFor(idx); b != "" {
+		return b, nil
+	}
+	return "", fmt.Errorf("%s: %w", idx, ErrNoIntegrityAPI)
+}
+
 // Provenance fetches and parses the provenance of one distribution file. It
 // returns ErrNoProvenance (wrapped) when the index has none.
 func (c *Client) Provenance(ctx context.Context, project, version, filename string) (*Provenance, error) {
-	base := strings.TrimSuffix(c.BaseURL, "/")
-	if base == "" {
-		base = DefaultIndexURL
+	base, err := c.integrityBase()
+	if err != nil {
+		return nil, err
 	}
 	u := base + "/integrity/" + url.PathEscape(project) + "/" + url.PathEscape(version) + "/" + url.PathEscape(filename) + "/provenance"
-	hc := c.HTTP
-	if hc == nil {
-		t := c.Timeout
-		if t <= 0 {
-			t = 20 * time.Second
-		}
-		hc = &http.Client{Timeout: t}
+	hc := httpx.Or(c.HTTP)
+	if c.Timeout > 0 || c.Retries != 0 || c.Backoff > 0 {
+		hc = hc.Tune(httpx.Tuning{Timeout: c.Timeout, Retries: c.Retries, Backoff: c.Backoff})
 	}
-	retries := c.Retries
-	if retries == 0 {
-		retries = 2
-	} else if retries < 0 {
-		retries = 0
-	}
-	delay := c.Backoff
-	if delay <= 0 {
-		delay = 500 * time.Millisecond
-	}
-	var lastErr error
-	for attempt := 0; attempt <= retries; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(delay):
-			}
-			delay *= 2
-		}
-		data, status, err := get(ctx, hc, u)
-		switch {
-		case err != nil:
-			lastErr = err
-			continue
-		case status == http.StatusNotFound:
-			return nil, fmt.Errorf("%s: %w", u, ErrNoProvenance)
-		case status == http.StatusTooManyRequests || status >= 500:
-			lastErr = fmt.Errorf("HTTP %d", status)
-			continue
-		case status != http.StatusOK:
-			return nil, fmt.Errorf("%s: HTTP %d", u, status)
-		}
-		return ParseProvenance(data, u)
-	}
-	return nil, fmt.Errorf("%s: %v (after %d attempts)", u, lastErr, retries+1)
-}
-
-func get(ctx context.Context, hc *http.Client, u string) ([]byte, int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := hc.Get(ctx, u, http.Header{"Accept": {"application/vnd.pypi.integrity.v1+json, application/json"}}, maxProvenanceSize)
 	if err != nil {
-		return nil, 0, err
+		return nil, err // names the host and the cause
 	}
-	req.Header.Set("Accept", "application/vnd.pypi.integrity.v1+json, application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, 0, err
+	switch resp.Status {
+	case http.StatusOK:
+		return ParseProvenance(resp.Body, u)
+	case http.StatusNotFound:
+		return nil, fmt.Errorf("%s: %w", u, ErrNoProvenance)
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxProvenanceSize+1))
-	if err != nil {
-		return nil, resp.StatusCode, err
-	}
-	if len(data) > maxProvenanceSize {
-		return nil, resp.StatusCode, fmt.Errorf("response larger than %d bytes", maxProvenanceSize)
-	}
-	return data, resp.StatusCode, nil
+	return nil, &httpx.StatusError{URL: u, Status: resp.Status}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,13 +14,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/tuf"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 	"github.com/theupdateframework/go-tuf/v2/metadata/fetcher"
 	"github.com/theupdateframework/go-tuf/v2/metadata/trustedmetadata"
 
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/safeio"
 )
 
@@ -304,19 +303,14 @@ func RefreshRoot(ctx context.Context, o RootOptions) (*Root, error) {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	retries := o.Retries
-	if retries < 0 {
-		retries = 0
-	} else if retries == 0 {
+	retries := o.Retries // negative: none, as in httpx.Tuning
+	if retries == 0 {
 		retries = 2
 	}
+	// Downloads go through the program's HTTP client (offline mode, circuit
+	// breaker, timeouts, retries with backoff); the fetcher itself tries once.
 	f := fetcher.NewDefaultFetcher()
-	f.SetHTTPClient(&http.Client{Timeout: timeout})
-	f.SetRetryOptions(
-		backoff.WithMaxTries(uint(retries)+1),
-		backoff.WithMaxElapsedTime(time.Duration(retries+1)*timeout),
-		backoff.WithBackOff(backoff.NewExponentialBackOff()),
-	)
+	f.SetHTTPClient(httpx.Default().Tune(httpx.Tuning{Timeout: timeout, Retries: retries}).HTTPClient())
 	rec := &recordingFetcher{Fetcher: f, roots: map[int64][]byte{}}
 	opts.Fetcher = rec
 	client, err := tuf.New(opts)

@@ -406,7 +406,7 @@ func newVerifyDistCmd() *cobra.Command {
 					if !ok {
 						return exitWith(exitUsage, fmt.Errorf("%s is not a wheel or sdist file name", name))
 					}
-					cl := &pep740.Client{BaseURL: indexURL, Timeout: timeout, Retries: retries}
+					cl := &pep740.Client{IndexURL: indexURL, Timeout: timeout, Retries: retries}
 					if prov, err = cl.Provenance(ctx, pep508.NormalizeName(project), version, name); err != nil {
 						if errors.Is(err, pep740.ErrNoProvenance) {
 							return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s is not attested: %w", name, err))
@@ -432,7 +432,7 @@ func newVerifyDistCmd() *cobra.Command {
 	c.Flags().StringVar(&id.SAN, "cert-identity", "", "expected certificate identity instead of a Trusted Publisher")
 	c.Flags().StringVar(&id.SANRegexp, "cert-identity-regexp", "", "regular expression the certificate identity must match")
 	c.Flags().StringVar(&id.Issuer, "cert-oidc-issuer", "", "expected OIDC issuer (with --cert-identity)")
-	c.Flags().StringVar(&indexURL, "index-url", pep740.DefaultIndexURL, "index serving the integrity API")
+	c.Flags().StringVar(&indexURL, "index-url", pep740.DefaultIndexURL, "index URL (Simple API base, as pip means it); the integrity API is derived from it")
 	c.Flags().DurationVar(&timeout, "timeout", 20*time.Second, "timeout per HTTP request")
 	c.Flags().IntVar(&retries, "retries", 2, "retries for failed HTTP requests")
 	return c

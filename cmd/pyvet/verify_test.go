@@ -86,7 +86,7 @@ func TestVerifyDistOnline(t *testing.T) {
 	}))
 	defer srv.Close()
 	root := filepath.Join(c, "sigstore", "trust-roots", "production", "trusted_root.json")
-	args := []string{"-q", "verify", "dist", "--trusted-root", root, "--index-url", srv.URL, filepath.Join(att, "pypi_attestations-0.0.19.tar.gz")}
+	args := []string{"-q", "verify", "dist", "--trusted-root", root, "--index-url", srv.URL + "/simple", filepath.Join(att, "pypi_attestations-0.0.19.tar.gz")}
 	out, errs, code := runPyvet(t, args...)
 	if code != 0 || !strings.Contains(out, "trailofbits/pypi-attestations") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)

@@ -2,9 +2,14 @@ package typosquat
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
@@ -103,12 +108,14 @@ func TestCheckInventory(t *testing.T) {
 	if len(fs) != 2 {
 		t.Fatalf("findings = %+v, want 2", fs)
 	}
-	if fs[0].Package != "djang0" || fs[0].Severity != finding.SeverityHigh || fs[0].Evidence["kind"] != "homoglyph" {
+	// Without index data both are unverified: next to a top-100 name, at most medium.
+	if fs[0].Package != "djang0" || fs[0].Severity != finding.SeverityMedium || fs[0].Evidence["kind"] != "homoglyph" || fs[0].Evidence["history"] != "unknown" {
 		t.Errorf("first = %+v", fs[0])
 	}
 	f := fs[1]
-	if f.Package != "reqests" || f.Risk != finding.RiskNameConfusion || f.Rule != "typosquat" || f.Severity != finding.SeverityHigh ||
-		f.Location == nil || f.Location.Line != 3 || !strings.Contains(f.Detail, "#1 most downloaded") || f.Action == "" {
+	if f.Package != "reqests" || f.Risk != finding.RiskNameConfusion || f.Rule != "typosquat" || f.Severity != finding.SeverityMedium ||
+		f.Location == nil || f.Location.Line != 3 || !strings.Contains(f.Detail, "#1 most downloaded") || f.Action == "" ||
+		!strings.HasSuffix(f.Title, "(unverified)") {
 		t.Errorf("reqests finding = %+v", f)
 	}
 	cfg.SkipPopular = 0
@@ -175,5 +182,99 @@ func TestUpdateAndImportPopularity(t *testing.T) {
 	}
 	if _, err := ImportPopularity(filepath.Join("testdata", "public", "requests.html"), t.TempDir()); err == nil || !strings.Contains(err.Error(), "requests.html") {
 		t.Errorf("import of HTML: err = %v", err)
+	}
+}
+
+// projectServer serves /pypi/NAME/json for the given release histories
+// (name -> upload dates, one release each) and 404 for other names.
+func projectServer(t *testing.T, projects map[string][]string) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/pypi/"), "/json")
+		dates, ok := projects[name]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		rels := map[string]any{}
+		for i, d := range dates {
+			rels[fmt.Sprintf("1.%d", i)] = []map[string]any{{"filename": fmt.Sprintf("%s-1.%d.tar.gz", name, i), "upload_time_iso_8601": d + "T10:00:00Z", "size": 100}}
+		}
+		json.NewEncoder(w).Encode(map[string]any{"info": map[string]any{"name": name, "version": "1.0"}, "releases": rels})
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestCheckIndexReleaseHistory(t *testing.T) {
+	p := fixturePopularity(t)
+	srv := projectServer(t, map[string][]string{
+		"reqests":        {"2026-05-20"},                             // young: a week old
+		"djang0":         {"2015-03-01", "2016-01-01", "2019-07-01"}, // years of releases
+		"pythondateutil": {"2015-03-01", "2015-03-02"},               // old but two releases: not established
+	})
+	idx := pypi.New(pypi.Options{SimpleURL: srv.URL + "/simple", CacheDir: t.TempDir(), Retries: -1})
+	inv := &inventory.Inventory{Packages: []*inventory.Package{
+		{Name: "reqests", Version: "1.0"}, {Name: "djang0"}, {Name: "pythondateutil"}, {Name: "requestss"},
+	}}
+	cfg := DefaultConfig()
+	cfg.Now = func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }
+	fs, err := CheckIndex(context.Background(), inv, p, idx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]finding.Finding{}
+	for _, f := range fs {
+		got[f.Package] = f
+	}
+	if _, ok := got["djang0"]; ok || len(fs) != 3 {
+		t.Fatalf("findings %v: the established djang0 must not be reported, the 3 others must", fs)
+	}
+	for name, want := range map[string]string{"reqests": "young", "pythondateutil": "young", "requestss": "not-on-index"} {
+		f := got[name]
+		if f.Severity != finding.SeverityHigh || f.Evidence["history"] != want {
+			t.Errorf("%s: %v %v, want high with history %s", name, f.Severity, f.Evidence, want)
+		}
+	}
+	if f := got["reqests"]; f.Evidence["first_upload"] != "2026-05-20" || f.Evidence["releases"] != "1" || !strings.Contains(f.Detail, "first uploaded on 2026-05-20") {
+		t.Errorf("reqests evidence %v, detail %s", f.Evidence, f.Detail)
+	}
+
+	// Offline, the cache answers: the history read above is still known.
+	off := pypi.New(pypi.Options{SimpleURL: srv.URL + "/simple", CacheDir: idx.Options().CacheDir, Offline: true})
+	if fs2, err := CheckIndex(context.Background(), inv, p, off, cfg); err != nil || len(fs2) != 3 {
+		t.Errorf("offline from the cache: %d findings, %v", len(fs2), err)
+	}
+	// Offline with an empty cache: unverified, capped, and one line saying why.
+	empty := pypi.New(pypi.Options{SimpleURL: srv.URL + "/simple", CacheDir: t.TempDir(), Offline: true})
+	fs3, err := CheckIndex(context.Background(), inv, p, empty, cfg)
+	if err == nil || !strings.Contains(err.Error(), "4 name(s) not checked against their release history: not cached (offline)") {
+		t.Errorf("offline, empty cache: err = %v", err)
+	}
+	for _, f := range fs3 {
+		if f.Severity > finding.SeverityMedium || f.Evidence["history"] != "unknown" {
+			t.Errorf("unverified %s: %v %v", f.Package, f.Severity, f.Evidence)
+		}
+	}
+}
+
+// TestUnverifiedTargets: without index data a name close only to a less
+// popular project is not reported, one close to a top-1000 one is low.
+func TestUnverifiedTargets(t *testing.T) {
+	names := make([]string, 2000)
+	dl := make([]int64, 2000)
+	for i := range names {
+		names[i] = fmt.Sprintf("project%04dx", i)
+		dl[i] = int64(1e9 - i)
+	}
+	names[50], names[700], names[1500] = "toppackage", "midpackage", "farpackage"
+	p := NewPopularity(names, dl)
+	inv := &inventory.Inventory{Packages: []*inventory.Package{{Name: "toppackag"}, {Name: "midpackag"}, {Name: "farpackag"}}}
+	got := map[string]finding.Severity{}
+	for _, f := range Check(inv, p, DefaultConfig()) {
+		got[f.Package] = f.Severity
+	}
+	want := map[string]finding.Severity{"toppackag": finding.SeverityMedium, "midpackag": finding.SeverityLow}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package typosquat
 
 import (
 	"sort"
+	"time"
 
 	"github.com/pyvet/pyvet/pep508"
 )
@@ -45,11 +46,36 @@ type Config struct {
 	SkipPopular int
 	// Allow lists names never reported (normalized on use).
 	Allow []string
+	// EstablishedAge and EstablishedReleases: a project the index has served
+	// for longer than EstablishedAge (its first upload) with at least
+	// EstablishedReleases releases is established and never reported,
+	// whatever its name. Typosquats are removed within days or weeks; they do
+	// not build years of releases.
+	EstablishedAge      time.Duration
+	EstablishedReleases int
+	// Without index data (offline, not cached, index unreachable) a name
+	// cannot be checked against its release history. It is then reported at
+	// most as medium when it is one edit (or one separator or look-alike
+	// character) from one of the UnverifiedTop most popular names, at low
+	// when it is close to one of the first UnverifiedTargets, and not at all
+	// otherwise.
+	UnverifiedTop     int
+	UnverifiedTargets int
+	// Now returns the current time (nil: time.Now); tests set it.
+	Now func() time.Time
 }
 
 // DefaultConfig returns the thresholds used when pyvet.toml sets none.
 func DefaultConfig() Config {
-	return Config{Targets: 0, MinLength: 5, LongName: 12, MinRatio: 50, SkipPopular: 15000}
+	return Config{Targets: 0, MinLength: 5, LongName: 12, MinRatio: 50, SkipPopular: 15000,
+		EstablishedAge: 2 * 365 * 24 * time.Hour, EstablishedReleases: 3, UnverifiedTop: 100, UnverifiedTargets: 1000}
+}
+
+func (c Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
 }
 
 // Lookup returns the popular names that name can be confused with, best first.

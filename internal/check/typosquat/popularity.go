@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pyvet/pyvet/internal/httpx"
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
 )
 
@@ -80,7 +81,7 @@ func ParsePopularity(r io.Reader, name string) (*Popularity, error) {
 
 // LoadPopularity reads a popularity list file.
 func LoadPopularity(path string) (*Popularity, error) {
-	b, err := os.ReadFile(path)
+	b, err := safeio.ReadFile(path, safeio.MaxJSON)
 	if err != nil {
 		return nil, fmt.Errorf("popularity list: %w", err)
 	}
@@ -144,38 +145,28 @@ func (p *Popularity) Downloads(name string) int64 {
 }
 
 // UpdatePopularity downloads the popularity list from url into cacheDir and
-// returns the path of the cached file. The download is validated before it
-// replaces the previous copy, so a failed update keeps the old list.
+// returns the path of the cached file. The download goes through the
+// program's HTTP client (httpx.Default: offline mode, retries, circuit
+// breaker) and is validated before it replaces the previous copy, so a failed
+// update keeps the old list.
 func UpdatePopularity(ctx context.Context, url, cacheDir string) (string, error) {
 	if url == "" {
 		url = DefaultPopularityURL
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := httpx.Default().Tune(httpx.Tuning{Timeout: 2 * time.Minute}).Get(ctx, url, nil, safeio.MaxJSON)
 	if err != nil {
 		return "", fmt.Errorf("popularity list: %w", err)
 	}
-	req.Header.Set("User-Agent", "pyvet")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("popularity list: %w", err)
+	if resp.Status != http.StatusOK {
+		return "", fmt.Errorf("popularity list: %w", &httpx.StatusError{URL: url, Status: resp.Status})
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("popularity list: %s: HTTP %d", url, resp.StatusCode)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return "", fmt.Errorf("popularity list: %s: %w", url, err)
-	}
-	return install(b, url, cacheDir)
+	return install(resp.Body, url, cacheDir)
 }
 
 // ImportPopularity installs a popularity list file (a copy of the JSON that
 // UpdatePopularity downloads) into cacheDir, for machines without network.
 func ImportPopularity(path, cacheDir string) (string, error) {
-	b, err := os.ReadFile(path)
+	b, err := safeio.ReadFile(path, safeio.MaxJSON)
 	if err != nil {
 		return "", fmt.Errorf("popularity list: %w", err)
 	}
@@ -194,18 +185,8 @@ func install(b []byte, src, cacheDir string) (string, error) {
 		return "", fmt.Errorf("popularity list: %w", err)
 	}
 	dst := PopularityPath(cacheDir)
-	tmp, err := os.CreateTemp(cacheDir, ".popularity-*")
-	if err != nil {
+	if err := safeio.WriteFile(dst, b, 0o644); err != nil {
 		return "", fmt.Errorf("popularity list: %w", err)
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return "", fmt.Errorf("popularity list: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return "", errors.Join(fmt.Errorf("popularity list: %w", err), os.Remove(tmp.Name()))
 	}
 	return dst, nil
 }

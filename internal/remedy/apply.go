@@ -1,20 +1,24 @@
 package remedy
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // FileChange is the new content of one rewritten file.
 type FileChange struct {
-	Path string `json:"path"`
-	Old  []byte `json:"-"`
-	New  []byte `json:"-"`
+	Path   string `json:"path"`
+	Format string `json:"format"`
+	Old    []byte `json:"-"`
+	New    []byte `json:"-"`
 }
 
 // Diff is the unified diff of the change.
@@ -27,138 +31,201 @@ type Result struct {
 	Edits    []Edit       `json:"edits"`
 	Commands []string     `json:"commands,omitempty"` // lockfile upgrade commands to run
 	Manual   []string     `json:"manual,omitempty"`   // declarations that need a hand edit
+	// ManualNames are the packages of Manual, normalized.
+	ManualNames []string `json:"-"`
 }
 
-// Rewrite computes the new content of every requirements file and
-// pyproject.toml of inv that declares a package the plan upgrades, and the
-// upgrade commands for its lockfiles. It reads the files but writes nothing;
-// see Write.
+// editable are the formats Rewrite edits in place.
+var editable = map[string]bool{"requirements": true, "constraints": true, "pyproject.toml": true, "pyproject": true, "Pipfile": true}
+
+// utf8BOM starts files some Windows editors write.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// Rewrite computes the new content of every requirements file,
+// pyproject.toml and Pipfile of inv that declares a package the plan
+// upgrades, each declaration to its own target, and the upgrade commands
+// for its lockfiles. Only the edited specifiers (and hashes) change: line
+// endings, a missing final newline, a UTF-8 byte-order mark and bytes in
+// any other encoding stay as they are. Every new content is parsed again
+// before it is returned. Rewrite reads the files but writes nothing; see
+// Write.
 func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 	res := &Result{Plan: plan}
-	changes := map[string]Change{}
-	for _, f := range plan.Fixes {
-		if f.To != "" {
-			changes[f.Name] = Change{Name: f.Name, To: f.To, Hashes: f.Hashes}
-		}
-	}
-	if len(changes) == 0 {
-		return res, nil
-	}
 	formats := map[string]string{}
 	for _, s := range inv.Sources {
-		formats[s.Path] = s.Format
+		if _, ok := formats[s.Path]; !ok {
+			formats[s.Path] = s.Format
+		}
 	}
-	// Files that declare a package to change, with their format.
-	files := map[string]string{}
-	declared := map[string]map[string]bool{} // format -> names declared in such files
+	formatOf := func(file string) string {
+		if f := formats[file]; f != "" {
+			return f
+		}
+		return guessFormat(file)
+	}
 	direct := map[string]bool{}
 	for _, p := range inv.Packages {
-		if p == nil {
-			continue
-		}
-		n := normalize(p.Name)
-		if _, ok := changes[n]; !ok {
-			continue
-		}
-		if p.Direct {
-			direct[n] = true
-		}
-		for _, l := range p.Locations {
-			f := formats[l.File]
-			if f == "" {
-				f = guessFormat(l.File)
-			}
-			files[l.File] = f
-			if declared[f] == nil {
-				declared[f] = map[string]bool{}
-			}
-			declared[f][n] = true
+		if p != nil && p.Direct {
+			direct[normalize(p.Name)] = true
 		}
 	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
+	manual := func(name, msg string) {
+		res.Manual = append(res.Manual, msg)
+		res.ManualNames = append(res.ManualNames, name)
+	}
+	// What each file has to change, and the lockfiles to upgrade.
+	perFile := map[string]changeSet{}
+	type lockTarget struct{ format, name, to string }
+	var locks []lockTarget
+	type want struct {
+		name, to string
+		loc      inventory.Location
+	}
+	var wanted []want
+	for fi := range plan.Fixes {
+		f := &plan.Fixes[fi]
+		for _, t := range f.Targets {
+			if t.To == "" {
+				continue
+			}
+			if len(t.Locations) == 0 {
+				manual(f.Name, fmt.Sprintf("%s: no requirements file, pyproject.toml or lockfile to update; move it to %s by hand", f.Name, t.To))
+			}
+			for _, l := range t.Locations {
+				format := formatOf(l.File)
+				switch {
+				case strings.Contains(l.File, "://") && editable[format]:
+					manual(f.Name, fmt.Sprintf("%s: %s: included by URL, cannot be edited; move it to %s by hand", l.File, f.Name, t.To))
+				case editable[format]:
+					if perFile[l.File] == nil {
+						perFile[l.File] = changeSet{}
+					}
+					perFile[l.File][f.Name] = append(perFile[l.File][f.Name], Change{Name: f.Name, To: t.To, Hashes: t.Hashes, Lines: []int{l.Line}})
+					wanted = append(wanted, want{f.Name, t.To, l})
+				case lockCommand(format, f.Name, t.To, false) != "":
+					locks = append(locks, lockTarget{format, f.Name, t.To})
+				default:
+					manual(f.Name, fmt.Sprintf("%s: %s: no requirements file, pyproject.toml or lockfile to update; move it to %s by hand", l.File, f.Name, t.To))
+				}
+			}
+			if t.Residual != "" {
+				manual(f.Name, fmt.Sprintf("%s %s -> %s %s", f.Name, t.From, t.To, t.Residual))
+			}
+		}
+	}
+	paths := make([]string, 0, len(perFile))
+	for p := range perFile {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	edited := map[string]bool{}
+	edited := map[string]bool{}           // names with an edit
+	found := map[string]map[string]bool{} // file -> names seen (edited or skipped)
+	foundLine := map[string]bool{}        // file:line:name
 	for _, path := range paths {
-		format := files[path]
-		if strings.Contains(path, "://") {
-			continue // a requirements file included by URL cannot be edited
-		}
-		var rewrite func(string, []byte, map[string]Change) ([]byte, []Edit, error)
-		switch format {
-		case "requirements":
-			rewrite = func(p string, d []byte, c map[string]Change) ([]byte, []Edit, error) {
-				out, e := RewriteRequirements(p, d, c)
-				return out, e, nil
-			}
-		case "pyproject.toml", "pyproject":
-			rewrite = RewritePyproject
-		case "Pipfile":
-			rewrite = RewritePipfile
-		default:
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
-		}
-		out, edits, err := rewrite(path, data, changes)
+		format := formatOf(path)
+		data, err := readDependencyFile(path)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range edits {
+		body := data
+		bom := bytes.HasPrefix(data, utf8BOM)
+		if bom {
+			body = data[len(utf8BOM):]
+		}
+		var out []byte
+		var edits []Edit
+		switch format {
+		case "requirements", "constraints":
+			out, edits = rewriteRequirements(path, body, perFile[path])
+		case "Pipfile":
+			out, edits, err = rewriteTOML(path, body, perFile[path], classifyPipfile)
+		default:
+			out, edits, err = rewriteTOML(path, body, perFile[path], classify)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if bom {
+			out = append(append([]byte(nil), utf8BOM...), out...)
+		}
+		found[path] = map[string]bool{}
+		for i := range edits {
+			e := &edits[i]
+			found[path][e.Name] = true
+			foundLine[fmt.Sprintf("%s:%d:%s", path, e.Line, e.Name)] = true
 			if e.Skipped == "" {
 				edited[e.Name] = true
 			} else {
-				res.Manual = append(res.Manual, fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Name, e.Skipped))
+				manual(e.Name, fmt.Sprintf("%s:%d: %s: %s", e.File, e.Line, e.Name, e.Skipped))
 			}
 		}
 		res.Edits = append(res.Edits, edits...)
-		if string(out) != string(data) {
-			res.Files = append(res.Files, FileChange{Path: path, Old: data, New: out})
+		if bytes.Equal(out, data) {
+			continue
+		}
+		if err := validate(path, format, out); err != nil {
+			return nil, err
+		}
+		res.Files = append(res.Files, FileChange{Path: path, Format: format, Old: data, New: out})
+	}
+	for _, w := range wanted {
+		format := formatOf(w.loc.File)
+		ok := found[w.loc.File][w.name]
+		if format == "requirements" || format == "constraints" {
+			ok = foundLine[fmt.Sprintf("%s:%d:%s", w.loc.File, w.loc.Line, w.name)]
+		}
+		if !ok {
+			manual(w.name, fmt.Sprintf("%s:%d: %s: the declaration was not found where the inventory placed it; move it to %s by hand", w.loc.File, w.loc.Line, w.name, w.to))
 		}
 	}
-	handled := map[string]bool{}
-	names := make([]string, 0, len(changes))
-	for n := range changes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, format := range sortedKeys(declared) {
-		for _, n := range names {
-			if !declared[format][n] {
-				continue
-			}
-			if cmd := lockCommand(format, n, changes[n].To, direct[n] && !edited[n]); cmd != "" {
-				res.Commands = append(res.Commands, cmd)
-				handled[n] = true
-			}
+	seen := map[string]bool{}
+	sort.SliceStable(locks, func(i, j int) bool {
+		if locks[i].format != locks[j].format {
+			return locks[i].format < locks[j].format
 		}
-	}
-	for _, n := range names {
-		if !edited[n] && !handled[n] {
-			res.Manual = append(res.Manual, fmt.Sprintf("%s: no requirements file, pyproject.toml or lockfile to update; move it to %s by hand", n, changes[n].To))
+		return locks[i].name < locks[j].name
+	})
+	for _, l := range locks {
+		cmd := lockCommand(l.format, l.name, l.to, direct[l.name] && !edited[l.name])
+		if !seen[cmd] {
+			seen[cmd] = true
+			res.Commands = append(res.Commands, cmd)
 		}
 	}
 	return res, nil
 }
 
-func sortedKeys(m map[string]map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// readDependencyFile reads a file to rewrite: a regular file (symlinks
+// followed) of bounded size. The error names the file.
+func readDependencyFile(path string) ([]byte, error) {
+	data, err := safeio.ReadFile(path, safeio.MaxTextFile)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s: %w", path, pe.Err)
+		}
+		if !strings.Contains(err.Error(), path) {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return nil, err
 	}
-	sort.Strings(out)
-	return out
+	return data, nil
 }
 
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
+// validate parses a rewritten file again: a rewrite never produces a file
+// the project's tools cannot read.
+func validate(path, format string, data []byte) error {
+	parse := reparsed[format]
+	if parse == nil {
+		return nil
 	}
-	return err
+	if bytes.HasPrefix(data, utf8BOM) {
+		data = data[len(utf8BOM):]
+	}
+	if _, err := parse(path, data, inventory.Options{NoIncludes: true}); err != nil {
+		return fmt.Errorf("%s: the rewritten file would not parse, nothing was written: %v", path, err)
+	}
+	return nil
 }
 
 // guessFormat names a file's format from its name when the inventory does not say.
@@ -194,43 +261,12 @@ func lockCommand(format, name, to string, addDirect bool) string {
 		return "poetry update " + name
 	case "pdm.lock":
 		return "pdm update " + name
-	case "Pipfile.lock", "Pipfile":
+	case "Pipfile.lock":
 		return fmt.Sprintf("pipenv upgrade %s==%s", name, to)
 	case "pylock.toml":
 		return fmt.Sprintf("# regenerate pylock.toml with the tool that created it, after moving %s to %s", name, to)
 	}
 	return ""
-}
-
-// Write stores every changed file in place (through a temporary file renamed
-// over the original, keeping its permissions).
-func Write(files []FileChange) error {
-	for _, f := range files {
-		info, err := os.Stat(f.Path)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Path, unwrapPathError(err))
-		}
-		tmp, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".pyvet-*")
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Path, unwrapPathError(err))
-		}
-		_, werr := tmp.Write(f.New)
-		cerr := tmp.Close()
-		if werr == nil {
-			werr = cerr
-		}
-		if werr == nil {
-			werr = os.Chmod(tmp.Name(), info.Mode().Perm())
-		}
-		if werr == nil {
-			werr = os.Rename(tmp.Name(), f.Path)
-		}
-		if werr != nil {
-			os.Remove(tmp.Name())
-			return fmt.Errorf("%s: %w", f.Path, unwrapPathError(werr))
-		}
-	}
-	return nil
 }
 
 // Summary is a human-readable account of a result.
@@ -244,11 +280,8 @@ func (r *Result) Summary() string {
 			continue
 		}
 		fmt.Fprintf(&b, "  %s:%d: %s %q -> %q", e.File, e.Line, e.Name, e.Old, e.New)
-		switch {
-		case e.HashesRefreshed:
+		if e.HashesRefreshed {
 			b.WriteString(" (hashes refreshed from the index)")
-		case e.NeedsHashRefresh:
-			b.WriteString(" (needs --hash refresh: the hashes still name the old version's files)")
 		}
 		b.WriteByte('\n')
 	}
@@ -260,6 +293,9 @@ func (r *Result) Summary() string {
 		for _, c := range r.Commands {
 			fmt.Fprintf(&b, "  %s\n", c)
 		}
+	}
+	for _, n := range r.Plan.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
 	}
 	return b.String()
 }

@@ -125,7 +125,7 @@ func TestRewriteAndWrite(t *testing.T) {
 		t.Errorf("commands = %q", res.Commands)
 	}
 	sum := res.Summary()
-	for _, s := range []string{"requests 2.19.0 -> 2.20.1", "needs --hash refresh", "uv lock --upgrade-package"} {
+	for _, s := range []string{"requests 2.19.0 -> 2.20.1", "requirements.txt:3: urllib3: its --hash options name the files of 1.23 and the hashes of 1.24.2 could not be fetched", "uv lock --upgrade-package"} {
 		if !strings.Contains(sum, s) {
 			t.Errorf("summary lacks %q:\n%s", s, sum)
 		}
@@ -134,20 +134,23 @@ func TestRewriteAndWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(req)
-	if string(got) != "# top\nrequests==2.20.1  # client\nurllib3==1.24.2 \\\n    --hash=sha256:"+strings.Repeat("0", 64)+"\n" {
+	// Offline, the hashed urllib3 pin stays as it is: its hashes are 1.23's.
+	if string(got) != "# top\nrequests==2.20.1  # client\nurllib3==1.23 \\\n    --hash=sha256:"+strings.Repeat("0", 64)+"\n" {
 		t.Errorf("requirements.txt:\n%s", got)
 	}
 	if st, _ := os.Stat(req); st.Mode().Perm() != 0o600 {
 		t.Errorf("mode changed to %v", st.Mode())
 	}
-	// Second pass: the written versions, re-planned, need nothing.
+	// Second pass: the written versions, re-planned, need nothing but the
+	// hashed pin that could not be moved.
+	inv.Sources = inv.Sources[:2]
 	inv.Packages = []*inventory.Package{
 		pkg("requests", "2.20.1", "", req, 2),
-		pkg("urllib3", "1.24.2", "", req, 3),
+		pkg("urllib3", "1.23", "", req, 3),
 		pkg("jinja2", "", ">=2.10.1", pyp, 3),
 	}
 	plan2 := Compute(context.Background(), inv, db, Options{})
-	if len(plan2.Fixes) != 0 {
+	if len(plan2.Fixes) != 1 || plan2.Fixes[0].Name != "urllib3" {
 		t.Errorf("second plan = %+v", plan2.Fixes)
 	}
 	// And rewriting with the first plan again changes no byte.

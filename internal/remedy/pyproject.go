@@ -75,16 +75,16 @@ type textEdit struct {
 // tables). Only the specifier text inside the affected strings changes; the
 // TOML is never re-serialized.
 func RewritePyproject(file string, data []byte, changes map[string]Change) ([]byte, []Edit, error) {
-	return rewriteTOML(file, data, changes, classify)
+	return rewriteTOML(file, data, toChangeSet(changes), classify)
 }
 
 // RewritePipfile applies changes to a Pipfile's package tables, with the same
 // minimal edits as RewritePyproject.
 func RewritePipfile(file string, data []byte, changes map[string]Change) ([]byte, []Edit, error) {
-	return rewriteTOML(file, data, changes, classifyPipfile)
+	return rewriteTOML(file, data, toChangeSet(changes), classifyPipfile)
 }
 
-func rewriteTOML(file string, data []byte, changes map[string]Change, classify func([]string) (stringKind, string)) ([]byte, []Edit, error) {
+func rewriteTOML(file string, data []byte, changes changeSet, classify func([]string) (stringKind, string)) ([]byte, []Edit, error) {
 	var p unstable.Parser
 	p.Reset(data)
 	var table []string
@@ -98,11 +98,12 @@ func rewriteTOML(file string, data []byte, changes map[string]Change, classify f
 			if kind == notDependency {
 				return
 			}
-			te, e, ok := rewriteTOMLString(data, n, kind, pkg, changes)
+			line := 1 + bytes.Count(data[:n.Raw.Offset], []byte("\n"))
+			te, e, ok := rewriteTOMLString(data, n, kind, pkg, line, changes)
 			if !ok {
 				return
 			}
-			e.File, e.Line = file, 1+bytes.Count(data[:n.Raw.Offset], []byte("\n"))
+			e.File, e.Line = file, line
 			edits = append(edits, e)
 			if e.Skipped == "" {
 				tedits = append(tedits, te)
@@ -156,7 +157,7 @@ func keyParts(n *unstable.Node) []string {
 }
 
 // rewriteTOMLString computes the edit of one dependency string.
-func rewriteTOMLString(data []byte, n *unstable.Node, kind stringKind, pkg string, changes map[string]Change) (textEdit, Edit, bool) {
+func rewriteTOMLString(data []byte, n *unstable.Node, kind stringKind, pkg string, line int, changes changeSet) (textEdit, Edit, bool) {
 	raw := string(data[n.Raw.Offset : n.Raw.Offset+n.Raw.Length])
 	value := string(n.Data)
 	var span reqSpan
@@ -170,7 +171,7 @@ func rewriteTOMLString(data []byte, n *unstable.Node, kind stringKind, pkg strin
 	case poetryString, pipfileString:
 		span = reqSpan{name: pkg, specStart: 0, specEnd: len(value)}
 	}
-	ch, want := changes[normalize(span.name)]
+	ch, want := changes.find(span.name, line, false)
 	if !want {
 		return textEdit{}, Edit{}, false
 	}

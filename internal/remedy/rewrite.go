@@ -10,9 +10,61 @@ type Change struct {
 	Name string // normalized
 	To   string // target version
 	// Hashes are the "algo:hex" hashes of the target version's files. Nil
-	// means unknown (offline): hashed pins are then reported as needing a
-	// --hash refresh.
+	// means unknown (offline, or the index failed): a hashed pin is then
+	// left as it is, since the old version's hashes would make pip refuse
+	// the file, and the edit says why.
 	Hashes []string
+	// Lines, when set, limits the change to the declarations on these
+	// (1-based) lines: another declaration of the same package in the file
+	// has its own target, or none. In TOML files, where the inventory's
+	// line is approximate, the nearest declaration is taken.
+	Lines []int
+}
+
+// changeSet holds the changes of one file, by normalized name.
+type changeSet map[string][]Change
+
+func toChangeSet(changes map[string]Change) changeSet {
+	cs := changeSet{}
+	for n, c := range changes {
+		cs[normalize(n)] = append(cs[normalize(n)], c)
+	}
+	return cs
+}
+
+// find returns the change of the declaration of name on line. exact
+// requires the line to match (requirements files).
+func (cs changeSet) find(name string, line int, exact bool) (Change, bool) {
+	list := cs[normalize(name)]
+	if len(list) == 0 {
+		return Change{}, false
+	}
+	for _, c := range list {
+		if c.Lines == nil {
+			return c, true
+		}
+		for _, l := range c.Lines {
+			if l == line {
+				return c, true
+			}
+		}
+	}
+	if exact {
+		return Change{}, false
+	}
+	best, dist := 0, -1
+	for i, c := range list {
+		for _, l := range c.Lines {
+			d := l - line
+			if d < 0 {
+				d = -d
+			}
+			if dist < 0 || d < dist {
+				best, dist = i, d
+			}
+		}
+	}
+	return list[best], true
 }
 
 // Edit is one declaration a rewrite changed (or could not change).
@@ -24,9 +76,6 @@ type Edit struct {
 	New  string `json:"new"` // and after
 	// HashesRefreshed is set when the --hash options were replaced.
 	HashesRefreshed bool `json:"hashes_refreshed,omitempty"`
-	// NeedsHashRefresh is set when the line has --hash options that still
-	// name the old version's files.
-	NeedsHashRefresh bool `json:"needs_hash_refresh,omitempty"`
 	// Skipped says why a declaration of a package to upgrade was left alone.
 	Skipped string `json:"skipped,omitempty"`
 }
@@ -74,12 +123,16 @@ func isCommentLine(b []byte) bool {
 // new content and the edits made. Lines of packages not in changes are
 // copied byte for byte.
 func RewriteRequirements(file string, data []byte, changes map[string]Change) ([]byte, []Edit) {
+	return rewriteRequirements(file, data, toChangeSet(changes))
+}
+
+func rewriteRequirements(file string, data []byte, changes changeSet) ([]byte, []Edit) {
 	var out bytes.Buffer
 	out.Grow(len(data) + 64)
 	var edits []Edit
 	for _, ll := range splitLogical(data) {
 		text := string(data[ll.start:ll.end])
-		newText, e, ok := rewriteRequirementLine(text, changes)
+		newText, e, ok := rewriteRequirementLine(text, ll.line, changes)
 		if ok {
 			e.File, e.Line = file, ll.line
 			edits = append(edits, e)
@@ -91,7 +144,7 @@ func RewriteRequirements(file string, data []byte, changes map[string]Change) ([
 
 // rewriteRequirementLine rewrites one logical line when it declares a package
 // in changes.
-func rewriteRequirementLine(text string, changes map[string]Change) (string, Edit, bool) {
+func rewriteRequirementLine(text string, line int, changes changeSet) (string, Edit, bool) {
 	// Continuations become spaces of the same length, so offsets in the
 	// masked text are offsets in the line.
 	first := maskContinuations(text)
@@ -112,7 +165,7 @@ func rewriteRequirementLine(text string, changes map[string]Change) (string, Edi
 	if !ok {
 		return text, Edit{}, false
 	}
-	ch, want := changes[normalize(r.name)]
+	ch, want := changes.find(r.name, line, true)
 	if !want {
 		return text, Edit{}, false
 	}
@@ -132,14 +185,20 @@ func rewriteRequirementLine(text string, changes map[string]Change) (string, Edi
 	}
 	out := text[:r.specStart] + newSpec + text[r.specEnd:]
 	if strings.Contains(out, "--hash") {
+		// Never a pin with another version's hashes: pip refuses the file.
 		if ch.Hashes == nil {
-			e.NeedsHashRefresh = true
-		} else if replaced, ok := replaceHashes(out, ch.Hashes); ok {
-			out = replaced
-			e.HashesRefreshed = true
-		} else {
-			e.NeedsHashRefresh = true
+			e.New = ""
+			e.Skipped = "its --hash options name the files of " + strings.TrimLeft(e.Old, "=") + " and the hashes of " + ch.To + " could not be fetched from the index; the line is left unchanged"
+			return text, e, true
 		}
+		replaced, ok := replaceHashes(out, ch.Hashes)
+		if !ok {
+			e.New = ""
+			e.Skipped = "its --hash options are laid out in a way that cannot be rewritten safely; the line is left unchanged"
+			return text, e, true
+		}
+		out = replaced
+		e.HashesRefreshed = true
 	}
 	return out, e, true
 }

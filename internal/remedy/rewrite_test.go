@@ -120,8 +120,13 @@ func TestRequirementsEdits(t *testing.T) {
 	if e := got["requests"]; !e.HashesRefreshed || e.Line != 4 || e.Old != "==2.19.0" || e.New != "==2.20.0" {
 		t.Errorf("requests edit = %+v", e)
 	}
-	if e := got["urllib3"]; !e.NeedsHashRefresh || e.HashesRefreshed {
-		t.Errorf("urllib3 without known hashes should need a refresh: %+v", e)
+	// Without the new version's hashes a hashed pin is left alone: the old
+	// hashes next to a new version make pip refuse the file.
+	if e := got["urllib3"]; e.HashesRefreshed || e.New != "" || !strings.Contains(e.Skipped, "could not be fetched") {
+		t.Errorf("urllib3 without known hashes must be skipped: %+v", e)
+	}
+	if out, _ := RewriteRequirements("hashed.txt", data, testChanges()); strings.Contains(string(out), "urllib3==1.24.2") {
+		t.Errorf("urllib3 pin moved without its hashes:\n%s", out)
 	}
 	data, _ = os.ReadFile(filepath.Join("testdata", "golden", "tricky.txt"))
 	_, edits = RewriteRequirements("tricky.txt", data, testChanges())

@@ -108,6 +108,13 @@ func CheckRecord(root string, pkg *inventory.Package) []RecordProblem {
 	return out
 }
 
+// readMetadataFile reads an installed distribution's METADATA, RECORD and
+// the like: regular files only, at most safeio.MaxTextFile bytes, so a FIFO
+// in their place is refused instead of waited on.
+func readMetadataFile(path string) ([]byte, error) {
+	return safeio.ReadFile(path, safeio.MaxTextFile)
+}
+
 // notRegular is the problem of a path that is not a regular file.
 func notRegular(pkg *inventory.Package, path string, mode fs.FileMode) RecordProblem {
 	p := RecordProblem{Path: path, Kind: "not-regular"}
@@ -204,7 +211,7 @@ func CheckEnv(venv string) (*EnvReport, error) {
 	}
 	rep := &EnvReport{SitePackages: sps}
 	for _, sp := range sps {
-		inv, err := inventory.ParseSitePackages(sp, inventory.Options{})
+		inv, err := inventory.ParseSitePackages(sp, inventory.Options{ReadFile: readMetadataFile})
 		if err != nil {
 			return nil, err
 		}

@@ -276,3 +276,25 @@ func FuzzParseSigners(f *testing.F) {
 		_, _, _ = CPythonIdentities("3.12.1", rms)
 	})
 }
+
+// TestCheckEnvMetadataFIFO: a FIFO in place of a distribution's RECORD or
+// METADATA does not hang the environment check.
+func TestCheckEnvMetadataFIFO(t *testing.T) {
+	for _, name := range []string{"RECORD", "METADATA"} {
+		venv, sp := makeVenv(t)
+		p := filepath.Join(sp, "demo-1.0.dist-info", name)
+		os.Remove(p)
+		mkfifo(t, p)
+		rep, err := CheckEnv(venv)
+		if err != nil {
+			if !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("%s: %v", name, err)
+			}
+			continue
+		}
+		if len(kinds(rep)["not-regular"]) == 0 && len(kinds(rep)["missing"]) == 0 {
+			t.Errorf("%s FIFO: no problem reported: %+v", name, rep.Problems)
+		}
+		t.Logf("%s FIFO: %+v", name, rep.Problems)
+	}
+}

@@ -6,10 +6,13 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +247,39 @@ func TestCachedRootChainVerifiedOffline(t *testing.T) {
 func sigstoreTestRoot(t *testing.T) []byte {
 	t.Helper()
 	return bytes.Replace(embeddedTrustedRoot, []byte("rekor.sigstore.dev"), []byte("rekor.evil.example"), 1)
+}
+
+// FuzzVerifyState feeds arbitrary cached TUF files to the offline
+// verification of the cached root: it must never panic, and nothing an
+// attacker writes without the repository's keys may verify.
+func FuzzVerifyState(f *testing.F) {
+	anchor := tuf.DefaultRoot()
+	tm, err := metadata.Root().FromBytes(anchor)
+	if err != nil {
+		f.Fatal(err)
+	}
+	next := strconv.FormatInt(tm.Signed.Version+1, 10) + ".root.json"
+	f.Add(anchor, []byte(`{"signed":{"_type":"timestamp"},"signatures":[]}`), []byte("{}"), []byte("{}"), embeddedTrustedRoot)
+	f.Add([]byte(nil), []byte(nil), []byte(nil), []byte(nil), []byte(nil))
+	f.Fuzz(func(t *testing.T, root2, timestamp, snapshot, targets, trustedRoot []byte) {
+		files := map[string][]byte{"timestamp.json": timestamp, "snapshot.json": snapshot, "targets.json": targets, cachedRootName: trustedRoot}
+		if len(root2) > 0 {
+			files[next] = root2
+		}
+		read := func(name string, limit int64) ([]byte, error) {
+			d, ok := files[name]
+			if !ok {
+				return nil, fs.ErrNotExist
+			}
+			if int64(len(d)) > limit {
+				return nil, errors.New("too large")
+			}
+			return d, nil
+		}
+		if _, _, err := verifyState(anchor, read, time.Now()); err == nil {
+			t.Fatal("forged TUF state verified")
+		} else if len(err.Error()) > 2000 {
+			t.Fatalf("error of %d bytes", len(err.Error()))
+		}
+	})
 }

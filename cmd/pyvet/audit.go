@@ -17,6 +17,7 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/osvclient"
 	"github.com/pyvet/pyvet/internal/policy"
@@ -64,7 +65,8 @@ func newAuditCmd() *cobra.Command {
 	f.StringVar(&o.failOn, "fail-on", "", "lowest severity that fails the run: low, medium, high, critical, malicious (default: the policy's, else low)")
 	f.BoolVar(&o.checks.all, "all", false, "run every check: also mutable references, package health, name confusion, license and size")
 	f.BoolVar(&o.checks.attestations, "attestations", false, "verify the PEP 740 provenance of every distribution file a lockfile records")
-	f.StringVar(&o.checks.indexURL, "index-url", "", "package index base URL for --all and --attestations (default: PyPI)")
+	f.StringVar(&o.checks.indexURL, "index-url", "", "index URL (Simple API base, as pip means it; default https://pypi.org/simple) for --all and --attestations; the JSON and integrity APIs are derived from it")
+	f.DurationVar(&httpTimeout, "timeout", httpx.DefaultTimeout, "time limit of each network request attempt")
 	f.StringVar(&o.service, "service", "", "query this OSV-compatible API (for example a pyvet serve mirror) URL instead of the local database")
 	return cmd
 }

@@ -35,21 +35,12 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 	// The checks' errors already name the check; they become notes because
 	// the findings that could be computed stay valid.
 	note := func(_ string, err error) {
-		if err != nil {
-			notes = append(notes, err.Error())
-		}
+		var n finding.Notes
+		n.AddError(err) // one line per cause
+		notes = append(notes, n.Lines()...)
 	}
 	if o.all {
 		out = append(out, pinning.Check(inv, pinning.ConfigFrom(pol))...)
-
-		popPath := typosquat.PopularityPath(cacheDir())
-		if pop, err := typosquat.LoadPopularity(popPath); err == nil {
-			out = append(out, typosquat.Check(inv, pop, typosquat.ConfigFromPolicy(pol))...)
-		} else if errors.Is(err, os.ErrNotExist) {
-			notes = append(notes, "name confusion: no popularity list cached; run `pyvet pypi popularity` (or `--from FILE` offline) to enable typosquatting checks")
-		} else {
-			note("name confusion", err)
-		}
 
 		opts := pypi.Options{CacheDir: pypi.DefaultCacheDir(cacheDir()), Offline: global.offline}
 		if o.indexURL != "" {
@@ -63,6 +54,17 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 		fs, err := health.Check(ctx, inv, idx, health.ConfigFromPolicy(pol))
 		out = append(out, fs...)
 		note("package health", err)
+		popPath := typosquat.PopularityPath(cacheDir())
+		if pop, err := typosquat.LoadPopularity(popPath); err == nil {
+			// After health: the release histories it read are in the cache.
+			fs, err := typosquat.CheckIndex(ctx, inv, pop, idx, typosquat.ConfigFromPolicy(pol))
+			out = append(out, fs...)
+			note("name confusion", err)
+		} else if errors.Is(err, os.ErrNotExist) {
+			notes = append(notes, "name confusion: no popularity list cached; run `pyvet pypi popularity` (or `--from FILE` offline) to enable typosquatting checks")
+		} else {
+			note("name confusion", err)
+		}
 		fs, err = typosquat.CheckDependencyConfusion(ctx, inv, idx, typosquat.ConfigFromPolicy(pol))
 		out = append(out, fs...)
 		note("dependency confusion", err)
@@ -77,7 +79,7 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 	if o.attestations || len(required) > 0 {
 		client := &pep740.Client{}
 		if o.indexURL != "" {
-			client.BaseURL = o.indexURL
+			client.IndexURL = o.indexURL // the integrity API is derived from it
 		}
 		fs, _, err := verify.AttestInventory(ctx, inv, verify.AttestOptions{
 			Client: client,

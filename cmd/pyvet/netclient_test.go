@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestAuditAllDeadIndexIsBounded: with the index unreachable, audit --all on
+// 200 packages opens a bounded number of connections, returns, and says so in
+// one line per check and one note on standard error.
+func TestAuditAllDeadIndexIsBounded(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	var dials atomic.Int64
+	httpDial = func(ctx context.Context, network, a string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, a)
+	}
+	var notes strings.Builder
+	httpNotes = &notes
+	defer func() { httpDial, httpNotes = nil, os.Stderr }()
+	var reqs strings.Builder
+	for i := 0; i < 200; i++ {
+		fmt.Fprintf(&reqs, "package-%03d==1.0\n", i)
+	}
+	out, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", writeReqs(t, reqs.String()),
+		"--all", "--index-url", "http://"+addr+"/simple", "--timeout", "5s", "-f", "json")
+	if code == 2 {
+		t.Fatalf("exit 2: %s", errs)
+	}
+	var rep struct {
+		Notes []string `json:"notes"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	cause := addr + ": connection refused"
+	n := 0
+	for _, note := range rep.Notes {
+		if strings.Contains(note, cause) {
+			n++
+			if !strings.Contains(note, "200 package(s)") || !strings.Contains(note, "and 197 more") || len(note) > 200 {
+				t.Errorf("note %q: want the count and three names", note)
+			}
+		}
+	}
+	if n != 3 { // health, license, size
+		t.Errorf("%d notes name the cause, want 3: %q", n, rep.Notes)
+	}
+	if c := strings.Count(notes.String(), "not asking it again"); c != 1 || !strings.Contains(notes.String(), cause) {
+		t.Errorf("stderr says %d times that the host is given up on, want once: %s", c, notes.String())
+	}
+	t.Logf("%d connection attempts for 200 packages", dials.Load())
+	// Three failures open the breaker; at most one more per parallel lookup.
+	if d := dials.Load(); d > 3+8 {
+		t.Errorf("%d connection attempts to the dead index, want at most 11", d)
+	}
+}
+
+// TestOfflineNeverDials: --offline reaches every network path; nothing is dialled.
+func TestOfflineNeverDials(t *testing.T) {
+	var dials atomic.Int64
+	httpDial = func(ctx context.Context, network, a string) (net.Conn, error) {
+		dials.Add(1)
+		return nil, fmt.Errorf("dialled %s offline", a)
+	}
+	defer func() { httpDial = nil }()
+	reqs := writeReqs(t, "flask==2.0.0 --hash=sha256:"+strings.Repeat("a", 64)+"\n")
+	_, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--db", fixtureDB, "-r", reqs, "--all", "--attestations", "-f", "json")
+	if code == 2 {
+		t.Fatalf("exit 2: %s", errs)
+	}
+	if dials.Load() != 0 {
+		t.Errorf("%d connections opened with --offline", dials.Load())
+	}
+}

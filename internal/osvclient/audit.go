@@ -7,13 +7,18 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/safeio"
 )
+
+// tempPattern names LocalDB's temporary zip files.
+const tempPattern = "pyvet-osv-*.zip"
 
 // emptyID names the placeholder advisory of an empty LocalDB.
 const emptyID = "PYVET-NONE-0"
@@ -57,15 +62,21 @@ func Fetch(ctx context.Context, c *Client, inv *inventory.Inventory) (map[string
 		seen[k] = true
 		queries = append(queries, PyPIQuery(k.name, k.version))
 	}
-	results, err := c.QueryBatch(ctx, queries)
+	// One budget bounds everything this run reads from the service.
+	b := c.newBudget()
+	results, err := c.queryBatch(ctx, b, queries)
 	if err != nil {
 		return nil, err
 	}
+	limit := c.Limits.withDefaults().Advisories
 	var ids []string
 	have := map[string]bool{}
 	for _, refs := range results {
 		for _, r := range refs {
 			if r.ID != "" && !have[r.ID] {
+				if len(ids) == limit {
+					return nil, fmt.Errorf("%s/v1/querybatch: the service named more than %d advisories", c.BaseURL, limit)
+				}
 				have[r.ID] = true
 				ids = append(ids, r.ID)
 			}
@@ -76,7 +87,7 @@ func Fetch(ctx context.Context, c *Client, inv *inventory.Inventory) (map[string
 	g.SetLimit(getConcurrency)
 	for i, id := range ids {
 		g.Go(func() error {
-			raw, err := c.Get(gctx, id)
+			raw, err := c.get(gctx, b, id)
 			if err != nil {
 				return fmt.Errorf("fetching %s: %w", id, err)
 			}
@@ -103,10 +114,14 @@ func LocalDB(entries map[string]json.RawMessage) (*advisory.DB, error) {
 		// A database needs one advisory; this one affects no package.
 		entries = map[string]json.RawMessage{emptyID: json.RawMessage(`{"id":"` + emptyID + `","affected":[]}`)}
 	}
-	f, err := os.CreateTemp("", "pyvet-osv-*.zip")
+	// A run killed while its database was open left its zip behind.
+	safeio.RemoveStale(os.TempDir(), tempPattern, time.Hour)
+	f, err := os.CreateTemp("", tempPattern)
 	if err != nil {
 		return nil, err
 	}
+	// The zip is removed on every path: the database reads it whole when
+	// it opens it.
 	defer os.Remove(f.Name())
 	defer f.Close()
 	zw := zip.NewWriter(f)

@@ -27,7 +27,7 @@ func serveFixtures(t *testing.T) (*advisory.DB, *osvclient.Client) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	src, err := server.NewDBSource(db, server.DefaultAnswerCache)
+	src, err := server.NewDBSource(db, server.DefaultAnswerCacheBytes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,11 @@
 // /v1/querybatch with pagination, and GET /v1/vulns/{id}. It retries transient
 // failures with exponential backoff and turns the answers into pyvet findings
 // with Audit.
+//
+// Nothing a service answers is trusted to be small: every answer body, every
+// advisory, the pages of each query, the advisories of a run and the bytes
+// of a run are capped (see Limits), and errors quote at most an excerpt of
+// what the service said.
 package osvclient
 
 import (
@@ -17,18 +22,72 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+	"unicode/utf8"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // DefaultBaseURL is osv.dev's public API.
 const DefaultBaseURL = "https://api.osv.dev"
 
-// maxResponse bounds how much of one response body the client reads.
-const maxResponse = 256 << 20
+// Limits bound what the client reads from a service, so a hostile or broken
+// one cannot exhaust memory or keep a run going forever. Zero fields take
+// the defaults.
+type Limits struct {
+	// ResponseBytes caps one answer body of /v1/query or /v1/querybatch
+	// (default 32 MiB; a full batch of osv.dev answers is far smaller).
+	ResponseBytes int64
+	// EntryBytes caps one advisory, as GET /v1/vulns/{id} answers it or
+	// inside a /v1/query answer (default 4 MiB; the largest PyPA advisory
+	// has 42 KB).
+	EntryBytes int64
+	// Pages caps the pages followed for one query (default 100: osv.dev
+	// pages after 1,000 advisories).
+	Pages int
+	// TotalBytes caps all answer bodies read by one call (Query, QueryBatch,
+	// Get, Fetch or Audit; default 256 MiB).
+	TotalBytes int64
+	// Advisories caps the distinct advisories one Fetch or Audit fetches
+	// (default 50,000).
+	Advisories int
+}
 
-// maxPages bounds how many pages the client follows for one query, so a
-// server that keeps returning tokens cannot keep it busy forever.
-const maxPages = 10000
+// The default Limits.
+const (
+	DefaultResponseBytes int64 = 32 << 20
+	DefaultEntryBytes    int64 = 4 << 20
+	DefaultPages               = 100
+	DefaultTotalBytes    int64 = 256 << 20
+	DefaultAdvisories          = 50_000
+)
+
+// maxErrorBody is how much of an error answer the client reads: enough for
+// an OSV error object.
+const maxErrorBody = 64 << 10
+
+// MaxIDLen is the longest advisory id the client accepts from a service.
+const MaxIDLen = 256
+
+func (l Limits) withDefaults() Limits {
+	if l.ResponseBytes <= 0 {
+		l.ResponseBytes = DefaultResponseBytes
+	}
+	if l.EntryBytes <= 0 {
+		l.EntryBytes = DefaultEntryBytes
+	}
+	if l.Pages <= 0 {
+		l.Pages = DefaultPages
+	}
+	if l.TotalBytes <= 0 {
+		l.TotalBytes = DefaultTotalBytes
+	}
+	if l.Advisories <= 0 {
+		l.Advisories = DefaultAdvisories
+	}
+	return l
+}
 
 // ErrNotFound is returned by Get when the service does not know the id.
 var ErrNotFound = errors.New("vulnerability not found")
@@ -53,6 +112,8 @@ type Client struct {
 	// BatchSize is how many queries go into one /v1/querybatch request (at
 	// most MaxBatch).
 	BatchSize int
+	// Limits bound what is read from the service.
+	Limits Limits
 }
 
 // Option configures a Client.
@@ -73,6 +134,10 @@ func WithRetries(n int, backoff time.Duration) Option {
 
 // WithBatchSize sets how many queries are sent per /v1/querybatch request.
 func WithBatchSize(n int) Option { return func(c *Client) { c.BatchSize = n } }
+
+// WithLimits sets the bounds on what is read from the service; zero fields
+// keep the defaults.
+func WithLimits(l Limits) Option { return func(c *Client) { c.Limits = l } }
 
 // New returns a client for the API at baseURL ("" means osv.dev). The
 // defaults are a 30 s timeout per attempt, 3 retries starting at 500 ms, and
@@ -100,33 +165,104 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if c.BatchSize <= 0 || c.BatchSize > MaxBatch {
 		c.BatchSize = MaxBatch
 	}
+	c.Limits = c.Limits.withDefaults()
 	return c, nil
+}
+
+// budget is what one call may still read from the service in total; it is
+// shared by the concurrent requests of a Fetch.
+type budget struct {
+	left  atomic.Int64
+	limit int64
+}
+
+func (c *Client) newBudget() *budget {
+	l := c.Limits.withDefaults()
+	b := &budget{limit: l.TotalBytes}
+	b.left.Store(l.TotalBytes)
+	return b
+}
+
+// budgetReader charges what it reads to a budget and fails once the budget
+// is spent.
+type budgetReader struct {
+	r    io.Reader
+	b    *budget
+	name string
+}
+
+func (r *budgetReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if r.b.left.Add(-int64(n)) < 0 {
+		return n, &safeio.TooLargeError{Path: r.name + " (all answers of this run together)", Limit: r.b.limit}
+	}
+	return n, err
+}
+
+// describe names a query in an error message, quoting at most an excerpt of
+// what it holds.
+func describe(q Query) string {
+	switch {
+	case q.Package != nil && q.Package.PURL != "":
+		return "query for " + safeio.ExcerptN(q.Package.PURL, 60)
+	case q.Package != nil:
+		s := q.Package.Name
+		if q.Version != "" {
+			s += "@" + q.Version
+		}
+		return "query for " + safeio.ExcerptN(s, 60)
+	case q.Commit != "":
+		return "query for commit " + safeio.ExcerptN(q.Commit, 60)
+	}
+	return "query"
+}
+
+// checkID rejects an advisory id a service answered that no service uses.
+func checkID(u, id string) error {
+	if id == "" || len(id) > MaxIDLen || strings.ContainsFunc(id, func(r rune) bool { return r <= ' ' || r == 0x7f || r == utf8.RuneError }) {
+		return fmt.Errorf("%s: the service named an invalid advisory id %s", u, safeio.Excerpt(id))
+	}
+	return nil
 }
 
 // Query runs one query and follows its page tokens, returning every entry the
 // service reports, as raw OSV JSON.
 func (c *Client) Query(ctx context.Context, q Query) ([]json.RawMessage, error) {
+	l := c.Limits.withDefaults()
+	b := c.newBudget()
+	u := c.BaseURL + "/v1/query"
 	var all []json.RawMessage
-	for range maxPages {
+	for range l.Pages {
 		var resp QueryResponse
-		if err := c.do(ctx, http.MethodPost, "/v1/query", q, &resp); err != nil {
+		if err := c.do(ctx, b, http.MethodPost, "/v1/query", l.ResponseBytes, q, &resp); err != nil {
 			return nil, err
+		}
+		for _, raw := range resp.Vulns {
+			if int64(len(raw)) > l.EntryBytes {
+				return nil, fmt.Errorf("%s: %s: an advisory larger than the %s limit", u, describe(q), safeio.HumanBytes(l.EntryBytes))
+			}
 		}
 		all = append(all, resp.Vulns...)
 		if resp.NextPageToken == "" {
 			return all, nil
 		}
 		if resp.NextPageToken == q.PageToken {
-			return nil, fmt.Errorf("%s/v1/query: the service repeated page token %q", c.BaseURL, q.PageToken)
+			return nil, fmt.Errorf("%s: %s: the service repeated page token %s", u, describe(q), safeio.Excerpt(q.PageToken))
 		}
 		q.PageToken = resp.NextPageToken
 	}
-	return nil, fmt.Errorf("%s/v1/query: more than %d pages", c.BaseURL, maxPages)
+	return nil, fmt.Errorf("%s: %s: more than %d pages", u, describe(q), l.Pages)
 }
 
 // QueryBatch runs the queries in batches of BatchSize and follows every page
 // token, returning the vulnerabilities of each query in the order given.
 func (c *Client) QueryBatch(ctx context.Context, queries []Query) ([][]VulnRef, error) {
+	return c.queryBatch(ctx, c.newBudget(), queries)
+}
+
+func (c *Client) queryBatch(ctx context.Context, b *budget, queries []Query) ([][]VulnRef, error) {
+	l := c.Limits.withDefaults()
+	u := c.BaseURL + "/v1/querybatch"
 	out := make([][]VulnRef, len(queries))
 	// pending holds the indexes of queries that still have pages to fetch.
 	pending := make([]int, len(queries))
@@ -134,9 +270,9 @@ func (c *Client) QueryBatch(ctx context.Context, queries []Query) ([][]VulnRef, 
 		pending[i] = i
 	}
 	qs := append([]Query(nil), queries...)
-	for range maxPages {
-		if len(pending) == 0 {
-			return out, nil
+	for page := 0; len(pending) > 0; page++ {
+		if page == l.Pages {
+			return nil, fmt.Errorf("%s: %s: more than %d pages", u, describe(queries[pending[0]]), l.Pages)
 		}
 		var next []int
 		for start := 0; start < len(pending); start += c.BatchSize {
@@ -146,18 +282,23 @@ func (c *Client) QueryBatch(ctx context.Context, queries []Query) ([][]VulnRef, 
 				req.Queries[j] = qs[i]
 			}
 			var resp BatchResponse
-			if err := c.do(ctx, http.MethodPost, "/v1/querybatch", req, &resp); err != nil {
+			if err := c.do(ctx, b, http.MethodPost, "/v1/querybatch", l.ResponseBytes, req, &resp); err != nil {
 				return nil, err
 			}
 			if len(resp.Results) != len(idx) {
-				return nil, fmt.Errorf("%s/v1/querybatch: %d results for %d queries", c.BaseURL, len(resp.Results), len(idx))
+				return nil, fmt.Errorf("%s: %d results for %d queries", u, len(resp.Results), len(idx))
 			}
 			for j, r := range resp.Results {
 				i := idx[j]
+				for _, v := range r.Vulns {
+					if err := checkID(u, v.ID); err != nil {
+						return nil, fmt.Errorf("%w (%s)", err, describe(queries[i]))
+					}
+				}
 				out[i] = append(out[i], r.Vulns...)
 				if r.NextPageToken != "" {
 					if r.NextPageToken == qs[i].PageToken {
-						return nil, fmt.Errorf("%s/v1/querybatch: the service repeated page token %q", c.BaseURL, r.NextPageToken)
+						return nil, fmt.Errorf("%s: %s: the service repeated page token %s", u, describe(queries[i]), safeio.Excerpt(r.NextPageToken))
 					}
 					qs[i].PageToken = r.NextPageToken
 					next = append(next, i)
@@ -166,14 +307,21 @@ func (c *Client) QueryBatch(ctx context.Context, queries []Query) ([][]VulnRef, 
 		}
 		pending = next
 	}
-	return nil, fmt.Errorf("%s/v1/querybatch: more than %d pages", c.BaseURL, maxPages)
+	return out, nil
 }
 
 // Get fetches one full OSV entry by id. It returns an error wrapping
 // ErrNotFound when the service does not know the id.
 func (c *Client) Get(ctx context.Context, id string) (json.RawMessage, error) {
+	return c.get(ctx, c.newBudget(), id)
+}
+
+func (c *Client) get(ctx context.Context, b *budget, id string) (json.RawMessage, error) {
+	if err := checkID(c.BaseURL+"/v1/vulns/", id); err != nil {
+		return nil, err
+	}
 	var raw json.RawMessage
-	err := c.do(ctx, http.MethodGet, "/v1/vulns/"+url.PathEscape(id), nil, &raw)
+	err := c.do(ctx, b, http.MethodGet, "/v1/vulns/"+url.PathEscape(id), c.Limits.withDefaults().EntryBytes, nil, &raw)
 	var se *StatusError
 	if errors.As(err, &se) && se.Status == http.StatusNotFound {
 		return nil, fmt.Errorf("%s: %w", id, ErrNotFound)
@@ -181,8 +329,9 @@ func (c *Client) Get(ctx context.Context, id string) (json.RawMessage, error) {
 	return raw, err
 }
 
-// do sends one request with retries and decodes a JSON answer into out.
-func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+// do sends one request with retries and decodes a JSON answer of at most
+// limit bytes into out.
+func (c *Client) do(ctx context.Context, b *budget, method, path string, limit int64, in, out any) error {
 	var body []byte
 	if in != nil {
 		var err error
@@ -193,7 +342,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	u := c.BaseURL + path
 	var last error
 	for attempt := 0; ; attempt++ {
-		retryAfter, err := c.attempt(ctx, method, u, body, out)
+		retryAfter, err := c.attempt(ctx, b, method, u, body, limit, out)
 		if err == nil {
 			return nil
 		}
@@ -213,16 +362,37 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	return last
 }
 
-// attempt sends the request once. It returns the server's Retry-After delay
-// (0 when absent) with the error.
-func (c *Client) attempt(ctx context.Context, method, u string, body []byte, out any) (time.Duration, error) {
+// attempt sends the request once and decodes the answer. It returns the
+// server's Retry-After delay (0 when absent) with the error.
+func (c *Client) attempt(ctx context.Context, b *budget, method, u string, body []byte, limit int64, out any) (time.Duration, error) {
+	status, header, data, err := c.roundTrip(ctx, b, method, u, body, limit)
+	if err != nil {
+		return 0, err
+	}
+	if status != http.StatusOK {
+		se := &StatusError{URL: u, Status: status}
+		_ = json.Unmarshal(data, &se.Body)
+		return parseRetryAfter(header.Get("Retry-After")), se
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return 0, fmt.Errorf("%s: invalid JSON answer: %s", u, safeio.ExcerptN(err.Error(), 160))
+	}
+	return 0, nil
+}
+
+// roundTrip is the client's one use of the HTTP transport: it sends one
+// request and reads the answer's status, header and body. A 200 body is read
+// up to limit bytes and any other one up to maxErrorBody (the rest is left
+// unread); every byte is charged to b. A body past limit, or past what b
+// allows, is a *safeio.TooLargeError naming the URL.
+func (c *Client) roundTrip(ctx context.Context, b *budget, method, u string, body []byte, limit int64) (int, http.Header, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return 0, err
+		return 0, nil, nil, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -231,25 +401,26 @@ func (c *Client) attempt(ctx context.Context, method, u string, body []byte, out
 	req.Header.Set("User-Agent", c.UserAgent)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return 0, &netError{err}
+		return 0, nil, nil, &netError{err}
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
-	if err != nil {
-		return 0, &netError{fmt.Errorf("%s: reading response: %w", u, err)}
-	}
-	if len(data) > maxResponse {
-		return 0, fmt.Errorf("%s: response larger than %d bytes", u, maxResponse)
-	}
+	var r io.Reader = &budgetReader{r: resp.Body, b: b, name: u}
 	if resp.StatusCode != http.StatusOK {
-		se := &StatusError{URL: u, Status: resp.StatusCode}
-		_ = json.Unmarshal(data, &se.Body)
-		return parseRetryAfter(resp.Header.Get("Retry-After")), se
+		r = io.LimitReader(r, maxErrorBody)
+	} else {
+		if resp.ContentLength > limit {
+			return 0, nil, nil, &safeio.TooLargeError{Path: u, Limit: limit}
+		}
+		r = safeio.LimitReader(r, limit, u)
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return 0, fmt.Errorf("%s: invalid JSON answer: %w", u, err)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		if _, ok := errors.AsType[*safeio.TooLargeError](err); ok {
+			return 0, nil, nil, err
+		}
+		return 0, nil, nil, &netError{fmt.Errorf("%s: reading response: %w", u, err)}
 	}
-	return 0, nil
+	return resp.StatusCode, resp.Header, data, nil
 }
 
 // netError marks transport failures, which are worth retrying.

@@ -26,7 +26,9 @@ func FuzzAnswers(f *testing.F) {
 		_, _ = w.Write([]byte(answer.Load().(string)))
 	}))
 	defer ts.Close()
-	c, err := New(ts.URL, WithRetries(0, 0))
+	// A service repeating a page forever is cut off after 5 pages; small
+	// limits let the fuzzer reach them.
+	c, err := New(ts.URL, WithRetries(0, 0), WithLimits(Limits{Pages: 5, ResponseBytes: 1 << 12, EntryBytes: 1 << 10, TotalBytes: 1 << 14}))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -37,11 +39,33 @@ func FuzzAnswers(f *testing.F) {
 		answer.Store(body)
 		status.Store(int64(code))
 		ctx := context.Background()
-		// A server repeating a page token forever is cut off by maxPages;
-		// fewer pages keep the fuzzer fast.
-		_, _ = c.Query(ctx, PyPIQuery("a", "1"))
-		_, _ = c.QueryBatch(ctx, []Query{PyPIQuery("a", "1")})
-		if raw, err := c.Get(ctx, "A-1"); err == nil && raw == nil && code == 200 && body != "null" {
+		short := func(what string, err error) {
+			if err != nil && len(err.Error()) > 600 {
+				t.Fatalf("%s: %d-byte error echoes the answer: %.200s", what, len(err.Error()), err)
+			}
+		}
+		raws, err := c.Query(ctx, PyPIQuery("a", "1"))
+		short("Query", err)
+		for _, raw := range raws {
+			if len(raw) > 1<<10 {
+				t.Fatalf("Query returned a %d-byte entry past the 1 KiB limit", len(raw))
+			}
+		}
+		res, err := c.QueryBatch(ctx, []Query{PyPIQuery("a", "1")})
+		short("QueryBatch", err)
+		if err == nil {
+			if len(res) != 1 {
+				t.Fatalf("QueryBatch: %d results for 1 query", len(res))
+			}
+			for _, r := range res[0] {
+				if checkID("", r.ID) != nil {
+					t.Fatalf("QueryBatch returned invalid id %q", r.ID)
+				}
+			}
+		}
+		raw, err := c.Get(ctx, "A-1")
+		short("Get", err)
+		if err == nil && raw == nil && code == 200 && body != "null" {
 			t.Fatalf("Get of %q: no entry and no error", body)
 		}
 	})

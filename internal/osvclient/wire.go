@@ -3,6 +3,8 @@ package osvclient
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // EcosystemPyPI is the OSV ecosystem name of the Python Package Index.
@@ -90,7 +92,7 @@ type StatusError struct {
 
 func (e *StatusError) Error() string {
 	if e.Body.Message != "" {
-		return fmt.Sprintf("%s: HTTP %d: %s", e.URL, e.Status, e.Body.Message)
+		return fmt.Sprintf("%s: HTTP %d: %s", e.URL, e.Status, safeio.ExcerptN(e.Body.Message, 200))
 	}
 	return fmt.Sprintf("%s: HTTP %d", e.URL, e.Status)
 }

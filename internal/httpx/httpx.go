@@ -365,7 +365,7 @@ func (c *Client) retryAnswer(res *http.Response, last bool) bool {
 func drainStatus(res *http.Response) error {
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	res.Body.Close()
-	return &retryStatus{status: res.StatusCode, wait: retryAfter(res.Header.Get("Retry-After"), time.Now()), url: res.Request.URL.String()}
+	return &retryStatus{status: res.StatusCode, wait: retryAfter(res.Header.Get("Retry-After"), time.Now()), url: res.Request.URL.Redacted()}
 }
 
 // retryAfter parses a Retry-After header: seconds or an HTTP date.
@@ -384,7 +384,7 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return time.Duration(s) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+		return min(t.Sub(now), 24*time.Hour)
 	}
 	return 0
 }
@@ -456,8 +456,9 @@ func (c *Client) Get(ctx context.Context, u string, h http.Header, limit int64) 
 		req.Header[k] = v
 	}
 	var out *Response
+	name := req.URL.Redacted()
 	err = c.Fetch(req, func(res *http.Response) error {
-		body, err := safeio.ReadAll(res.Body, limit, u)
+		body, err := safeio.ReadAll(res.Body, limit, name)
 		if err != nil {
 			if errors.As(err, new(*safeio.TooLargeError)) || ctx.Err() != nil {
 				return err
@@ -514,7 +515,7 @@ func (c *Client) loop(req *http.Request, try func(r *http.Request, last bool) er
 			wait = max(wait, rs.wait) // retryAnswer kept it within MaxBackoff
 		}
 		if c.opts.OnRetry != nil {
-			c.opts.OnRetry(RetryInfo{URL: req.URL.String(), Attempt: attempt, Wait: wait, Err: err})
+			c.opts.OnRetry(RetryInfo{URL: req.URL.Redacted(), Attempt: attempt, Wait: wait, Err: err})
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -582,10 +583,10 @@ func netTransient(err error) bool {
 func (c *Client) admit(req *http.Request) error {
 	host := hostOf(req.URL)
 	if c.shared.offline {
-		return &Error{URL: req.URL.String(), Host: host, Reason: "not fetched (offline mode)", Err: ErrOffline, kind: kindOffline}
+		return &Error{URL: req.URL.Redacted(), Host: host, Reason: "not fetched (offline mode)", Err: ErrOffline, kind: kindOffline}
 	}
 	if reason, open := c.shared.breaker.isOpen(host); open {
-		return &Error{URL: req.URL.String(), Host: host, Reason: reason, Err: ErrCircuitOpen, kind: kindCircuit}
+		return &Error{URL: req.URL.Redacted(), Host: host, Reason: reason, Err: ErrCircuitOpen, kind: kindCircuit}
 	}
 	return nil
 }
@@ -626,7 +627,7 @@ func (c *Client) classify(req *http.Request, err error) error {
 		return e
 	}
 	host := hostOf(req.URL)
-	out := &Error{URL: req.URL.String(), Host: host, Err: err}
+	out := &Error{URL: req.URL.Redacted(), Host: host, Err: err}
 	var de *dialError
 	switch {
 	case errors.As(err, &de):
@@ -641,7 +642,7 @@ func (c *Client) classify(req *http.Request, err error) error {
 }
 
 func (c *Client) timeoutError(req *http.Request, err error) error {
-	return &Error{URL: req.URL.String(), Host: hostOf(req.URL), Reason: fmt.Sprintf("no answer within %s", c.opts.Timeout), Err: err, kind: kindTimeout}
+	return &Error{URL: req.URL.Redacted(), Host: hostOf(req.URL), Reason: fmt.Sprintf("no answer within %s", c.opts.Timeout), Err: err, kind: kindTimeout}
 }
 
 func isTimeout(err error) bool {

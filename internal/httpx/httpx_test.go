@@ -402,3 +402,29 @@ func TestDefault(t *testing.T) {
 		t.Error("Or ignored its argument")
 	}
 }
+
+func TestErrorsHidePasswords(t *testing.T) {
+	addr := closedPort(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(bytes.Repeat([]byte("x"), 100)) }))
+	defer srv.Close()
+	c := testClient(Options{Retries: -1})
+	for _, u := range []string{"http://user:s3cret@" + addr + "/simple/", strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1)} {
+		_, err := c.Get(context.Background(), u, nil, 10)
+		var e *Error
+		if err == nil || strings.Contains(err.Error(), "s3cret") || (errors.As(err, &e) && strings.Contains(e.URL, "s3cret")) {
+			t.Errorf("%v (%+v) shows the password", err, e)
+		}
+	}
+}
+
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"0", "1", "120", "-1", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT", "", " 5 "} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		if d := retryAfter(s, now); d < 0 || d > 24*time.Hour {
+			t.Errorf("retryAfter(%q) = %v", s, d)
+		}
+	})
+}

@@ -186,7 +186,7 @@ func (c *Client) project(ctx context.Context, u string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseProject(e.Body, u)
+	return ParseProject(e.Body, redact(u))
 }
 
 // Simple fetches the project's Simple API page from the client's index,
@@ -203,7 +203,7 @@ func (c *Client) SimpleAt(ctx context.Context, indexURL, name string) (*SimplePa
 		return nil, err
 	}
 	base, _ := url.Parse(u)
-	p, err := ParseSimple(e.ContentType, e.Body, base, u)
+	p, err := ParseSimple(e.ContentType, e.Body, base, redact(u))
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +306,7 @@ func (c *Client) fetchOnce(ctx context.Context, u, accept string) (*entry, error
 		return result(cached)
 	}
 	if c.opts.Offline {
-		return nil, fmt.Errorf("%s: %w", u, ErrNotCached)
+		return nil, fmt.Errorf("%s: %w", redact(u), ErrNotCached)
 	}
 	h := http.Header{"Accept": {accept}}
 	if cached != nil && cached.Status == http.StatusOK {
@@ -323,7 +323,7 @@ func (c *Client) fetchOnce(ctx context.Context, u, accept string) (*entry, error
 			return nil, ctx.Err()
 		}
 		if errors.Is(err, httpx.ErrOffline) {
-			return nil, fmt.Errorf("%s: %w", u, ErrNotCached)
+			return nil, fmt.Errorf("%s: %w", redact(u), ErrNotCached)
 		}
 		if cached != nil && cached.Status == http.StatusOK && !errors.As(err, new(*safeio.TooLargeError)) {
 			// The index cannot be reached: a stale copy is better than nothing.
@@ -354,15 +354,25 @@ func (c *Client) fetchOnce(ctx context.Context, u, accept string) (*entry, error
 	case httpx.Retryable(st) && cached != nil && cached.Status == http.StatusOK:
 		return cached, nil // the index is failing: keep the stale copy
 	default:
-		return nil, &HTTPError{URL: u, Status: st}
+		return nil, &HTTPError{URL: redact(u), Status: st}
 	}
 }
 
 func result(e *entry) (*entry, error) {
 	if e.Status == http.StatusNotFound {
-		return nil, fmt.Errorf("%s: %w", e.URL, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", redact(e.URL), ErrNotFound)
 	}
 	return e, nil
+}
+
+// redact hides the password of a URL (private indexes carry tokens in them)
+// before it reaches an error message.
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || p.User == nil {
+		return u
+	}
+	return p.Redacted()
 }
 
 // DefaultCacheDir is the index cache under a pyvet cache directory.

@@ -22,6 +22,7 @@ import (
 	"github.com/pyvet/pyvet/internal/osvclient"
 	"github.com/pyvet/pyvet/internal/policy"
 	"github.com/pyvet/pyvet/internal/report"
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 func init() { subcommands = append(subcommands, newAuditCmd) }
@@ -252,35 +253,24 @@ func policyDir(paths []string) string {
 	return filepath.Dir(paths[0])
 }
 
-// writeOutput runs write on w when path is "" or "-", else on a temporary
-// file renamed to path once complete, so a failed run never leaves a partial
-// report behind.
+// writeOutput runs write on w when path is "" or "-", else on a safeio
+// writer for path: a symlink's target is written and the link kept, a
+// device or FIFO is written directly and never replaced, and a regular file
+// is replaced atomically (keeping its mode) only once the report is
+// complete, so a failed run never leaves a partial report behind.
 func writeOutput(w io.Writer, path string, write func(io.Writer) error) error {
 	if path == "" || path == "-" {
 		return write(w)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".pyvet-report-*")
+	f, err := safeio.Create(path, 0o644)
 	if err != nil {
 		return err
 	}
 	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(f.Name())
+		f.Abort()
 		return err
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
+	return f.Commit()
 }
 
 func slicesContains(list []string, s string) bool {

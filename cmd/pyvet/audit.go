@@ -67,6 +67,8 @@ func newAuditCmd() *cobra.Command {
 	f.BoolVar(&o.checks.all, "all", false, "run every check: also mutable references, package health, name confusion, license and size")
 	f.BoolVar(&o.checks.attestations, "attestations", false, "verify the PEP 740 provenance of every distribution file a lockfile records")
 	f.StringVar(&o.checks.indexURL, "index-url", "", "index URL (Simple API base, as pip means it; default https://pypi.org/simple) for --all and --attestations; the JSON and integrity APIs are derived from it")
+	f.StringVar(&o.checks.jsonURL, "json-url", "", "JSON API base of that index (default: derived from --index-url, .../simple -> .../pypi)")
+	f.StringVar(&o.checks.integrityURL, "integrity-url", "", "integrity API base of that index, for --attestations (default: derived from --index-url, .../simple -> ...)")
 	f.DurationVar(&httpTimeout, "timeout", httpx.DefaultTimeout, "time limit of each network request attempt")
 	f.StringVar(&o.service, "service", "", "query this OSV-compatible API (for example a pyvet serve mirror) URL instead of the local database")
 	return cmd

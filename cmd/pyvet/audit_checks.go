@@ -25,6 +25,8 @@ type extraChecks struct {
 	all          bool   // every check: pinning, health, name confusion, license, size
 	attestations bool   // PEP 740 provenance of every locked distribution file
 	indexURL     string // Simple API base for the index checks ("" = PyPI)
+	jsonURL      string // JSON API base of that index ("" = derived from indexURL)
+	integrityURL string // integrity API base of that index ("" = derived from indexURL)
 }
 
 // runExtraChecks runs the checks o selects and returns their findings plus
@@ -45,8 +47,8 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 		opts := pypi.Options{CacheDir: pypi.DefaultCacheDir(cacheDir()), Offline: global.offline}
 		if o.indexURL != "" {
 			opts.SimpleURL = o.indexURL
-			opts.JSONURL = pypi.JSONURLFor(o.indexURL)
 		}
+		opts.JSONURL = o.jsonURL // "" derives it from the index URL
 		if !global.quiet {
 			opts.Progress = os.Stderr
 		}
@@ -81,6 +83,7 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 		if o.indexURL != "" {
 			client.IndexURL = o.indexURL // the integrity API is derived from it
 		}
+		client.BaseURL = o.integrityURL // unless given
 		fs, _, err := verify.AttestInventory(ctx, inv, verify.AttestOptions{
 			Client: client,
 			RootOptions: sigstore.RootOptions{

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/pyvet/pyvet/internal/pypi/pypitest"
 )
 
 // TestAuditAllDeadIndexIsBounded: with the index unreachable, audit --all on
@@ -82,5 +85,43 @@ func TestOfflineNeverDials(t *testing.T) {
 	}
 	if dials.Load() != 0 {
 		t.Errorf("%d connections opened with --offline", dials.Load())
+	}
+}
+
+// TestAuditIndexURLDerivation: --index-url is a Simple API base; an index
+// whose JSON API cannot be derived from it says so, and --json-url sets it.
+func TestAuditIndexURLDerivation(t *testing.T) {
+	srv := pypitest.New(t, pypitest.Layout{ProjectJSON: filepath.Join("..", "..", "internal", "pypi", "testdata", "pypi")})
+	reqs := writeReqs(t, "demo==1.0.0\n")
+	notes := func(extra ...string) []string {
+		args := append([]string{"--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", reqs, "--all", "-f", "json"}, extra...)
+		out, errs, code := runPyvet(t, args...)
+		if code == 2 {
+			t.Fatalf("%v: exit 2: %s", extra, errs)
+		}
+		var rep struct {
+			Notes []string `json:"notes"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep.Notes
+	}
+	joined := strings.Join(notes("--index-url", srv.URL+"/private"), "\n")
+	if !strings.Contains(joined, "JSON API of this index is unknown") {
+		t.Errorf("underivable JSON API not reported: %s", joined)
+	}
+	for _, n := range notes("--index-url", srv.URL+"/private", "--json-url", srv.URL+"/pypi") {
+		if strings.Contains(n, "health:") {
+			t.Errorf("with --json-url: %s", n)
+		}
+	}
+	for _, n := range notes("--index-url", srv.URL+"/simple") {
+		if strings.Contains(n, "health:") {
+			t.Errorf("derived from /simple: %s", n)
+		}
+	}
+	if srv.Requests.Load() == 0 {
+		t.Error("the index was never asked")
 	}
 }

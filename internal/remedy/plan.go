@@ -399,6 +399,9 @@ func (c *chooser) plan(f *Fix) {
 			targets = append(targets, c.chooseRange(d))
 			continue
 		}
+		if d.constraint {
+			continue // a constraint range is a bound for the pins, not a declaration to move
+		}
 		// A range next to pins follows the smallest target of the
 		// vulnerable pins it overlaps.
 		var follow *Target

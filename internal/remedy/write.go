@@ -64,6 +64,9 @@ func Write(files []FileChange) error {
 		ready = append(ready, prepared{f, w})
 	}
 	for i, p := range ready {
+		if beforeCommit != nil {
+			beforeCommit(i, p.w.Path())
+		}
 		if err := p.w.Commit(); err != nil {
 			for _, q := range ready[i+1:] {
 				q.w.Abort()
@@ -83,6 +86,10 @@ func Write(files []FileChange) error {
 	}
 	return nil
 }
+
+// beforeCommit, when set (by tests), runs before each commit: the place a
+// failing disk or a concurrent change would strike.
+var beforeCommit func(i int, path string)
 
 func writeError(path string, err error) error {
 	var ro *safeio.ReadOnlyError

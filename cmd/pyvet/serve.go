@@ -36,6 +36,13 @@ from the local advisory database, plus /healthz and Prometheus /metrics, so pip-
 (--vulnerability-service osv --osv-url), osv-scanner and pyvet audit --service can use an
 internal mirror. It is stateless and read-only: run replicas behind a load balancer.
 
+It holds PyPI only. Input osv.dev rejects (an unknown or wrongly cased ecosystem such as
+"pypi", a non-hex commit) is a 400. A commit query or another ecosystem is a 400 on
+/v1/query saying so; in a /v1/querybatch it gets an empty result and a Warning header,
+and the other queries are answered. /v1/vulns/{id} serves exact ids only, not aliases.
+Over-long fields (a version above 128 bytes, a name above 256) are a 400; the answer
+cache is bounded by --answer-cache-bytes.
+
 The database is --db (an OSV zip, a directory of OSV files or a pyvet index) or the cached
 one that "pyvet db update" maintains. It is refreshed every --refresh and on SIGHUP with an
 atomic swap; SIGINT and SIGTERM shut down gracefully.`,

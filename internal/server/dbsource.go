@@ -105,12 +105,12 @@ func (s *DBSource) Query(name, version string) []osvclient.VulnRef {
 	return out
 }
 
-// Raw returns the advisory's OSV JSON by id (or alias).
+// Raw returns the OSV JSON of the advisory with exactly this id. An alias
+// or a differently cased id is not found, as on osv.dev: the entry served
+// always carries the id asked for.
 func (s *DBSource) Raw(id string) ([]byte, bool) {
-	if b, ok := s.raw[id]; ok {
-		return b, true
-	}
-	return s.DB.Raw(id)
+	b, ok := s.raw[id]
+	return b, ok
 }
 
 // CacheStats reports the answer cache's size.

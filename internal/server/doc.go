@@ -16,8 +16,9 @@
 //     one result per query in order, ids only, as osv.dev answers; clients fetch
 //     the entries with GET /v1/vulns/{id}.
 //   - GET /v1/vulns/{id}: one full OSV entry, exactly as the database holds it
-//     (withdrawn ones too). An id the database only knows as an alias (a CVE
-//     or GHSA id of a PYSEC entry) answers with that entry.
+//     (withdrawn ones too), for exactly that id: an alias (a CVE or GHSA id
+//     of a PYSEC entry) or a differently cased id is 404, as on osv.dev,
+//     never an entry with another id.
 //   - GET /healthz: 200 with the advisory count when a database is loaded.
 //   - GET /metrics: Prometheus text exposition (requests by endpoint and
 //     status, latency histograms, queries, database size and reloads).
@@ -25,9 +26,27 @@
 // Errors are OSV-style JSON, {"code":N,"message":"..."}, where N is the gRPC
 // status code osv.dev uses (3 invalid argument, 5 not found, 8 resource
 // exhausted, 12 unimplemented), with a 4xx HTTP status for every bad request.
-// Only the PyPI ecosystem is served: queries for other ecosystems, other purl
-// types and commit queries get an empty answer, so mixed batches from
-// osv-scanner still work.
+//
+// # Only PyPI
+//
+// The mirror holds the PyPI ecosystem only. Queries are validated as osv.dev
+// validates them, and what osv.dev rejects is a 400 here too: an ecosystem
+// that is not an OSV ecosystem name (the OSV schema's list, with an optional
+// ":release" suffix), including "pypi" or "PYPI" (names are
+// case-sensitive; the message says to write "PyPI"), a commit that is not
+// hexadecimal, a commit together with a version, a malformed purl. A valid
+// query this mirror has no data for — a commit (osv.dev matches commits
+// against git ranges), another ecosystem such as "npm" or "Debian:12", a purl
+// of another type — is a 400 on /v1/query whose message says the mirror holds
+// only PyPI advisories, rather than an empty answer that would read as "no
+// vulnerabilities". In a /v1/querybatch such a query does not fail the batch
+// (a commit beside a package is a commit query, as on osv.dev): its result
+// is empty, the answer carries a `Warning: 299 pyvet "queries 1, 2 (2 of 5)
+// answered empty: ..."` header naming it, and
+// pyvet_serve_unserved_queries_total counts it, so osv-scanner's mixed
+// batches still work. Invalid input in a batch fails the whole batch with a
+// 400 naming the query ("query 3: Invalid hash ..."), as osv.dev does. A
+// package name without an ecosystem is taken as PyPI.
 //
 // # Refresh
 //

@@ -23,6 +23,9 @@ func FuzzRequests(f *testing.F) {
 		`{"queries":[{"package":{"name":"demo-pkg"},"version":"1.0"},{"commit":"x"}]}`,
 		`{"queries":null}`, `[]`, `{`, ``, `null`, `{"package":{"purl":"pkg:%"}}`,
 		`{"package":{"name":"demo-pkg"},"version":1e999999}`,
+		`{"commit":"00ff","package":{"name":"demo-pkg","ecosystem":"Debian:12"}}`,
+		`{"queries":[{"package":{"name":"a","ecosystem":"npm"}},{"package":{"purl":"pkg:npm/a@1"}}]}`,
+		`{"package":{"name":"demo-pkg","ecosystem":"pypi"}}`,
 		`{"queries":[{"package":{"name":"demo-pkg"},"version":"` + strings.Repeat("9", 200) + `"}]}`,
 	} {
 		f.Add(seed)

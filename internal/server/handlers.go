@@ -184,11 +184,15 @@ func decodeJSON(data []byte, v any) error {
 // target is what a valid query asks for.
 type target struct {
 	name, version string
-	pypi          bool // false: a valid query this server has no data for (other ecosystem, commit)
-	after         string
+	// unserved says why this mirror has no data for a valid query (a
+	// commit, another ecosystem); "" for a PyPI query.
+	unserved string
+	after    string
 }
 
-// resolveQuery validates one query as osv.dev does.
+// resolveQuery validates one query as osv.dev does. What osv.dev rejects is
+// an error; a valid query for data this mirror does not hold (commits, other
+// ecosystems) resolves to a target with unserved set.
 func resolveQuery(q osvclient.Query) (target, error) {
 	var t target
 	if err := checkLen("version", q.Version, MaxVersionLen); err != nil {
@@ -208,10 +212,24 @@ func resolveQuery(q osvclient.Query) (target, error) {
 		t.after = after
 	}
 	if q.Commit != "" {
-		if q.Package != nil || q.Version != "" {
-			return t, badRequest("a query gives either a commit or a package and version, not both")
+		// commit and version are one field in osv.dev's API (a oneof);
+		// a package beside a commit is ignored there.
+		if q.Version != "" {
+			return t, badRequest("a query gives either a commit or a version, not both")
 		}
-		return t, nil // commits are not indexed: empty answer
+		if !isHex(q.Commit) {
+			return t, badRequest("Invalid hash %s: a commit is given in hexadecimal", quoteField(q.Commit))
+		}
+		if q.Package != nil {
+			if err := checkLen("ecosystem", q.Package.Ecosystem, MaxNameLen); err != nil {
+				return t, err
+			}
+			if _, err := checkEcosystem(q.Package.Ecosystem); err != nil {
+				return t, err
+			}
+		}
+		t.unserved = unservedPrefix + ", matched by package and version; it does not match commits"
+		return t, nil
 	}
 	if q.Package == nil {
 		return t, badRequest("invalid query: give a package (name and ecosystem, or purl), or a commit")
@@ -246,16 +264,26 @@ func resolveQuery(q osvclient.Query) (target, error) {
 		if version == "" {
 			version = q.Version
 		}
-		t.name, t.version, t.pypi = name, version, typ == "pypi"
+		t.name, t.version = name, version
+		if typ != "pypi" {
+			t.unserved = unservedPrefix + ", not purl type " + quoteField(typ)
+		}
 		return t, nil
 	}
 	if strings.TrimSpace(p.Name) == "" {
 		return t, badRequest("invalid query: the package has no name")
 	}
-	t.name, t.version = p.Name, q.Version
-	t.pypi = p.Ecosystem == "" || strings.EqualFold(p.Ecosystem, osvclient.EcosystemPyPI)
+	unserved, err := checkEcosystem(p.Ecosystem)
+	if err != nil {
+		return t, err
+	}
+	t.name, t.version, t.unserved = p.Name, q.Version, unserved
 	return t, nil
 }
+
+// quoteField quotes a short request field (already length-checked) for a
+// message.
+func quoteField(s string) string { return safeio.ExcerptN(s, 80) }
 
 // parsePURL splits a package URL (pkg:type/namespace/name@version?q#sub)
 // into its lower-cased type, its name and its version, percent-decoded.
@@ -324,7 +352,7 @@ func decodePageToken(tok string) (string, error) {
 // lookup answers a resolved query: the matching refs sorted by id, the page
 // after t.after of at most size entries, and the token of the next page.
 func lookup(src Source, t target, size int) ([]osvclient.VulnRef, string) {
-	if !t.pypi {
+	if t.unserved != "" {
 		return nil, ""
 	}
 	refs := src.Query(t.name, t.version)
@@ -362,6 +390,11 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request, st *state) 
 	t, err := resolveQuery(q)
 	if err != nil {
 		writeAPIError(w, err)
+		return
+	}
+	if t.unserved != "" {
+		s.metrics.unserved.Add(1)
+		writeError(w, http.StatusBadRequest, osvclient.CodeInvalidArgument, t.unserved)
 		return
 	}
 	if st == nil {
@@ -436,6 +469,19 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, st *state) 
 		return
 	}
 	s.metrics.queries.Add(uint64(len(targets)))
+	// Queries this mirror has no data for (commits, other ecosystems) are
+	// answered empty, so mixed batches from osv-scanner still work, and
+	// named in a Warning header.
+	var unserved []int
+	for i, t := range targets {
+		if t.unserved != "" {
+			unserved = append(unserved, i)
+		}
+	}
+	if len(unserved) > 0 {
+		s.metrics.unserved.Add(uint64(len(unserved)))
+		w.Header().Set("Warning", unservedWarning(unserved, len(targets)))
+	}
 	type answer struct {
 		refs []osvclient.VulnRef
 		next string
@@ -454,6 +500,29 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, st *state) 
 	}
 	b = append(b, "]}"...)
 	writeJSON(w, b)
+}
+
+// unservedWarning is the Warning header (RFC 7234 code 299) of a batch
+// with queries this mirror has no data for: their indexes, at most ten.
+func unservedWarning(idx []int, total int) string {
+	var b strings.Builder
+	b.WriteString(`299 pyvet "`)
+	if len(idx) == 1 {
+		b.WriteString("query ")
+	} else {
+		b.WriteString("queries ")
+	}
+	for i, n := range idx[:min(len(idx), 10)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(n))
+	}
+	if len(idx) > 10 {
+		fmt.Fprintf(&b, " and %d more", len(idx)-10)
+	}
+	fmt.Fprintf(&b, " (%d of %d) answered empty: %s, by package and version; no commits, no other ecosystems\"", len(idx), total, unservedPrefix)
+	return b.String()
 }
 
 // parallel runs f(0..n-1) on up to GOMAXPROCS goroutines, so one large

@@ -30,6 +30,7 @@ type metrics struct {
 	requests  map[string]*atomic.Uint64 // key: endpoint + "\x00" + status code
 	latency   map[string]*histogram     // fixed set of endpoints, read-only after newMetrics
 	queries   atomic.Uint64
+	unserved  atomic.Uint64 // valid queries for data the mirror does not hold
 	inFlight  atomic.Int64
 	dbLen     atomic.Int64
 	dbLoaded  atomic.Int64 // unix seconds
@@ -118,6 +119,8 @@ func (m *metrics) expose() []byte {
 
 	help("pyvet_serve_queries_total", "counter", "Package queries answered (each query of a batch counts).")
 	b = fmt.Appendf(b, "pyvet_serve_queries_total %d\n", m.queries.Load())
+	help("pyvet_serve_unserved_queries_total", "counter", "Valid queries this mirror holds no data for (commits, other ecosystems).")
+	b = fmt.Appendf(b, "pyvet_serve_unserved_queries_total %d\n", m.unserved.Load())
 	help("pyvet_serve_requests_in_flight", "gauge", "Requests being answered now.")
 	b = fmt.Appendf(b, "pyvet_serve_requests_in_flight %d\n", m.inFlight.Load())
 	help("pyvet_serve_advisories", "gauge", "Advisories in the database being served.")

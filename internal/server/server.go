@@ -22,7 +22,8 @@ type Source interface {
 	// version, or every advisory of the package when version is "". Name is
 	// as the client wrote it; the source normalizes it.
 	Query(name, version string) []osvclient.VulnRef
-	// Raw returns the full OSV JSON of an advisory.
+	// Raw returns the full OSV JSON of the advisory whose id is exactly id
+	// (not an alias, not another case): the server serves it under that id.
 	Raw(id string) ([]byte, bool)
 	// Len is the number of advisories.
 	Len() int

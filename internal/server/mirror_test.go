@@ -1,0 +1,127 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/pyvet/pyvet/internal/osvclient"
+)
+
+// TestOnlyPyPI: what osv.dev rejects is a 400 here too, and a valid query
+// for data this mirror does not hold (a commit, another ecosystem) is a 400
+// saying the mirror holds only PyPI, never a silent empty answer.
+func TestOnlyPyPI(t *testing.T) {
+	_, ts, _ := newTestServer(t, Options{})
+	const hash = "0123456789abcdef0123456789abcdef01234567"
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"commit", `{"commit":"` + hash + `"}`, "only PyPI advisories"},
+		{"commit and package", `{"commit":"` + hash + `","package":{"name":"demo-pkg","ecosystem":"PyPI"}}`, "does not match commits"},
+		{"commit with a bad ecosystem", `{"commit":"` + hash + `","package":{"ecosystem":"pypi"}}`, "case-sensitive"},
+		{"non-hex commit", `{"commit":"v1.2.3"}`, "Invalid hash"},
+		{"odd-length commit", `{"commit":"abc"}`, "Invalid hash"},
+		{"commit and version", `{"commit":"` + hash + `","version":"1.0"}`, "not both"},
+		{"other ecosystem", `{"package":{"name":"demo-pkg","ecosystem":"npm"},"version":"1.1"}`, `not the "npm" ecosystem`},
+		{"release-scoped ecosystem", `{"package":{"name":"python3","ecosystem":"Debian:12"},"version":"1"}`, `not the "Debian:12" ecosystem`},
+		{"other purl type", `{"package":{"purl":"pkg:npm/demo-pkg@1.1"}}`, `not purl type "npm"`},
+		{"lower-case ecosystem", `{"package":{"name":"demo-pkg","ecosystem":"pypi"},"version":"1.1"}`, `use "PyPI"`},
+		{"upper-case ecosystem", `{"package":{"name":"demo-pkg","ecosystem":"PYPI"}}`, "case-sensitive"},
+		{"unknown ecosystem", `{"package":{"name":"demo-pkg","ecosystem":"Snakes"}}`, `Invalid ecosystem "Snakes"`},
+		{"PyPI with a suffix", `{"package":{"name":"demo-pkg","ecosystem":"PyPI:3"}}`, "Invalid ecosystem"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := post(t, ts.URL+"/v1/query", tc.body)
+			var e osvclient.Error
+			if err := json.Unmarshal(body, &e); err != nil || code != http.StatusBadRequest || e.Code != osvclient.CodeInvalidArgument || !strings.Contains(e.Message, tc.want) {
+				t.Errorf("%d %s, want 400 with %q", code, body, tc.want)
+			}
+		})
+	}
+}
+
+// TestBatchPerQuery: in a batch, queries this mirror holds no data for are
+// answered empty and named in a Warning header, while the PyPI queries
+// beside them are answered; input osv.dev rejects fails the batch, naming
+// the query, as osv.dev does.
+func TestBatchPerQuery(t *testing.T) {
+	s, ts, _ := newTestServer(t, Options{})
+	body := `{"queries":[
+		{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"version":"1.1"},
+		{"commit":"0123456789abcdef0123456789abcdef01234567","package":{"name":"demo-pkg","ecosystem":"PyPI"}},
+		{"package":{"name":"left-pad","ecosystem":"npm"},"version":"1.0.0"},
+		{"package":{"purl":"pkg:golang/example.com/m@v1.0.0"}},
+		{"package":{"purl":"pkg:pypi/other-lib@2.0"}}]}`
+	resp, err := http.Post(ts.URL+"/v1/querybatch", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got osvclient.BatchResponse
+	err = json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || len(got.Results) != 5 {
+		t.Fatalf("%d %+v %v", resp.StatusCode, got, err)
+	}
+	if len(got.Results[0].Vulns) != 2 || len(got.Results[4].Vulns) != 1 || got.Results[4].Vulns[0].ID != "PYSEC-2099-3" {
+		t.Errorf("PyPI queries: %+v", got.Results)
+	}
+	for _, i := range []int{1, 2, 3} {
+		if len(got.Results[i].Vulns) != 0 {
+			t.Errorf("query %d: %+v, want an empty result", i, got.Results[i])
+		}
+	}
+	if w := resp.Header.Get("Warning"); !strings.HasPrefix(w, `299 pyvet "queries 1, 2, 3 (3 of 5) answered empty: this mirror holds only PyPI advisories`) {
+		t.Errorf("Warning: %q", w)
+	}
+	if n := s.metrics.unserved.Load(); n != 3 {
+		t.Errorf("unserved queries counted: %d, want 3", n)
+	}
+	many := make([]int, 25)
+	for i := range many {
+		many[i] = i
+	}
+	if w := unservedWarning(many, 30); !strings.Contains(w, "queries 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 and 15 more (25 of 30)") {
+		t.Errorf("long warning: %q", w)
+	}
+	for _, tc := range []struct{ body, want string }{
+		{`{"queries":[{"package":{"name":"demo-pkg","ecosystem":"PyPI"}},{"commit":"xyz"}]}`, "query 1: Invalid hash"},
+		{`{"queries":[{"package":{"name":"demo-pkg","ecosystem":"pypi"}}]}`, "query 0: Invalid ecosystem"},
+	} {
+		code, b := post(t, ts.URL+"/v1/querybatch", tc.body)
+		if code != 400 || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s: %d %s, want 400 with %q", tc.body, code, b, tc.want)
+		}
+	}
+}
+
+// TestVulnExactID: GET /v1/vulns/{id} serves the entry with exactly that
+// id; an alias or a differently cased id is 404, never another entry.
+func TestVulnExactID(t *testing.T) {
+	src := fixtureDBSource(t, 0)
+	ts := httptest.NewServer(New(src, Options{}).Handler())
+	defer ts.Close()
+	get := func(id string) (int, string) {
+		resp, err := http.Get(ts.URL + "/v1/vulns/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var e struct{ ID string }
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return resp.StatusCode, e.ID
+	}
+	for _, id := range src.DB.IDs() {
+		if code, got := get(id); code != 200 || got != id {
+			t.Errorf("%s: %d, entry %q", id, code, got)
+		}
+	}
+	// The database itself knows these as another entry's alias or id.
+	for _, id := range []string{"CVE-2099-0001", "GHSA-aaaa-bbbb-0001", "pysec-2099-1", "Pysec-2099-1"} {
+		if code, got := get(id); code != 404 {
+			t.Errorf("%s: %d with entry %q, want 404", id, code, got)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,8 @@ import (
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/sbom"
 )
 
@@ -54,7 +57,13 @@ func newSBOMCmd() *cobra.Command {
 					return exitWith(exitUsage, err)
 				}
 				defer db.Close()
-				opts.Findings = vuln.Check(inv, db).Findings
+				// The policy audit and fix read: ignored advisories and
+				// disabled checks are left out, as audit leaves them.
+				pol, err := policy.LoadForPaths(args, policy.Flags{})
+				if err != nil {
+					return exitWith(exitUsage, err)
+				}
+				opts.Findings, _ = pol.Apply(vuln.Check(inv, db).Findings, time.Now())
 			}
 			var buf bytes.Buffer
 			if err := sbom.Write(&buf, inv, opts); err != nil {
@@ -64,7 +73,7 @@ func newSBOMCmd() *cobra.Command {
 				_, err = cmd.OutOrStdout().Write(buf.Bytes())
 				return err
 			}
-			if err := os.WriteFile(output, buf.Bytes(), 0o644); err != nil {
+			if err := safeio.WriteFile(output, buf.Bytes(), 0o644); err != nil {
 				return exitWith(exitUsage, err)
 			}
 			if !global.quiet {

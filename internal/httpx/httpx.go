@@ -83,9 +83,10 @@ type RetryInfo struct {
 // Tuning holds the per-request settings a derived client may change; zero
 // fields keep the parent's values (Retries: negative means none).
 type Tuning struct {
-	Timeout time.Duration
-	Retries int
-	Backoff time.Duration
+	Timeout    time.Duration
+	Retries    int
+	Backoff    time.Duration
+	MaxBackoff time.Duration
 }
 
 // Client is an HTTP client with the behaviour the package describes. It is
@@ -176,6 +177,9 @@ func (c *Client) Tune(t Tuning) *Client {
 	}
 	if t.Backoff > 0 {
 		o.Backoff = t.Backoff
+	}
+	if t.MaxBackoff > 0 {
+		o.MaxBackoff = t.MaxBackoff
 	}
 	return newClient(o, c.shared)
 }

@@ -116,3 +116,31 @@ func TestOutputReadOnlyKeepsFile(t *testing.T) {
 		t.Errorf("report file = %q", b)
 	}
 }
+
+// sbom -o writes through a symlink too, and --with-vulns reads audit's
+// policy: an ignored advisory is left out of the document.
+func TestOutputSBOMSymlinkAndPolicy(t *testing.T) {
+	dir := t.TempDir()
+	req := filepath.Join(dir, "requirements.txt")
+	os.WriteFile(req, []byte("requests==2.19.0\n"), 0o644)
+	target := filepath.Join(dir, "out", "bom.json")
+	os.MkdirAll(filepath.Dir(target), 0o755)
+	link := filepath.Join(dir, "bom.json")
+	os.Symlink(filepath.Join("out", "bom.json"), link)
+	if _, err := runCmd(t, "sbom", "--with-vulns", "--db", testOSV, "-o", link, req); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("symlink replaced")
+	}
+	if b, _ := os.ReadFile(target); !strings.Contains(string(b), "PYSEC-T-1") {
+		t.Fatalf("advisory missing:\n%.300s", b)
+	}
+	os.WriteFile(filepath.Join(dir, "pyvet.toml"), []byte("[[ignore]]\nid = \"PYSEC-T-1\"\nreason = \"accepted\"\n"), 0o644)
+	if _, err := runCmd(t, "sbom", "--with-vulns", "--db", testOSV, "-o", link, req); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(target); strings.Contains(string(b), "PYSEC-T-1") {
+		t.Error("ignored advisory in the SBOM")
+	}
+}

@@ -74,7 +74,7 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 		res.ManualNames = append(res.ManualNames, name)
 	}
 	// What each file has to change, and the lockfiles to upgrade.
-	perFile := map[string]changeSet{}
+	perFile := map[string]*changeSet{}
 	type lockTarget struct{ format, name, to string }
 	var locks []lockTarget
 	type want struct {
@@ -98,9 +98,9 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 					manual(f.Name, fmt.Sprintf("%s: %s: included by URL, cannot be edited; move it to %s by hand", l.File, f.Name, t.To))
 				case editable[format]:
 					if perFile[l.File] == nil {
-						perFile[l.File] = changeSet{}
+						perFile[l.File] = newChangeSet()
 					}
-					perFile[l.File][f.Name] = append(perFile[l.File][f.Name], Change{Name: f.Name, To: t.To, Hashes: t.Hashes, Lines: []int{l.Line}})
+					perFile[l.File].add(f.Name, Change{Name: f.Name, To: t.To, Hashes: t.Hashes, Lines: []int{l.Line}})
 					wanted = append(wanted, want{f.Name, t.To, l})
 				case lockCommand(format, f.Name, t.To, false) != "":
 					locks = append(locks, lockTarget{format, f.Name, t.To})
@@ -118,9 +118,7 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	edited := map[string]bool{}           // names with an edit
-	found := map[string]map[string]bool{} // file -> names seen (edited or skipped)
-	foundLine := map[string]bool{}        // file:line:name
+	edited := map[string]bool{} // names with an edit
 	for _, path := range paths {
 		format := formatOf(path)
 		data, err := readDependencyFile(path)
@@ -148,11 +146,8 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 		if bom {
 			out = append(append([]byte(nil), utf8BOM...), out...)
 		}
-		found[path] = map[string]bool{}
 		for i := range edits {
 			e := &edits[i]
-			found[path][e.Name] = true
-			foundLine[fmt.Sprintf("%s:%d:%s", path, e.Line, e.Name)] = true
 			if e.Skipped == "" {
 				edited[e.Name] = true
 			} else {
@@ -169,12 +164,9 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 		res.Files = append(res.Files, FileChange{Path: path, Format: format, Old: data, New: out})
 	}
 	for _, w := range wanted {
-		format := formatOf(w.loc.File)
-		ok := found[w.loc.File][w.name]
-		if format == "requirements" || format == "constraints" {
-			ok = foundLine[fmt.Sprintf("%s:%d:%s", w.loc.File, w.loc.Line, w.name)]
-		}
-		if !ok {
+		// Every targeted declaration was found in its file (edited,
+		// skipped, or already at the target).
+		if !perFile[w.loc.File].matched(w.name, w.loc.Line) {
 			manual(w.name, fmt.Sprintf("%s:%d: %s: the declaration was not found where the inventory placed it; move it to %s by hand", w.loc.File, w.loc.Line, w.name, w.to))
 		}
 	}
@@ -219,9 +211,7 @@ func validate(path, format string, data []byte) error {
 	if parse == nil {
 		return nil
 	}
-	if bytes.HasPrefix(data, utf8BOM) {
-		data = data[len(utf8BOM):]
-	}
+	data = bytes.TrimPrefix(data, utf8BOM)
 	if _, err := parse(path, data, inventory.Options{NoIncludes: true}); err != nil {
 		return fmt.Errorf("%s: the rewritten file would not parse, nothing was written: %v", path, err)
 	}

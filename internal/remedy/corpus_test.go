@@ -299,3 +299,122 @@ func TestCorpusHashRefresh(t *testing.T) {
 	}
 	t.Logf("snapshot: index lists no clean release (%s); offline the advisories name %s", plan.Fixes[0].Reason, offline.Fixes[0].To)
 }
+
+// Real projects (a pyproject.toml and the uv.lock uv made for it), planned
+// offline against the advisory snapshot: every locked pin moves to the
+// smallest fix version above it that no advisory affects and that the
+// project's declared ranges admit (never past a lower safe release), the
+// pyproject ranges follow the smallest pin target, the project's
+// requires-python is read and the note says it could not be checked, and
+// the rewritten pyproject.toml parses.
+func TestCorpusFixProjectsPerDeclaration(t *testing.T) {
+	root, db := corpusDB(t)
+	dirs, _ := filepath.Glob(filepath.Join(root, "lockfiles", "uv", "test", "ecosystem", "*"))
+	projects, pins, crossed := 0, 0, 0
+	for i, src := range dirs {
+		if raceEnabled && i%4 != 0 {
+			continue
+		}
+		pyproject, err := os.ReadFile(filepath.Join(src, "pyproject.toml"))
+		if err != nil {
+			continue
+		}
+		lock, err := os.ReadFile(filepath.Join(src, "uv.lock"))
+		if err != nil {
+			continue
+		}
+		t.Run(filepath.Base(src), func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "pyproject.toml"), pyproject, 0o644)
+			os.WriteFile(filepath.Join(dir, "uv.lock"), lock, 0o644)
+			inv, err := inventory.Load([]string{dir}, inventory.Options{})
+			if err != nil {
+				t.Skip(err)
+			}
+			projects++
+			decls := declarationsOf(inv)
+			py := projectPython(inv, "")
+			plan := Compute(context.Background(), inv, db, Options{})
+			moved := false
+			for _, f := range plan.Fixes {
+				moved = moved || f.To != ""
+			}
+			if moved && py.declared() && len(plan.Notes) == 0 {
+				t.Errorf("requires-python %s declared, but no note that it was not checked", py)
+			}
+			for _, f := range plan.Fixes {
+				counted := db.Query(f.Name, "")
+				var pinTo []string
+				for _, tg := range f.Targets {
+					from, err := pep440.Parse(tg.From)
+					if err != nil || tg.To == "" {
+						continue // a range, or no safe version
+					}
+					pins++
+					to := pep440.MustParse(tg.To)
+					pinTo = append(pinTo, tg.To)
+					if seriesOf(from) != seriesOf(to) {
+						crossed++
+					}
+					// No lower safe version within the declared ranges.
+					for _, e := range counted {
+						for _, s := range advisory.FixVersions(e, f.Name) {
+							v, err := pep440.Parse(s)
+							if err != nil || v.Compare(from) <= 0 || v.Compare(to) >= 0 || v.IsPrerelease() {
+								continue
+							}
+							affected := false
+							for _, e2 := range counted {
+								affected = affected || advisory.Affects(e2, f.Name, s)
+							}
+							admitted := true
+							for _, d := range decls[f.Name] {
+								if !d.pinned() {
+									_, ok := rewriteSpec(d.spec, s)
+									admitted = admitted && ok
+								}
+							}
+							if !affected && admitted {
+								t.Errorf("%s %s -> %s, but %s is safe and admitted", f.Name, tg.From, tg.To, s)
+							}
+						}
+					}
+				}
+				for _, tg := range f.Targets {
+					if _, err := pep440.Parse(tg.From); err == nil || tg.To == "" || len(pinTo) == 0 {
+						continue
+					}
+					min := pinTo[0]
+					for _, p := range pinTo {
+						if pep440.MustParse(p).Compare(pep440.MustParse(min)) < 0 {
+							min = p
+						}
+					}
+					if tg.To != min {
+						t.Errorf("%s range %s -> %s, pins go to %v", f.Name, tg.From, tg.To, pinTo)
+					}
+				}
+			}
+			res, err := Rewrite(inv, plan)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range res.Manual {
+				if strings.Contains(m, "not found where the inventory placed it") {
+					t.Errorf("manual: %s", m)
+				}
+			}
+			if err := Write(res.Files); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := inventory.Load([]string{dir}, inventory.Options{}); err != nil {
+				t.Errorf("fixed project no longer loads: %v", err)
+			}
+			t.Logf("%d fixes, %d files rewritten, %d lock commands, python %s", len(plan.Fixes), len(res.Files), len(res.Commands), py)
+		})
+	}
+	t.Logf("%d projects, %d pin targets, %d of them in a new major series (no lower safe release)", projects, pins, crossed)
+	if projects == 0 {
+		t.Fatal("no corpus project")
+	}
+}

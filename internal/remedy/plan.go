@@ -152,7 +152,7 @@ func Compute(ctx context.Context, inv *inventory.Inventory, db *advisory.DB, opt
 	for i := range plan.Fixes {
 		f := &plan.Fixes[i]
 		var releases []pypi.Release
-		if p := projects[pypi.NormalizeName(f.Name)].Project; p != nil {
+		if p := projects[normalize(f.Name)].Project; p != nil {
 			releases = p.ReleaseList()
 		} else if opts.Index != nil {
 			// An index without the JSON API: the Simple API lists the files.
@@ -301,7 +301,8 @@ type chooser struct {
 	py        *pythonRange
 	cands     []candidate
 	fromIndex bool
-	affected  map[string]bool
+	affected  map[string]bool // version -> affected, memoized
+	counted   map[string]bool // ids of all
 }
 
 // isAffected reports whether a counted advisory affects version s.
@@ -330,12 +331,14 @@ func (c *chooser) specAffected(spec string) bool {
 	if err != nil {
 		return true
 	}
-	counted := map[string]bool{}
-	for _, e := range c.all {
-		counted[e.ID] = true
+	if c.counted == nil {
+		c.counted = map[string]bool{}
+		for _, e := range c.all {
+			c.counted[e.ID] = true
+		}
 	}
 	for _, e := range c.db.QuerySpec(c.name, set) {
-		if counted[e.ID] {
+		if c.counted[e.ID] {
 			return true
 		}
 	}

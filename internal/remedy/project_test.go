@@ -310,3 +310,20 @@ func TestFixHashedPinIndexFails(t *testing.T) {
 		t.Errorf("manual = %v", res.Manual)
 	}
 }
+
+// A range that already admits the pin's target is left as it is, without a
+// note.
+func TestFixRangeAlreadyAtTarget(t *testing.T) {
+	client, db := djangoFixture(t)
+	dir, inv := writeProject(t, map[string]string{
+		"pyproject.toml":   "[project]\nname = \"app\"\nrequires-python = \">=3.9\"\ndependencies = [\"django>=4.2.17,<5\"]\n",
+		"requirements.txt": "django==4.2.0\n",
+	})
+	res, err := Rewrite(inv, Compute(context.Background(), inv, db, Options{Index: client}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Manual) != 0 || len(res.Files) != 1 || res.Files[0].Path != filepath.Join(dir, "requirements.txt") {
+		t.Errorf("result: manual %v, files %d", res.Manual, len(res.Files))
+	}
+}

@@ -84,7 +84,7 @@ func RewritePipfile(file string, data []byte, changes map[string]Change) ([]byte
 	return rewriteTOML(file, data, toChangeSet(changes), classifyPipfile)
 }
 
-func rewriteTOML(file string, data []byte, changes changeSet, classify func([]string) (stringKind, string)) ([]byte, []Edit, error) {
+func rewriteTOML(file string, data []byte, changes *changeSet, classify func([]string) (stringKind, string)) ([]byte, []Edit, error) {
 	var p unstable.Parser
 	p.Reset(data)
 	var table []string
@@ -157,7 +157,7 @@ func keyParts(n *unstable.Node) []string {
 }
 
 // rewriteTOMLString computes the edit of one dependency string.
-func rewriteTOMLString(data []byte, n *unstable.Node, kind stringKind, pkg string, line int, changes changeSet) (textEdit, Edit, bool) {
+func rewriteTOMLString(data []byte, n *unstable.Node, kind stringKind, pkg string, line int, changes *changeSet) (textEdit, Edit, bool) {
 	raw := string(data[n.Raw.Offset : n.Raw.Offset+n.Raw.Length])
 	value := string(n.Data)
 	var span reqSpan

@@ -2,6 +2,7 @@ package remedy
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 )
 
@@ -21,31 +22,63 @@ type Change struct {
 	Lines []int
 }
 
-// changeSet holds the changes of one file, by normalized name.
-type changeSet map[string][]Change
+// changeSet holds the changes of one file, by normalized name, and
+// remembers which of them a declaration in the file matched.
+type changeSet struct {
+	byName map[string][]Change
+	seen   map[string]bool // name + "\x00" + line of the matched change
+}
 
-func toChangeSet(changes map[string]Change) changeSet {
-	cs := changeSet{}
+func newChangeSet() *changeSet {
+	return &changeSet{byName: map[string][]Change{}, seen: map[string]bool{}}
+}
+
+func toChangeSet(changes map[string]Change) *changeSet {
+	cs := newChangeSet()
 	for n, c := range changes {
-		cs[normalize(n)] = append(cs[normalize(n)], c)
+		cs.add(n, c)
 	}
 	return cs
 }
 
+func (cs *changeSet) add(name string, c Change) {
+	n := normalize(name)
+	cs.byName[n] = append(cs.byName[n], c)
+}
+
+// matched reports whether a declaration matched the change of name at line.
+func (cs *changeSet) matched(name string, line int) bool {
+	return cs.seen[normalize(name)+"\x00"+strconv.Itoa(line)]
+}
+
 // find returns the change of the declaration of name on line. exact
 // requires the line to match (requirements files).
-func (cs changeSet) find(name string, line int, exact bool) (Change, bool) {
-	list := cs[normalize(name)]
+func (cs *changeSet) find(name string, line int, exact bool) (Change, bool) {
+	n := normalize(name)
+	list := cs.byName[n]
 	if len(list) == 0 {
 		return Change{}, false
 	}
+	mark := func(c Change) (Change, bool) {
+		l := 0
+		if len(c.Lines) > 0 {
+			l = c.Lines[0]
+			for _, x := range c.Lines {
+				if x == line {
+					l = x
+				}
+			}
+		}
+		cs.seen[n+"\x00"+strconv.Itoa(l)] = true
+		return c, true
+	}
 	for _, c := range list {
 		if c.Lines == nil {
-			return c, true
+			return mark(c)
 		}
 		for _, l := range c.Lines {
 			if l == line {
-				return c, true
+				return mark(c)
 			}
 		}
 	}
@@ -64,7 +97,7 @@ func (cs changeSet) find(name string, line int, exact bool) (Change, bool) {
 			}
 		}
 	}
-	return list[best], true
+	return mark(list[best])
 }
 
 // Edit is one declaration a rewrite changed (or could not change).
@@ -126,7 +159,7 @@ func RewriteRequirements(file string, data []byte, changes map[string]Change) ([
 	return rewriteRequirements(file, data, toChangeSet(changes))
 }
 
-func rewriteRequirements(file string, data []byte, changes changeSet) ([]byte, []Edit) {
+func rewriteRequirements(file string, data []byte, changes *changeSet) ([]byte, []Edit) {
 	var out bytes.Buffer
 	out.Grow(len(data) + 64)
 	var edits []Edit
@@ -144,7 +177,7 @@ func rewriteRequirements(file string, data []byte, changes changeSet) ([]byte, [
 
 // rewriteRequirementLine rewrites one logical line when it declares a package
 // in changes.
-func rewriteRequirementLine(text string, line int, changes changeSet) (string, Edit, bool) {
+func rewriteRequirementLine(text string, line int, changes *changeSet) (string, Edit, bool) {
 	// Continuations become spaces of the same length, so offsets in the
 	// masked text are offsets in the line.
 	first := maskContinuations(text)

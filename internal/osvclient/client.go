@@ -1,8 +1,8 @@
 // Package osvclient talks to any OSV-compatible vulnerability API (osv.dev,
 // `pyvet serve`, an organisation's mirror): POST /v1/query, POST
-// /v1/querybatch with pagination, and GET /v1/vulns/{id}. It retries transient
-// failures with exponential backoff and turns the answers into pyvet findings
-// with Audit.
+// /v1/querybatch with pagination, and GET /v1/vulns/{id}. Requests go through
+// the program's HTTP client (internal/httpx), which retries transient failures
+// with exponential backoff; Audit turns the answers into pyvet findings.
 //
 // Nothing a service answers is trusted to be small: every answer body, every
 // advisory, the pages of each query, the advisories of a run and the bytes
@@ -17,15 +17,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/safeio"
 )
 
@@ -97,10 +96,13 @@ var ErrNotFound = errors.New("vulnerability not found")
 type Client struct {
 	// BaseURL is the API root, without /v1 (e.g. "https://api.osv.dev").
 	BaseURL string
-	// HTTP sends the requests; its Timeout bounds each attempt.
-	HTTP *http.Client
-	// Retries is how many times a failed attempt (network error, 429, 5xx) is
-	// retried.
+	// HTTP sends the requests (default httpx.Default(), the program's client:
+	// offline mode, circuit breaker, retries).
+	HTTP *httpx.Client
+	// Timeout bounds each attempt (default 30 s).
+	Timeout time.Duration
+	// Retries is how many times a failed attempt (network error, 408, 429,
+	// 5xx) is retried.
 	Retries int
 	// Backoff is the wait before the first retry; each further retry waits
 	// twice as long, with jitter, up to MaxBackoff. A Retry-After header
@@ -120,12 +122,10 @@ type Client struct {
 type Option func(*Client)
 
 // WithTimeout sets the timeout of each HTTP attempt.
-func WithTimeout(d time.Duration) Option {
-	return func(c *Client) { c.HTTP = &http.Client{Timeout: d, Transport: c.HTTP.Transport} }
-}
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.Timeout = d } }
 
 // WithHTTPClient sets the HTTP client used for requests.
-func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.HTTP = h } }
+func WithHTTPClient(h *httpx.Client) Option { return func(c *Client) { c.HTTP = h } }
 
 // WithRetries sets the number of retries and the first backoff.
 func WithRetries(n int, backoff time.Duration) Option {
@@ -152,7 +152,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		BaseURL:    strings.TrimRight(baseURL, "/"),
-		HTTP:       &http.Client{Timeout: 30 * time.Second},
+		Timeout:    30 * time.Second,
 		Retries:    3,
 		Backoff:    500 * time.Millisecond,
 		MaxBackoff: 10 * time.Second,
@@ -329,8 +329,10 @@ func (c *Client) get(ctx context.Context, b *budget, id string) (json.RawMessage
 	return raw, err
 }
 
-// do sends one request with retries and decodes a JSON answer of at most
-// limit bytes into out.
+// do sends one request and decodes a JSON answer of at most limit bytes into
+// out. The request goes through the program's HTTP client, which repeats it
+// (OSV queries only read, so a POST is safe to repeat) after transient
+// failures, 408, 429 and 5xx, honouring Retry-After.
 func (c *Client) do(ctx context.Context, b *budget, method, path string, limit int64, in, out any) error {
 	var body []byte
 	if in != nil {
@@ -340,137 +342,60 @@ func (c *Client) do(ctx context.Context, b *budget, method, path string, limit i
 		}
 	}
 	u := c.BaseURL + path
-	var last error
-	for attempt := 0; ; attempt++ {
-		retryAfter, err := c.attempt(ctx, b, method, u, body, limit, out)
-		if err == nil {
-			return nil
-		}
-		last = err
-		if !retryable(err) || attempt >= c.Retries || ctx.Err() != nil {
-			break
-		}
-		wait := c.backoff(attempt, retryAfter)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-	}
-	return last
-}
-
-// attempt sends the request once and decodes the answer. It returns the
-// server's Retry-After delay (0 when absent) with the error.
-func (c *Client) attempt(ctx context.Context, b *budget, method, u string, body []byte, limit int64, out any) (time.Duration, error) {
-	status, header, data, err := c.roundTrip(ctx, b, method, u, body, limit)
-	if err != nil {
-		return 0, err
-	}
-	if status != http.StatusOK {
-		se := &StatusError{URL: u, Status: status}
-		_ = json.Unmarshal(data, &se.Body)
-		return parseRetryAfter(header.Get("Retry-After")), se
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return 0, fmt.Errorf("%s: invalid JSON answer: %s", u, safeio.ExcerptN(err.Error(), 160))
-	}
-	return 0, nil
-}
-
-// roundTrip is the client's one use of the HTTP transport: it sends one
-// request and reads the answer's status, header and body. A 200 body is read
-// up to limit bytes and any other one up to maxErrorBody (the rest is left
-// unread); every byte is charged to b. A body past limit, or past what b
-// allows, is a *safeio.TooLargeError naming the URL.
-func (c *Client) roundTrip(ctx context.Context, b *budget, method, u string, body []byte, limit int64) (int, http.Header, []byte, error) {
 	var rd io.Reader
 	if body != nil {
-		rd = bytes.NewReader(body)
+		rd = bytes.NewReader(body) // replayable: NewRequest sets GetBody
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return 0, nil, nil, err
+		return err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.UserAgent)
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return 0, nil, nil, &netError{err}
+	req.Header["Idempotency-Key"] = nil // may be repeated; an empty key is not sent
+	return c.net().Fetch(req, func(resp *http.Response) error { return c.read(resp, b, u, limit, out) })
+}
+
+// net is the HTTP client tuned with the client's timeout and retries.
+func (c *Client) net() *httpx.Client {
+	retries := c.Retries
+	if retries == 0 {
+		retries = -1 // httpx: none
 	}
-	defer resp.Body.Close()
+	return httpx.Or(c.HTTP).Tune(httpx.Tuning{Timeout: c.Timeout, Retries: retries, Backoff: c.Backoff, MaxBackoff: c.MaxBackoff})
+}
+
+// read reads one answer and decodes it into out. A 200 body is read up to
+// limit bytes and any other one up to maxErrorBody (the rest is left unread);
+// every byte is charged to b. A body past limit, or past what b allows, is a
+// *safeio.TooLargeError naming the URL; a body cut off is worth another attempt.
+func (c *Client) read(resp *http.Response, b *budget, u string, limit int64, out any) error {
 	var r io.Reader = &budgetReader{r: resp.Body, b: b, name: u}
 	if resp.StatusCode != http.StatusOK {
 		r = io.LimitReader(r, maxErrorBody)
 	} else {
 		if resp.ContentLength > limit {
-			return 0, nil, nil, &safeio.TooLargeError{Path: u, Limit: limit}
+			return &safeio.TooLargeError{Path: u, Limit: limit}
 		}
 		r = safeio.LimitReader(r, limit, u)
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		if _, ok := errors.AsType[*safeio.TooLargeError](err); ok {
-			return 0, nil, nil, err
+			return err
 		}
-		return 0, nil, nil, &netError{fmt.Errorf("%s: reading response: %w", u, err)}
+		return httpx.Transient(fmt.Errorf("%s: reading response: %w", u, err))
 	}
-	return resp.StatusCode, resp.Header, data, nil
-}
-
-// netError marks transport failures, which are worth retrying.
-type netError struct{ err error }
-
-func (e *netError) Error() string { return e.err.Error() }
-func (e *netError) Unwrap() error { return e.err }
-
-// retryable reports whether a failed attempt is worth repeating: transport
-// failures (including a per-attempt timeout), 408, 429 and 5xx. The caller's
-// own context is checked separately.
-func retryable(err error) bool {
-	var ne *netError
-	if errors.As(err, &ne) {
-		return true
+	if resp.StatusCode != http.StatusOK {
+		se := &StatusError{URL: u, Status: resp.StatusCode}
+		_ = json.Unmarshal(data, &se.Body)
+		return se
 	}
-	var se *StatusError
-	if errors.As(err, &se) {
-		return se.Status == http.StatusTooManyRequests || se.Status == http.StatusRequestTimeout || se.Status >= 500
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s: invalid JSON answer: %s", u, safeio.ExcerptN(err.Error(), 160))
 	}
-	return false
-}
-
-func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	if retryAfter > 0 && retryAfter <= c.MaxBackoff {
-		return retryAfter
-	}
-	d := c.Backoff << attempt
-	if d <= 0 || d > c.MaxBackoff {
-		d = c.MaxBackoff
-	}
-	// Full jitter in [d/2, d) spreads retries of many clients apart.
-	half := int64(d / 2)
-	if half <= 0 {
-		return d
-	}
-	return time.Duration(half + rand.Int64N(half))
-}
-
-func parseRetryAfter(s string) time.Duration {
-	if s == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(s); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
+	return nil
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // DB is a loaded advisory database. It is safe for concurrent use.
@@ -35,6 +37,9 @@ type DB struct {
 	cacheNext int
 
 	pkgs sync.Map // name → *pkgMatcher
+
+	damagedMu sync.Mutex
+	damaged   map[string]bool // advisories that could not be decoded
 }
 
 // ErrNoDatabase is returned by OpenCached when no database has been
@@ -50,7 +55,9 @@ type Options struct {
 }
 
 // Open loads an advisory database from path: an OSV zip (the all.zip layout),
-// a directory of OSV .json/.yaml files, or a pyvet index file.
+// a directory of OSV .json/.yaml files, or a pyvet index file. Anything else
+// (a FIFO, a device) is refused before it is read, and what is read is
+// capped: see the limits in read.go.
 func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
 
 // OpenWith is Open with options.
@@ -60,7 +67,7 @@ func OpenWith(path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	if !st.IsDir() {
-		f, err := os.Open(path)
+		f, err := openArchive(path)
 		if err != nil {
 			return nil, err
 		}
@@ -77,7 +84,9 @@ func OpenWith(path string, opts Options) (*DB, error) {
 	}
 	var cached string
 	if opts.CacheDir != "" {
-		cached = filepath.Join(opts.CacheDir, "advisories", "by-hash", hash+".idx")
+		byHash := filepath.Join(opts.CacheDir, "advisories", "by-hash")
+		removeStale(byHash, 0)
+		cached = filepath.Join(byHash, hash+".idx")
 		if db, err := openIndexFile(cached); err == nil {
 			db.meta.Source = path
 			return db, nil
@@ -94,7 +103,7 @@ func OpenWith(path string, opts Options) (*DB, error) {
 	}
 	if cached != "" {
 		// A cache that cannot be written only costs time on the next run.
-		_ = writeFileAtomic(cached, data)
+		_ = install(cached, data)
 	}
 	db, err := openIndexBytes(path, data)
 	if err != nil {
@@ -120,12 +129,16 @@ func buildFrom(path string, meta Meta) ([]byte, error) {
 func contentHash(path string, dir bool) (string, error) {
 	h := sha256.New()
 	if !dir {
-		f, err := os.Open(path)
+		f, err := openArchive(path)
 		if err != nil {
 			return "", err
 		}
 		defer f.Close()
 		if _, err := io.Copy(h, f); err != nil {
+			var tl *safeio.TooLargeError
+			if errors.As(err, &tl) {
+				return "", err
+			}
 			return "", fmt.Errorf("%s: %w", path, err)
 		}
 		return hex.EncodeToString(h.Sum(nil)), nil
@@ -137,7 +150,7 @@ func contentHash(path string, dir bool) (string, error) {
 	for _, n := range src.names {
 		b, err := src.read(n)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", filepath.Join(path, n), err)
+			return "", err
 		}
 		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
 		h.Write(b)
@@ -147,16 +160,11 @@ func contentHash(path string, dir bool) (string, error) {
 
 // openIndexFile loads an index file, keeping it open for Raw.
 func openIndexFile(path string) (*DB, error) {
-	f, err := os.Open(path)
+	f, err := openArchive(path)
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	db, err := newDB(path, f, st.Size())
+	db, err := newDB(path, f.OS(), f.Stat().Size())
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -187,6 +195,10 @@ func newDB(name string, r io.ReaderAt, size int64) (*DB, error) {
 		rawOff:   rawOff,
 		matchLen: h.MatchLen,
 	}
+	if !db.meta.Built.IsZero() && db.meta.Newest.After(db.meta.Built) {
+		// Written before Newest left out modification times in the future.
+		db.meta.Newest = newestBefore(d.Entries, db.meta.Built)
+	}
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		db.byID[strings.ToUpper(strings.TrimSpace(e.ID))] = int32(i)
@@ -202,6 +214,18 @@ func newDB(name string, r io.ReaderAt, size int64) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// newestBefore is the newest modification time of the entries at or before
+// cutoff.
+func newestBefore(entries []idxEntry, cutoff time.Time) time.Time {
+	var newest time.Time
+	for i := range entries {
+		if t, err := time.Parse(time.RFC3339Nano, entries[i].Modified); err == nil && t.After(newest) && !t.After(cutoff) {
+			newest = t.UTC()
+		}
+	}
+	return newest
 }
 
 func containsName(as []idxAffected, name string) bool {
@@ -303,8 +327,13 @@ func (db *DB) slice(id string, n, start, length int32) ([]byte, error) {
 	return b[start : start+length : start+length], nil
 }
 
-// blockCacheSize is how many inflated raw blocks a DB keeps.
-const blockCacheSize = 32
+// blockCacheSize is how many inflated raw blocks a DB keeps, and
+// maxCachedBlock the largest it keeps (real blocks are tens of kB), so the
+// cache stays within 32 MiB.
+const (
+	blockCacheSize = 32
+	maxCachedBlock = 1 << 20
+)
 
 // block returns raw block n inflated, through a small cache.
 func (db *DB) block(n int32) ([]byte, error) {
@@ -325,6 +354,9 @@ func (db *DB) block(n int32) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(b) > maxCachedBlock {
+		return b, nil
+	}
 	db.cacheMu.Lock()
 	db.cache[db.cacheNext] = cachedBlock{n: n, data: b}
 	db.cacheNext = (db.cacheNext + 1) % len(db.cache)
@@ -338,10 +370,38 @@ type cachedBlock struct {
 	data []byte
 }
 
-// entry parses advisory i from its lite JSON and restores its versions
+// Damaged returns the ids of the advisories that matched but could not be
+// read from the index (a damaged file), sorted. Match, Query and QuerySpec
+// leave them out of their results, so a caller must say so.
+func (db *DB) Damaged() []string {
+	db.damagedMu.Lock()
+	defer db.damagedMu.Unlock()
+	out := make([]string, 0, len(db.damaged))
+	for id := range db.damaged {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// entry parses advisory i, recording a failure in Damaged.
+func (db *DB) entry(i int32) (*Entry, error) {
+	e, err := db.decodeEntry(i)
+	if err != nil {
+		db.damagedMu.Lock()
+		if db.damaged == nil {
+			db.damaged = map[string]bool{}
+		}
+		db.damaged[db.entries[i].ID] = true
+		db.damagedMu.Unlock()
+	}
+	return e, err
+}
+
+// decodeEntry parses advisory i from its lite JSON and restores its versions
 // lists from the index. Parsed advisories are not kept: a run touches each
 // one about once, and the inflated blocks are cached.
-func (db *DB) entry(i int32) (*Entry, error) {
+func (db *DB) decodeEntry(i int32) (*Entry, error) {
 	ie := &db.entries[i]
 	b, err := db.slice(ie.ID, ie.LBlock, ie.LStart, ie.LLen)
 	if err != nil {
@@ -363,14 +423,34 @@ func (db *DB) entry(i int32) (*Entry, error) {
 	return &e, nil
 }
 
-// dirOf is filepath.Dir.
-func dirOf(p string) string { return filepath.Dir(p) }
-
-// syncDir flushes a directory entry after a rename; errors are ignored
-// because not every platform supports it.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+// install writes data to path atomically (see safeio.Create), creating
+// its directory. An existing non-regular file there (a FIFO, a device) is
+// refused: the database files are the program's own, never a stream.
+func install(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
 	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w; remove it", path, &safeio.NotRegularError{Path: path, Mode: st.Mode()})
+	}
+	return safeio.WriteFile(path, data, 0o644)
+}
+
+// Temporaries a killed run can leave in the cache: downloads, and the
+// files of atomic writes (safeio's, and those of earlier versions).
+var tempPatterns = []string{".download-*.zip", ".*.tmp-*", ".tmp-*"}
+
+// staleAfter is how old a temporary must be before another run removes it.
+// A live download rewrites its file as bytes arrive, so its modification
+// time is never older than the longest stall its timeout allows.
+const staleAfter = 30 * time.Minute
+
+// removeStale removes the temporaries killed runs left in dir that are
+// older than staleAfter or than timeout, whichever is longer.
+func removeStale(dir string, timeout time.Duration) int {
+	n := 0
+	for _, p := range tempPatterns {
+		n += safeio.RemoveStale(dir, p, max(staleAfter, timeout+5*time.Minute))
+	}
+	return n
 }

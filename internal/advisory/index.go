@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"runtime"
 	"slices"
 	"sort"
@@ -23,6 +22,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // indexMagic starts every index file; the last byte before the newline is the
@@ -41,7 +42,7 @@ type Meta struct {
 	Format        string    `json:"format"`                   // "zip", "dir" or "index"
 	ContentSHA256 string    `json:"content_sha256,omitempty"` // of the zip, or of the directory's files
 	Built         time.Time `json:"built"`                    // when the index was built
-	Newest        time.Time `json:"newest,omitempty"`         // newest "modified" among the advisories
+	Newest        time.Time `json:"newest,omitempty"`         // newest "modified" among the advisories, at or before Built
 	Count         int       `json:"count"`                    // advisories, withdrawn included
 	Withdrawn     int       `json:"withdrawn"`
 	Packages      int       `json:"packages"` // distinct PyPI package names
@@ -113,8 +114,12 @@ type indexData struct {
 }
 
 // blockSize is how many advisories share one compressed raw block: larger
-// blocks compress better, smaller ones make Raw cheaper.
-const blockSize = 8
+// blocks compress better, smaller ones make Raw cheaper. maxBlockPlain caps
+// an inflated block.
+const (
+	blockSize     = 8
+	maxBlockPlain = blockSize * maxAdvisorySize
+)
 
 // build parses every document of src and returns the index bytes.
 func build(src *source, meta Meta) ([]byte, error) {
@@ -126,10 +131,7 @@ func build(src *source, meta Meta) ([]byte, error) {
 		g.Go(func() error {
 			data, err := src.read(name)
 			if err != nil {
-				return fmt.Errorf("%s: %s: %w", src.path, name, err)
-			}
-			if len(data) > maxAdvisorySize {
-				return fmt.Errorf("%s: %s: advisory larger than %d bytes", src.path, name, maxAdvisorySize)
+				return err
 			}
 			d, err := parseDocument(name, data)
 			if err != nil {
@@ -234,7 +236,7 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 		raw.Write(z)
 	}
 	names := map[string]bool{}
-	meta.Count, meta.Withdrawn, meta.Newest = len(docs), 0, time.Time{}
+	meta.Count, meta.Withdrawn = len(docs), 0
 	for i := range data.Entries {
 		e := &data.Entries[i]
 		if e.Withdrawn {
@@ -243,11 +245,15 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 		for _, a := range e.Affected {
 			names[a.Name] = true
 		}
-		if t, err := time.Parse(time.RFC3339Nano, docs[i].entry.Modified); err == nil && t.After(meta.Newest) {
-			meta.Newest = t.UTC()
-		}
 	}
 	meta.Packages = len(names)
+	// The data is as new as its newest advisory; a modification time in the
+	// future (a clock or data error) says nothing about that.
+	cutoff := meta.Built
+	if cutoff.IsZero() {
+		cutoff = time.Now()
+	}
+	meta.Newest = newestBefore(data.Entries, cutoff)
 	var match bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&match, gzip.BestCompression)
 	if err := gob.NewEncoder(zw).Encode(&data); err != nil {
@@ -310,7 +316,7 @@ var inflatePool = sync.Pool{New: func() any { return flate.NewReaderDict(bytes.N
 
 // inflate decompresses a raw block whose inflated length is plain.
 func inflate(b []byte, plain int64) ([]byte, error) {
-	if plain < 0 || plain > blockSize*maxAdvisorySize {
+	if plain < 0 || plain > maxBlockPlain {
 		return nil, errors.New("advisory block too large")
 	}
 	r := inflatePool.Get().(io.ReadCloser)
@@ -435,6 +441,9 @@ func decodeIndex(name string, r io.ReaderAt, size int64) (*indexHeader, *indexDa
 		if b.Off < 0 || b.Len < 0 || b.Off+b.Len > h.RawLen {
 			return nil, nil, 0, bad("raw block out of bounds")
 		}
+		if b.Plain < 0 || b.Plain > maxBlockPlain {
+			return nil, nil, 0, bad("raw block larger than %d advisories of %s", blockSize, safeio.HumanBytes(maxAdvisorySize))
+		}
 	}
 	for _, e := range d.Entries {
 		if e.Block < 0 || int(e.Block) >= len(d.Blocks) || e.Start < 0 || e.Len < 0 ||
@@ -443,41 +452,4 @@ func decodeIndex(name string, r io.ReaderAt, size int64) (*indexHeader, *indexDa
 		}
 	}
 	return &h, &d, rawOff, nil
-}
-
-// writeFileAtomic writes data to path through a synced temporary file in the
-// same directory and a rename, so readers see the old or the new file, never a
-// partial one.
-func writeFileAtomic(path string, data []byte) error {
-	dir := dirOf(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	syncDir(dir)
-	return nil
 }

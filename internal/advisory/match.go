@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep440"
 )
 
@@ -81,21 +83,24 @@ func canonical(v pep440.Version) string {
 
 // pevent is a parsed range event.
 type pevent struct {
-	kind uint8
-	v    pep440.Version
-	zero bool // introduced "0": below every version
+	kind  uint8
+	v     pep440.Version
+	zero  bool // introduced "0": below every version
+	build bool // the bound named a build of v ("2.6.0-cu124"): v's local builds count as v
 }
 
 // prange is a parsed ECOSYSTEM range, events sorted by version.
 type prange struct {
 	events []pevent
-	limits []pep440.Version
+	limits []pevent
 }
 
 // paffected is the parsed matching data of one affected package.
 type paffected struct {
 	ranges   []prange
 	versions []string // sorted canonical keys
+	read     []string // how bounds that name a build were read
+	unread   []string // bounds whose range is not used, as `kind "bound"`
 }
 
 // pkgMatcher holds the parsed matching data of every advisory of a package.
@@ -105,11 +110,97 @@ type pkgMatcher struct {
 	affs    [][]paffected // parallel to entries
 }
 
+// How readBound read a range bound.
+const (
+	boundVersion  = iota // a PEP 440 version
+	boundBuild           // a release and a build or distro tag: "2.6.0-cu124", "8.3.0-11.1", "4.1.0-NA"
+	boundUnusable        // not a version: "2024-09-25", "4.6.0.stable11", "0.2.0-alpha\\.33"
+)
+
+// dateLike matches bounds that are dates, which are not releases whatever
+// their digits say.
+var dateLike = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}`)
+
+// readBound reads a range bound. A PEP 440 version is read as it is. A
+// release followed by "-" and a build or distro tag ("2.6.0-cu124",
+// "3.0.3-NA", "8.3.0-11.1") names a build of that release: it is read as the
+// release, whose local builds ("2.6.0+cu124") count as the release. Anything
+// else (dates, "4.6.0.stable11", a tag that reads as a pre-release) is
+// unusable: no reading of it is plain, so the range it bounds is not used.
+func readBound(s string) (pep440.Version, int) {
+	s = strings.TrimSpace(s)
+	if v, err := pep440.Parse(s); err == nil {
+		return v, boundVersion
+	}
+	rel, tag, ok := strings.Cut(s, "-")
+	if !ok || !isRelease(rel) || !isBuildTag(tag) || dateLike.MatchString(s) {
+		return pep440.Version{}, boundUnusable
+	}
+	v, err := pep440.Parse(rel)
+	if err != nil {
+		return pep440.Version{}, boundUnusable
+	}
+	return v, boundBuild
+}
+
+// isRelease reports whether s is a bare release segment: numbers joined by dots.
+func isRelease(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, part := range strings.Split(s, ".") {
+		if part == "" || strings.Trim(part, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// isBuildTag reports whether s reads as a build or distro tag: letters,
+// digits, dots, dashes and underscores, not starting with a pre-release or
+// development marker (a pre-release of X sorts before X, so reading it as X
+// would widen the range).
+func isBuildTag(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	n := 0
+	for n < len(s) && (s[n] >= 'a' && s[n] <= 'z' || s[n] >= 'A' && s[n] <= 'Z') {
+		n++
+	}
+	switch strings.ToLower(s[:n]) {
+	case "a", "b", "c", "rc", "alpha", "beta", "pre", "preview", "dev":
+		return false
+	}
+	return true
+}
+
+// eventNames are the OSV names of the event kinds.
+var eventNames = [...]string{evIntroduced: "introduced", evFixed: "fixed", evLastAffected: "last_affected", evLimit: "limit"}
+
+// eventName is the OSV name of an event kind.
+func eventName(kind uint8) string {
+	if int(kind) < len(eventNames) && eventNames[kind] != "" {
+		return eventNames[kind]
+	}
+	return "event"
+}
+
+// quoteBound quotes a bound for a message, shortened when long.
+func quoteBound(s string) string { return safeio.ExcerptN(s, 40) }
+
 func parseAffected(a *idxAffected) paffected {
 	var pa paffected
 	if a.Versions != "" {
 		pa.versions = strings.Split(a.Versions, "\n")
 	}
+ranges:
 	for _, evs := range a.Ranges {
 		var r prange
 		for _, ev := range evs {
@@ -117,15 +208,29 @@ func parseAffected(a *idxAffected) paffected {
 				r.events = append(r.events, pevent{kind: evIntroduced, zero: true})
 				continue
 			}
-			v, err := pep440.Parse(strings.TrimSpace(ev.Version))
-			if err != nil {
-				continue // an event that is not a version cannot be compared
+			v, how := readBound(ev.Version)
+			if how == boundUnusable {
+				// A bound that is not a version must not widen the range to
+				// every version: the range is not used, and the versions list
+				// (when there is one) decides alone.
+				pa.unread = append(pa.unread, eventName(ev.Kind)+" "+quoteBound(ev.Version))
+				continue ranges
+			}
+			pe := pevent{kind: ev.Kind, v: v, build: how == boundBuild}
+			if pe.build {
+				note := eventName(ev.Kind) + " " + quoteBound(ev.Version) + " read as " + v.String()
+				if ev.Kind == evFixed {
+					// Fixed in a build of v: v itself is before the fix.
+					pe.kind = evLastAffected
+					note += ", which stays affected"
+				}
+				pa.read = append(pa.read, note)
 			}
 			if ev.Kind == evLimit {
-				r.limits = append(r.limits, v)
+				r.limits = append(r.limits, pe)
 				continue
 			}
-			r.events = append(r.events, pevent{kind: ev.Kind, v: v})
+			r.events = append(r.events, pe)
 		}
 		sort.SliceStable(r.events, func(i, j int) bool {
 			a, b := r.events[i], r.events[j]
@@ -139,13 +244,77 @@ func parseAffected(a *idxAffected) paffected {
 	return pa
 }
 
-// inRange evaluates one range as the OSV schema specifies: events in version
+// UnreadRange names an advisory range that matching does not use because a
+// bound of it is not a version; only the advisory's versions list is matched.
+type UnreadRange struct {
+	ID      string // the advisory
+	Package string // PEP 503 normalized name
+	Bound   string // the event and its bound: last_affected "2024-09-25"
+}
+
+// UnreadRanges returns the unused ranges of the package's advisories,
+// withdrawn ones excluded, in id order.
+func (db *DB) UnreadRanges(name string) []UnreadRange {
+	n := normalizeName(name)
+	pm := db.matcher(n)
+	if pm == nil {
+		return nil
+	}
+	var out []UnreadRange
+	for k, i := range pm.entries {
+		if db.entries[i].Withdrawn {
+			continue
+		}
+		for _, pa := range pm.affs[k] {
+			for _, b := range pa.unread {
+				out = append(out, UnreadRange{ID: db.entries[i].ID, Package: n, Bound: b})
+			}
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	return out
+}
+
+// BoundNotes says how the advisory's range bounds for the package were read
+// where they are not PEP 440 versions: a bound naming a build of a release
+// ("2.6.0-cu124") is read as the release; a range with a bound that is not
+// a version is not used, and only the versions list is matched.
+func BoundNotes(e *Entry, name string) []string {
+	if e == nil {
+		return nil
+	}
+	ie := indexEntry(e)
+	n := normalizeName(name)
+	var out []string
+	for j := range ie.Affected {
+		if ie.Affected[j].Name != n {
+			continue
+		}
+		pa := parseAffected(&ie.Affected[j])
+		out = append(out, pa.read...)
+		for _, b := range pa.unread {
+			out = append(out, "range with "+b+" not used (not a version); only the versions list was matched")
+		}
+	}
+	return out
+}
+
+// above reports whether v is above the event's version; a build bound
+// counts v's local builds as v.
+func (ev *pevent) above(v pep440.Version) bool {
+	if v.Compare(ev.v) <= 0 {
+		return false
+	}
+	return !ev.build || v.Local() == "" || v.Public().Compare(ev.v) != 0
+}
+
+// contains evaluates one range as the OSV schema specifies: events in version
 // order, the last one at or below v decides.
 func (r *prange) contains(v pep440.Version) bool {
 	if len(r.limits) > 0 {
 		below := false
-		for _, l := range r.limits {
-			if v.Compare(l) < 0 {
+		for i := range r.limits {
+			if l := &r.limits[i]; v.Compare(l.v) < 0 || l.build && !l.above(v) {
 				below = true
 				break
 			}
@@ -155,7 +324,8 @@ func (r *prange) contains(v pep440.Version) bool {
 		}
 	}
 	affected := false
-	for _, ev := range r.events {
+	for i := range r.events {
+		ev := &r.events[i]
 		switch ev.kind {
 		case evIntroduced:
 			if ev.zero || v.Compare(ev.v) >= 0 {
@@ -166,7 +336,7 @@ func (r *prange) contains(v pep440.Version) bool {
 				affected = false
 			}
 		case evLastAffected:
-			if v.Compare(ev.v) > 0 {
+			if ev.above(v) {
 				affected = false
 			}
 		}

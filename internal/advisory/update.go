@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pyvet/pyvet/internal/progress"
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // DefaultURL is OSV's export of every PyPI advisory.
@@ -58,7 +59,7 @@ func OpenCached(cacheDir string) (*DB, error) {
 
 func readState(cacheDir string) state {
 	var s state
-	if b, err := os.ReadFile(statePath(cacheDir)); err == nil {
+	if b, err := safeio.ReadFile(statePath(cacheDir), 1<<20); err == nil {
 		_ = json.Unmarshal(b, &s)
 	}
 	return s
@@ -69,7 +70,7 @@ func writeState(cacheDir string, s state) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(statePath(cacheDir), b)
+	return install(statePath(cacheDir), b)
 }
 
 // Status returns the metadata of the cached database without keeping it open.
@@ -92,6 +93,42 @@ func (m Meta) Age(now time.Time) time.Duration {
 		t = m.Built
 	}
 	return now.Sub(t)
+}
+
+// StaleData is how old the newest advisory may get before audit warns that
+// the data may miss recent advisories.
+const StaleData = 7 * 24 * time.Hour
+
+// DataAge is the age of the data: how long before now its newest advisory
+// was modified. ok is false when no advisory has a modification time.
+func (m Meta) DataAge(now time.Time) (age time.Duration, ok bool) {
+	if m.Newest.IsZero() {
+		return 0, false
+	}
+	return max(now.Sub(m.Newest), 0), true
+}
+
+// DataNote returns a warning when the data is older than StaleData, else "".
+func (m Meta) DataNote(now time.Time) string {
+	age, ok := m.DataAge(now)
+	if !ok || age <= StaleData {
+		return ""
+	}
+	return fmt.Sprintf("the newest advisory in the database was modified %s, %s ago; results may miss recent advisories (run `pyvet db update`)",
+		m.Newest.Format("2006-01-02"), FormatAge(age))
+}
+
+// FormatAge writes an age in days, hours or minutes.
+func FormatAge(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	case d >= 2*time.Hour:
+		return fmt.Sprintf("%d hours", int(d/time.Hour))
+	case d >= 2*time.Minute:
+		return fmt.Sprintf("%d minutes", int(d/time.Minute))
+	}
+	return "less than 2 minutes"
 }
 
 // UpdateOptions configure Update.
@@ -171,6 +208,8 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	// A run killed mid-download leaves its temporary behind.
+	removeStale(dir, opts.Timeout)
 	var cur *Meta
 	if !opts.Force {
 		if db, err := OpenCached(opts.CacheDir); err == nil {
@@ -206,8 +245,9 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	return nil, fmt.Errorf("advisory update from %s: %w", opts.URL, lastErr)
 }
 
-// fetch makes one attempt.
-func fetch(ctx context.Context, opts UpdateOptions, cur *Meta, dir string) (*UpdateResult, error) {
+// get sends the conditional GET for the export: the only HTTP request
+// the updater makes. A network failure is marked worth another attempt.
+func get(ctx context.Context, opts UpdateOptions, cur *Meta) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, opts.URL, nil)
 	if err != nil {
 		return nil, err
@@ -227,6 +267,15 @@ func fetch(ctx context.Context, opts UpdateOptions, cur *Meta, dir string) (*Upd
 			return nil, err
 		}
 		return nil, errRetry{err}
+	}
+	return resp, nil
+}
+
+// fetch makes one attempt.
+func fetch(ctx context.Context, opts UpdateOptions, cur *Meta, dir string) (*UpdateResult, error) {
+	resp, err := get(ctx, opts, cur)
+	if err != nil {
+		return nil, err
 	}
 	defer resp.Body.Close()
 	switch {
@@ -286,7 +335,7 @@ func fetch(ctx context.Context, opts UpdateOptions, cur *Meta, dir string) (*Upd
 	if db.Len() < opts.MinEntries {
 		return nil, fmt.Errorf("downloaded export holds %d advisories, expected at least %d", db.Len(), opts.MinEntries)
 	}
-	if err := writeFileAtomic(CachedPath(opts.CacheDir), data); err != nil {
+	if err := install(CachedPath(opts.CacheDir), data); err != nil {
 		return nil, err
 	}
 	if err := writeState(opts.CacheDir, state{Checked: now}); err != nil {
@@ -318,6 +367,7 @@ func Import(cacheDir, path string) (Meta, error) {
 	if err != nil {
 		return Meta{}, err
 	}
+	removeStale(filepath.Dir(CachedPath(cacheDir)), 0)
 	hash, err := contentHash(path, st.IsDir())
 	if err != nil {
 		return Meta{}, err
@@ -336,7 +386,7 @@ func Import(cacheDir, path string) (Meta, error) {
 	if err != nil {
 		return Meta{}, err
 	}
-	if err := writeFileAtomic(CachedPath(cacheDir), data); err != nil {
+	if err := install(CachedPath(cacheDir), data); err != nil {
 		return Meta{}, err
 	}
 	if err := writeState(cacheDir, state{Checked: now}); err != nil {

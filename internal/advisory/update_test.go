@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -146,7 +147,7 @@ func TestUpdateLifecycle(t *testing.T) {
 			t.Fatalf("%s: cached database unusable: %v", mode, err)
 		}
 		db.Close()
-		left, _ := os.ReadDir(dirOf(CachedPath(cache)))
+		left, _ := os.ReadDir(filepath.Dir(CachedPath(cache)))
 		for _, e := range left {
 			if strings.HasPrefix(e.Name(), ".") {
 				t.Errorf("%s: temporary file %s left behind", mode, e.Name())

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pyvet/pyvet/internal/advisory"
@@ -76,6 +77,42 @@ func TestCorpusLockfiles(t *testing.T) {
 		for _, f := range res.Findings {
 			if f.Location == nil || f.Location.Line == 0 || !f.Exact {
 				t.Errorf("%s: finding %s without a line or not exact: %+v", c.file, f.ID, f.Location)
+			}
+		}
+	}
+}
+
+// TestCorpusBuildBounds audits the releases of torch around the bounds its
+// advisories give as "2.6.0-cu124" and "2.6.0-NA": a current release gets
+// none of them, 2.6.0 (and its CUDA build) gets them with the reading in
+// the evidence.
+func TestCorpusBuildBounds(t *testing.T) {
+	dir := os.Getenv("PYVET_CORPUS")
+	if dir == "" {
+		t.Skip("PYVET_CORPUS not set; skipping corpus test")
+	}
+	zips, _ := filepath.Glob(filepath.Join(dir, "advisories", "*.zip"))
+	if len(zips) != 1 {
+		t.Fatalf("advisory zips: %v", zips)
+	}
+	db, err := advisory.Open(zips[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged := []string{"PYSEC-2025-189", "PYSEC-2025-190", "PYSEC-2025-192", "PYSEC-2025-193", "PYSEC-2025-194", "PYSEC-2025-195", "PYSEC-2025-196", "PYSEC-2025-197"}
+	for _, c := range []struct {
+		version string
+		want    bool
+	}{{"2.12.1", false}, {"2.6.1", false}, {"2.6.0", true}, {"2.6.0+cu124", true}, {"2.5.1", true}} {
+		res := Check(&inventory.Inventory{Packages: []*inventory.Package{{Name: "torch", Version: c.version, Source: inventory.Source{Kind: inventory.SourceIndex}}}}, db)
+		for _, id := range tagged {
+			i := slices.IndexFunc(res.Findings, func(f finding.Finding) bool { return f.ID == id })
+			if (i >= 0) != c.want {
+				t.Errorf("torch %s: %s reported = %v, want %v", c.version, id, i >= 0, c.want)
+				continue
+			}
+			if i >= 0 && !strings.Contains(res.Findings[i].Evidence["bounds"], " read as 2.6.0") {
+				t.Errorf("torch %s: %s evidence = %v", c.version, id, res.Findings[i].Evidence)
 			}
 		}
 	}

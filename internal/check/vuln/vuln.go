@@ -33,6 +33,9 @@ type Result struct {
 	Audited int
 	// Inexact is the number of packages audited through their specifier.
 	Inexact int
+	// Notes are messages for the report: advisory ranges that could not be
+	// used because a bound is not a version.
+	Notes []string
 }
 
 // Check matches every package of inv against db. Ignores are the policy's
@@ -50,12 +53,18 @@ func Check(inv *inventory.Inventory, db *advisory.DB) *Result {
 	}
 	type seenKey struct{ name, version, spec string }
 	seen := map[seenKey]bool{}
+	var unread []advisory.UnreadRange
+	unreadSeen := map[string]bool{}
 	for _, p := range inv.Packages {
 		k := seenKey{p.Name, p.Version, p.Specifier}
 		if p.Name == "" || seen[k] {
 			continue
 		}
 		seen[k] = true
+		if !unreadSeen[p.Name] {
+			unreadSeen[p.Name] = true
+			unread = append(unread, db.UnreadRanges(p.Name)...)
+		}
 		var entries []*advisory.Entry
 		exact := true
 		label := p.Version
@@ -93,7 +102,44 @@ func Check(inv *inventory.Inventory, db *advisory.DB) *Result {
 		}
 	}
 	finding.Sort(res.Findings)
+	if n := unreadNote(unread); n != "" {
+		res.Notes = append(res.Notes, n)
+	}
+	if ids := db.Damaged(); len(ids) > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("%d matching advisories could not be read from the damaged database (%s); run `pyvet db update --force`",
+			len(ids), strings.Join(ids[:min(len(ids), 3)], ", ")))
+	}
 	return res
+}
+
+// unreadNote summarises, on one line, the advisory ranges that matching did
+// not use because a bound is not a version.
+func unreadNote(us []advisory.UnreadRange) string {
+	var ids []string
+	var parts []string
+	seen := map[string]bool{}
+	for _, u := range us {
+		if seen[u.ID] {
+			continue
+		}
+		seen[u.ID] = true
+		ids = append(ids, u.ID)
+		if len(parts) < 3 {
+			parts = append(parts, fmt.Sprintf("%s (%s, %s)", u.ID, u.Package, u.Bound))
+		}
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	more := ""
+	if len(ids) > len(parts) {
+		more = fmt.Sprintf(" and %d more", len(ids)-len(parts))
+	}
+	what := "advisories have a range bound that is not a version, so only their versions lists were matched"
+	if len(ids) == 1 {
+		what = "advisory has a range bound that is not a version, so only its versions list was matched"
+	}
+	return fmt.Sprintf("%d %s: %s%s", len(ids), what, strings.Join(parts, ", "), more)
 }
 
 // group splits advisories into alias groups (connected by ids and aliases).
@@ -231,6 +277,15 @@ func makeFinding(p *inventory.Package, g []*advisory.Entry, label string, exact 
 	}
 	if best.Source != "" {
 		f.Evidence["severity_source"] = best.Source
+	}
+	var bounds []string
+	for _, e := range g {
+		for _, b := range advisory.BoundNotes(e, p.Name) {
+			bounds = append(bounds, e.ID+": "+b)
+		}
+	}
+	if len(bounds) > 0 {
+		f.Evidence["bounds"] = strings.Join(bounds, "; ")
 	}
 	if !exact {
 		f.Evidence["inexact"] = "the requirement is not pinned; the advisory affects some version the specifier allows"

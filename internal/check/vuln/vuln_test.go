@@ -1,9 +1,14 @@
 package vuln
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
@@ -122,5 +127,77 @@ func TestGroupKeepsUnrelatedApart(t *testing.T) {
 	want := [][]string{{"PYSEC-1", "GHSA-1"}, {"PYSEC-2", "GHSA-2"}, {"GHSA-3"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("groups = %v, want %v", got, want)
+	}
+}
+
+// writeAdvisories writes OSV JSON advisories into a new directory database.
+func writeAdvisories(t *testing.T, docs ...string) *advisory.DB {
+	t.Helper()
+	dir := t.TempDir()
+	for i, d := range docs {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("a%d.json", i)), []byte(d), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := advisory.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func rangeAdvisory(id, pkg, events string, versions ...string) string {
+	vs, _ := json.Marshal(versions)
+	return fmt.Sprintf(`{"id":%q,"modified":"2025-01-01T00:00:00Z","summary":"s","affected":[{"package":{"ecosystem":"PyPI","name":%q},`+
+		`"ranges":[{"type":"ECOSYSTEM","events":%s}],"versions":%s}]}`, id, pkg, events, vs)
+}
+
+// A bound naming a build is read as its release and the finding says so; a
+// range with a bound that is not a version is not used, and a note names
+// the advisory.
+func TestCheckBoundsThatAreNotVersions(t *testing.T) {
+	db := writeAdvisories(t,
+		rangeAdvisory("PYSEC-1", "torchy", `[{"introduced":"0"},{"last_affected":"2.6.0-cu124"}]`),
+		rangeAdvisory("PYSEC-2", "chatty", `[{"introduced":"0"},{"last_affected":"2024-09-25"}]`),
+		rangeAdvisory("PYSEC-3", "chatty", `[{"introduced":"0"},{"fixed":"2024-10-01"}]`, "20240101"),
+		rangeAdvisory("PYSEC-4", "other", `[{"introduced":"0"},{"fixed":"1.0.stable1"}]`),
+	)
+	inv := &inventory.Inventory{Packages: []*inventory.Package{
+		pkg("torchy", "2.6.0", "", true),
+		pkg("torchy", "2.12.1", "", true),
+		pkg("chatty", "20240101", "", true),
+		pkg("chatty", "20991231", "", true),
+		pkg("unrelated", "1.0", "", true),
+	}}
+	res := Check(inv, db)
+	got := map[string]finding.Finding{}
+	for _, f := range res.Findings {
+		got[f.ID+" "+f.Package+"=="+f.Version] = f
+	}
+	if len(got) != 2 || got["PYSEC-1 torchy==2.6.0"].ID == "" || got["PYSEC-3 chatty==20240101"].ID == "" {
+		t.Fatalf("findings = %v, want PYSEC-1 on torchy 2.6.0 and PYSEC-3 on chatty 20240101", got)
+	}
+	if ev := got["PYSEC-1 torchy==2.6.0"].Evidence["bounds"]; ev != `PYSEC-1: last_affected "2.6.0-cu124" read as 2.6.0` {
+		t.Errorf("evidence = %q", ev)
+	}
+	if ev := got["PYSEC-3 chatty==20240101"].Evidence["bounds"]; !strings.Contains(ev, `PYSEC-3: range with fixed "2024-10-01" not used`) {
+		t.Errorf("evidence = %q", ev)
+	}
+	// One note for both unread chatty advisories; "other" is not audited.
+	if len(res.Notes) != 1 || !strings.HasPrefix(res.Notes[0], "2 advisories have a range bound that is not a version") ||
+		!strings.Contains(res.Notes[0], `PYSEC-2 (chatty, last_affected "2024-09-25")`) || strings.Contains(res.Notes[0], "PYSEC-4") ||
+		utf8.RuneCountInString(res.Notes[0]) > finding.MaxNote {
+		t.Errorf("notes = %q", res.Notes)
+	}
+}
+
+func TestUnreadNoteIsBounded(t *testing.T) {
+	var us []advisory.UnreadRange
+	for i := range 50 {
+		us = append(us, advisory.UnreadRange{ID: fmt.Sprintf("PYSEC-2025-%d", i), Package: "p", Bound: `fixed "2024-01-01"`})
+	}
+	n := unreadNote(us)
+	if !strings.HasSuffix(n, "and 47 more") || utf8.RuneCountInString(n) > finding.MaxNote {
+		t.Errorf("note = %q", n)
 	}
 }

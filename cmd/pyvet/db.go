@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -123,7 +124,14 @@ func newDBStatusCmd() *cobra.Command {
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
-				return enc.Encode(m)
+				out := struct {
+					advisory.Meta
+					DataAge string `json:"data_age,omitempty"`
+				}{Meta: m}
+				if age, ok := m.DataAge(time.Now()); ok {
+					out.DataAge = age.Round(time.Second).String()
+				}
+				return enc.Encode(out)
 			}
 			writeDBStatus(cmd.OutOrStdout(), m, time.Now())
 			return nil
@@ -133,25 +141,40 @@ func newDBStatusCmd() *cobra.Command {
 	return cmd
 }
 
+// writeDBStatus prints the status. Age is the age of the data, how long
+// before now its newest advisory was modified, not the time since the
+// download: an export that is fetched every hour can still be months old.
 func writeDBStatus(w io.Writer, m advisory.Meta, now time.Time) {
-	age := m.Age(now).Round(time.Minute)
-	stale := ""
-	if m.Age(now) > advisory.MaxAge {
-		stale = " (stale: audit refreshes it unless --offline)"
-	}
 	fmt.Fprintf(w, "Source:      %s\n", m.Source)
 	fmt.Fprintf(w, "Path:        %s\n", m.Path)
 	fmt.Fprintf(w, "Advisories:  %d (%d withdrawn), %d packages\n", m.Count, m.Withdrawn, m.Packages)
-	if !m.Newest.IsZero() {
-		fmt.Fprintf(w, "Newest:      %s\n", m.Newest.Format(time.RFC3339))
+	if age, ok := m.DataAge(now); ok {
+		old := ""
+		if age > advisory.StaleData {
+			old = " (old: results may miss recent advisories)"
+		}
+		fmt.Fprintf(w, "Age:         %s, newest advisory modified %s%s\n", advisory.FormatAge(age), m.Newest.Format(time.RFC3339), old)
+	} else {
+		fmt.Fprintf(w, "Age:         unknown (no advisory has a modification time)\n")
 	}
 	if !m.Fetched.IsZero() {
-		fmt.Fprintf(w, "Downloaded:  %s\n", m.Fetched.Format(time.RFC3339))
+		how := "Imported:    "
+		if strings.HasPrefix(m.Source, "http://") || strings.HasPrefix(m.Source, "https://") {
+			how = "Downloaded:  "
+		}
+		fmt.Fprintf(w, "%s%s\n", how, m.Fetched.Format(time.RFC3339))
 	}
-	if !m.Checked.IsZero() {
-		fmt.Fprintf(w, "Checked:     %s\n", m.Checked.Format(time.RFC3339))
+	if !m.Checked.IsZero() || !m.Fetched.IsZero() {
+		stale := ""
+		if m.Age(now) > advisory.MaxAge {
+			stale = " (audit refreshes it unless --offline)"
+		}
+		t := m.Checked
+		if m.Fetched.After(t) {
+			t = m.Fetched
+		}
+		fmt.Fprintf(w, "Checked:     %s, %s ago%s\n", t.Format(time.RFC3339), advisory.FormatAge(m.Age(now)), stale)
 	}
-	fmt.Fprintf(w, "Age:         %s%s\n", age, stale)
 	if m.ETag != "" {
 		fmt.Fprintf(w, "ETag:        %s\n", m.ETag)
 	}

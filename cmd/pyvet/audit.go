@@ -127,10 +127,14 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 			notes = append(notes, note)
 		}
 		res = vuln.Check(inv, db)
+		notes = append(notes, res.Notes...)
 		// The findings own their data: let the database go before the report
 		// is built, which keeps the peak memory of large runs down.
 		m = db.Meta()
 		db.Close()
+		if n := m.DataNote(time.Now()); n != "" {
+			notes = append(notes, n)
+		}
 	}
 	extra, extraNotes := runExtraChecks(ctx, inv, pol, o.checks)
 	notes = append(notes, extraNotes...)

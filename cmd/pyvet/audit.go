@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -31,12 +30,11 @@ type auditOptions struct {
 	requirements []string
 	format       string
 	output       string
-	ignore       []string
+	pol          policy.Flags // --policy, --fail-on, --ignore-vuln, --disable, --enable
 	desc         bool
 	aliases      bool
 	strict       bool
 	dbPath       string
-	failOn       string
 	service      string
 	checks       extraChecks
 }
@@ -58,12 +56,10 @@ func newAuditCmd() *cobra.Command {
 	f.StringArrayVarP(&o.requirements, "requirement", "r", nil, "requirements file to audit (repeatable)")
 	f.StringVarP(&o.format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	f.StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of standard output")
-	f.StringArrayVar(&o.ignore, "ignore-vuln", nil, "advisory id (or alias) to ignore (repeatable)")
 	f.BoolVar(&o.desc, "desc", false, "include advisory descriptions")
 	f.BoolVar(&o.aliases, "aliases", false, "include advisory aliases")
 	f.BoolVar(&o.strict, "strict", false, "fail when a package cannot be audited exactly")
 	f.StringVar(&o.dbPath, "db", "", "advisory database: an OSV zip, a directory of OSV .json/.yaml files or a pyvet index")
-	f.StringVar(&o.failOn, "fail-on", "", "lowest severity that fails the run: low, medium, high, critical, malicious (default: the policy's, else low)")
 	f.BoolVar(&o.checks.all, "all", false, "run every check: also mutable references, package health, name confusion, license and size")
 	f.BoolVar(&o.checks.attestations, "attestations", false, "verify the PEP 740 provenance of every distribution file a lockfile records")
 	f.StringVar(&o.checks.indexURL, "index-url", "", "index URL (Simple API base, as pip means it; default https://pypi.org/simple) for --all and --attestations; the JSON and integrity APIs are derived from it")
@@ -71,6 +67,7 @@ func newAuditCmd() *cobra.Command {
 	f.StringVar(&o.checks.integrityURL, "integrity-url", "", "integrity API base of that index, for --attestations (default: derived from --index-url, .../simple -> ...)")
 	f.DurationVar(&httpTimeout, "timeout", httpx.DefaultTimeout, "time limit of each network request attempt")
 	f.StringVar(&o.service, "service", "", "query this OSV-compatible API (for example a pyvet serve mirror) URL instead of the local database")
+	addPolicyFlags(cmd, &o.pol)
 	return cmd
 }
 
@@ -84,19 +81,9 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 		return exitWith(exitUsage, fmt.Errorf("unknown format %q (want one of %s)", o.format, strings.Join(report.Formats(), ", ")))
 	}
 	paths := append(append([]string{}, args...), o.requirements...)
-	pol, err := policy.Load(policyDir(paths))
+	pol, err := policy.LoadForPaths(paths, o.pol)
 	if err != nil {
 		return exitWith(exitUsage, err)
-	}
-	if o.failOn != "" {
-		s, err := finding.ParseSeverity(o.failOn)
-		if err != nil {
-			return exitWith(exitUsage, fmt.Errorf("--fail-on: %w", err))
-		}
-		pol.SetFailOn(s, "--fail-on")
-	}
-	for _, id := range o.ignore {
-		pol.AddIgnore(policy.Ignore{ID: strings.TrimSpace(id), Reason: "ignored with --ignore-vuln", Origin: "--ignore-vuln"}, "--ignore-vuln")
 	}
 	inv, err := inventory.Load(paths, inventory.Options{})
 	if err != nil {
@@ -136,6 +123,7 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 			notes = append(notes, n)
 		}
 	}
+	markRun(pol, o.checks)
 	extra, extraNotes := runExtraChecks(ctx, inv, pol, o.checks)
 	notes = append(notes, extraNotes...)
 	all := append(res.Findings, extra...)
@@ -143,11 +131,14 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 	findings, polNotes := pol.Apply(all, time.Now())
 	notes = append(notes, polNotes...)
 	notes = append(notes, inv.Warnings...)
+	var runNotes finding.Notes // one place: repeats counted, each line bounded
+	runNotes.AddAll(notes)
 	out := &report.Result{
 		Tool:      "pyvet audit",
+		Version:   toolVersion(),
 		Inventory: inv,
 		Findings:  findings,
-		Notes:     notes,
+		Notes:     runNotes.Lines(),
 		Skipped:   res.Skipped,
 		Meta: map[string]string{
 			"database":            m.Source,
@@ -157,11 +148,14 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 			"fail_on":             pol.FailOn.String(),
 		},
 	}
+	if len(pol.Files) > 0 {
+		out.Meta["policy"] = strings.Join(pol.Files, ", ")
+	}
 	code := pol.ExitCode(findings)
 	var unaudited []string
 	if o.strict {
 		for name, reason := range res.Skipped {
-			unaudited = append(unaudited, name+": "+reason)
+			unaudited = append(unaudited, finding.Clip(name, 200)+": "+finding.Clip(reason, 200))
 		}
 		sort.Strings(unaudited)
 		if len(unaudited) > 0 {
@@ -169,7 +163,11 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 		}
 	}
 	out.Failed = code != exitOK
-	ropts := report.Options{Desc: o.desc, Aliases: o.aliases}
+	toStdout := o.output == "" || o.output == "-"
+	// Warnings go to standard error whatever the format (the JSON and SARIF
+	// documents carry them too); the table on a terminal does not repeat them.
+	ropts := report.Options{Desc: o.desc, Aliases: o.aliases, NoNotes: toStdout && strings.EqualFold(o.format, "table")}
+	writeNotes(cmd.ErrOrStderr(), out.Notes)
 	if err := writeOutput(cmd.OutOrStdout(), o.output, func(w io.Writer) error { return report.Write(w, o.format, out, ropts) }); err != nil {
 		return exitWith(exitUsage, err)
 	}
@@ -247,18 +245,6 @@ func updateDB(ctx context.Context, dir string) (*advisory.UpdateResult, error) {
 	return advisory.Update(ctx, opts)
 }
 
-// policyDir is the directory whose pyvet.toml / pyproject.toml apply: the
-// first path given (or its directory), else the current directory.
-func policyDir(paths []string) string {
-	if len(paths) == 0 {
-		return "."
-	}
-	if st, err := os.Stat(paths[0]); err == nil && st.IsDir() {
-		return paths[0]
-	}
-	return filepath.Dir(paths[0])
-}
-
 // writeOutput runs write on w when path is "" or "-", else on a safeio
 // writer for path: a symlink's target is written and the link kept, a
 // device or FIFO is written directly and never replaced, and a regular file
@@ -277,6 +263,28 @@ func writeOutput(w io.Writer, path string, write func(io.Writer) error) error {
 		return err
 	}
 	return f.Commit()
+}
+
+// markRun tells the policy which checks a run of audit runs, so that an
+// ignore of one of their rules that matches nothing is reported.
+func markRun(pol *policy.Policy, o extraChecks) {
+	if o.all {
+		for _, s := range policy.Specs() {
+			if s.Name != string(finding.RiskCompromise) {
+				pol.MarkRun(s.Name)
+			}
+		}
+	}
+	if o.attestations {
+		pol.MarkRun(string(finding.RiskCompromise))
+	}
+}
+
+// writeNotes prints the notes of a run to w, one "warning:" line each.
+func writeNotes(w io.Writer, notes []string) {
+	for _, n := range notes {
+		fmt.Fprintln(w, "pyvet: warning:", n)
+	}
 }
 
 func slicesContains(list []string, s string) bool {

@@ -7,7 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/pyvet/pyvet/internal/finding"
 )
+
+// maxError bounds the error message main prints: errors quote excerpts of
+// input, and this is the last guard against one that quotes too much.
+const maxError = 1000
 
 func main() {
 	err := newRootCmd().Execute()
@@ -17,10 +23,13 @@ func main() {
 	var ex *exitError
 	if errors.As(err, &ex) {
 		if ex.err != nil {
-			fmt.Fprintln(os.Stderr, "pyvet:", ex.err)
+			fmt.Fprintln(os.Stderr, "pyvet:", errorLine(ex.err))
 		}
 		os.Exit(ex.code)
 	}
-	fmt.Fprintln(os.Stderr, "pyvet:", err)
+	fmt.Fprintln(os.Stderr, "pyvet:", errorLine(err))
 	os.Exit(2)
 }
+
+// errorLine is err's message on one bounded line, control characters escaped.
+func errorLine(err error) string { return finding.Clip(err.Error(), maxError) }

@@ -14,14 +14,22 @@ import (
 
 func init() { subcommands = append(subcommands, newPolicyCmd) }
 
-// addPolicyFlags registers the policy flags every gating command shares.
+// addPolicyFlags registers the policy flags every gating command (audit,
+// fix, policy show) shares.
 func addPolicyFlags(cmd *cobra.Command, fl *policy.Flags) {
+	addPolicyInputFlags(cmd, fl)
+	cmd.Flags().StringVar(&fl.FailOn, "fail-on", "", "fail when a finding is at or above this severity: info, low, medium, high, critical, malicious (default: the policy's, else low)")
+}
+
+// addPolicyInputFlags registers the policy flags of commands that read the
+// policy without gating on it (sbom): the same names, meaning the same, as
+// addPolicyFlags, without --fail-on.
+func addPolicyInputFlags(cmd *cobra.Command, fl *policy.Flags) {
 	f := cmd.Flags()
 	f.StringVar(&fl.File, "policy", "", "policy file (default: pyvet.toml, then [tool.pyvet] in pyproject.toml, in the project directory)")
-	f.StringVar(&fl.FailOn, "fail-on", "", "fail when a finding is at or above this severity (info, low, medium, high, critical, malicious)")
 	f.StringArrayVar(&fl.Ignore, "ignore-vuln", nil, "ignore an advisory id, alias or rule id (ID or ID:package); repeatable")
-	f.StringArrayVar(&fl.Disable, "disable", nil, "turn a check or rule off; repeatable")
-	f.StringArrayVar(&fl.Enable, "enable", nil, "turn a check or rule on; repeatable")
+	f.StringArrayVar(&fl.Disable, "disable", nil, "turn a check or rule off (comma-separated or repeated; pyvet policy show lists them)")
+	f.StringArrayVar(&fl.Enable, "enable", nil, "turn a check or rule on (comma-separated or repeated)")
 }
 
 func newPolicyCmd() *cobra.Command {

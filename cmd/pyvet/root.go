@@ -53,7 +53,9 @@ func newRootCmd() *cobra.Command {
 		Long:          "pyvet inventories a Python project's dependencies and checks them for the OWASP Top 10 open-source risks:\nknown vulnerabilities, compromised or malicious packages, name confusion, unmaintained, outdated and immature\nsoftware, untracked dependencies, license risk, mutable references and dependency size.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       toolVersion(),
 	}
+	root.SetVersionTemplate("pyvet {{.Version}}\n")
 	root.PersistentFlags().StringVar(&global.cacheDir, "cache-dir", "", "cache directory (default: $PYVET_CACHE_DIR or the user cache directory)")
 	root.PersistentFlags().BoolVar(&global.offline, "offline", false, "never use the network; use only cached data")
 	root.PersistentFlags().BoolVarP(&global.quiet, "quiet", "q", false, "no progress output")

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,6 +28,7 @@ func newSBOMCmd() *cobra.Command {
 		dbPath       string
 		reproducible bool
 		name         string
+		pfl          policy.Flags
 	)
 	cmd := &cobra.Command{
 		Use:   "sbom [PATH ...]",
@@ -59,11 +59,13 @@ func newSBOMCmd() *cobra.Command {
 				defer db.Close()
 				// The policy audit and fix read: ignored advisories and
 				// disabled checks are left out, as audit leaves them.
-				pol, err := policy.LoadForPaths(args, policy.Flags{})
+				pol, err := policy.LoadForPaths(args, pfl)
 				if err != nil {
 					return exitWith(exitUsage, err)
 				}
-				opts.Findings, _ = pol.Apply(vuln.Check(inv, db).Findings, time.Now())
+				var notes []string
+				opts.Findings, notes = pol.Apply(vuln.Check(inv, db).Findings, time.Now())
+				writeNotes(cmd.ErrOrStderr(), notes)
 			}
 			var buf bytes.Buffer
 			if err := sbom.Write(&buf, inv, opts); err != nil {
@@ -87,6 +89,7 @@ func newSBOMCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&withVulns, "with-vulns", false, "add the known vulnerabilities (CycloneDX VEX, SPDX advisory references)")
 	cmd.Flags().StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory or pyvet index (default: the cached one)")
 	cmd.Flags().BoolVar(&reproducible, "reproducible", true, "content-derived serial number and SOURCE_DATE_EPOCH time")
+	addPolicyInputFlags(cmd, &pfl)
 	cmd.Flags().StringVar(&name, "name", "", "name of the root component (default: the project directory's name)")
 	return cmd
 }
@@ -105,14 +108,6 @@ func openAdvisoryDB(path string) (*advisory.DB, error) {
 		return nil, fmt.Errorf("%w (run `pyvet db update` or pass --db)", err)
 	}
 	return db, nil
-}
-
-// toolVersion is the module version pyvet was built as.
-func toolVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
 }
 
 // projectName names the SBOM's root after the first path (its directory).

@@ -276,3 +276,44 @@ func (n *Notes) Lines() []string {
 	}
 	return out
 }
+
+// ClipText is Clip for multi-line text (descriptions): line breaks are kept, other
+// control characters escaped, and the text cut at n characters.
+func ClipText(s string, n int) string {
+	if len(s) <= n && !hasControl(s) {
+		return s
+	}
+	var b strings.Builder
+	width := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		piece := s[i : i+size]
+		switch {
+		case r == utf8.RuneError && size == 1:
+			piece = fmt.Sprintf(`\x%02x`, s[i])
+		case r == '\n' || r == '\t':
+		case r == '\r':
+			piece = ""
+		case unicode.IsControl(r):
+			q := strconv.QuoteRune(r)
+			piece = q[1 : len(q)-1]
+		}
+		w := utf8.RuneCountInString(piece)
+		if width+w > n {
+			return b.String() + fmt.Sprintf("… (%d bytes)", len(s))
+		}
+		b.WriteString(piece)
+		width += w
+		i += size
+	}
+	return b.String()
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
+			return true
+		}
+	}
+	return false
+}

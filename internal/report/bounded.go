@@ -1,12 +1,6 @@
 package report
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
 	"github.com/pyvet/pyvet/internal/finding"
 )
 
@@ -66,8 +60,8 @@ func boundFinding(f finding.Finding) finding.Finding {
 	f.Version = finding.Clip(f.Version, maxName)
 	f.Vector = finding.Clip(f.Vector, maxName)
 	f.Title = finding.Clip(f.Title, maxLine)
-	f.Detail = clipText(f.Detail, maxDetail)
-	f.Action = clipText(f.Action, maxLine)
+	f.Detail = finding.ClipText(f.Detail, maxDetail)
+	f.Action = finding.ClipText(f.Action, maxLine)
 	f.IgnoreReason = finding.Clip(f.IgnoreReason, maxLine)
 	f.Aliases = clipAll(f.Aliases, maxName)
 	f.Fix = clipAll(f.Fix, maxName)
@@ -96,45 +90,4 @@ func clipAll(list []string, n int) []string {
 		out[i] = finding.Clip(s, n)
 	}
 	return out
-}
-
-// clipText is finding.Clip for multi-line text: line breaks are kept, other
-// control characters escaped, and the text cut at n characters.
-func clipText(s string, n int) string {
-	if len(s) <= n && !hasControl(s) {
-		return s
-	}
-	var b strings.Builder
-	width := 0
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		piece := s[i : i+size]
-		switch {
-		case r == utf8.RuneError && size == 1:
-			piece = fmt.Sprintf(`\x%02x`, s[i])
-		case r == '\n' || r == '\t':
-		case r == '\r':
-			piece = ""
-		case unicode.IsControl(r):
-			q := strconv.QuoteRune(r)
-			piece = q[1 : len(q)-1]
-		}
-		w := utf8.RuneCountInString(piece)
-		if width+w > n {
-			return b.String() + fmt.Sprintf("… (%d bytes)", len(s))
-		}
-		b.WriteString(piece)
-		width += w
-		i += size
-	}
-	return b.String()
-}
-
-func hasControl(s string) bool {
-	for _, r := range s {
-		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
-			return true
-		}
-	}
-	return false
 }

@@ -121,7 +121,7 @@ func TestHostileTextIsBounded(t *testing.T) {
 			t.Errorf("%s: %d lines of the file", format, strings.Count(out, "root:x:0:0"))
 		}
 	}
-	if got := clipText("a\nb\x1b[31mc", 100); got != "a\nb\\x1b[31mc" {
-		t.Errorf("clipText kept an escape sequence: %q", got)
+	if got := finding.ClipText("a\nb\x1b[31mc", 100); got != "a\nb\\x1b[31mc" {
+		t.Errorf("ClipText kept an escape sequence: %q", got)
 	}
 }

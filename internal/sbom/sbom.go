@@ -225,7 +225,7 @@ func buildModel(inv *inventory.Inventory, opts Options) *model {
 			} else {
 				c.spec = ""
 			}
-			c.license = minNonEmpty(c.license, p.License)
+			c.license = minNonEmpty(c.license, finding.Clip(p.License, 300))
 			if sourceKey(p.Source) > sourceKey(c.source) {
 				c.source = p.Source
 			}
@@ -324,7 +324,8 @@ func buildVulns(fs []finding.Finding, byKey map[string]*component, byName map[st
 		}
 		v := byID[f.ID]
 		if v == nil {
-			v = &vuln{id: f.ID, title: f.Title, detail: f.Detail}
+			// Advisory text is input: at most a bounded excerpt reaches the SBOM.
+			v = &vuln{id: finding.Clip(f.ID, 200), title: finding.Clip(f.Title, 300), detail: finding.ClipText(f.Detail, 4000)}
 			byID[f.ID] = v
 		}
 		v.aliases = append(v.aliases, f.Aliases...)

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/pep508"
 )
@@ -49,6 +49,11 @@ func newDepsCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
+			// Warnings, bounded and with repeats counted, go to standard error
+			// in every format; the JSON document keeps them too.
+			var notes finding.Notes
+			notes.AddAll(inv.Warnings)
+			inv.Warnings = notes.Lines()
 			// Render fully before writing so an error never leaves partial output.
 			var buf bytes.Buffer
 			if format == "json" {
@@ -59,12 +64,8 @@ func newDepsCmd() *cobra.Command {
 				}
 			} else {
 				writeDepsTable(&buf, inv)
-				if !global.quiet {
-					for _, w := range inv.Warnings {
-						fmt.Fprintln(os.Stderr, "warning:", w)
-					}
-				}
 			}
+			writeNotes(cmd.ErrOrStderr(), inv.Warnings)
 			_, err = cmd.OutOrStdout().Write(buf.Bytes())
 			return err
 		},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pyvet/pyvet/internal/check/license"
 	"github.com/pyvet/pyvet/internal/check/typosquat"
+	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/pypi"
 )
 
@@ -110,7 +111,8 @@ func newPypiInfoCmd() *cobra.Command {
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			row := func(k, v string) {
 				if v != "" {
-					fmt.Fprintf(tw, "%s\t%s\n", k, v)
+					// The index's text: one escaped line, never a terminal escape sequence.
+					fmt.Fprintf(tw, "%s\t%s\n", k, finding.Clip(v, 300))
 				}
 			}
 			row("name", s.Name)
@@ -136,7 +138,7 @@ func newPypiInfoCmd() *cobra.Command {
 
 func summarize(p *pypi.Project) infoSummary {
 	lic := license.Resolve(p.Info.LicenseExpression, p.Info.License, p.Info.Classifiers)
-	s := infoSummary{Name: p.Info.Name, Version: p.Info.Version, Summary: p.Info.Summary, License: lic.Expression,
+	s := infoSummary{Name: finding.Clip(p.Info.Name, 200), Version: finding.Clip(p.Info.Version, 200), Summary: finding.Clip(p.Info.Summary, 300), License: finding.Clip(lic.Expression, 300),
 		LicenseClass: string(lic.Class), LicenseSource: string(lic.Source), RequiresPython: p.Info.RequiresPython}
 	var first, last time.Time
 	for _, r := range p.ReleaseList() {

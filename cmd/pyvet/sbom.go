@@ -49,6 +49,9 @@ func newSBOMCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
+			var warnings finding.Notes
+			warnings.AddAll(inv.Warnings)
+			writeNotes(cmd.ErrOrStderr(), warnings.Lines())
 			opts := sbom.Options{Format: f, Reproducible: reproducible, ProjectName: name, ToolVersion: toolVersion()}
 			opts.FallbackName = projectName(args)
 			if withVulns {

@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/progress"
 	"github.com/pyvet/pyvet/internal/safeio"
 )
@@ -135,7 +135,7 @@ func FormatAge(d time.Duration) string {
 type UpdateOptions struct {
 	URL        string        // default: $PYVET_ADVISORY_DB_URL, then DefaultURL
 	CacheDir   string        // required
-	Client     *http.Client  // default: a client with Timeout
+	HTTP       *httpx.Client // default: httpx.Default(), the program's client (offline mode, circuit breaker)
 	Timeout    time.Duration // per attempt, the whole download included (default 10 minutes)
 	Retries    int           // retries after a network error, 429 or 5xx (default 3; negative: none)
 	Backoff    time.Duration // first wait between attempts, doubled each time (default 1 s)
@@ -165,9 +165,6 @@ func (o *UpdateOptions) defaults() {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Minute
 	}
-	if o.Client == nil {
-		o.Client = &http.Client{Timeout: o.Timeout}
-	}
 	if o.Retries == 0 {
 		o.Retries = 3
 	}
@@ -187,12 +184,6 @@ func (o *UpdateOptions) defaults() {
 		o.UserAgent = "pyvet"
 	}
 }
-
-// errRetry marks failures worth another attempt.
-type errRetry struct{ err error }
-
-func (e errRetry) Error() string { return e.err.Error() }
-func (e errRetry) Unwrap() error { return e.err }
 
 // Update downloads the advisory export and installs it as the cached
 // database. It sends the ETag and Last-Modified of the current database so an
@@ -220,34 +211,17 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 			}
 		}
 	}
-	var lastErr error
-	wait := opts.Backoff
-	for attempt := 0; attempt <= max(opts.Retries, 0); attempt++ {
-		if attempt > 0 {
-			d := wait/2 + rand.N(wait/2+1)
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(d):
-			}
-			wait *= 2
-		}
-		res, err := fetch(ctx, opts, cur, dir)
-		if err == nil {
-			return res, nil
-		}
-		lastErr = err
-		var r errRetry
-		if !errors.As(err, &r) {
-			break
-		}
+	res, err := fetch(ctx, opts, cur, dir)
+	if err != nil {
+		return nil, fmt.Errorf("advisory update from %s: %w", opts.URL, err)
 	}
-	return nil, fmt.Errorf("advisory update from %s: %w", opts.URL, lastErr)
+	return res, nil
 }
 
-// get sends the conditional GET for the export: the only HTTP request
-// the updater makes. A network failure is marked worth another attempt.
-func get(ctx context.Context, opts UpdateOptions, cur *Meta) (*http.Response, error) {
+// fetch sends the conditional GET for the export, the only HTTP request the
+// updater makes, through the program's HTTP client: it repeats the request
+// after network failures, 429 and 5xx, and after a download cut off.
+func fetch(ctx context.Context, opts UpdateOptions, cur *Meta, dir string) (*UpdateResult, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, opts.URL, nil)
 	if err != nil {
 		return nil, err
@@ -261,23 +235,18 @@ func get(ctx context.Context, opts UpdateOptions, cur *Meta) (*http.Response, er
 			req.Header.Set("If-Modified-Since", cur.LastModified)
 		}
 	}
-	resp, err := opts.Client.Do(req)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, err
-		}
-		return nil, errRetry{err}
-	}
-	return resp, nil
+	hc := httpx.Or(opts.HTTP).Tune(httpx.Tuning{Timeout: opts.Timeout, Retries: opts.Retries, Backoff: opts.Backoff})
+	var res *UpdateResult
+	err = hc.Fetch(req, func(resp *http.Response) error {
+		var err error
+		res, err = download(resp, opts, cur, dir)
+		return err
+	})
+	return res, err
 }
 
-// fetch makes one attempt.
-func fetch(ctx context.Context, opts UpdateOptions, cur *Meta, dir string) (*UpdateResult, error) {
-	resp, err := get(ctx, opts, cur)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
+// download handles one answer: a 304, or the export, which it checks and installs.
+func download(resp *http.Response, opts UpdateOptions, cur *Meta, dir string) (*UpdateResult, error) {
 	switch {
 	case resp.StatusCode == http.StatusNotModified && cur != nil:
 		now := opts.Now().UTC()
@@ -287,8 +256,6 @@ func fetch(ctx context.Context, opts UpdateOptions, cur *Meta, dir string) (*Upd
 		m := *cur
 		m.Checked = now
 		return &UpdateResult{NotModified: true, Meta: m}, nil
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-		return nil, errRetry{fmt.Errorf("server answered %s", resp.Status)}
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("server answered %s", resp.Status)
 	}
@@ -308,13 +275,13 @@ func fetch(ctx context.Context, opts UpdateOptions, cur *Meta, dir string) (*Upd
 	n, err := io.Copy(io.MultiWriter(tmp, h, bar), io.LimitReader(resp.Body, opts.MaxSize+1))
 	bar.Done()
 	if err != nil {
-		return nil, errRetry{fmt.Errorf("download interrupted after %d bytes: %w", n, err)}
+		return nil, httpx.Transient(fmt.Errorf("download interrupted after %d bytes: %w", n, err))
 	}
 	if n > opts.MaxSize {
 		return nil, fmt.Errorf("download is larger than the limit of %d bytes", opts.MaxSize)
 	}
 	if resp.ContentLength >= 0 && n != resp.ContentLength {
-		return nil, errRetry{fmt.Errorf("download truncated: got %d of %d bytes", n, resp.ContentLength)}
+		return nil, httpx.Transient(fmt.Errorf("download truncated: got %d of %d bytes", n, resp.ContentLength))
 	}
 	if err := tmp.Close(); err != nil {
 		return nil, err

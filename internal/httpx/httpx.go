@@ -417,7 +417,7 @@ func (c *Client) Fetch(req *http.Request, read func(*http.Response) error) error
 			return drainStatus(res)
 		}
 		if err := read(res); err != nil {
-			if actx.Err() != nil && r.Context().Err() == nil && !errors.As(err, new(*safeio.TooLargeError)) {
+			if actx.Err() != nil && r.Context().Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || isTimeout(err)) {
 				// The attempt's time ran out while the body was read.
 				return &transientError{c.timeoutError(r, err)}
 			}

@@ -240,3 +240,43 @@ func TestOneFlagVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// TestDocumentedSettingsTable keeps docs/policy.md's table of settings and
+// the checks' declarations the same: every declared setting is documented and
+// every documented one is declared.
+func TestDocumentedSettingsTable(t *testing.T) {
+	data, err := os.ReadFile("../../docs/policy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(data), "## Settings of each check")
+	if !ok {
+		t.Fatal("docs/policy.md has no settings table")
+	}
+	table, _, _ = strings.Cut(table, "\n## ")
+	documented := map[string]bool{}
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.Contains(cells[1], "`") {
+			continue
+		}
+		check := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		for _, k := range codeSpan.FindAllStringSubmatch(cells[2], -1) {
+			documented[check+"."+k[1]] = true
+		}
+	}
+	declared := map[string]bool{}
+	for _, s := range policy.Specs() {
+		for _, k := range s.Keys {
+			declared[s.Name+"."+k.Name] = true
+			if !documented[s.Name+"."+k.Name] {
+				t.Errorf("checks.%s.%s is not in docs/policy.md's table", s.Name, k.Name)
+			}
+		}
+	}
+	for k := range documented {
+		if !declared[k] {
+			t.Errorf("docs/policy.md documents checks.%s, which no check declares", k)
+		}
+	}
+}

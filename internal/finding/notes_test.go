@@ -92,3 +92,29 @@ func BenchmarkFailures(b *testing.B) {
 		_ = f.Lines()
 	}
 }
+
+func FuzzClip(f *testing.F) {
+	f.Add("plain", 30)
+	f.Add("a\nb\x00\xff\u2028é", 24)
+	f.Add(strings.Repeat("x", 500), 80)
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		n = 24 + (n&0xff)%200
+		for _, got := range []string{Clip(s, n), ClipText(s, n)} {
+			if !utf8.ValidString(got) {
+				t.Fatalf("invalid UTF-8: %q", got)
+			}
+			if c := utf8.RuneCountInString(got); c > n+len(fmt.Sprintf("… (%d bytes)", len(s))) {
+				t.Fatalf("%d characters for a cap of %d: %q", c, n, got)
+			}
+		}
+		got := Clip(s, n)
+		if utf8.RuneCountInString(got) > n {
+			t.Fatalf("Clip: %d characters for a cap of %d", utf8.RuneCountInString(got), n)
+		}
+		for _, r := range got {
+			if r < 0x20 || r == 0x7f {
+				t.Fatalf("control character in %q", got)
+			}
+		}
+	})
+}

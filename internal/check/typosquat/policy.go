@@ -17,13 +17,18 @@ func init() {
 		{Name: "long-name", Kind: policy.KindInt, Default: d.LongName, Validate: policy.AtLeast(0), Doc: "length from which two edits (not just one) are a match"},
 		{Name: "min-ratio", Kind: policy.KindFloat, Default: d.MinRatio, Validate: policy.AtLeast(0), Doc: "the popular name must have this many times the downloads"},
 		{Name: "skip-popular", Kind: policy.KindInt, Default: d.SkipPopular, Validate: policy.AtLeast(0), Doc: "names themselves within this popularity rank are not reported (0: never skip)"},
+		{Name: "established-age", Kind: policy.KindDuration, Default: d.EstablishedAge, Doc: "a project first uploaded this long ago (with established-releases releases) is never reported (0: off)"},
+		{Name: "established-releases", Kind: policy.KindInt, Default: d.EstablishedReleases, Validate: policy.AtLeast(0), Doc: "releases an established project has at least"},
+		{Name: "unverified-top", Kind: policy.KindInt, Default: d.UnverifiedTop, Validate: policy.AtLeast(0), Doc: "without index data, a name one edit from one of this many most popular names is at most medium"},
+		{Name: "unverified-targets", Kind: policy.KindInt, Default: d.UnverifiedTargets, Validate: policy.AtLeast(0), Doc: "without index data, a name close to one of this many most popular names is low; others are not reported"},
 	}})
 	policy.Register(policy.Spec{Name: "dependency-confusion", Doc: "internal names that are also on a public index", Rules: []string{"dependency-confusion"}})
 }
 
 // ConfigFromPolicy reads the [checks.typosquat] settings of pyvet.toml: allow
-// (names never reported), targets, min-length, long-name, min-ratio and
-// skip-popular. Unset keys keep DefaultConfig's values.
+// (names never reported), targets, min-length, long-name, min-ratio,
+// skip-popular, established-age, established-releases, unverified-top and
+// unverified-targets. Unset keys keep DefaultConfig's values.
 func ConfigFromPolicy(p *policy.Policy) Config {
 	c := DefaultConfig()
 	if p == nil {
@@ -36,5 +41,9 @@ func ConfigFromPolicy(p *policy.Policy) Config {
 	c.LongName = t.Int("long-name", c.LongName)
 	c.MinRatio = t.Float("min-ratio", c.MinRatio)
 	c.SkipPopular = t.Int("skip-popular", c.SkipPopular)
+	c.EstablishedAge = t.Duration("established-age", c.EstablishedAge)
+	c.EstablishedReleases = t.Int("established-releases", c.EstablishedReleases)
+	c.UnverifiedTop = t.Int("unverified-top", c.UnverifiedTop)
+	c.UnverifiedTargets = t.Int("unverified-targets", c.UnverifiedTargets)
 	return c
 }

@@ -3,10 +3,13 @@ package inventory
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // Format names an input format. The values are what SourceFile.Format holds.
@@ -60,11 +63,11 @@ func Detect(path string) Format {
 		return f
 	}
 	head := make([]byte, 4096)
-	fh, err := os.Open(path)
+	fh, err := safeio.Open(path, int64(len(head)))
 	if err != nil {
-		return FormatUnknown
+		return FormatUnknown // ParseFile reports a FIFO or device
 	}
-	n, _ := fh.Read(head)
+	n, _ := io.ReadFull(fh, head)
 	fh.Close()
 	return sniff(head[:n])
 }
@@ -411,6 +414,20 @@ func Merge(parts ...*Inventory) *Inventory {
 		ix.Locations = append(ix.Locations, inv.Index.Locations...)
 		all = append(all, inv.Packages...)
 	}
+	// locs holds each merged package's locations, so merging n declarations
+	// of one package stays linear.
+	locs := map[*Package]map[Location]bool{}
+	merge := func(q, p *Package) {
+		set := locs[q]
+		if set == nil {
+			set = make(map[Location]bool, len(q.Locations))
+			for _, l := range q.Locations {
+				set[l] = true
+			}
+			locs[q] = set
+		}
+		mergeInto(q, p, set)
+	}
 	pinned := map[string]*Package{}
 	pinnedByName := map[string][]*Package{}
 	for _, p := range all {
@@ -419,7 +436,7 @@ func Merge(parts ...*Inventory) *Inventory {
 		}
 		key := p.Name + "\x00" + p.Version
 		if q, ok := pinned[key]; ok {
-			mergeInto(q, p)
+			merge(q, p)
 			continue
 		}
 		c := clonePackage(p)
@@ -434,7 +451,7 @@ func Merge(parts ...*Inventory) *Inventory {
 		}
 		if qs := pinnedByName[p.Name]; len(qs) > 0 {
 			for _, q := range qs {
-				mergeInto(q, p)
+				merge(q, p)
 				if q.Specifier == "" {
 					q.Specifier = p.Specifier
 				}
@@ -443,7 +460,7 @@ func Merge(parts ...*Inventory) *Inventory {
 		}
 		key := p.Name + "\x00" + p.Specifier + "\x00" + p.Marker + "\x00" + p.Source.URL + p.Source.Path + p.Source.Ref
 		if q, ok := loose[key]; ok {
-			mergeInto(q, p)
+			merge(q, p)
 			continue
 		}
 		c := clonePackage(p)
@@ -467,8 +484,9 @@ func clonePackage(p *Package) *Package {
 	return &c
 }
 
-// mergeInto adds what p knows to q (same package).
-func mergeInto(q, p *Package) {
+// mergeInto adds what p knows to q (same package); locs is the set of q's
+// locations.
+func mergeInto(q, p *Package, locs map[Location]bool) {
 	q.Direct = q.Direct || p.Direct
 	q.Constraint = q.Constraint && p.Constraint
 	q.Project = q.Project || p.Project
@@ -478,13 +496,8 @@ func mergeInto(q, p *Package) {
 	q.Parents = uniqSorted(append(append([]string(nil), q.Parents...), p.Parents...))
 	q.Requires = uniqSorted(append(append([]string(nil), q.Requires...), p.Requires...))
 	for _, l := range p.Locations {
-		dup := false
-		for _, m := range q.Locations {
-			if m == l {
-				dup = true
-			}
-		}
-		if !dup {
+		if !locs[l] {
+			locs[l] = true
 			q.Locations = append(q.Locations, l)
 		}
 	}

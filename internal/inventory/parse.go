@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
 )
 
@@ -20,15 +21,20 @@ type Options struct {
 	NoIncludes bool
 	// LookupEnv resolves ${VAR} in requirements files; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
-	// ReadFile reads files (requirements includes, lockfiles); nil means os.ReadFile.
+	// ReadFile reads files (requirements includes, lockfiles); nil means
+	// safeio.ReadFile with the safeio.MaxTextFile cap (regular files only).
 	ReadFile func(string) ([]byte, error)
+	// AllowOutsideIncludes lets requirements files include (-r, -c) files
+	// outside their project: absolute paths, paths above the project root,
+	// /proc, /dev and /sys. Without it such includes are errors.
+	AllowOutsideIncludes bool
 }
 
 func (o Options) readFile(path string) ([]byte, error) {
 	if o.ReadFile != nil {
 		return o.ReadFile(path)
 	}
-	return os.ReadFile(path)
+	return safeio.ReadFile(path, safeio.MaxTextFile)
 }
 
 func (o Options) lookupEnv(name string) (string, bool) {
@@ -258,6 +264,20 @@ func uniqSorted(s []string) []string {
 }
 
 func appendUniq(s []string, xs ...string) []string {
+	if len(s)+len(xs) > 16 {
+		// A set keeps long lists (thousands of --hash options) linear.
+		seen := make(map[string]bool, len(s)+len(xs))
+		for _, y := range s {
+			seen[y] = true
+		}
+		for _, x := range xs {
+			if !seen[x] && x != "" {
+				seen[x] = true
+				s = append(s, x)
+			}
+		}
+		return s
+	}
 	for _, x := range xs {
 		found := false
 		for _, y := range s {

@@ -1,24 +1,36 @@
 package inventory
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
 )
 
 // ParseRequirements reads a pip requirements file (data is the content of
 // file). -r and -c includes are read relative to the including file unless
-// opts.NoIncludes is set; include cycles are reported as warnings and not
-// followed again.
+// opts.NoIncludes is set. Each included file is read once however often it
+// is included; an include cycle, a missing included file and, unless
+// opts.AllowOutsideIncludes is set, an include outside the project (see
+// projectRoot) or into /proc, /dev or /sys are errors naming file:line.
 func ParseRequirements(file string, data []byte, opts Options) (*Inventory, error) {
-	rp := &reqParser{opts: opts, inv: &Inventory{}}
+	rp := &reqParser{opts: opts, inv: &Inventory{}, done: map[string]bool{}, open: map[string]bool{}}
+	if !opts.NoIncludes && !opts.AllowOutsideIncludes {
+		rp.root = projectRoot(file)
+		rp.rootReal = rp.root
+		if real, err := filepath.EvalSymlinks(rp.root); err == nil {
+			rp.rootReal = real
+		}
+	}
 	if err := rp.parse(file, data, false, nil); err != nil {
 		return nil, err
 	}
@@ -27,9 +39,73 @@ func ParseRequirements(file string, data []byte, opts Options) (*Inventory, erro
 }
 
 type reqParser struct {
-	opts Options
-	inv  *Inventory
-	via  map[*Package][]string // pip-compile "# via" annotations
+	opts     Options
+	inv      *Inventory
+	via      map[*Package][]string // pip-compile "# via" annotations
+	root     string                // project root includes must stay in ("" when not checked)
+	rootReal string                // root with symbolic links resolved
+	done     map[string]bool       // included files already read: absolute path + kind
+	open     map[string]bool       // files on the include stack, by absolute path
+}
+
+// utf8BOM starts some requirements files written on Windows; pip ignores it.
+const utf8BOM = "\ufeff"
+
+// projectRoot is the directory includes of the requirements file must stay
+// in: its nearest ancestor directory holding .git or pyproject.toml, else
+// the file's own directory.
+func projectRoot(file string) string {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		abs = file
+	}
+	dir := filepath.Dir(abs)
+	for d := dir; ; {
+		for _, marker := range []string{".git", "pyproject.toml"} {
+			if _, err := os.Lstat(filepath.Join(d, marker)); err == nil {
+				return d
+			}
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
+	}
+}
+
+// systemDirs hold files that are never dependency files and may hold
+// secrets (/proc/self/environ) or never end (/dev/zero).
+var systemDirs = []string{"/proc", "/dev", "/sys"}
+
+// within reports whether path is dir or below it (both clean and absolute).
+func within(path, dir string) bool {
+	if path == dir || dir == "/" {
+		return true
+	}
+	return strings.HasPrefix(path, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
+}
+
+// outsideReason says why the include abs may not be read ("" when it may):
+// it is in a system directory or outside the project root, as written or
+// with symbolic links resolved.
+func (rp *reqParser) outsideReason(abs string) string {
+	type check struct{ path, root string }
+	checks := []check{{abs, rp.root}}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		checks = append(checks, check{real, rp.rootReal})
+	}
+	for _, c := range checks {
+		for _, d := range systemDirs {
+			if within(c.path, d) {
+				return "it is in " + d
+			}
+		}
+		if !within(c.path, c.root) {
+			return "it is outside the project " + safeio.Excerpt(rp.root)
+		}
+	}
+	return ""
 }
 
 var envVarRE = regexp.MustCompile(`\$\{([A-Z0-9_]+)\}`)
@@ -96,6 +172,9 @@ func (rp *reqParser) parse(file string, data []byte, constraint bool, stack []st
 		abs = file
 	}
 	stack = append(stack, abs)
+	rp.open[abs] = true
+	defer delete(rp.open, abs)
+	data = bytes.TrimPrefix(data, []byte(utf8BOM))
 	format := "requirements"
 	if constraint {
 		format = "constraints"
@@ -250,7 +329,7 @@ func parseOptions(file string, line int, s string) ([]reqOption, []string, error
 				continue
 			}
 		}
-		warnings = append(warnings, fmt.Sprintf("%s:%d: unknown option %s ignored", file, line, name))
+		warnings = append(warnings, fmt.Sprintf("%s:%d: unknown option %s ignored", file, line, safeio.Excerpt(name)))
 	}
 	return opts, warnings, nil
 }
@@ -332,40 +411,74 @@ func (rp *reqParser) parseLine(file string, num int, line string, constraint boo
 	return p, nil
 }
 
-// include reads a -r / -c file relative to the including one.
+// include reads a -r / -c file relative to the including one, once per
+// file and kind however often it is included.
 func (rp *reqParser) include(file string, num int, target string, constraint bool, stack []string) error {
 	if rp.opts.NoIncludes {
 		return nil
 	}
 	if strings.Contains(target, "://") {
-		rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: remote include %s not followed; its requirements are not in the inventory", file, num, target))
+		rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: remote include %s not followed; its requirements are not in the inventory", file, num, safeio.Excerpt(target)))
 		return nil
 	}
 	path := relDir(file, target)
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		abs = path
+		abs = filepath.Clean(path)
 	}
-	for i, s := range stack {
-		if s == abs {
-			cycle := make([]string, 0, len(stack)-i+1)
-			for _, c := range stack[i:] {
-				cycle = append(cycle, filepath.Base(c))
+	if rp.open[abs] {
+		var cycle []string
+		for i, s := range stack {
+			if s == abs {
+				for _, c := range stack[i:] {
+					cycle = append(cycle, filepath.Base(c))
+				}
+				break
 			}
-			cycle = append(cycle, filepath.Base(abs))
-			rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: include cycle %s; not followed again", file, num, strings.Join(cycle, " -> ")))
-			return nil
+		}
+		cycle = append(cycle, filepath.Base(abs))
+		return errf(file, num, "include cycle %s", safeio.Excerpt(strings.Join(cycle, " -> ")))
+	}
+	key := abs + "\x00requirements"
+	if constraint {
+		key = abs + "\x00constraints"
+	}
+	if rp.done[key] {
+		return nil // already read: a second include adds nothing
+	}
+	if !rp.opts.AllowOutsideIncludes {
+		if why := rp.outsideReason(abs); why != "" {
+			return errf(file, num, "refusing to include %s: %s (allow with --allow-outside-includes)", safeio.Excerpt(target), why)
 		}
 	}
+	rp.done[key] = true
 	data, err := rp.opts.readFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: included file %s not found; its requirements are not in the inventory", file, num, target))
-			return nil
+			return errf(file, num, "included file %s not found", safeio.Excerpt(target))
 		}
-		return errf(file, num, "cannot read included file %s: %v", target, err)
+		return errf(file, num, "cannot read included file %s: %s", safeio.Excerpt(target), readProblem(path, err))
 	}
 	return rp.parse(path, data, constraint, stack)
+}
+
+// clipName returns a name already checked to hold only name characters
+// as it is, or an excerpt when it is long.
+func clipName(s string) string {
+	if len(s) <= safeio.ExcerptLen {
+		return s
+	}
+	return safeio.Excerpt(s)
+}
+
+// readProblem describes a read error without repeating the path.
+func readProblem(path string, err error) string {
+	msg := pathError(err).Error()
+	msg = strings.TrimPrefix(msg, path+": ")
+	if len(msg) > 200 {
+		msg = safeio.ExcerptN(msg, 120)
+	}
+	return msg
 }
 
 // urlSchemes are the schemes that make a requirements line a bare URL.
@@ -409,7 +522,7 @@ func (rp *reqParser) requirement(file string, num int, s string) (*Package, erro
 		// the package, unpinned, and say why instead of failing the whole file.
 		if m := envVarRE.FindStringSubmatch(s); m != nil {
 			if name := leadingName(s); name != "" && pep508.ValidName(name) {
-				rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: environment variable %s is not set; %s is treated as unpinned", file, num, m[1], name))
+				rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: environment variable %s is not set; %s is treated as unpinned", file, num, clipName(m[1]), clipName(name)))
 				p = newPackage(name)
 				return p, nil
 			}
@@ -466,9 +579,9 @@ func (rp *reqParser) directReference(file string, num int, s string) (*Package, 
 		base, _, _ = strings.Cut(base, "[") // unterminated extras: ./pkg[dev
 		name = strings.Trim(nonNameRE.ReplaceAllString(base, "-"), "-._")
 		if name == "" {
-			return nil, errf(file, num, "cannot tell the project name of %q", target)
+			return nil, errf(file, num, "cannot tell the project name of %s", safeio.Excerpt(target))
 		}
-		rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: no #egg= name for %s; assuming project %q", file, num, target, name))
+		rp.inv.Warnings = append(rp.inv.Warnings, fmt.Sprintf("%s:%d: no #egg= name for %s; assuming project %s", file, num, safeio.Excerpt(target), safeio.Excerpt(name)))
 	}
 	p := newPackage(name)
 	p.Source = src

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
 )
 
@@ -169,12 +170,22 @@ func packageFromRequirement(r *pep508.Requirement) *Package {
 	return p
 }
 
+// boundedError is the text of err, cut to a short excerpt when it is long
+// (a parser's message may quote the input).
+func boundedError(err error) string {
+	msg := err.Error()
+	if len(msg) > 160 {
+		return safeio.ExcerptN(msg, 120)
+	}
+	return msg
+}
+
 // parseRequirementString parses a PEP 508 string into a package, reporting
 // errors against file:line.
 func parseRequirementString(file string, line int, s string) (*Package, error) {
 	r, err := pep508.ParseRequirement(s)
 	if err != nil {
-		return nil, errf(file, line, "invalid requirement %q: %v", s, err)
+		return nil, errf(file, line, "invalid requirement %s: %s", safeio.Excerpt(s), boundedError(err))
 	}
 	p := packageFromRequirement(r)
 	p.Locations = []Location{{File: file, Line: line}}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/pep440"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 type pyvetReport struct {
@@ -82,7 +83,7 @@ func main() {
 	mine := map[key][]group{}
 	for _, d := range pv.Dependencies {
 		for _, v := range d.Vulns {
-			k := key{norm(d.Name), advisory.VersionKey(d.Version)}
+			k := key{pep508.NormalizeName(d.Name), advisory.VersionKey(d.Version)}
 			mine[k] = append(mine[k], group{append([]string{v.ID}, v.Aliases...)})
 			shown[k] = d.Version
 		}
@@ -90,7 +91,7 @@ func main() {
 	theirs := map[key][]group{}
 	for _, r := range ov.Results {
 		for _, p := range r.Packages {
-			k := key{norm(p.Package.Name), advisory.VersionKey(p.Package.Version)}
+			k := key{pep508.NormalizeName(p.Package.Name), advisory.VersionKey(p.Package.Version)}
 			if shown[k] == "" {
 				shown[k] = p.Package.Version
 			}
@@ -182,7 +183,7 @@ func whyMissed(db *advisory.DB, writtenName, name, version, id string) (string, 
 	}
 	inList, literal := false, false
 	for _, a := range e.Affected {
-		if norm(a.Package.Name) != name {
+		if pep508.NormalizeName(a.Package.Name) != name {
 			continue
 		}
 		for _, v := range a.Versions {
@@ -231,11 +232,6 @@ func whyExtra(db *advisory.DB, name, version string, ids []string) string {
 	return "advisory not in the snapshot"
 }
 
-func norm(s string) string {
-	s = strings.ToLower(s)
-	return strings.NewReplacer("_", "-", ".", "-").Replace(s)
-}
-
 // readPins maps normalized names to the names as the requirements file writes them.
 func readPins(path string) map[string]string {
 	out := map[string]string{}
@@ -246,7 +242,7 @@ func readPins(path string) map[string]string {
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if i := strings.Index(line, "=="); i > 0 && !strings.HasPrefix(line, "#") {
-			out[norm(line[:i])] = line[:i]
+			out[pep508.NormalizeName(line[:i])] = line[:i]
 		}
 	}
 	return out

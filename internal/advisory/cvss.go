@@ -10,6 +10,7 @@ import (
 	cvss40 "github.com/pandatix/go-cvss/40"
 
 	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Rating is the severity pyvet gives an advisory.
@@ -67,10 +68,10 @@ func Rate(e *Entry, name string) Rating {
 	var specific []map[string]any
 	n := ""
 	if name != "" {
-		n = normalizeName(name)
+		n = pep508.NormalizeName(name)
 	}
 	for _, a := range e.Affected {
-		if n != "" && normalizeName(a.Package.Name) != n {
+		if n != "" && pep508.NormalizeName(a.Package.Name) != n {
 			continue
 		}
 		sevs = append(sevs, a.Severity...)

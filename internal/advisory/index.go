@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pyvet/pyvet/internal/safeio"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // indexMagic starts every index file; the last byte before the newline is the
@@ -284,7 +285,7 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 func firstPackage(e *Entry) string {
 	for _, a := range e.Affected {
 		if isPyPI(a.Package.Ecosystem) {
-			return normalizeName(a.Package.Name)
+			return pep508.NormalizeName(a.Package.Name)
 		}
 	}
 	return ""
@@ -338,7 +339,7 @@ func indexEntry(e *Entry) idxEntry {
 		if !isPyPI(a.Package.Ecosystem) || a.Package.Name == "" {
 			continue
 		}
-		ia := idxAffected{Name: normalizeName(a.Package.Name), Index: j}
+		ia := idxAffected{Name: pep508.NormalizeName(a.Package.Name), Index: j}
 		for _, r := range a.Ranges {
 			if r.Type != "ECOSYSTEM" && r.Type != "SEMVER" {
 				continue

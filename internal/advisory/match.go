@@ -7,31 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode"
 
 	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep440"
+	"github.com/pyvet/pyvet/pep508"
 )
-
-// normalizeName is the PEP 503 normalized name: runs of "-", "_" and "."
-// become one "-", letters lower-case.
-func normalizeName(name string) string {
-	var b strings.Builder
-	b.Grow(len(name))
-	sep := false
-	for _, r := range strings.TrimSpace(name) {
-		if r == '-' || r == '_' || r == '.' {
-			if !sep {
-				b.WriteByte('-')
-			}
-			sep = true
-			continue
-		}
-		sep = false
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
 
 // VersionKey returns a spelling of a version that is equal for versions PEP
 // 440 says are equal ("1", "1.0" and "1.0.0" give the same key); strings that
@@ -255,7 +235,7 @@ type UnreadRange struct {
 // UnreadRanges returns the unused ranges of the package's advisories,
 // withdrawn ones excluded, in id order.
 func (db *DB) UnreadRanges(name string) []UnreadRange {
-	n := normalizeName(name)
+	n := pep508.NormalizeName(name)
 	pm := db.matcher(n)
 	if pm == nil {
 		return nil
@@ -284,7 +264,7 @@ func BoundNotes(e *Entry, name string) []string {
 		return nil
 	}
 	ie := indexEntry(e)
-	n := normalizeName(name)
+	n := pep508.NormalizeName(name)
 	var out []string
 	for j := range ie.Affected {
 		if ie.Affected[j].Name != n {
@@ -427,7 +407,7 @@ type Ref struct {
 func (db *DB) QueryRefs(name, version string) []Ref {
 	var idx []int32
 	if strings.TrimSpace(version) == "" {
-		for _, i := range db.byPkg[normalizeName(name)] {
+		for _, i := range db.byPkg[pep508.NormalizeName(name)] {
 			if !db.entries[i].Withdrawn {
 				idx = append(idx, i)
 			}
@@ -445,7 +425,7 @@ func (db *DB) QueryRefs(name, version string) []Ref {
 // match returns the entries affecting the version of the package.
 func (db *DB) match(name, version string) ([]int32, error) {
 	v, perr := pep440.Parse(strings.TrimSpace(version))
-	pm := db.matcher(normalizeName(name))
+	pm := db.matcher(pep508.NormalizeName(name))
 	if pm == nil {
 		return nil, perr
 	}
@@ -474,7 +454,7 @@ func (db *DB) match(name, version string) ([]int32, error) {
 func (db *DB) Query(name, version string) []*Entry {
 	if strings.TrimSpace(version) == "" {
 		var out []*Entry
-		for _, i := range db.byPkg[normalizeName(name)] {
+		for _, i := range db.byPkg[pep508.NormalizeName(name)] {
 			if db.entries[i].Withdrawn {
 				continue
 			}
@@ -495,7 +475,7 @@ func (db *DB) Query(name, version string) []*Entry {
 // and the versions the specifier names and the next ones after them. It errs
 // on the side of reporting.
 func (db *DB) QuerySpec(name string, spec pep440.SpecifierSet) []*Entry {
-	pm := db.matcher(normalizeName(name))
+	pm := db.matcher(pep508.NormalizeName(name))
 	if pm == nil {
 		return nil
 	}
@@ -598,7 +578,7 @@ func Affects(e *Entry, name, version string) bool {
 		return false
 	}
 	ie := indexEntry(e)
-	n := normalizeName(name)
+	n := pep508.NormalizeName(name)
 	v, err := pep440.Parse(strings.TrimSpace(version))
 	var vp *pep440.Version
 	key := "=" + strings.ToLower(strings.TrimSpace(version))
@@ -623,11 +603,11 @@ func FixVersions(e *Entry, name string) []string {
 	if e == nil {
 		return nil
 	}
-	n := normalizeName(name)
+	n := pep508.NormalizeName(name)
 	seen := map[string]bool{}
 	var out []string
 	for _, a := range e.Affected {
-		if !isPyPI(a.Package.Ecosystem) || normalizeName(a.Package.Name) != n {
+		if !isPyPI(a.Package.Ecosystem) || pep508.NormalizeName(a.Package.Name) != n {
 			continue
 		}
 		for _, r := range a.Ranges {

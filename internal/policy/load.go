@@ -16,6 +16,7 @@ import (
 
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/safeio"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // FileName is the name of pyvet's own policy file.
@@ -378,7 +379,7 @@ func parseIgnore(d *doc, v any, path []string) (Ignore, error) {
 			case "id":
 				ig.ID = strings.TrimSpace(s)
 			case "package":
-				ig.Package = normalizeName(s)
+				ig.Package = pep508.NormalizeName(strings.TrimSpace(s))
 			default:
 				ig.Reason = strings.TrimSpace(s)
 			}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Origin of values that nobody set.
@@ -277,7 +278,7 @@ func (p *Policy) AddIgnore(ig Ignore, origin string) {
 		ig.Origin = origin
 	}
 	if ig.Package != "" {
-		ig.Package = normalizeName(ig.Package)
+		ig.Package = pep508.NormalizeName(strings.TrimSpace(ig.Package))
 	}
 	p.Ignores = append(p.Ignores, ig)
 }
@@ -336,34 +337,13 @@ func (p *Policy) RequiresAttestation(pkg string) bool {
 }
 
 func listHas(list []string, pkg string) bool {
-	n := normalizeName(pkg)
+	n := pep508.NormalizeName(pkg)
 	for _, e := range list {
-		if e == "*" || normalizeName(e) == n {
+		if e == "*" || pep508.NormalizeName(strings.TrimSpace(e)) == n {
 			return true
 		}
 	}
 	return false
-}
-
-// normalizeName is PEP 503 normalization: lower case, runs of -_. become "-".
-func normalizeName(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.TrimSpace(s) {
-		if r == '-' || r == '_' || r == '.' {
-			dash = true
-			continue
-		}
-		if dash && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		dash = false
-		if r >= 'A' && r <= 'Z' {
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // disabled reports whether the policy turns off the rule, the risk or the

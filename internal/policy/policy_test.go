@@ -344,3 +344,24 @@ func TestLicenseAllowed(t *testing.T) {
 		t.Error("the default policy refuses a licence")
 	}
 }
+
+// TestPolicyNamesArePEP503: names written in the policy match the packages
+// they name under PEP 503, surrounding spaces ignored; a separator at either
+// end is part of the name, so "django-" is not django.
+func TestPolicyNamesArePEP503(t *testing.T) {
+	src := "[verify]\nrequire-attestations = [\" Zope.Interface \", \"django-\"]\n\n[[ignore]]\nid = \"GHSA-1\"\npackage = \"Foo__Bar \"\nreason = \"r\"\n"
+	p, err := Parse([]byte(src), "pyvet.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.RequiresAttestation("zope-interface") || !p.RequiresAttestation("zope_interface") || p.RequiresAttestation("django") {
+		t.Errorf("require-attestations %q: zope-interface %v, django %v", p.Verify.RequireAttestations, p.RequiresAttestation("zope-interface"), p.RequiresAttestation("django"))
+	}
+	if len(p.Ignores) != 1 || p.Ignores[0].Package != "foo-bar" {
+		t.Errorf("ignores %+v, want package foo-bar", p.Ignores)
+	}
+	p.AddIgnore(Ignore{ID: "GHSA-2", Package: "Baz.Qux "}, "--ignore-vuln")
+	if got := p.Ignores[len(p.Ignores)-1].Package; got != "baz-qux" {
+		t.Errorf("--ignore-vuln package %q, want baz-qux", got)
+	}
+}

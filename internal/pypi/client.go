@@ -157,12 +157,6 @@ func sameIndex(a, b string) bool {
 	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
 }
 
-// NormalizeName normalizes a project name as PEP 503 does; it is
-// pep508.NormalizeName, the program's one implementation.
-//
-// Deprecated: call pep508.NormalizeName.
-func NormalizeName(name string) string { return pep508.NormalizeName(name) }
-
 // Project fetches /pypi/NAME/json: the project's latest metadata and all releases.
 func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
 	if c.opts.JSONURL == "" {

@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/pyvet/pyvet/internal/osvclient"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // fixtureSource is a small Source over the OSV files in testdata/osv that
@@ -24,10 +23,6 @@ type fixtureEntry struct {
 	ref      osvclient.VulnRef
 	versions []string
 }
-
-var sepRun = regexp.MustCompile(`[-_.]+`)
-
-func normalize(name string) string { return strings.ToLower(sepRun.ReplaceAllString(name, "-")) }
 
 func loadFixtures(t testing.TB, dir string) *fixtureSource {
 	t.Helper()
@@ -58,7 +53,7 @@ func loadFixtures(t testing.TB, dir string) *fixtureSource {
 			continue
 		}
 		for _, a := range v.Affected {
-			n := normalize(a.Package.Name)
+			n := pep508.NormalizeName(a.Package.Name)
 			fs.byPkg[n] = append(fs.byPkg[n], fixtureEntry{osvclient.VulnRef{ID: v.ID, Modified: v.Modified}, a.Versions})
 		}
 	}
@@ -67,7 +62,7 @@ func loadFixtures(t testing.TB, dir string) *fixtureSource {
 
 func (fs *fixtureSource) Query(name, version string) []osvclient.VulnRef {
 	var out []osvclient.VulnRef
-	for _, e := range fs.byPkg[normalize(name)] {
+	for _, e := range fs.byPkg[pep508.NormalizeName(name)] {
 		if version == "" || slices.Contains(e.versions, version) {
 			out = append(out, e.ref)
 		}

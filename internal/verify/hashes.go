@@ -136,7 +136,7 @@ func CheckHashes(dir string, inv *inventory.Inventory) ([]HashResult, []finding.
 	}
 	byName := map[string][]*inventory.Package{}
 	for _, p := range inv.Packages {
-		byName[normalize(p.Name)] = append(byName[normalize(p.Name)], p)
+		byName[pep508.NormalizeName(p.Name)] = append(byName[pep508.NormalizeName(p.Name)], p)
 	}
 	var results []HashResult
 	for _, n := range names {
@@ -144,14 +144,14 @@ func CheckHashes(dir string, inv *inventory.Inventory) ([]HashResult, []finding.
 			continue
 		}
 		name, version, ok := inventory.DistFilename(n)
-		r := HashResult{File: n, Package: normalize(name), Version: version}
+		r := HashResult{File: n, Package: pep508.NormalizeName(name), Version: version}
 		if !ok {
 			r.Status, r.Detail = "unknown-package", "not a distribution file name"
 			results = append(results, r)
 			continue
 		}
 		var pins []string
-		for _, p := range byName[normalize(name)] {
+		for _, p := range byName[pep508.NormalizeName(name)] {
 			if p.Version != "" && !sameVersion(p.Version, version) {
 				continue
 			}
@@ -163,7 +163,7 @@ func CheckHashes(dir string, inv *inventory.Inventory) ([]HashResult, []finding.
 			}
 		}
 		switch {
-		case len(byName[normalize(name)]) == 0:
+		case len(byName[pep508.NormalizeName(name)]) == 0:
 			r.Status, r.Detail = "unknown-package", "no package of the lockfile is named "+name
 		case len(pins) == 0:
 			r.Status, r.Detail = "unpinned", "the lockfile pins no hash for "+name+" "+version
@@ -211,8 +211,6 @@ func CheckHashes(dir string, inv *inventory.Inventory) ([]HashResult, []finding.
 	}
 	return results, fs, nil
 }
-
-func normalize(name string) string { return pep508.NormalizeName(name) }
 
 // sameVersion compares versions as PEP 440 does (1.0 == 1.0.0), falling back
 // to a case-insensitive string comparison for versions it cannot parse.

@@ -13,13 +13,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Predicate types PyPI accepts.
@@ -229,11 +229,9 @@ func Sha256(data []byte) []byte {
 	return s[:]
 }
 
-var nameRun = regexp.MustCompile(`[-_.]+`)
-
 // normName normalizes a project name as PEP 503 does, with "_" as separator
 // (the spelling distribution file names use).
-func normName(s string) string { return nameRun.ReplaceAllString(strings.ToLower(s), "_") }
+func normName(s string) string { return strings.ReplaceAll(pep508.NormalizeName(s), "-", "_") }
 
 // distKey reduces a distribution file name to a comparable key: for wheels the
 // normalized name, version, build tag and, per tag component (Python, ABI,

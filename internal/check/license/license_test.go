@@ -69,6 +69,9 @@ func TestResolve(t *testing.T) {
 		{"", "", []string{"License :: OSI Approved :: MIT License", "License :: OSI Approved :: GNU General Public License v3 (GPLv3)"}, "MIT OR GPL-3.0-only", Permissive, FromClassifier},
 		{"", "", []string{"License :: Other/Proprietary License"}, "LicenseRef-pyvet-Proprietary", Proprietary, FromClassifier},
 		{"", "", []string{"License :: CC0 1.0 Universal (CC0 1.0) Public Domain Dedication"}, "CC0-1.0", Permissive, FromClassifier},
+		// The name an installed distribution records from its classifier.
+		{"", "ISC License (ISCL)", nil, "ISC", Permissive, FromLicense},
+		{"", "Mozilla Public License 2.0 (MPL 2.0)", nil, "MPL-2.0", WeakCopyleft, FromLicense},
 		{"", "AGPL-3.0-only AND MIT", nil, "AGPL-3.0-only AND MIT", StrongCopyleft, FromLicense},
 		{"", "GPL-2.0-or-later WITH Classpath-exception-2.0", nil, "GPL-2.0-or-later WITH Classpath-exception-2.0", WeakCopyleft, FromLicense},
 		{"", "CC-BY-NC-4.0", nil, "CC-BY-NC-4.0", Proprietary, FromLicense},

@@ -161,6 +161,11 @@ func FromText(s string) *Expr {
 		if strings.HasPrefix(strings.ToLower(s), "license :: ") {
 			return FromClassifiers([]string{s})
 		}
+		if id := classifierNames[strings.ToLower(s)]; id != "" {
+			if e, err := ParseExpression(id); err == nil {
+				return e
+			}
+		}
 	}
 	lower := strings.ToLower(strings.Join(strings.Fields(s), " "))
 	for _, m := range textMarkers {
@@ -291,6 +296,26 @@ var classifierIDs = map[string]string{
 	"OSI Approved :: Educational Community License, Version 2.0 (ECL-2.0)":            "ECL-2.0",
 	"OSI Approved :: CEA CNRS Inria Logiciel Libre License, version 2.1 (CeCILL-2.1)": "CECILL-2.1",
 }
+
+// classifierNames maps the last part of a trove license classifier, lower
+// case ("isc license (iscl)"), to its SPDX id: installed distributions
+// without a License field record their license by that name. A name two
+// classifiers give different ids is left out.
+var classifierNames = func() map[string]string {
+	m := map[string]string{}
+	for c, id := range classifierIDs {
+		name := c
+		if i := strings.LastIndex(c, " :: "); i >= 0 {
+			name = c[i+len(" :: "):]
+		}
+		name = strings.ToLower(name)
+		if old, dup := m[name]; dup && old != id {
+			id = ""
+		}
+		m[name] = id
+	}
+	return m
+}()
 
 func licenseClassifiers(cs []string) []string {
 	var out []string

@@ -37,6 +37,7 @@ type auditOptions struct {
 	dbPath       string
 	service      string
 	checks       extraChecks
+	outsideIncl  bool // --allow-outside-includes
 }
 
 func newAuditCmd() *cobra.Command {
@@ -58,6 +59,7 @@ func newAuditCmd() *cobra.Command {
 	f.StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of standard output")
 	f.BoolVar(&o.desc, "desc", false, "include advisory descriptions")
 	f.BoolVar(&o.aliases, "aliases", false, "include advisory aliases")
+	f.BoolVar(&o.outsideIncl, "allow-outside-includes", false, "read -r/-c includes of requirements files outside the project (absolute paths, .. above the project root, /proc, /dev, /sys)")
 	f.BoolVar(&o.strict, "strict", false, "fail when a package cannot be audited exactly")
 	f.StringVar(&o.dbPath, "db", "", "advisory database: an OSV zip, a directory of OSV .json/.yaml files or a pyvet index")
 	f.BoolVar(&o.checks.all, "all", false, "run every check: also mutable references, package health, name confusion, license and size")
@@ -85,7 +87,7 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
-	inv, err := inventory.Load(paths, inventory.Options{})
+	inv, err := inventory.Load(paths, inventory.Options{AllowOutsideIncludes: o.outsideIncl})
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}

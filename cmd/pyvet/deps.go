@@ -23,6 +23,7 @@ func newDepsCmd() *cobra.Command {
 		pyVersion    string
 		platform     string
 		allPlatforms bool
+		outsideIncl  bool // --allow-outside-includes
 	)
 	cmd := &cobra.Command{
 		Use:   "deps [PATH ...]",
@@ -36,7 +37,7 @@ func newDepsCmd() *cobra.Command {
 			if format != "table" && format != "json" {
 				return exitWith(exitUsage, fmt.Errorf("--format must be table or json, not %q", format))
 			}
-			opts := inventory.Options{}
+			opts := inventory.Options{AllowOutsideIncludes: outsideIncl}
 			if !allPlatforms {
 				switch platform {
 				case "linux", "darwin", "win32":
@@ -73,6 +74,7 @@ func newDepsCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	cmd.Flags().StringVar(&pyVersion, "python-version", "3.12", "target Python version for environment markers")
 	cmd.Flags().StringVar(&platform, "platform", "linux", "target platform for environment markers: linux, darwin or win32")
+	cmd.Flags().BoolVar(&outsideIncl, "allow-outside-includes", false, "read -r/-c includes of requirements files outside the project (absolute paths, .. above the project root, /proc, /dev, /sys)")
 	cmd.Flags().BoolVar(&allPlatforms, "all-platforms", false, "keep every declaration whatever its environment marker")
 	return cmd
 }

@@ -23,11 +23,12 @@ func init() { subcommands = append(subcommands, newFixCmd) }
 
 func newFixCmd() *cobra.Command {
 	var (
-		dryRun  bool
-		dbPath  string
-		format  string
-		timeout time.Duration
-		fl      policy.Flags
+		dryRun      bool
+		dbPath      string
+		outsideIncl bool // --allow-outside-includes
+		format      string
+		timeout     time.Duration
+		fl          policy.Flags
 	)
 	cmd := &cobra.Command{
 		Use:   "fix [PATH ...]",
@@ -53,7 +54,7 @@ func newFixCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			inv, err := inventory.Load(args, inventory.Options{})
+			inv, err := inventory.Load(args, inventory.Options{AllowOutsideIncludes: outsideIncl})
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
@@ -124,6 +125,7 @@ func newFixCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print a unified diff; write nothing")
+	cmd.Flags().BoolVar(&outsideIncl, "allow-outside-includes", false, "read -r/-c includes of requirements files outside the project (absolute paths, .. above the project root, /proc, /dev, /sys)")
 	cmd.Flags().StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory or pyvet index (default: the cached one)")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "time limit for each package-index request")

@@ -26,6 +26,7 @@ func newSBOMCmd() *cobra.Command {
 		output       string
 		withVulns    bool
 		dbPath       string
+		outsideIncl  bool // --allow-outside-includes
 		reproducible bool
 		name         string
 		pfl          policy.Flags
@@ -45,7 +46,7 @@ func newSBOMCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			inv, err := inventory.Load(args, inventory.Options{})
+			inv, err := inventory.Load(args, inventory.Options{AllowOutsideIncludes: outsideIncl})
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
@@ -90,6 +91,7 @@ func newSBOMCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", string(sbom.CycloneDXJSON), "cyclonedx-json, cyclonedx-xml or spdx-json")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of standard output")
 	cmd.Flags().BoolVar(&withVulns, "with-vulns", false, "add the known vulnerabilities (CycloneDX VEX, SPDX advisory references)")
+	cmd.Flags().BoolVar(&outsideIncl, "allow-outside-includes", false, "read -r/-c includes of requirements files outside the project (absolute paths, .. above the project root, /proc, /dev, /sys)")
 	cmd.Flags().StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory or pyvet index (default: the cached one)")
 	cmd.Flags().BoolVar(&reproducible, "reproducible", true, "content-derived serial number and SOURCE_DATE_EPOCH time")
 	addPolicyInputFlags(cmd, &pfl)

@@ -198,11 +198,14 @@ func ParseFile(path string, format Format, opts Options) (*Inventory, error) {
 	}
 	parse, ok := fileParsers[format]
 	if !ok {
+		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+			return nil, errf(path, 0, "%s", readProblem(path, &safeio.NotRegularError{Path: path, Mode: st.Mode()}))
+		}
 		return nil, errf(path, 0, "unknown dependency file format (not a requirements file, pyproject.toml, lockfile, metadata file or archive)")
 	}
 	data, err := opts.readFile(path)
 	if err != nil {
-		return nil, errf(path, 0, "%v", pathError(err))
+		return nil, errf(path, 0, "%s", readProblem(path, err))
 	}
 	return parse(path, data, opts)
 }

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -63,7 +64,58 @@ func FuzzRequirements(f *testing.F) {
 		"a==1\n", "-r x.txt\n-c y.txt\n", "b[x] >=1 ; python_version < '3' --hash=sha256:00\n",
 		"-e git+https://x/y.git@v1#egg=y\n", "https://x/p-1.0.tar.gz\n", "a==1 \\\n --hash sha256:1\n", "--index-url\n",
 		"${A}==1\n", "./local[ex]\n", "# via x\n",
+		"-r /proc/self/environ\n", "--requirement=/etc/passwd\n", "-c ../../../../secret.txt\n", "-r /dev/zero\n",
+		"\ufeffrequests==2.31.0\n", "\ufeff-r x.txt\n", "a==1" + strings.Repeat(" --hash=sha256:00", 200) + "\n",
+		strings.Repeat("a==1\n", 500), "pkg @ https://" + strings.Repeat("x", 5000) + " (\n", "\\\n\\\n-r\\\nx\n",
 	}, "req/requirements.txt", "req/compiled.txt", "req/bad.txt")
+}
+
+// FuzzRequirementIncludes parses a set of requirements files that include
+// each other: the input holds the files f0.txt, f1.txt, ... separated by
+// "\n===\n". Whatever they hold, parsing ends with an inventory or a
+// one-line error, every file is read at most twice (as requirements and as
+// constraints), and errors stay short.
+func FuzzRequirementIncludes(f *testing.F) {
+	f.Add([]byte("-r f1.txt\n-r f1.txt\n===\n-r f2.txt\n-r ./f2.txt\n===\na==1\n"))
+	f.Add([]byte("-r f1.txt\n===\n-c f0.txt\n"))
+	f.Add([]byte("\ufeff-r f1.txt\n===\n-r missing.txt\n"))
+	f.Add([]byte("-r f1.txt\n===\n-r ../f1.txt\n-r /proc/self/environ\n"))
+	f.Add([]byte("-r f1.txt\n-c f1.txt\n===\nb==2 --hash=sha256:00 --hash=sha256:00\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		files := map[string][]byte{}
+		for i, part := range strings.Split(string(data), "\n===\n") {
+			files[filepath.Join(dir, fmt.Sprintf("f%d.txt", i))] = []byte(part)
+		}
+		reads := map[string]int{}
+		opts := fuzzOpts
+		opts.ReadFile = func(p string) ([]byte, error) {
+			p = filepath.Clean(p)
+			reads[p]++
+			if b, ok := files[p]; ok {
+				return b, nil
+			}
+			return nil, fs.ErrNotExist
+		}
+		top := filepath.Join(dir, "f0.txt")
+		inv, err := ParseRequirements(top, files[top], opts)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || strings.ContainsAny(err.Error(), "\n\r") || !strings.HasPrefix(err.Error(), pe.File) {
+				t.Fatalf("error %q is not a one-line ParseError naming its file", err)
+			}
+			if len(err.Error()) > 400+len(dir) {
+				t.Fatalf("error of %d bytes", len(err.Error()))
+			}
+		} else if inv == nil {
+			t.Fatal("nil inventory without an error")
+		}
+		for p, n := range reads {
+			if n > 2 {
+				t.Fatalf("%s read %d times", p, n)
+			}
+		}
+	})
 }
 
 func FuzzPyproject(f *testing.F) {

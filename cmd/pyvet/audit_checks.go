@@ -84,13 +84,13 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 			client.IndexURL = o.indexURL // the integrity API is derived from it
 		}
 		client.BaseURL = o.integrityURL // unless given
-		fs, _, err := verify.AttestInventory(ctx, inv, verify.AttestOptions{
+		fs, results, err := verify.AttestInventory(ctx, inv, verify.AttestOptions{
 			Client: client,
 			RootOptions: sigstore.RootOptions{
 				Offline: global.offline, CacheDir: filepath.Join(cacheDir(), "sigstore"),
 			},
 		})
-		out = append(out, enforceRequired(fs, required)...)
+		out = append(out, enforceRequired(fs, results, required)...)
 		note("attestations", err)
 	}
 	return out, notes
@@ -111,8 +111,25 @@ func requiredAttestations(inv *inventory.Inventory, pol *policy.Policy) map[stri
 
 // enforceRequired raises missing or unchecked attestations of packages the
 // policy requires to be attested to high severity, and reports required
-// packages whose distribution files the inventory does not record.
-func enforceRequired(fs []finding.Finding, required map[string]bool) []finding.Finding {
+// packages whose distribution files the inventory does not record or were
+// not checked (offline, index unreachable: results with status "unchecked",
+// which have no finding of their own).
+func enforceRequired(fs []finding.Finding, results []verify.AttestationResult, required map[string]bool) []finding.Finding {
+	unchecked := map[string]bool{}
+	for _, r := range results {
+		if _, ok := required[r.Package]; ok && r.Status == "unchecked" {
+			if !unchecked[r.Package] {
+				unchecked[r.Package] = true
+				fs = append(fs, finding.Finding{
+					Risk: finding.RiskCompromise, Rule: "attestation-required-unchecked", Package: r.Package, Version: r.Version,
+					Severity: finding.SeverityHigh, Exact: true,
+					Title:  "the policy requires an attestation for " + r.Package + ", but it was not checked (" + r.Detail + ")",
+					Detail: "The index's attestations could not be fetched in this run, so the files of this package are not verified.",
+					Action: "run the audit with network access to the index",
+				})
+			}
+		}
+	}
 	for i := range fs {
 		f := &fs[i]
 		if _, ok := required[f.Package]; ok && f.Severity < finding.SeverityHigh &&

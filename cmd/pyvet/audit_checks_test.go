@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pyvet/pyvet/internal/advisory"
@@ -129,5 +131,48 @@ func TestAuditEnforcesRequiredAttestations(t *testing.T) {
 	}
 	if got, code := auditFindings(t, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--db", fixtureDB, dir, "-f", "json"); code != 0 || len(got) != 0 {
 		t.Errorf("no requirement: exit %d, findings %v", code, got)
+	}
+}
+
+// TestAuditOfflineAttestationsNotChecked: offline, the attestations of a
+// lockfile's files are one warning for the run, not a finding per file; not
+// checked is never passed as attested when the policy requires attestations.
+func TestAuditOfflineAttestationsNotChecked(t *testing.T) {
+	dir := t.TempDir()
+	var lock strings.Builder
+	lock.WriteString("version = 1\nrequires-python = \">=3.9\"\n")
+	for i, name := range []string{"safe", "other"} {
+		fmt.Fprintf(&lock, "\n[[package]]\nname = %q\nversion = \"1.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n", name)
+		fmt.Fprintf(&lock, "sdist = { url = \"https://files.example/%s-1.0.tar.gz\", hash = \"sha256:%s\", size = 10 }\n", name, strings.Repeat(fmt.Sprintf("%x", i+1), 64))
+		fmt.Fprintf(&lock, "wheels = [{ url = \"https://files.example/%s-1.0-py3-none-any.whl\", hash = \"sha256:%s\", size = 10 }]\n", name, strings.Repeat(fmt.Sprintf("%x", i+3), 64))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "uv.lock"), []byte(lock.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func() (map[[2]string]bool, string, int) {
+		t.Helper()
+		out, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "--offline", "audit", "--db", fixtureDB, "--attestations", filepath.Join(dir, "uv.lock"), "-f", "json")
+		var rep struct {
+			Findings []struct{ Rule, Package string } `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%v\nstdout: %s\nstderr: %s", err, out, errs)
+		}
+		got := map[[2]string]bool{}
+		for _, f := range rep.Findings {
+			got[[2]string{f.Rule, f.Package}] = true
+		}
+		return got, errs, code
+	}
+	got, errs, code := run()
+	if code != 0 || len(got) != 0 || !strings.Contains(errs, "attestations not checked: offline (4 files)") {
+		t.Errorf("no requirement: exit %d, findings %v, stderr %q", code, got, errs)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pyvet.toml"), []byte("[verify]\nrequire-attestations = [\"safe\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, errs, code = run()
+	if code != 1 || len(got) != 1 || !got[[2]string{"attestation-required-unchecked", "safe"}] || !strings.Contains(errs, "attestations not checked: offline (4 files)") {
+		t.Errorf("safe required: exit %d, findings %v, stderr %q", code, got, errs)
 	}
 }

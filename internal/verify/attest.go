@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
@@ -36,12 +38,15 @@ type AttestationResult struct {
 	File    string `json:"file"`
 	// Status is "attested" (every attestation the index publishes verified:
 	// signature, digest and the publisher it names), "not-attested",
-	// "invalid" or "error".
+	// "invalid", "error" (this file's provenance could not be fetched) or
+	// "unchecked" (not asked: the index cannot be reached in this run).
 	Status string `json:"status"`
 	// Publisher says who published an attested file.
 	Publisher     string   `json:"publisher,omitempty"`
 	PredicateType []string `json:"predicate_types,omitempty"`
 	Detail        string   `json:"detail,omitempty"`
+
+	cause error // the run-wide failure that left the file unchecked
 }
 
 type attestJob struct {
@@ -55,7 +60,15 @@ type attestJob struct {
 // API and verifies it against that sha256 and the publisher it names. Files
 // with invalid attestations produce high-severity findings, unattested files
 // informational ones (RiskCompromise). Packages without recorded files are
-// skipped. The error is non-nil only when nothing could be checked (no root).
+// skipped.
+//
+// A failure shared by the whole run (offline, the integrity API's host
+// unreachable or given up on by the circuit breaker) stops the fetches: the
+// files not checked get the status "unchecked", no finding each, and the
+// error is a *NotCheckedError saying so once for the run. Not checked is
+// never attested: callers that require attestations must treat those files
+// as failures. The error is otherwise non-nil only when nothing could be
+// checked (no root).
 func AttestInventory(ctx context.Context, inv *inventory.Inventory, opts AttestOptions) ([]finding.Finding, []AttestationResult, error) {
 	root := opts.Root
 	if root == nil {
@@ -102,19 +115,40 @@ func AttestInventory(ctx context.Context, inv *inventory.Inventory, opts AttestO
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	var cause error // the run-wide failure, once one is seen
+	finish := func(i int, r AttestationResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		results[i] = r
+		if r.cause != nil && cause == nil {
+			cause = r.cause
+		}
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, len(jobs))
+		}
+	}
+	stopped := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return cause
+	}
 	for i, j := range jobs {
-		wg.Add(1)
 		sem <- struct{}{}
+		if c := stopped(); c != nil {
+			<-sem
+			finish(i, uncheckedResult(j, c))
+			continue
+		}
+		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			results[i] = attestOne(ctx, client, root, j)
-			if opts.Progress != nil {
-				mu.Lock()
-				done++
-				opts.Progress(done, len(jobs))
-				mu.Unlock()
+			if c := stopped(); c != nil {
+				finish(i, uncheckedResult(j, c))
+				return
 			}
+			finish(i, attestOne(ctx, client, root, j))
 		}()
 	}
 	wg.Wait()
@@ -124,7 +158,78 @@ func AttestInventory(ctx context.Context, inv *inventory.Inventory, opts AttestO
 		}
 		return results[a].File < results[b].File
 	})
-	return attestFindings(results), results, nil
+	return attestFindings(results), results, notChecked(results)
+}
+
+// runWide reports whether a fetch error is shared by every file of the run:
+// offline, or the integrity API's host unreachable or given up on.
+func runWide(err error) bool {
+	return errors.Is(err, httpx.ErrOffline) || errors.Is(err, httpx.ErrUnreachable) || errors.Is(err, httpx.ErrCircuitOpen)
+}
+
+func uncheckedResult(j attestJob, cause error) AttestationResult {
+	return AttestationResult{Package: j.pkg.Name, Version: j.pkg.Version, File: j.file.Name,
+		Status: "unchecked", Detail: causeText(cause), cause: cause}
+}
+
+// causeText is the short reason of a run-wide failure: "offline", or the
+// host and what went wrong ("pypi.org: connection refused").
+func causeText(err error) string {
+	if errors.Is(err, httpx.ErrOffline) {
+		return "offline"
+	}
+	var he *httpx.Error
+	if errors.As(err, &he) {
+		return he.Error()
+	}
+	return err.Error()
+}
+
+// NotCheckedError says that attestations were not checked for Files of the
+// Total files of a run, for one Reason shared by the run (Err).
+type NotCheckedError struct {
+	Reason string // "offline", or the host and the failure
+	Files  int    // files not checked
+	Total  int    // files with a recorded sha256
+	Err    error  // the first run-wide failure
+}
+
+func (e *NotCheckedError) Error() string {
+	n := count(e.Files) + " files"
+	if e.Files != e.Total {
+		n = count(e.Files) + " of " + count(e.Total) + " files"
+	}
+	return "attestations not checked: " + e.Reason + " (" + n + ")"
+}
+
+// Unwrap returns the run-wide failure, so errors.Is(err, httpx.ErrOffline)
+// holds for an offline run.
+func (e *NotCheckedError) Unwrap() error { return e.Err }
+
+func notChecked(results []AttestationResult) error {
+	var e *NotCheckedError
+	for _, r := range results {
+		if r.Status != "unchecked" {
+			continue
+		}
+		if e == nil {
+			e = &NotCheckedError{Reason: r.Detail, Total: len(results), Err: r.cause}
+		}
+		e.Files++
+	}
+	if e == nil {
+		return nil
+	}
+	return e
+}
+
+// count writes n with thousands separators: 1,062.
+func count(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func fileNameFromURL(u string) string {
@@ -148,6 +253,8 @@ func attestOne(ctx context.Context, c *pep740.Client, root *sigstore.Root, j att
 	case sigstore.IsInputError(err):
 		r.Status, r.Detail = "invalid", err.Error()
 		return r
+	case runWide(err):
+		return uncheckedResult(j, err)
 	case err != nil:
 		r.Status, r.Detail = "error", err.Error()
 		return r
@@ -192,8 +299,8 @@ func attestFindings(results []AttestationResult) []finding.Finding {
 		f := finding.Finding{Risk: finding.RiskCompromise, Package: r.Package, Version: r.Version, Exact: true,
 			Evidence: map[string]string{"file": r.File, "attestation": r.Status}}
 		switch r.Status {
-		case "attested":
-			continue
+		case "attested", "unchecked":
+			continue // unchecked: one NotCheckedError for the run
 		case "invalid":
 			f.Rule, f.Severity = "attestation-invalid", finding.SeverityHigh
 			f.Title = "attestation does not verify for " + r.File
@@ -219,5 +326,5 @@ func AttestSummary(rs []AttestationResult) string {
 	for _, r := range rs {
 		c[r.Status]++
 	}
-	return fmt.Sprintf("%d files: %d attested, %d not attested, %d invalid, %d unchecked", len(rs), c["attested"], c["not-attested"], c["invalid"], c["error"])
+	return fmt.Sprintf("%d files: %d attested, %d not attested, %d invalid, %d unchecked", len(rs), c["attested"], c["not-attested"], c["invalid"], c["error"]+c["unchecked"])
 }

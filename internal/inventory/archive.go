@@ -8,15 +8,34 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
+	"errors"
 	"io"
+	"io/fs"
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // maxMetadataSize bounds what is read from one archive member.
 const maxMetadataSize = 16 << 20
+
+// Bounds on what reading an archive may cost, whatever the archive says
+// (variables so tests can lower them).
+var (
+	// maxArchiveEntries bounds the members of an archive (the largest real
+	// wheels have tens of thousands).
+	maxArchiveEntries = 200_000
+	// maxArchiveTotal bounds the decompressed bytes read from a compressed
+	// tar stream while looking for its metadata: a decompression bomb
+	// ahead of PKG-INFO is an error, not minutes of inflating.
+	maxArchiveTotal int64 = 512 << 20
+)
+
+// decompressedStream names the decompressed tar stream in the
+// *safeio.TooLargeError its cap returns.
+const decompressedStream = "\x00decompressed archive"
 
 // ParseArchive reads the metadata of a wheel (.whl), an egg (.egg) or an sdist
 // (.tar.gz, .tar.bz2, .tgz, .tar, .zip) from data without unpacking it to
@@ -54,15 +73,43 @@ func ParseArchive(file string, data []byte, opts Options) (*Inventory, error) {
 	return finish(&Inventory{Sources: []SourceFile{{Path: file, Format: format}}, Packages: []*Package{p}}, opts), nil
 }
 
-func readLimited(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, maxMetadataSize+1))
+// readMember reads one archive member of file, at most maxMetadataSize
+// decompressed bytes.
+func readMember(file, member string, r io.Reader) ([]byte, error) {
+	b, err := safeio.ReadAll(r, maxMetadataSize, member)
 	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxMetadataSize {
-		return nil, fmt.Errorf("metadata file larger than %d bytes", maxMetadataSize)
+		return nil, archiveError(file, member, err)
 	}
 	return b, nil
+}
+
+// archiveError is a problem with a member of an archive, naming both; the
+// member's name is quoted as a short excerpt.
+func archiveError(file, member string, err error) error {
+	var tl *safeio.TooLargeError
+	if errors.As(err, &tl) {
+		if tl.Path == decompressedStream {
+			return errf(file, 0, "no PKG-INFO in the first %s of the decompressed archive", safeio.HumanBytes(tl.Limit))
+		}
+		return errf(file, 0, "%s: larger than the %s limit", safeio.Excerpt(member), safeio.HumanBytes(tl.Limit))
+	}
+	return errf(file, 0, "%s: %s", safeio.Excerpt(member), boundedError(err))
+}
+
+// specialMember says why an archive member cannot be metadata (a link or a
+// device instead of a file), or "" when it is a regular file.
+func specialMember(mode fs.FileMode) string {
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case mode&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		return "a device"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case !mode.IsRegular():
+		return "not a regular file"
+	}
+	return ""
 }
 
 // readZipMetadata finds <name>.dist-info/METADATA (wheels) or EGG-INFO/PKG-INFO
@@ -70,7 +117,10 @@ func readLimited(r io.Reader) ([]byte, error) {
 func readZipMetadata(file string, data []byte, wheel bool) (*Package, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, errf(file, 0, "not a zip archive: %v", err)
+		return nil, errf(file, 0, "not a zip archive: %s", boundedError(err))
+	}
+	if len(zr.File) > maxArchiveEntries {
+		return nil, errf(file, 0, "archive has %d members, more than the %d allowed", len(zr.File), maxArchiveEntries)
 	}
 	var meta, record *zip.File
 	for _, f := range zr.File {
@@ -89,16 +139,18 @@ func readZipMetadata(file string, data []byte, wheel bool) (*Package, error) {
 		return nil, errf(file, 0, "no metadata in archive (expected %s)", map[bool]string{true: "NAME.dist-info/METADATA", false: "PKG-INFO"}[wheel])
 	}
 	read := func(f *zip.File) ([]byte, error) {
+		if why := specialMember(f.Mode()); why != "" {
+			return nil, errf(file, 0, "%s is %s", safeio.Excerpt(f.Name), why)
+		}
+		if f.UncompressedSize64 > maxMetadataSize {
+			return nil, archiveError(file, f.Name, &safeio.TooLargeError{Path: f.Name, Limit: maxMetadataSize})
+		}
 		rc, err := f.Open()
 		if err != nil {
-			return nil, errf(file, 0, "%s: %v", f.Name, err)
+			return nil, archiveError(file, f.Name, err)
 		}
 		defer rc.Close()
-		b, err := readLimited(rc)
-		if err != nil {
-			return nil, errf(file, 0, "%s: %v", f.Name, err)
-		}
-		return b, nil
+		return readMember(file, f.Name, rc)
 	}
 	b, err := read(meta)
 	if err != nil {
@@ -130,30 +182,40 @@ func readTarMetadata(file string, data []byte) (*Package, error) {
 	case strings.HasSuffix(lower, ".gz") || strings.HasSuffix(lower, ".tgz"):
 		gz, err := gzip.NewReader(r)
 		if err != nil {
-			return nil, errf(file, 0, "not a gzip archive: %v", err)
+			return nil, errf(file, 0, "not a gzip archive: %s", boundedError(err))
 		}
 		defer gz.Close()
 		r = gz
 	case strings.HasSuffix(lower, ".bz2"):
 		r = bzip2.NewReader(r)
 	}
-	tr := tar.NewReader(r)
-	for {
+	tr := tar.NewReader(safeio.LimitReader(r, maxArchiveTotal, decompressedStream))
+	for n := 0; ; n++ {
 		h, err := tr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, errf(file, 0, "invalid tar archive: %v", err)
+			var tl *safeio.TooLargeError
+			if errors.As(err, &tl) {
+				return nil, archiveError(file, "", err)
+			}
+			return nil, errf(file, 0, "invalid tar archive: %s", boundedError(err))
+		}
+		if n >= maxArchiveEntries {
+			return nil, errf(file, 0, "no PKG-INFO in the first %d members of the archive", maxArchiveEntries)
 		}
 		name := strings.TrimPrefix(h.Name, "./")
 		dir, base := path.Split(name)
 		if base != "PKG-INFO" || dir == "" || strings.Count(strings.TrimSuffix(dir, "/"), "/") != 0 {
 			continue
 		}
-		b, err := readLimited(tr)
+		if why := specialMember(h.FileInfo().Mode()); why != "" {
+			return nil, errf(file, 0, "%s is %s", safeio.Excerpt(h.Name), why)
+		}
+		b, err := readMember(file, h.Name, tr)
 		if err != nil {
-			return nil, errf(file, 0, "%s: %v", h.Name, err)
+			return nil, err
 		}
 		md, err := ParseMetadata(file+"!"+h.Name, b)
 		if err != nil {

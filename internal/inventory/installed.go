@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
 )
 
@@ -236,7 +237,11 @@ func readDistInfo(dir string, opts Options) (*Package, error) {
 	}
 	data, err := opts.readFile(metaFile)
 	if err != nil {
-		return nil, errf(dir, 0, "no METADATA or PKG-INFO: %v", err)
+		pe := errf(dir, 0, "no METADATA or PKG-INFO: %v", err)
+		if errors.Is(err, safeio.ErrNotRegular) {
+			return nil, &skippedDist{pe}
+		}
+		return nil, pe
 	}
 	md, err := ParseMetadata(metaFile, data)
 	if err != nil {
@@ -310,8 +315,11 @@ func ParseSitePackages(dir string, opts Options) (*Inventory, error) {
 		}
 		p, err := readDistInfo(filepath.Join(dir, n), opts)
 		if err != nil {
-			var pe *ParseError
-			if errors.As(err, &pe) && !e.IsDir() {
+			var (
+				pe *ParseError
+				sk *skippedDist
+			)
+			if errors.As(err, &pe) && (!e.IsDir() || errors.As(err, &sk)) {
 				inv.Warnings = append(inv.Warnings, fmt.Sprintf("%v; skipped", err))
 				continue
 			}
@@ -342,6 +350,13 @@ func ParseSitePackages(dir string, opts Options) (*Inventory, error) {
 	}
 	return finish(inv, opts), nil
 }
+
+// skippedDist is the error of a distribution whose metadata is a FIFO or a
+// device: a scan of site-packages notes it and goes on.
+type skippedDist struct{ *ParseError }
+
+// Unwrap returns the ParseError.
+func (e *skippedDist) Unwrap() error { return e.ParseError }
 
 // readEgg reads an installed egg: a zip file or a directory with EGG-INFO.
 func readEgg(path string, isDir bool, opts Options) (*Package, error) {

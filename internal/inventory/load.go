@@ -203,7 +203,12 @@ func ParseFile(path string, format Format, opts Options) (*Inventory, error) {
 		}
 		return nil, errf(path, 0, "unknown dependency file format (not a requirements file, pyproject.toml, lockfile, metadata file or archive)")
 	}
-	data, err := opts.readFile(path)
+	read := opts.readFile
+	if format == FormatSBOM && opts.ReadFile == nil {
+		// SBOMs are JSON documents: the JSON cap, not the text one.
+		read = func(p string) ([]byte, error) { return safeio.ReadFile(p, safeio.MaxJSON) }
+	}
+	data, err := read(path)
 	if err != nil {
 		return nil, errf(path, 0, "%s", readProblem(path, err))
 	}
@@ -364,7 +369,14 @@ func loadProject(dir string, opts Options) (*Inventory, error) {
 	declared := map[string]bool{}
 	hasManifest := false
 	var rootless []*Inventory
+	var skipped []string
 	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && !st.Mode().IsRegular() {
+			// A FIFO or device named like a dependency file is not read
+			// (it could block or never end); the scan goes on.
+			skipped = append(skipped, fmt.Sprintf("%v; skipped", &safeio.NotRegularError{Path: f, Mode: st.Mode()}))
+			continue
+		}
 		format := detectName(f)
 		inv, err := ParseFile(f, format, opts)
 		if err != nil {
@@ -389,7 +401,9 @@ func loadProject(dir string, opts Options) (*Inventory, error) {
 			}
 		}
 	}
-	return Merge(parts...), nil
+	out := Merge(parts...)
+	out.Warnings = append(out.Warnings, skipped...)
+	return out, nil
 }
 
 // Merge combines inventories. Pinned packages merge by name and version;

@@ -60,6 +60,11 @@ func Check(inv *inventory.Inventory, db *advisory.DB) *Result {
 		if p.Name == "" || seen[k] {
 			continue
 		}
+		if p.Project {
+			// The project itself, not a dependency: never matched against
+			// advisories for the index package of the same name.
+			continue
+		}
 		seen[k] = true
 		if !unreadSeen[p.Name] {
 			unreadSeen[p.Name] = true

@@ -172,3 +172,55 @@ func TestWheelBombSizeLies(t *testing.T) {
 		t.Fatalf("err = %v, want an error naming the wheel", err)
 	}
 }
+
+// FuzzArchiveMembers builds sdists and wheels from fuzzed member names,
+// types and contents: reading them returns a package or one short line
+// naming the archive, within the caps.
+func FuzzArchiveMembers(f *testing.F) {
+	f.Add("demo-1.0/PKG-INFO", byte(tar.TypeReg), []byte(boundsPkgInfo), "", true)
+	f.Add("demo-1.0/PKG-INFO", byte(tar.TypeSymlink), []byte{}, "/etc/passwd", false)
+	f.Add("demo-1.0.dist-info/METADATA", byte(tar.TypeReg), []byte(boundsPkgInfo), "", false)
+	f.Add("./demo-1.0/PKG-INFO\n\x00", byte(tar.TypeChar), []byte("Name: \xff\n"), "x", true)
+	f.Fuzz(func(t *testing.T, name string, typ byte, body []byte, link string, sdist bool) {
+		var data []byte
+		file := "demo-1.0-py3-none-any.whl"
+		if sdist {
+			file = "demo-1.0.tar.gz"
+			var buf bytes.Buffer
+			gz := gzip.NewWriter(&buf)
+			tw := tar.NewWriter(gz)
+			h := &tar.Header{Name: name, Typeflag: typ, Mode: 0o644, Linkname: link}
+			if typ == tar.TypeReg {
+				h.Size = int64(len(body))
+			}
+			if tw.WriteHeader(h) != nil {
+				return
+			}
+			if typ == tar.TypeReg {
+				tw.Write(body)
+			}
+			tw.Close()
+			gz.Close()
+			data = buf.Bytes()
+		} else {
+			var buf bytes.Buffer
+			zw := zip.NewWriter(&buf)
+			h := &zip.FileHeader{Name: name, Method: zip.Deflate}
+			if typ == tar.TypeSymlink {
+				h.SetMode(fs.ModeSymlink | 0o777)
+			}
+			w, err := zw.CreateHeader(h)
+			if err != nil {
+				return
+			}
+			w.Write(body)
+			zw.Close()
+			data = buf.Bytes()
+		}
+		inv, err := ParseArchive(file, data, fuzzOpts)
+		checkResult(t, file, inv, err)
+		if err != nil && len(err.Error()) > maxMessage+len(file)+16 {
+			t.Fatalf("error of %d bytes", len(err.Error()))
+		}
+	})
+}

@@ -197,3 +197,28 @@ func TestSBOMInputUsesJSONCap(t *testing.T) {
 		t.Errorf("err = %v, want the content refused, not the size", err)
 	}
 }
+
+// TestCondaMetaScanSkipsFIFOsAndDevices: a conda-meta record that is a FIFO
+// or device is skipped with a warning; the others are read.
+func TestCondaMetaScanSkipsFIFOsAndDevices(t *testing.T) {
+	cm := filepath.Join(t.TempDir(), "conda-meta")
+	if err := os.Mkdir(cm, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rec := `{"name": "numpy", "version": "1.26.4", "build": "py312h0", "channel": "https://conda.anaconda.org/conda-forge/linux-64"}`
+	if err := os.WriteFile(filepath.Join(cm, "numpy-1.26.4-py312h0.json"), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mkfifoAt(t, filepath.Join(cm, "fifo-1-0.json"))
+	symlinkZero(t, filepath.Join(cm, "zero-1-0.json"))
+	inv, err := loadWithin(t, []string{cm})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(inv.Packages) != 1 || inv.Packages[0].Name != "numpy" {
+		t.Errorf("packages = %v, want numpy", inv.Packages)
+	}
+	if !warned(inv, filepath.Join(cm, "fifo-1-0.json"), "FIFO") || !warned(inv, filepath.Join(cm, "zero-1-0.json"), "device") {
+		t.Errorf("warnings = %q, want one per special file", inv.Warnings)
+	}
+}

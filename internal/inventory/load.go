@@ -347,7 +347,12 @@ func parseCondaMetaDir(dir string, opts Options) (*Inventory, error) {
 	}
 	sort.Strings(files)
 	var parts []*Inventory
+	var skipped []string
 	for _, f := range files {
+		if w := specialFile(f); w != "" {
+			skipped = append(skipped, w)
+			continue
+		}
 		inv, err := ParseFile(f, FormatCondaMeta, opts)
 		if err != nil {
 			return nil, err
@@ -355,8 +360,21 @@ func parseCondaMetaDir(dir string, opts Options) (*Inventory, error) {
 		parts = append(parts, inv)
 	}
 	inv := Merge(parts...)
+	inv.Warnings = append(inv.Warnings, skipped...)
 	markRoots(inv.Packages)
 	return inv, nil
+}
+
+// specialFile returns the warning a directory scan gives for a file it
+// found that is a FIFO, device or other non-regular file (read, it could
+// block or never end), or "" for a regular file. A file named on the
+// command line is an error instead (see ParseFile).
+func specialFile(path string) string {
+	st, err := os.Stat(path)
+	if err != nil || st.Mode().IsRegular() {
+		return ""
+	}
+	return fmt.Sprintf("%v; skipped", &safeio.NotRegularError{Path: path, Mode: st.Mode()})
 }
 
 // loadProject reads the dependency files of a project directory.
@@ -371,10 +389,8 @@ func loadProject(dir string, opts Options) (*Inventory, error) {
 	var rootless []*Inventory
 	var skipped []string
 	for _, f := range files {
-		if st, err := os.Stat(f); err == nil && !st.Mode().IsRegular() {
-			// A FIFO or device named like a dependency file is not read
-			// (it could block or never end); the scan goes on.
-			skipped = append(skipped, fmt.Sprintf("%v; skipped", &safeio.NotRegularError{Path: f, Mode: st.Mode()}))
+		if w := specialFile(f); w != "" {
+			skipped = append(skipped, w)
 			continue
 		}
 		format := detectName(f)

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // ParseCondaEnv reads a conda environment.yml. Entries of the pip: section are
@@ -16,7 +18,7 @@ import (
 func ParseCondaEnv(file string, data []byte, opts Options) (*Inventory, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, errf(file, yamlErrorLine(err), "invalid YAML: %v", err)
+		return nil, errf(file, yamlErrorLine(err), "invalid YAML: %s", boundedError(err))
 	}
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "environment.yml"}}}
 	if len(root.Content) == 0 {
@@ -38,7 +40,7 @@ func ParseCondaEnv(file string, data []byte, opts Options) (*Inventory, error) {
 	if deps.Kind != yaml.SequenceNode {
 		return nil, errf(file, deps.Line, "dependencies: expected a list")
 	}
-	rp := &reqParser{opts: opts, inv: inv}
+	rp := newReqParser(file, opts, inv)
 	for _, d := range deps.Content {
 		switch d.Kind {
 		case yaml.ScalarNode:
@@ -50,7 +52,7 @@ func ParseCondaEnv(file string, data []byte, opts Options) (*Inventory, error) {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(d.Content); i += 2 {
 				if d.Content[i].Value != "pip" || d.Content[i+1].Kind != yaml.SequenceNode {
-					return nil, errf(file, d.Line, "unexpected entry %q in dependencies", d.Content[i].Value)
+					return nil, errf(file, d.Line, "unexpected entry %s in dependencies", safeio.Excerpt(d.Content[i].Value))
 				}
 				for _, e := range d.Content[i+1].Content {
 					if _, err := rp.parseLine(file, e.Line, strings.TrimSpace(e.Value), false, []string{file}); err != nil {
@@ -89,7 +91,7 @@ func condaSpec(file string, line int, spec string) (*Package, error) {
 		name, rest = s[:i], strings.TrimSpace(s[i:])
 	}
 	if name == "" || leadingName(name) != name {
-		return nil, errf(file, line, "invalid conda spec %q", spec)
+		return nil, errf(file, line, "invalid conda spec %s", safeio.Excerpt(spec))
 	}
 	p := newPackage(name)
 	p.Source = Source{Kind: SourceConda}
@@ -218,7 +220,7 @@ func ParseSetupCfg(file string, data []byte, opts Options) (*Inventory, error) {
 			k, v, ok = strings.Cut(t, ":")
 		}
 		if !ok {
-			return nil, errf(file, num, "expected key = value, got %q", t)
+			return nil, errf(file, num, "expected key = value, got %s", safeio.Excerpt(t))
 		}
 		key = ""
 		k = strings.TrimSpace(k)
@@ -230,7 +232,7 @@ func ParseSetupCfg(file string, data []byte, opts Options) (*Inventory, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, errf(file, num, "%v", err)
+		return nil, errf(file, num, "%s", boundedError(err))
 	}
 	return finish(inv, opts), nil
 }

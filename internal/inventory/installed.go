@@ -95,7 +95,7 @@ func ParseMetadata(file string, data []byte) (*Metadata, error) {
 		return nil, errf(file, 0, "core metadata has no Name field")
 	}
 	if md.Version == "" {
-		return nil, errf(file, 0, "core metadata of %s has no Version field", md.Name)
+		return nil, errf(file, 0, "core metadata of %s has no Version field", clipName(md.Name))
 	}
 	return md, nil
 }
@@ -151,7 +151,7 @@ func ParseRecord(file string, data []byte) ([]RecordEntry, error) {
 			if errors.As(err, &ce) {
 				line = ce.Line
 			}
-			return nil, errf(file, line, "invalid RECORD: %v", err)
+			return nil, errf(file, line, "invalid RECORD: %s", boundedError(err))
 		}
 		if len(rec) == 0 || rec[0] == "" {
 			continue

@@ -447,17 +447,14 @@ func Merge(parts ...*Inventory) *Inventory {
 		ix.Locations = append(ix.Locations, inv.Index.Locations...)
 		all = append(all, inv.Packages...)
 	}
-	// locs holds each merged package's locations, so merging n declarations
-	// of one package stays linear.
-	locs := map[*Package]map[Location]bool{}
+	// sets holds what each merged package already has, so merging n
+	// declarations of one package stays linear.
+	sets := map[*Package]*mergeSet{}
 	merge := func(q, p *Package) {
-		set := locs[q]
+		set := sets[q]
 		if set == nil {
-			set = make(map[Location]bool, len(q.Locations))
-			for _, l := range q.Locations {
-				set[l] = true
-			}
-			locs[q] = set
+			set = newMergeSet(q)
+			sets[q] = set
 		}
 		mergeInto(q, p, set)
 	}
@@ -500,8 +497,45 @@ func Merge(parts ...*Inventory) *Inventory {
 		loose[key] = c
 		out.Packages = append(out.Packages, c)
 	}
+	for q := range sets {
+		q.Parents = uniqSorted(q.Parents)
+		q.Requires = uniqSorted(q.Requires)
+	}
 	sortPackages(out.Packages)
 	return out
+}
+
+// mergeSet is what a merged package holds, as sets.
+type mergeSet struct {
+	locs                                      map[Location]bool
+	extras, hashes, groups, parents, requires map[string]bool
+}
+
+func newMergeSet(q *Package) *mergeSet {
+	set := func(xs []string) map[string]bool {
+		m := make(map[string]bool, len(xs))
+		for _, x := range xs {
+			m[x] = true
+		}
+		return m
+	}
+	s := &mergeSet{locs: make(map[Location]bool, len(q.Locations)),
+		extras: set(q.Extras), hashes: set(q.Hashes), groups: set(q.Groups), parents: set(q.Parents), requires: set(q.Requires)}
+	for _, l := range q.Locations {
+		s.locs[l] = true
+	}
+	return s
+}
+
+// addNew appends to dst the strings of xs not in seen (nor empty).
+func addNew(dst []string, seen map[string]bool, xs []string) []string {
+	for _, x := range xs {
+		if x != "" && !seen[x] {
+			seen[x] = true
+			dst = append(dst, x)
+		}
+	}
+	return dst
 }
 
 // clonePackage copies p with its own slices, so merging never writes into
@@ -517,20 +551,20 @@ func clonePackage(p *Package) *Package {
 	return &c
 }
 
-// mergeInto adds what p knows to q (same package); locs is the set of q's
-// locations.
-func mergeInto(q, p *Package, locs map[Location]bool) {
+// mergeInto adds what p knows to q (same package); set is what q holds
+// (Merge sorts q's Parents and Requires at the end).
+func mergeInto(q, p *Package, set *mergeSet) {
 	q.Direct = q.Direct || p.Direct
 	q.Constraint = q.Constraint && p.Constraint
 	q.Project = q.Project || p.Project
-	q.Extras = appendUniq(q.Extras, p.Extras...)
-	q.Hashes = appendUniq(q.Hashes, p.Hashes...)
-	q.Groups = appendUniq(q.Groups, p.Groups...)
-	q.Parents = uniqSorted(append(append([]string(nil), q.Parents...), p.Parents...))
-	q.Requires = uniqSorted(append(append([]string(nil), q.Requires...), p.Requires...))
+	q.Extras = addNew(q.Extras, set.extras, p.Extras)
+	q.Hashes = addNew(q.Hashes, set.hashes, p.Hashes)
+	q.Groups = addNew(q.Groups, set.groups, p.Groups)
+	q.Parents = addNew(q.Parents, set.parents, p.Parents)
+	q.Requires = addNew(q.Requires, set.requires, p.Requires)
 	for _, l := range p.Locations {
-		if !locs[l] {
-			locs[l] = true
+		if !set.locs[l] {
+			set.locs[l] = true
 			q.Locations = append(q.Locations, l)
 		}
 	}

@@ -3,10 +3,11 @@ package inventory
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
+	"io"
 	"strings"
 
-	"github.com/pelletier/go-toml/v2"
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // ---- poetry.lock ----
@@ -47,8 +48,8 @@ type poetryLock struct {
 // pyproject.toml when it is present).
 func ParsePoetryLock(file string, data []byte, opts Options) (*Inventory, error) {
 	var lock poetryLock
-	if err := toml.Unmarshal(data, &lock); err != nil {
-		return nil, tomlError(file, err)
+	if err := decodeTOML(file, data, &lock); err != nil {
+		return nil, err
 	}
 	if err := checkLockVersion(file, "poetry.lock", "[metadata] lock-version", lock.Metadata.LockVersion, len(lock.Package), "1.", "2."); err != nil {
 		return nil, err
@@ -72,7 +73,7 @@ func ParsePoetryLock(file string, data []byte, opts Options) (*Inventory, error)
 		p.Locations = []Location{{File: file, Line: lines[i]}}
 		p.Groups = append(p.Groups, lp.Groups...)
 		if lp.Category != "" {
-			p.Groups = appendUniq(p.Groups, lp.Category)
+			p.Groups = append(p.Groups, lp.Category)
 		}
 		if m, ok := lp.Markers.(string); ok {
 			p.Marker = m
@@ -85,12 +86,12 @@ func ParsePoetryLock(file string, data []byte, opts Options) (*Inventory, error)
 			pf := File{Name: f.File}
 			if f.Hash != "" {
 				pf.Hashes = []string{hashString(f.Hash)}
-				p.Hashes = appendUniq(p.Hashes, pf.Hashes...)
+				p.Hashes = append(p.Hashes, pf.Hashes...)
 			}
 			p.Files = append(p.Files, pf)
 		}
 		for _, h := range metaHashes[p.Name] {
-			p.Hashes = appendUniq(p.Hashes, "sha256:"+h)
+			p.Hashes = append(p.Hashes, "sha256:"+h)
 		}
 		if s := lp.Source; s != nil {
 			switch s.Type {
@@ -111,6 +112,7 @@ func ParsePoetryLock(file string, data []byte, opts Options) (*Inventory, error)
 		inv.Packages = append(inv.Packages, p)
 	}
 	markRoots(inv.Packages)
+	markProjectPaths(file, inv.Packages, true)
 	return finish(inv, opts), nil
 }
 
@@ -128,13 +130,14 @@ func checkLockVersion(file, kind, key, version string, packages int, prefixes ..
 			return nil
 		}
 	}
-	return errf(file, 0, "unsupported %s %s %q", kind, key, version)
+	return errf(file, 0, "unsupported %s %s %s", kind, key, safeio.Excerpt(version))
 }
 
-// addFileHashes adds the hashes of a package's files to its Hashes.
+// addFileHashes adds the hashes of a package's files to its Hashes
+// (finish removes duplicates).
 func addFileHashes(p *Package) {
 	for _, f := range p.Files {
-		p.Hashes = appendUniq(p.Hashes, f.Hashes...)
+		p.Hashes = append(p.Hashes, f.Hashes...)
 	}
 }
 
@@ -169,8 +172,8 @@ type pdmLock struct {
 // other locked package requires are marked direct.
 func ParsePDMLock(file string, data []byte, opts Options) (*Inventory, error) {
 	var lock pdmLock
-	if err := toml.Unmarshal(data, &lock); err != nil {
-		return nil, tomlError(file, err)
+	if err := decodeTOML(file, data, &lock); err != nil {
+		return nil, err
 	}
 	if err := checkLockVersion(file, "pdm.lock", "[metadata] lock_version", lock.Metadata.LockVersion, len(lock.Package), "3.", "4."); err != nil {
 		return nil, err
@@ -201,7 +204,7 @@ func ParsePDMLock(file string, data []byte, opts Options) (*Inventory, error) {
 			}
 			if f.Hash != "" {
 				pf.Hashes = []string{hashString(f.Hash)}
-				p.Hashes = appendUniq(p.Hashes, pf.Hashes...)
+				p.Hashes = append(p.Hashes, pf.Hashes...)
 			}
 			p.Files = append(p.Files, pf)
 		}
@@ -213,6 +216,7 @@ func ParsePDMLock(file string, data []byte, opts Options) (*Inventory, error) {
 		inv.Packages = append(inv.Packages, p)
 	}
 	markRoots(inv.Packages)
+	markProjectPaths(file, inv.Packages, true)
 	return finish(inv, opts), nil
 }
 
@@ -269,14 +273,14 @@ type pylock struct {
 // (path ".").
 func ParsePylock(file string, data []byte, opts Options) (*Inventory, error) {
 	var lock pylock
-	if err := toml.Unmarshal(data, &lock); err != nil {
-		return nil, tomlError(file, err)
+	if err := decodeTOML(file, data, &lock); err != nil {
+		return nil, err
 	}
 	if lock.LockVersion == "" {
 		return nil, errf(file, 0, "not a pylock.toml: no lock-version")
 	}
 	if !strings.HasPrefix(lock.LockVersion, "1.") && lock.LockVersion != "1" {
-		return nil, errf(file, 0, "unsupported pylock lock-version %q", lock.LockVersion)
+		return nil, errf(file, 0, "unsupported pylock lock-version %s", safeio.Excerpt(lock.LockVersion))
 	}
 	lines := tableLines(data, "packages", len(lock.Packages), func(i int) string { return lock.Packages[i].Name })
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "pylock.toml"}}}
@@ -320,6 +324,7 @@ func ParsePylock(file string, data []byte, opts Options) (*Inventory, error) {
 		inv.Packages = append(inv.Packages, p)
 	}
 	markRoots(inv.Packages)
+	markProjectPaths(file, inv.Packages, true)
 	for _, p := range inv.Packages {
 		if p.Project {
 			p.Direct = false
@@ -345,70 +350,35 @@ type pipfileLockEntry struct {
 
 // ParsePipfileLock reads a Pipfile.lock (JSON). Pipfile.lock has no graph:
 // every entry is marked direct unless Load finds the Pipfile next to it.
-// "develop" entries get the group "dev".
+// "develop" entries get the group "dev". The document is read in one pass
+// that also gives each entry its line.
 func ParsePipfileLock(file string, data []byte, opts Options) (*Inventory, error) {
-	var doc struct {
-		Meta struct {
-			Sources []struct {
-				Name string `json:"name"`
-				URL  string `json:"url"`
-			} `json:"sources"`
-		} `json:"_meta"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, jsonError(file, data, err)
-	}
-	// Sections keep file order so line lookups move forward.
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, jsonError(file, data, err)
-	}
-	if _, ok := raw["_meta"]; !ok {
-		if _, ok := raw["default"]; !ok {
-			return nil, errf(file, 0, "not a Pipfile.lock: no _meta and no default section")
-		}
+	pl := &pipfileLockReader{file: file, data: data, li: newLineIndex(data), dec: json.NewDecoder(bytes.NewReader(data))}
+	lock, err := pl.read()
+	if err != nil {
+		return nil, err
 	}
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "Pipfile.lock"}}}
 	indexes := map[string]string{}
-	for i, s := range doc.Meta.Sources {
-		indexes[s.Name] = RedactURL(s.URL)
+	var extra []string
+	for i, s := range lock.sources {
+		u := RedactURL(s.URL)
+		if _, ok := indexes[s.Name]; !ok {
+			indexes[s.Name] = u
+		}
 		if i == 0 {
-			inv.Index.IndexURL = RedactURL(s.URL)
+			inv.Index.IndexURL = u
 		} else {
-			inv.Index.ExtraIndexURLs = appendUniq(inv.Index.ExtraIndexURLs, RedactURL(s.URL))
+			extra = append(extra, u)
 		}
-		if j := bytes.Index(data, []byte(s.URL)); j >= 0 {
-			inv.Index.Locations = append(inv.Index.Locations, Location{File: file, Line: lineOf(data, j)})
-		}
+		inv.Index.Locations = append(inv.Index.Locations, Location{File: file, Line: s.line})
 	}
-	var li lineIndex
+	inv.Index.ExtraIndexURLs = extra
 	for _, section := range []string{"default", "develop"} {
-		body, ok := raw[section]
-		if !ok || string(body) == "null" {
-			continue
-		}
-		var entries map[string]pipfileLockEntry
-		if err := json.Unmarshal(body, &entries); err != nil {
-			return nil, errf(file, lineOf(data, bytes.Index(data, []byte(`"`+section+`"`))), "section %s: %v", section, err)
-		}
-		secOff := bytes.Index(data, []byte(`"`+section+`"`))
-		if li == nil {
-			li = newLineIndex(data)
-		}
-		for _, name := range sortedKeys(entries) {
-			e := entries[name]
-			p := newPackage(name)
-			line := 0
-			if secOff >= 0 {
-				j := bytes.Index(data[secOff:], []byte(`"`+name+`": {`))
-				if j < 0 {
-					j = bytes.Index(data[secOff:], []byte(`"`+name+`"`))
-				}
-				if j >= 0 {
-					line = li.line(secOff + j)
-				}
-			}
-			p.Locations = []Location{{File: file, Line: line}}
+		for _, ent := range lock.sections[section] {
+			e := ent.entry
+			p := newPackage(ent.name)
+			p.Locations = []Location{{File: file, Line: ent.line}}
 			if v, ok := strings.CutPrefix(e.Version, "==="); ok {
 				p.Version = v
 			} else if v, ok := strings.CutPrefix(e.Version, "=="); ok && !strings.ContainsAny(v, "*,") {
@@ -416,9 +386,11 @@ func ParsePipfileLock(file string, data []byte, opts Options) (*Inventory, error
 			} else if e.Version != "*" {
 				p.Specifier = e.Version
 			}
-			for _, h := range e.Hashes {
-				p.Hashes = appendUniq(p.Hashes, hashString(h))
+			hashes := make([]string, len(e.Hashes))
+			for i, h := range e.Hashes {
+				hashes[i] = hashString(h)
 			}
+			p.Hashes = hashes
 			p.Marker = e.Markers
 			p.Extras = e.Extras
 			p.Index = indexes[e.Index]
@@ -442,16 +414,218 @@ func ParsePipfileLock(file string, data []byte, opts Options) (*Inventory, error
 			inv.Packages = append(inv.Packages, p)
 		}
 	}
+	markProjectPaths(file, inv.Packages, true)
 	return finish(inv, opts), nil
+}
+
+// pipfileLockReader reads a Pipfile.lock token by token, so that every
+// entry's line comes from the decoder's offset instead of a search.
+type pipfileLockReader struct {
+	file string
+	data []byte
+	li   lineIndex
+	dec  *json.Decoder
+}
+
+type pipfileLockSource struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+	line int
+}
+
+type pipfileLockNamed struct {
+	name  string
+	entry pipfileLockEntry
+	line  int
+}
+
+type pipfileLockDoc struct {
+	sources  []pipfileLockSource
+	sections map[string][]pipfileLockNamed
+}
+
+// line is the line of the next token: the decoder's offset after the
+// separators that precede it.
+func (pl *pipfileLockReader) line() int {
+	off := int(pl.dec.InputOffset())
+	for off < len(pl.data) && strings.IndexByte(" \t\r\n,:", pl.data[off]) >= 0 {
+		off++
+	}
+	return pl.li.line(off)
+}
+
+func (pl *pipfileLockReader) fail(err error) error {
+	return jsonError(pl.file, pl.data, err)
+}
+
+// open reads the start of an object or array (delim '{' or '['); ok is
+// false for null.
+func (pl *pipfileLockReader) open(what string, delim json.Delim) (ok bool, err error) {
+	line := pl.line()
+	tok, err := pl.dec.Token()
+	if err != nil {
+		return false, pl.fail(err)
+	}
+	if tok == nil {
+		return false, nil
+	}
+	if d, isDelim := tok.(json.Delim); !isDelim || d != delim {
+		kind := "an object"
+		if delim == '[' {
+			kind = "an array"
+		}
+		return false, errf(pl.file, line, "%s: expected %s", what, kind)
+	}
+	return true, nil
+}
+
+// close reads the end of the object or array open started.
+func (pl *pipfileLockReader) close() error {
+	if _, err := pl.dec.Token(); err != nil {
+		return pl.fail(err)
+	}
+	return nil
+}
+
+// key reads an object key.
+func (pl *pipfileLockReader) key() (string, int, error) {
+	line := pl.line()
+	tok, err := pl.dec.Token()
+	if err != nil {
+		return "", 0, pl.fail(err)
+	}
+	k, _ := tok.(string)
+	return k, line, nil
+}
+
+// value decodes the next value into v (nil: skip it).
+func (pl *pipfileLockReader) value(what string, v any) error {
+	if v == nil {
+		var raw json.RawMessage
+		v = &raw
+	}
+	if err := pl.dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return errf(pl.file, lineOf(pl.data, int(te.Offset)), "%s: %s", what, boundedError(err))
+		}
+		return pl.fail(err)
+	}
+	return nil
+}
+
+func (pl *pipfileLockReader) read() (*pipfileLockDoc, error) {
+	doc := &pipfileLockDoc{sections: map[string][]pipfileLockNamed{}}
+	if ok, err := pl.open("Pipfile.lock", '{'); err != nil || !ok {
+		if err == nil {
+			err = errf(pl.file, 0, "not a Pipfile.lock: no _meta and no default section")
+		}
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for pl.dec.More() {
+		k, _, err := pl.key()
+		if err != nil {
+			return nil, err
+		}
+		seen[k] = true
+		switch k {
+		case "_meta":
+			if doc.sources, err = pl.meta(); err != nil {
+				return nil, err
+			}
+		case "default", "develop":
+			if doc.sections[k], err = pl.section(k); err != nil {
+				return nil, err
+			}
+		default:
+			if err := pl.value(k, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := pl.close(); err != nil {
+		return nil, err
+	}
+	if _, err := pl.dec.Token(); err != io.EOF {
+		return nil, errf(pl.file, pl.line(), "data after the JSON document")
+	}
+	if !seen["_meta"] && !seen["default"] {
+		return nil, errf(pl.file, 0, "not a Pipfile.lock: no _meta and no default section")
+	}
+	return doc, nil
+}
+
+func (pl *pipfileLockReader) meta() ([]pipfileLockSource, error) {
+	if ok, err := pl.open("_meta", '{'); err != nil || !ok {
+		return nil, err
+	}
+	var sources []pipfileLockSource
+	for pl.dec.More() {
+		k, _, err := pl.key()
+		if err != nil {
+			return nil, err
+		}
+		if k != "sources" {
+			if err := pl.value("_meta "+clipName(k), nil); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		ok, err := pl.open("_meta sources", '[')
+		if err != nil {
+			return nil, err
+		}
+		sources = nil // a repeated key replaces the earlier value
+		for ok && pl.dec.More() {
+			s := pipfileLockSource{line: pl.line()}
+			if err := pl.value("_meta sources", &s); err != nil {
+				return nil, err
+			}
+			sources = append(sources, s)
+		}
+		if ok {
+			if err := pl.close(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return sources, pl.close()
+}
+
+func (pl *pipfileLockReader) section(name string) ([]pipfileLockNamed, error) {
+	if ok, err := pl.open("section "+name, '{'); err != nil || !ok {
+		return nil, err
+	}
+	var out []pipfileLockNamed
+	at := map[string]int{}
+	for pl.dec.More() {
+		k, line, err := pl.key()
+		if err != nil {
+			return nil, err
+		}
+		ent := pipfileLockNamed{name: k, line: line}
+		if err := pl.value("section "+name, &ent.entry); err != nil {
+			return nil, err
+		}
+		if i, ok := at[k]; ok {
+			out[i] = ent // a repeated key replaces the earlier entry, as in a JSON object
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, ent)
+	}
+	return out, pl.close()
 }
 
 // jsonError gives a JSON syntax error its line.
 func jsonError(file string, data []byte, err error) *ParseError {
-	if se, ok := err.(*json.SyntaxError); ok {
-		return errf(file, lineOf(data, int(se.Offset)), "invalid JSON: %v", err)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return errf(file, lineOf(data, int(se.Offset)), "invalid JSON: %s", boundedError(err))
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return errf(file, 0, "empty file")
 	}
-	return errf(file, 0, "%s", fmt.Sprint(err))
+	return errf(file, 0, "%s", boundedError(err))
 }

@@ -69,13 +69,24 @@ type Package struct {
 	Record      []RecordEntry `json:"-"`                      // RECORD of an installed distribution
 	MetadataDir string        `json:"metadata_dir,omitempty"` // *.dist-info / *.egg-info folder of an installed dist
 	Constraint  bool          `json:"constraint,omitempty"`   // declared only in a -c constraints file
-	// Project is true for the project itself and its workspace members when a
-	// lockfile records them (uv, pylock): they are not third-party dependencies.
+	// Project is true for the project itself and its workspace members: the
+	// root a uv.lock or pylock.toml records (source `virtual = "."` or
+	// `editable = "."`, workspace members), a locked or required package
+	// installed from the project's own directory (`-e .`, Poetry/PDM/Pipenv
+	// `path = "."`), and a package named as the [project] / [tool.poetry]
+	// name of the project's pyproject.toml. They are not third-party
+	// dependencies: they are never direct, never matched against advisories
+	// for an index package of the same name, and are the SBOM's root.
 	Project bool `json:"project,omitempty"`
 }
 
 // Pinned reports whether the package has an exact version.
 func (p *Package) Pinned() bool { return p.Version != "" }
+
+// Local reports whether the package is installed from a local path or in
+// editable mode: its code is the user's checkout, not an index release, so
+// advisories for the index package of its name need not apply to it.
+func (p *Package) Local() bool { return p.Source.Editable || p.Source.Kind == SourcePath }
 
 // IndexOptions are the package-index options a requirements file sets.
 type IndexOptions struct {

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
@@ -28,6 +30,10 @@ type Options struct {
 	// outside their project: absolute paths, paths above the project root,
 	// /proc, /dev and /sys. Without it such includes are errors.
 	AllowOutsideIncludes bool
+	// SkipEditable leaves out of the inventory Load returns the packages
+	// installed from a local path or in editable mode (Package.Local), with
+	// a warning saying how many (pip-audit's --skip-editable).
+	SkipEditable bool
 }
 
 func (o Options) readFile(path string) ([]byte, error) {
@@ -60,20 +66,22 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+// maxMessage caps the message of a ParseError. Messages quote input only
+// through safeio.Excerpt; the cap is the last guard against one that does
+// not.
+const maxMessage = 512
+
 func errf(file string, line int, format string, args ...any) *ParseError {
 	msg := fmt.Sprintf(format, args...)
 	msg = strings.Join(strings.Fields(msg), " ") // one line, always
-	return &ParseError{File: file, Line: line, Msg: msg}
-}
-
-// tomlError turns a go-toml decode error into a ParseError with its line.
-func tomlError(file string, err error) *ParseError {
-	type positioned interface{ Position() (int, int) }
-	if pe, ok := err.(positioned); ok {
-		row, _ := pe.Position()
-		return errf(file, row, "invalid TOML: %v", err)
+	if len(msg) > maxMessage {
+		cut := maxMessage
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		msg = msg[:cut] + "…"
 	}
-	return errf(file, 0, "invalid TOML: %v", err)
+	return &ParseError{File: file, Line: line, Msg: msg}
 }
 
 // newPackage returns a package with its normalized and raw name.
@@ -148,15 +156,20 @@ func tableLines(data []byte, header string, n int, name func(int) string) []int 
 		}
 		return out
 	}
+	// Another shape (inline arrays of tables): the `name = "..."` literals
+	// of the names, in order.
+	ix := newTomlIndex(data)
 	pos := 0
 	for i := range out {
 		nm := name(i)
-		for _, pat := range []string{`name = "` + nm + `"`, `{ name = "` + nm + `"`, `{name = "` + nm + `"`} {
-			if j := indexLineStart(data[pos:], pat); j >= 0 {
-				out[i] = li.line(pos + j)
-				pos += j + 1
-				break
-			}
+		q := strconv.Quote(nm)
+		off := firstAtOrAfter(ix.names[nm], pos)
+		if alt := firstAtOrAfter(ix.names[q[1:len(q)-1]], pos); alt >= 0 && (off < 0 || alt < off) {
+			off = alt
+		}
+		if off >= 0 {
+			out[i] = li.line(off)
+			pos = off + 1
 		}
 	}
 	return out
@@ -181,8 +194,19 @@ func indexLineStart(data []byte, pat string) int {
 	return -1
 }
 
-// finish applies the target environment, links the graph and sorts packages.
+// finish applies the target environment, removes duplicate hashes, extras,
+// groups and index options (parsers append them; removing duplicates once
+// here keeps parsing linear), links the graph and sorts packages.
 func finish(inv *Inventory, opts Options) *Inventory {
+	for _, p := range inv.Packages {
+		p.Hashes = appendUniq(nil, p.Hashes...)
+		p.Extras = appendUniq(nil, p.Extras...)
+		p.Groups = appendUniq(nil, p.Groups...)
+	}
+	ix := &inv.Index
+	ix.ExtraIndexURLs = appendUniq(nil, ix.ExtraIndexURLs...)
+	ix.FindLinks = appendUniq(nil, ix.FindLinks...)
+	ix.TrustedHosts = appendUniq(nil, ix.TrustedHosts...)
 	if opts.Env != nil {
 		kept := inv.Packages[:0]
 		for _, p := range inv.Packages {
@@ -263,6 +287,9 @@ func uniqSorted(s []string) []string {
 	return out
 }
 
+// appendUniq appends to s the strings of xs that are neither empty nor in s
+// already. One call is linear in len(s)+len(xs); a loop of calls that grows
+// s is not, so parsers append and let finish call it once.
 func appendUniq(s []string, xs ...string) []string {
 	if len(s)+len(xs) > 16 {
 		// A set keeps long lists (thousands of --hash options) linear.
@@ -324,4 +351,41 @@ func relDir(file, p string) string {
 		return p
 	}
 	return filepath.Join(filepath.Dir(file), p)
+}
+
+// isProjectDir reports whether dir (absolute or relative to the working
+// directory) is the directory of file or its project root (see
+// projectRoot): a package installed from there is the project itself.
+func isProjectDir(file, dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	own, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		return false
+	}
+	return abs == own || abs == projectRoot(file)
+}
+
+// markProjectPaths marks as the project (Package.Project, not direct) the
+// packages of file whose local path is file's directory or its project
+// root. relToFile says the paths are as the file wrote them (relative to
+// it), not yet joined to its directory.
+func markProjectPaths(file string, pkgs []*Package, relToFile bool) {
+	for _, p := range pkgs {
+		if p.Source.Kind != SourcePath {
+			continue
+		}
+		dir := p.Source.Path
+		if dir == "" {
+			dir = "."
+		}
+		if relToFile && !filepath.IsAbs(dir) {
+			dir = filepath.Join(filepath.Dir(file), dir)
+		}
+		if isProjectDir(file, dir) {
+			p.Project, p.Direct = true, false
+		}
+	}
 }

@@ -1,13 +1,13 @@
 package inventory
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/pelletier/go-toml/v2"
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 type pyprojectDoc struct {
@@ -59,7 +59,7 @@ func recordIndexes(file string, lf lineFinder, inv *Inventory, section string, i
 		if ix.Default || ix.Priority == "primary" || ix.Priority == "default" {
 			inv.Index.IndexURL = RedactURL(ix.URL)
 		} else {
-			inv.Index.ExtraIndexURLs = appendUniq(inv.Index.ExtraIndexURLs, RedactURL(ix.URL))
+			inv.Index.ExtraIndexURLs = append(inv.Index.ExtraIndexURLs, RedactURL(ix.URL))
 		}
 		inv.Index.Locations = append(inv.Index.Locations, Location{File: file, Line: lf.findString(section, ix.URL)})
 	}
@@ -70,71 +70,6 @@ type poetryGroupDef struct {
 	Dependencies map[string]any `toml:"dependencies"`
 }
 
-// lineFinder finds the lines of declarations in a text file, moving forward
-// from the start of a section so repeated strings map to the right place.
-type lineFinder struct {
-	data []byte
-	li   lineIndex
-}
-
-func newLineFinder(data []byte) lineFinder { return lineFinder{data, newLineIndex(data)} }
-
-// find returns the line of the first occurrence of needle at or after the
-// first line that starts with section ("" = file start); 0 when absent.
-func (lf lineFinder) find(section, needle string) int {
-	from := 0
-	if section != "" {
-		if j := indexLineStart(lf.data, section); j >= 0 {
-			from = j
-		}
-	}
-	if j := bytes.Index(lf.data[from:], []byte(needle)); j >= 0 {
-		return lf.li.line(from + j)
-	}
-	if from > 0 {
-		if j := bytes.Index(lf.data, []byte(needle)); j >= 0 {
-			return lf.li.line(j)
-		}
-	}
-	return 0
-}
-
-// findKey returns the line of `key = ...` (bare or quoted key) at the start
-// of a line after the section header; 0 when absent.
-func (lf lineFinder) findKey(section, key string) int {
-	from := 0
-	if section != "" {
-		if j := indexLineStart(lf.data, section); j >= 0 {
-			from = j
-		}
-	}
-	for _, k := range []string{key, `"` + key + `"`, "'" + key + "'"} {
-		for off := from; off < len(lf.data); {
-			j := indexLineStart(lf.data[off:], k)
-			if j < 0 {
-				break
-			}
-			rest := bytes.TrimLeft(lf.data[off+j+len(k):], " \t")
-			if len(rest) > 0 && (rest[0] == '=' || rest[0] == '.') {
-				return lf.li.line(off + j)
-			}
-			off += j + len(k)
-		}
-	}
-	return 0
-}
-
-// findString finds a TOML string literal's line (either quote style).
-func (lf lineFinder) findString(section, s string) int {
-	if l := lf.find(section, strconv.Quote(s)); l > 0 {
-		return l
-	}
-	if l := lf.find(section, `"`+s+`"`); l > 0 {
-		return l
-	}
-	return lf.find(section, "'"+s+"'")
-}
-
 // ParsePyproject reads the dependencies a pyproject.toml declares: PEP 621
 // [project] dependencies and optional-dependencies (groups named after the
 // extra), PEP 735 [dependency-groups] with include-group, Poetry's
@@ -142,8 +77,8 @@ func (lf lineFinder) findString(section, s string) int {
 // specifiers), and PDM / uv dev-dependencies. Every declaration is direct.
 func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) {
 	var doc pyprojectDoc
-	if err := toml.Unmarshal(data, &doc); err != nil {
-		return nil, tomlError(file, err)
+	if err := decodeTOML(file, data, &doc); err != nil {
+		return nil, err
 	}
 	lf := newLineFinder(data)
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "pyproject.toml"}}}
@@ -187,8 +122,9 @@ func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) 
 			}
 		}
 	}
+	groups := newGroupExpander(file, lf, doc.DependencyGroups)
 	for _, g := range sortedKeys(doc.DependencyGroups) {
-		reqs, err := expandGroup(file, lf, doc.DependencyGroups, g, nil)
+		reqs, err := groups.expand(g, "")
 		if err != nil {
 			return nil, err
 		}
@@ -250,47 +186,102 @@ func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) 
 			}
 		}
 	}
+	markProjectPaths(file, inv.Packages, false)
 	return finish(inv, opts), nil
 }
 
-// expandGroup resolves a PEP 735 group with its include-group entries.
-func expandGroup(file string, lf lineFinder, groups map[string][]any, name string, stack []string) ([]string, error) {
-	for _, s := range stack {
-		if s == name {
-			return nil, errf(file, lf.find("[dependency-groups]", name), "dependency group include cycle: %s -> %s", strings.Join(stack, " -> "), name)
+// maxGroupExpansion caps the requirements all dependency groups hold once
+// their include-group entries are expanded: far above any real project, far
+// below what groups including each other many times could ask for.
+const maxGroupExpansion = 1 << 20
+
+// groupExpander resolves PEP 735 dependency groups. Each group is expanded
+// once, into a list without duplicates, however often it is included; an
+// include cycle is an error naming its line.
+type groupExpander struct {
+	file     string
+	lf       lineFinder
+	groups   map[string][]any
+	byNorm   map[string]string   // normalized group name -> name as written
+	done     map[string][]string // expanded groups
+	visiting map[string]bool     // groups being expanded (the include stack)
+	stack    []string
+	total    int
+}
+
+func newGroupExpander(file string, lf lineFinder, groups map[string][]any) *groupExpander {
+	e := &groupExpander{file: file, lf: lf, groups: groups, byNorm: map[string]string{}, done: map[string][]string{}, visiting: map[string]bool{}}
+	for _, k := range sortedKeys(groups) {
+		if _, ok := e.byNorm[newPackage(k).Name]; !ok {
+			e.byNorm[newPackage(k).Name] = k
 		}
 	}
-	entries, ok := groups[name]
-	if !ok {
+	return e
+}
+
+// line is the line that declares group name, else the section's header.
+func (e *groupExpander) line(name string) int {
+	if l := e.lf.findKey("[dependency-groups]", name); l > 0 {
+		return l
+	}
+	return e.lf.sectionLine("[dependency-groups]")
+}
+
+// expand returns the requirements of group name; from is the group whose
+// include-group entry asks for it ("" for a top-level group).
+func (e *groupExpander) expand(name, from string) ([]string, error) {
+	key := name
+	if _, ok := e.groups[key]; !ok {
 		// Group names compare normalized.
-		for k, v := range groups {
-			if newPackage(k).Name == newPackage(name).Name {
-				entries, ok = v, true
-			}
-		}
-		if !ok {
-			return nil, errf(file, lf.find("[dependency-groups]", name), "include-group %q: no such dependency group", name)
+		if key, ok = e.byNorm[newPackage(name).Name]; !ok {
+			return nil, errf(e.file, e.lf.findString("[dependency-groups]", name), "dependency group %s: include-group %s: no such dependency group", clipName(from), safeio.Excerpt(name))
 		}
 	}
+	if out, ok := e.done[key]; ok {
+		return out, nil
+	}
+	if e.visiting[key] {
+		cycle := append(append([]string(nil), e.stack[slices.Index(e.stack, key):]...), key)
+		return nil, errf(e.file, e.line(from), "dependency group include cycle %s", safeio.Excerpt(strings.Join(cycle, " -> ")))
+	}
+	e.visiting[key] = true
+	e.stack = append(e.stack, key)
+	defer func() {
+		delete(e.visiting, key)
+		e.stack = e.stack[:len(e.stack)-1]
+	}()
 	var out []string
-	for _, e := range entries {
-		switch v := e.(type) {
+	seen := map[string]bool{}
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, entry := range e.groups[key] {
+		switch v := entry.(type) {
 		case string:
-			out = append(out, v)
+			add(v)
 		case map[string]any:
 			inc, _ := v["include-group"].(string)
 			if inc == "" {
-				return nil, errf(file, lf.find("[dependency-groups]", name), "dependency group %s: table without include-group", name)
+				return nil, errf(e.file, e.line(key), "dependency group %s: table without include-group", clipName(key))
 			}
-			sub, err := expandGroup(file, lf, groups, inc, append(stack, name))
+			sub, err := e.expand(inc, key)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, sub...)
+			for _, s := range sub {
+				add(s)
+			}
 		default:
-			return nil, errf(file, lf.find("[dependency-groups]", name), "dependency group %s: unexpected entry %v", name, e)
+			return nil, errf(e.file, e.line(key), "dependency group %s: unexpected entry %s", clipName(key), safeio.Excerpt(fmt.Sprint(entry)))
 		}
 	}
+	if e.total += len(out); e.total > maxGroupExpansion {
+		return nil, errf(e.file, e.line(key), "dependency groups expand to more than %d requirements", maxGroupExpansion)
+	}
+	e.done[key] = out
 	return out, nil
 }
 
@@ -329,7 +320,7 @@ func poetryDependency(file string, line int, name string, v any, sources map[str
 		if c := str("version"); c != "" {
 			spec, err := PoetryConstraint(c)
 			if err != nil {
-				warns = append(warns, fmt.Sprintf("%s:%d: %s: %v", file, line, name, err))
+				warns = append(warns, fmt.Sprintf("%s:%d: %s: %s", file, line, clipName(name), boundedError(err)))
 			}
 			setSpecifier(p, spec)
 		}
@@ -380,7 +371,7 @@ func poetryDependency(file string, line int, name string, v any, sources map[str
 		for _, e := range t {
 			m, ok := e.(map[string]any)
 			if !ok {
-				return nil, nil, errf(file, line, "dependency %s: expected a table in the list, got %v", name, e)
+				return nil, nil, errf(file, line, "dependency %s: expected a table in the list, got %s", clipName(name), safeio.Excerpt(fmt.Sprint(e)))
 			}
 			p, err := one(m)
 			if err != nil {
@@ -389,7 +380,7 @@ func poetryDependency(file string, line int, name string, v any, sources map[str
 			out = append(out, p)
 		}
 	default:
-		return nil, nil, errf(file, line, "dependency %s: unexpected value %v", name, v)
+		return nil, nil, errf(file, line, "dependency %s: unexpected value %s", clipName(name), safeio.Excerpt(fmt.Sprint(v)))
 	}
 	return out, warns, nil
 }
@@ -424,7 +415,7 @@ func PoetryConstraint(c string) (string, error) {
 		return "", nil
 	}
 	if strings.Contains(c, "|") {
-		return "", fmt.Errorf("constraint %q is a union, which PEP 440 cannot express; treated as any version", c)
+		return "", fmt.Errorf("constraint %s is a union, which PEP 440 cannot express; treated as any version", safeio.Excerpt(c))
 	}
 	// Split on commas, and on spaces between complete constraints.
 	var parts []string
@@ -443,10 +434,10 @@ func PoetryConstraint(c string) (string, error) {
 	for _, part := range parts {
 		op, ver := splitOperator(part)
 		if ver == "" {
-			return "", fmt.Errorf("constraint %q: operator without a version", c)
+			return "", fmt.Errorf("constraint %s: operator without a version", safeio.Excerpt(c))
 		}
 		if strings.Trim(ver, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.*+!_-") != "" {
-			return "", fmt.Errorf("constraint %q: %q is not a version", c, ver)
+			return "", fmt.Errorf("constraint %s: %s is not a version", safeio.Excerpt(c), safeio.Excerpt(ver))
 		}
 		switch op {
 		case "^":
@@ -543,8 +534,8 @@ var pipfileMarkerKeys = []string{
 // recorded as index options.
 func ParsePipfile(file string, data []byte, opts Options) (*Inventory, error) {
 	var doc map[string]any
-	if err := toml.Unmarshal(data, &doc); err != nil {
-		return nil, tomlError(file, err)
+	if err := decodeTOML(file, data, &doc); err != nil {
+		return nil, err
 	}
 	lf := newLineFinder(data)
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "Pipfile"}}}
@@ -626,10 +617,11 @@ func ParsePipfile(file string, data []byte, opts Options) (*Inventory, error) {
 					p.Source = SourceFromURL(str("file"))
 				}
 			default:
-				return nil, errf(file, line, "package %s: unexpected value %v", name, v)
+				return nil, errf(file, line, "package %s: unexpected value %s", clipName(name), safeio.Excerpt(fmt.Sprint(v)))
 			}
 			inv.Packages = append(inv.Packages, p)
 		}
 	}
+	markProjectPaths(file, inv.Packages, false)
 	return finish(inv, opts), nil
 }

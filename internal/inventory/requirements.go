@@ -10,8 +10,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/pelletier/go-toml/v2"
-
 	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
 )
@@ -23,19 +21,26 @@ import (
 // opts.AllowOutsideIncludes is set, an include outside the project (see
 // projectRoot) or into /proc, /dev or /sys are errors naming file:line.
 func ParseRequirements(file string, data []byte, opts Options) (*Inventory, error) {
-	rp := &reqParser{opts: opts, inv: &Inventory{}, done: map[string]bool{}, open: map[string]bool{}}
-	if !opts.NoIncludes && !opts.AllowOutsideIncludes {
+	rp := newReqParser(file, opts, &Inventory{})
+	if err := rp.parse(file, data, false, nil); err != nil {
+		return nil, err
+	}
+	rp.applyVia()
+	return finish(rp.inv, opts), nil
+}
+
+// newReqParser returns a parser of the requirements file file (or of the
+// pip lines of another format's file) adding to inv.
+func newReqParser(file string, opts Options, inv *Inventory) *reqParser {
+	rp := &reqParser{opts: opts, inv: inv, done: map[string]bool{}, open: map[string]bool{}}
+	if !opts.AllowOutsideIncludes {
 		rp.root = projectRoot(file)
 		rp.rootReal = rp.root
 		if real, err := filepath.EvalSymlinks(rp.root); err == nil {
 			rp.rootReal = real
 		}
 	}
-	if err := rp.parse(file, data, false, nil); err != nil {
-		return nil, err
-	}
-	rp.applyVia()
-	return finish(rp.inv, opts), nil
+	return rp
 }
 
 type reqParser struct {
@@ -106,6 +111,17 @@ func (rp *reqParser) outsideReason(abs string) string {
 		}
 	}
 	return ""
+}
+
+// mayRead reports whether a file a requirements line points at (a local
+// project's pyproject.toml) may be read: it is inside the project, or the
+// user allowed files outside it.
+func (rp *reqParser) mayRead(path string) bool {
+	if rp.opts.AllowOutsideIncludes {
+		return true
+	}
+	abs, err := filepath.Abs(path)
+	return err == nil && rp.outsideReason(abs) == ""
 }
 
 var envVarRE = regexp.MustCompile(`\$\{([A-Z0-9_]+)\}`)
@@ -249,9 +265,9 @@ func (rp *reqParser) applyVia() {
 			}
 			parent := newPackage(strings.Fields(e)[0]).Name
 			if q, ok := byName[parent]; ok {
-				q.Requires = appendUniq(q.Requires, p.Name)
+				q.Requires = append(q.Requires, p.Name) // finish sorts and dedupes edges
 			} else {
-				p.Parents = appendUniq(p.Parents, parent)
+				p.Parents = append(p.Parents, parent)
 			}
 		}
 		p.Direct = direct && !p.Constraint
@@ -372,13 +388,13 @@ func (rp *reqParser) parseLine(file string, num int, line string, constraint boo
 			rp.inv.Index.IndexURL = RedactURL(o.value)
 			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
 		case "--extra-index-url":
-			rp.inv.Index.ExtraIndexURLs = appendUniq(rp.inv.Index.ExtraIndexURLs, RedactURL(o.value))
+			rp.inv.Index.ExtraIndexURLs = append(rp.inv.Index.ExtraIndexURLs, RedactURL(o.value))
 			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
 		case "-f":
-			rp.inv.Index.FindLinks = appendUniq(rp.inv.Index.FindLinks, RedactURL(o.value))
+			rp.inv.Index.FindLinks = append(rp.inv.Index.FindLinks, RedactURL(o.value))
 			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
 		case "--trusted-host":
-			rp.inv.Index.TrustedHosts = appendUniq(rp.inv.Index.TrustedHosts, o.value)
+			rp.inv.Index.TrustedHosts = append(rp.inv.Index.TrustedHosts, o.value)
 			rp.inv.Index.Locations = append(rp.inv.Index.Locations, loc)
 		case "--no-index":
 			rp.inv.Index.NoIndex = true
@@ -404,9 +420,12 @@ func (rp *reqParser) parseLine(file string, num int, line string, constraint boo
 		return nil, nil
 	}
 	p.Locations = []Location{loc}
-	p.Hashes = appendUniq(p.Hashes, hashes...)
+	p.Hashes = append(p.Hashes, hashes...)
 	p.Constraint = constraint
 	p.Direct = !constraint
+	if p.Source.Kind == SourcePath && isProjectDir(file, p.Source.Path) {
+		p.Project, p.Direct = true, false // "-e .": the project itself
+	}
 	rp.inv.Packages = append(rp.inv.Packages, p)
 	return p, nil
 }
@@ -550,7 +569,7 @@ func (rp *reqParser) directReference(file string, num int, s string) (*Package, 
 	if m := extrasSuffixRE.FindStringSubmatch(target); m != nil && !strings.Contains(m[2], "/") {
 		target = strings.TrimSpace(m[1])
 		for _, e := range strings.Split(strings.Trim(m[2], "[]"), ",") {
-			extras = appendUniq(extras, strings.TrimSpace(e))
+			extras = append(extras, strings.TrimSpace(e))
 		}
 	}
 	if target == "" {
@@ -568,7 +587,7 @@ func (rp *reqParser) directReference(file string, num int, s string) (*Package, 
 		}
 		version = v
 	}
-	if name == "" && src.Kind == SourcePath {
+	if name == "" && src.Kind == SourcePath && rp.mayRead(filepath.Join(src.Path, "pyproject.toml")) {
 		name = localProjectName(rp.opts, src.Path)
 	}
 	if name == "" {
@@ -602,7 +621,7 @@ func localProjectName(opts Options, dir string) string {
 		Project struct{ Name string }
 		Tool    struct{ Poetry struct{ Name string } }
 	}
-	if toml.Unmarshal(data, &doc) != nil {
+	if decodeTOML("pyproject.toml", data, &doc) != nil {
 		return ""
 	}
 	if doc.Project.Name != "" {

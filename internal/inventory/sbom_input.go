@@ -147,7 +147,7 @@ func (b *sbomBuilder) finish(edges [][2]string, roots map[string]bool) *Inventor
 			continue
 		}
 		if from != nil && from != to {
-			from.Requires = appendUniq(from.Requires, to.Name)
+			from.Requires = append(from.Requires, to.Name)
 		}
 	}
 	if b.skipped > 0 {
@@ -167,7 +167,7 @@ func (b *sbomBuilder) finish(edges [][2]string, roots map[string]bool) *Inventor
 func parseCycloneDX(path string, data []byte) (*Inventory, error) {
 	var bom cdx.BOM
 	if err := cdx.NewBOMDecoder(bytes.NewReader(data), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
-		return nil, errf(path, 0, "invalid CycloneDX JSON: %v", err)
+		return nil, errf(path, 0, "invalid CycloneDX JSON: %s", boundedError(err))
 	}
 	b := newSBOMBuilder(path)
 	roots := map[string]bool{}
@@ -184,7 +184,7 @@ func parseCycloneDX(path string, data []byte) (*Inventory, error) {
 			if p := b.add(c.BOMRef, c.PackageURL, c.Version); p != nil {
 				if c.Hashes != nil {
 					for _, h := range *c.Hashes {
-						p.Hashes = appendUniq(p.Hashes, cdxHash(h))
+						p.Hashes = append(p.Hashes, cdxHash(h))
 					}
 				}
 				p.License = cdxLicense(c.Licenses)
@@ -236,7 +236,7 @@ func cdxLicense(ls *cdx.Licenses) string {
 func parseSPDX(path string, data []byte) (*Inventory, error) {
 	doc, err := readSPDX(data)
 	if err != nil {
-		return nil, errf(path, 0, "invalid SPDX JSON: %v", err)
+		return nil, errf(path, 0, "invalid SPDX JSON: %s", boundedError(err))
 	}
 	b := newSBOMBuilder(path)
 	roots := map[string]bool{}
@@ -258,7 +258,7 @@ func parseSPDX(path string, data []byte) (*Inventory, error) {
 			continue
 		}
 		for _, c := range p.PackageChecksums {
-			pkg.Hashes = appendUniq(pkg.Hashes, strings.ToLower(string(c.Algorithm))+":"+strings.ToLower(c.Value))
+			pkg.Hashes = append(pkg.Hashes, strings.ToLower(string(c.Algorithm))+":"+strings.ToLower(c.Value))
 		}
 		for _, l := range []string{p.PackageLicenseDeclared, p.PackageLicenseConcluded} {
 			if l != "" && l != "NOASSERTION" && l != "NONE" {

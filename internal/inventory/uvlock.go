@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pelletier/go-toml/v2"
-
 	"github.com/pyvet/pyvet/pep508"
 )
 
@@ -51,8 +49,8 @@ type uvFile struct {
 // uv.lock is universal: it holds every platform's and Python's packages).
 func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 	var lock uvLock
-	if err := toml.Unmarshal(data, &lock); err != nil {
-		return nil, tomlError(file, err)
+	if err := decodeTOML(file, data, &lock); err != nil {
+		return nil, err
 	}
 	if lock.Version == 0 && len(lock.Package) == 0 {
 		return nil, errf(file, 0, "not a uv.lock: no version and no [[package]]")
@@ -117,7 +115,7 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 				continue
 			}
 			q.Direct = true
-			q.Groups = appendUniq(q.Groups, group)
+			q.Groups = append(q.Groups, group) // finish removes duplicates
 		}
 	}
 	for _, lp := range projects {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 // Cache is an on-disk HTTP response cache keyed by request URL and Accept header.
@@ -92,7 +94,9 @@ func (c *Cache) remember(e *entry) {
 }
 
 func (c *Cache) read(url, accept string) *entry {
-	b, err := os.ReadFile(c.path(url, accept))
+	// A cache entry is a regular file no larger than an answer may be; a
+	// planted FIFO or oversized file is a miss, never a hang.
+	b, err := safeio.ReadFile(c.path(url, accept), safeio.MaxJSON)
 	if err != nil {
 		return nil
 	}

@@ -38,6 +38,7 @@ type auditOptions struct {
 	service      string
 	checks       extraChecks
 	outsideIncl  bool // --allow-outside-includes
+	skipEditable bool // --skip-editable
 }
 
 func newAuditCmd() *cobra.Command {
@@ -60,6 +61,7 @@ func newAuditCmd() *cobra.Command {
 	f.BoolVar(&o.desc, "desc", false, "include advisory descriptions")
 	f.BoolVar(&o.aliases, "aliases", false, "include advisory aliases")
 	f.BoolVar(&o.outsideIncl, "allow-outside-includes", false, "read -r/-c includes of requirements files outside the project (absolute paths, .. above the project root, /proc, /dev, /sys)")
+	f.BoolVar(&o.skipEditable, "skip-editable", false, "do not audit packages installed in editable mode or from a local path")
 	f.BoolVar(&o.strict, "strict", false, "fail when a package cannot be audited exactly")
 	f.StringVar(&o.dbPath, "db", "", "advisory database: an OSV zip, a directory of OSV .json/.yaml files or a pyvet index")
 	f.BoolVar(&o.checks.all, "all", false, "run every check: also mutable references, package health, name confusion, license and size")
@@ -87,7 +89,7 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
-	inv, err := inventory.Load(paths, inventory.Options{AllowOutsideIncludes: o.outsideIncl})
+	inv, err := inventory.Load(paths, inventory.Options{AllowOutsideIncludes: o.outsideIncl, SkipEditable: o.skipEditable})
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}

@@ -42,6 +42,51 @@ const decompressedStream = "\x00decompressed archive"
 // disk. A wheel's RECORD is kept in Package.Record; the archive's own sha256
 // is recorded in Hashes and Files.
 func ParseArchive(file string, data []byte, opts Options) (*Inventory, error) {
+	return parseArchive(file, bytes.NewReader(data), int64(len(data)), opts)
+}
+
+// maxArchiveFile caps the size of a wheel or sdist read from disk (the
+// largest real wheels are a few GiB); it is read in place, never whole into
+// memory.
+const maxArchiveFile int64 = 8 << 30
+
+// maxZipDirectory caps the bytes zip.NewReader may read to list an
+// archive's members (the central directory): listing a hostile archive
+// costs at most that much memory.
+const maxZipDirectory int64 = 64 << 20
+
+// parseArchiveFile reads the archive at path (a regular file) in place.
+func parseArchiveFile(path string, opts Options) (*Inventory, error) {
+	f, err := safeio.Open(path, maxArchiveFile)
+	if err != nil {
+		return nil, errf(path, 0, "%s", readProblem(path, err))
+	}
+	defer f.Close()
+	size := f.Stat().Size()
+	if size > maxArchiveFile {
+		return nil, errf(path, 0, "larger than the %s limit", safeio.HumanBytes(maxArchiveFile))
+	}
+	return parseArchive(path, f.OS(), size, opts)
+}
+
+// budgetReaderAt fails reads once more than budget bytes were read while
+// active is set.
+type budgetReaderAt struct {
+	r      io.ReaderAt
+	active bool
+	budget int64
+}
+
+func (b *budgetReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if b.active {
+		if b.budget -= int64(len(p)); b.budget < 0 {
+			return 0, errors.New("the list of members is larger than " + safeio.HumanBytes(maxZipDirectory))
+		}
+	}
+	return b.r.ReadAt(p, off)
+}
+
+func parseArchive(file string, r io.ReaderAt, size int64, opts Options) (*Inventory, error) {
 	lower := strings.ToLower(file)
 	var (
 		p   *Package
@@ -51,14 +96,14 @@ func ParseArchive(file string, data []byte, opts Options) (*Inventory, error) {
 	switch {
 	case strings.HasSuffix(lower, ".whl"):
 		format = "wheel"
-		p, err = readZipMetadata(file, data, true)
+		p, err = readZipMetadata(file, r, size, true)
 	case strings.HasSuffix(lower, ".egg"):
 		format = "egg"
-		p, err = readZipMetadata(file, data, false)
+		p, err = readZipMetadata(file, r, size, false)
 	case strings.HasSuffix(lower, ".zip"):
-		p, err = readZipMetadata(file, data, false)
+		p, err = readZipMetadata(file, r, size, false)
 	default:
-		p, err = readTarMetadata(file, data)
+		p, err = readTarMetadata(file, io.NewSectionReader(r, 0, size))
 	}
 	if err != nil {
 		return nil, err
@@ -66,10 +111,13 @@ func ParseArchive(file string, data []byte, opts Options) (*Inventory, error) {
 	p.Direct = true
 	p.Locations = []Location{{File: file}}
 	p.Source = Source{Kind: SourcePath, Path: file}
-	sum := sha256.Sum256(data)
-	h := "sha256:" + hex.EncodeToString(sum[:])
+	sum := sha256.New()
+	if _, err := io.Copy(sum, io.NewSectionReader(r, 0, size)); err != nil {
+		return nil, errf(file, 0, "%s", readProblem(file, err))
+	}
+	h := "sha256:" + hex.EncodeToString(sum.Sum(nil))
 	p.Hashes = []string{h}
-	p.Files = []File{{Name: path.Base(filepath.ToSlash(file)), Hashes: []string{h}, Size: int64(len(data))}}
+	p.Files = []File{{Name: path.Base(filepath.ToSlash(file)), Hashes: []string{h}, Size: size}}
 	return finish(&Inventory{Sources: []SourceFile{{Path: file, Format: format}}, Packages: []*Package{p}}, opts), nil
 }
 
@@ -114,8 +162,10 @@ func specialMember(mode fs.FileMode) string {
 
 // readZipMetadata finds <name>.dist-info/METADATA (wheels) or EGG-INFO/PKG-INFO
 // / <top>/PKG-INFO (eggs, zip sdists) at the top of a zip archive.
-func readZipMetadata(file string, data []byte, wheel bool) (*Package, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+func readZipMetadata(file string, r io.ReaderAt, size int64, wheel bool) (*Package, error) {
+	br := &budgetReaderAt{r: r, active: true, budget: maxZipDirectory}
+	zr, err := zip.NewReader(br, size)
+	br.active = false
 	if err != nil {
 		return nil, errf(file, 0, "not a zip archive: %s", boundedError(err))
 	}
@@ -175,8 +225,7 @@ func readZipMetadata(file string, data []byte, wheel bool) (*Package, error) {
 }
 
 // readTarMetadata finds <top>/PKG-INFO in a (compressed) tar sdist.
-func readTarMetadata(file string, data []byte) (*Package, error) {
-	var r io.Reader = bytes.NewReader(data)
+func readTarMetadata(file string, r io.Reader) (*Package, error) {
 	lower := strings.ToLower(file)
 	switch {
 	case strings.HasSuffix(lower, ".gz") || strings.HasSuffix(lower, ".tgz"):

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -232,6 +233,9 @@ func ParseSetupCfg(file string, data []byte, opts Options) (*Inventory, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, errf(file, num+1, "line longer than 1 MiB")
+		}
 		return nil, errf(file, num, "%s", boundedError(err))
 	}
 	return finish(inv, opts), nil

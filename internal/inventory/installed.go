@@ -365,9 +365,9 @@ func readEgg(path string, isDir bool, opts Options) (*Package, error) {
 	}
 	data, err := opts.readFile(path)
 	if err != nil {
-		return nil, errf(path, 0, "%v", err)
+		return nil, errf(path, 0, "%s", readProblem(path, err))
 	}
-	p, err := readZipMetadata(path, data, false)
+	p, err := readZipMetadata(path, bytes.NewReader(data), int64(len(data)), false)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pyvet/pyvet/internal/safeio"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Format names an input format. The values are what SourceFile.Format holds.
@@ -203,6 +204,9 @@ func ParseFile(path string, format Format, opts Options) (*Inventory, error) {
 		}
 		return nil, errf(path, 0, "unknown dependency file format (not a requirements file, pyproject.toml, lockfile, metadata file or archive)")
 	}
+	if format == FormatArchive && opts.ReadFile == nil {
+		return parseArchiveFile(path, opts) // read in place: wheels can be GiBs
+	}
 	read := opts.readFile
 	if format == FormatSBOM && opts.ReadFile == nil {
 		// SBOMs are JSON documents: the JSON cap, not the text one.
@@ -301,7 +305,11 @@ func Load(paths []string, opts Options) (*Inventory, error) {
 		}
 		parts = append(parts, inv)
 	}
-	return Merge(parts...), nil
+	out := Merge(parts...)
+	if opts.SkipEditable {
+		skipLocal(out)
+	}
+	return out, nil
 }
 
 // dirParsers read the kinds of directories Detect recognizes.
@@ -417,16 +425,71 @@ func loadProject(dir string, opts Options) (*Inventory, error) {
 			}
 		}
 	}
+	if name := localProjectName(opts, dir); name != "" {
+		markProjectName(pep508.NormalizeName(name), parts)
+	}
 	out := Merge(parts...)
 	out.Warnings = append(out.Warnings, skipped...)
 	return out, nil
+}
+
+// markProjectName marks as the project (Package.Project, not direct) the
+// packages named as the project's pyproject.toml names it that a lockfile
+// records or that are installed from a local path: the project itself, not
+// the index package of the same name. A requirement pinned to an index
+// release of that name is left as it is.
+func markProjectName(name string, parts []*Inventory) {
+	for _, inv := range parts {
+		locked := false
+		for _, s := range inv.Sources {
+			locked = locked || lockFormats[Format(s.Format)]
+		}
+		for _, p := range inv.Packages {
+			if p.Name == name && (locked || p.Local()) {
+				p.Project, p.Direct = true, false
+			}
+		}
+	}
+}
+
+// lockFormats are the lockfile formats.
+var lockFormats = map[Format]bool{FormatPoetryLock: true, FormatPDMLock: true, FormatPipfileLock: true, FormatUVLock: true, FormatPylock: true}
+
+// skipLocal leaves out of inv the packages installed from a local path or
+// in editable mode (Options.SkipEditable), with one warning naming them.
+func skipLocal(inv *Inventory) {
+	kept := inv.Packages[:0]
+	var names []string
+	for _, p := range inv.Packages {
+		if p.Local() && !p.Project {
+			names = append(names, p.Name)
+			continue
+		}
+		kept = append(kept, p)
+	}
+	inv.Packages = kept
+	if len(names) == 0 {
+		return
+	}
+	names = uniqSorted(names)
+	shown := names
+	if len(shown) > 5 {
+		shown = shown[:5]
+	}
+	more := ""
+	if len(names) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(names)-len(shown))
+	}
+	inv.Warnings = append(inv.Warnings, fmt.Sprintf("skipped %d editable or local-path packages: %s%s", len(names), strings.Join(shown, ", "), more))
 }
 
 // Merge combines inventories. Pinned packages merge by name and version;
 // an unpinned declaration folds into the pinned packages of the same name
 // (its location, groups and extras are kept, and it makes them direct);
 // unpinned declarations with no pinned match merge by name, specifier,
-// marker and source. Index options and warnings are concatenated.
+// marker and source. The project itself (Package.Project) merges only with
+// declarations of the project, never with a dependency of its name. Index
+// options and warnings are concatenated.
 func Merge(parts ...*Inventory) *Inventory {
 	out := &Inventory{Sources: []SourceFile{}, Packages: []*Package{}}
 	var all []*Package
@@ -465,6 +528,9 @@ func Merge(parts ...*Inventory) *Inventory {
 			continue
 		}
 		key := p.Name + "\x00" + p.Version
+		if p.Project {
+			key += "\x00project" // the project never merges with a dependency of its name
+		}
 		if q, ok := pinned[key]; ok {
 			merge(q, p)
 			continue
@@ -480,15 +546,25 @@ func Merge(parts ...*Inventory) *Inventory {
 			continue
 		}
 		if qs := pinnedByName[p.Name]; len(qs) > 0 {
+			folded := false
 			for _, q := range qs {
+				if q.Project != p.Project {
+					continue
+				}
 				merge(q, p)
 				if q.Specifier == "" {
 					q.Specifier = p.Specifier
 				}
+				folded = true
 			}
-			continue
+			if folded {
+				continue
+			}
 		}
 		key := p.Name + "\x00" + p.Specifier + "\x00" + p.Marker + "\x00" + p.Source.URL + p.Source.Path + p.Source.Ref
+		if p.Project {
+			key += "\x00project"
+		}
 		if q, ok := loose[key]; ok {
 			merge(q, p)
 			continue

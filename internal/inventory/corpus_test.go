@@ -85,6 +85,13 @@ var mustFail = map[string]bool{
 	"osv-scalibr/requirements/example.txt":    true,
 	"osv-scalibr/requirements/loop.txt":       true,
 	"osv-scalibr/requirements/other-loop.txt": true,
+	// Local directories that exist only in uv's checkout (./editable,
+	// ./test/packages/black_editable): as for pip, a path that does not exist
+	// and names no project (#egg=, an archive's file name) is an error.
+	"uv/crates/uv-requirements-txt/test-data/requirements-txt/bare-url.txt":  true,
+	"uv/crates/uv-requirements-txt/test-data/requirements-txt/editable.txt":  true,
+	"uv/crates/uv-requirements-txt/test-data/requirements-txt/hash.txt":      true,
+	"uv/crates/uv-requirements-txt/test-data/requirements-txt/semicolon.txt": true,
 }
 
 // notDependencyFiles are corpus files that are not inputs pyvet reads.

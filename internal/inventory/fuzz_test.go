@@ -28,6 +28,9 @@ func checkResult(t *testing.T, file string, inv *Inventory, err error) {
 		if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || !strings.HasPrefix(msg, file) {
 			t.Fatalf("error %q is not one line starting with %s", msg, file)
 		}
+		if len(pe.Msg) > maxMessage+len("…") {
+			t.Fatalf("error message of %d bytes", len(pe.Msg))
+		}
 		return
 	}
 	if inv == nil {
@@ -121,6 +124,8 @@ func FuzzRequirementIncludes(f *testing.F) {
 func FuzzPyproject(f *testing.F) {
 	fuzzParser(f, "pyproject.toml", ParsePyproject, []string{
 		"[project]\ndependencies=['a>=1']\n", "[dependency-groups]\na=[{include-group='a'}]\n",
+		string(groupChain(6, 2)), "[dependency-groups]\nA_b=['x']\nc=[{include-group='a-B'},{include-group='A.b'}]\n",
+		"[project]\nname='p'\ndependencies=['p[x]', \"q\\u0041>=1\"]\n[project.optional-dependencies]\nx=['r']\n",
 		"[tool.poetry.dependencies]\nx='^1.2'\ny={git='u',tag='t'}\nz=[{version='1'},{path='p'}]\n",
 	}, "project/pyproject.toml")
 }
@@ -150,6 +155,9 @@ func FuzzPipfileLock(f *testing.F) {
 	fuzzParser(f, "Pipfile.lock", ParsePipfileLock, []string{
 		`{"_meta":{"sources":[{"name":"p","url":"u"}]},"default":{"a":{"version":"==1","hashes":["sha256:1"],"index":"p"}},"develop":{}}`,
 		`{"default":{"a":{"git":"u","ref":"r"}}}`, `[]`,
+		`{"default":{"a":{"version":"==1"},"a":{"version":"==2","hashes":["x","x"]}}} {}`,
+		`{"_meta":{"sources":null},"default":null,"develop":{"b":{"path":".","editable":true}}}`,
+		string(pipfileLockArrays(20)),
 	})
 }
 

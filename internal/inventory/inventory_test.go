@@ -174,20 +174,35 @@ func TestRequirementsContinuationAndComments(t *testing.T) {
 }
 
 func TestEditableLines(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"editable", "other", "my pkg"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	src := "-e ./editable[d, dev] ; python_version >= \"3.9\"\n--editable ./other --config-settings=x\n-e ./my pkg\n"
-	inv, err := ParseRequirements("r.txt", []byte(src), Options{})
+	file := filepath.Join(dir, "r.txt")
+	inv, err := ParseRequirements(file, []byte(src), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := one(t, inv, "editable")
-	if !e.Source.Editable || !reflect.DeepEqual(e.Extras, []string{"d", "dev"}) || !strings.Contains(e.Marker, "3.9") || e.Source.Path != "editable" {
+	if !e.Source.Editable || !reflect.DeepEqual(e.Extras, []string{"d", "dev"}) || !strings.Contains(e.Marker, "3.9") || e.Source.Path != filepath.ToSlash(filepath.Join(dir, "editable")) {
 		t.Errorf("editable = %+v", e)
 	}
 	if o := one(t, inv, "other"); !o.Source.Editable || o.Locations[0].Line != 2 {
 		t.Errorf("other = %+v", o)
 	}
-	if m := one(t, inv, "my-pkg"); m.Source.Path != "my pkg" {
+	if m := one(t, inv, "my-pkg"); m.Source.Path != filepath.ToSlash(filepath.Join(dir, "my pkg")) {
 		t.Errorf("path with a space = %+v", m)
+	}
+	// A path that does not exist and names no project is an error, as for
+	// pip; an archive's file name or #egg= names it without the file.
+	_, err = ParseRequirements(file, []byte("six==1.16.0\n-e ./missing\n"), Options{})
+	wantErr(t, err, file+":2: ", `"./missing"`, "not a requirement, a URL or an existing path")
+	inv, err = ParseRequirements(file, []byte("./dist/demo-1.0.tar.gz\n./gone#egg=gone\n"), Options{})
+	if err != nil || len(inv.Packages) != 2 {
+		t.Errorf("named missing paths: %v %v", err, inv)
 	}
 }
 

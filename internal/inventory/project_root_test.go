@@ -134,3 +134,25 @@ func TestCondaPipIncludes(t *testing.T) {
 		t.Error("the error quotes /etc/passwd")
 	}
 }
+
+// TestNotARequirementsFileIsNotEchoed: a file of secrets read as a
+// requirements file (its lines look like paths) is an error quoting an
+// excerpt of its first line, never packages named after its lines.
+func TestNotARequirementsFileIsNotEchoed(t *testing.T) {
+	dir := t.TempDir()
+	secret := "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/" + strings.Repeat("S", 200) + "/TAILSECRET"
+	writeFiles(t, dir, map[string]string{
+		"passwd.txt": "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n",
+		"env.txt":    secret + "\n",
+	})
+	_, err := Load([]string{filepath.Join(dir, "passwd.txt")}, Options{})
+	wantErr(t, err, filepath.Join(dir, "passwd.txt")+":1: ", "not a requirement, a URL or an existing path")
+	if strings.Contains(err.Error(), "daemon") {
+		t.Errorf("the error quotes a second line: %v", err)
+	}
+	_, err = Load([]string{filepath.Join(dir, "env.txt")}, Options{})
+	wantErr(t, err, filepath.Join(dir, "env.txt")+":1: ")
+	if strings.Contains(err.Error(), "TAILSECRET") || strings.Contains(err.Error(), strings.Repeat("S", 81)) {
+		t.Errorf("the error quotes more than an excerpt: %v", err)
+	}
+}

@@ -590,6 +590,16 @@ func (rp *reqParser) directReference(file string, num int, s string) (*Package, 
 	if name == "" && src.Kind == SourcePath && rp.mayRead(filepath.Join(src.Path, "pyproject.toml")) {
 		name = localProjectName(rp.opts, src.Path)
 	}
+	if name == "" && src.Kind == SourcePath {
+		// As for pip, a path must exist. Named by an #egg= fragment or an
+		// archive's file name it is kept (the checkout may not be here), but a
+		// line that is neither a requirement, a URL nor an existing path (a
+		// line of a file that is no requirements file) is an error quoting an
+		// excerpt, never a package named after the end of the line.
+		if _, err := os.Stat(src.Path); err != nil {
+			return nil, errf(file, num, "invalid requirement %s: not a requirement, a URL or an existing path", safeio.Excerpt(target))
+		}
+	}
 	if name == "" {
 		base := strings.TrimSuffix(strings.TrimRight(strings.SplitN(src.URL+src.Path, "#", 2)[0], "/"), ".git")
 		if i := strings.LastIndexAny(base, `/\`); i >= 0 {

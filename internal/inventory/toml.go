@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -373,6 +374,10 @@ func (b *tomlBuilder) value(n *unstable.Node, off int) (tomlValue, error) {
 	return v, nil
 }
 
+// offsetDateTimeRE is the shape of a TOML offset date-time (seconds
+// optional, as TOML 1.1 allows).
+var offsetDateTimeRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$`)
+
 // tomlDate parses a date-time value as toml.Unmarshal stores it in an any.
 func tomlDate(kind unstable.Kind, data []byte) (any, error) {
 	switch kind {
@@ -390,10 +395,20 @@ func tomlDate(kind unstable.Kind, data []byte) (any, error) {
 		return d, err
 	}
 	s := strings.ToUpper(string(data))
+	if !offsetDateTimeRE.MatchString(s) {
+		return nil, fmt.Errorf("invalid date-time")
+	}
 	if len(s) > 10 && s[10] == ' ' {
 		s = s[:10] + "T" + s[11:]
 	}
-	return time.Parse(time.RFC3339Nano, s)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		// TOML 1.1 lets the seconds be left out.
+		if t2, err2 := time.Parse("2006-01-02T15:04Z07:00", s); err2 == nil {
+			return t2, nil
+		}
+	}
+	return t, err
 }
 
 var structInfo sync.Map // reflect.Type -> *tomlFields

@@ -99,6 +99,7 @@ func TestDecodeTOMLMatchesGoTOML(t *testing.T) {
 		"[t]\nx = 1\n[t.u]\ny = 2\n[[arr]]\nn = 1\n[[arr]]\nn = 2\n[arr.sub]\nm = 3\n",
 		"a.b.c = 1\na.b.d = 2\n[x]\ny.z = 'q'\n",
 		"d1 = 1979-05-27\nd2 = 07:32:00\nd3 = 1979-05-27T07:32:00\nd4 = 1979-05-27T07:32:00Z\nd5 = 1979-05-27 07:32:00.999-07:00\n",
+		"t1 = 07:32\nt2 = 1979-05-27T07:32\nt3 = 1979-05-27 07:32Z\nt4 = 1979-05-27T07:32:00.5+01:30\n",
 		"big = 0xDEAD_BEEF\noct = 0o755\nbin = 0b1010\nneg = -1_000\ninf = inf\nf2 = 1e10\n",
 		"s = \"\"\"\nmulti\nline\"\"\"\nl = '''\nraw\\n'''\n",
 		// Invalid documents: both refuse them.

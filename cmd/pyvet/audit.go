@@ -24,8 +24,6 @@ import (
 	"github.com/pyvet/pyvet/internal/safeio"
 )
 
-func init() { subcommands = append(subcommands, newAuditCmd) }
-
 type auditOptions struct {
 	requirements []string
 	format       string
@@ -41,7 +39,7 @@ type auditOptions struct {
 	skipEditable bool // --skip-editable
 }
 
-func newAuditCmd() *cobra.Command {
+func newAuditCmd(a *app) *cobra.Command {
 	var o auditOptions
 	cmd := &cobra.Command{
 		Use:   "audit [PATH ...] [-r FILE ...]",
@@ -52,7 +50,7 @@ func newAuditCmd() *cobra.Command {
 			"unless --offline. Unpinned requirements are matched against the versions their specifier allows and\n" +
 			"reported as not exact; --strict fails the run when a package cannot be audited exactly.\n" +
 			"Exit status: 0 nothing found, 1 findings at or above --fail-on (or --strict failed), 2 bad input or usage.",
-		RunE: func(cmd *cobra.Command, args []string) error { return runAudit(cmd, args, &o) },
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runAudit(cmd, args, &o) },
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.requirements, "requirement", "r", nil, "requirements file to audit (repeatable)")
@@ -69,13 +67,13 @@ func newAuditCmd() *cobra.Command {
 	f.StringVar(&o.checks.indexURL, "index-url", "", "index URL (Simple API base, as pip means it; default https://pypi.org/simple) for --all and --attestations; the JSON and integrity APIs are derived from it")
 	f.StringVar(&o.checks.jsonURL, "json-url", "", "JSON API base of that index (default: derived from --index-url, .../simple -> .../pypi)")
 	f.StringVar(&o.checks.integrityURL, "integrity-url", "", "integrity API base of that index, for --attestations (default: derived from --index-url, .../simple -> ...)")
-	f.DurationVar(&httpTimeout, "timeout", httpx.DefaultTimeout, "time limit of each network request attempt")
+	f.DurationVar(&a.httpTimeout, "timeout", httpx.DefaultTimeout, "time limit of each network request attempt")
 	f.StringVar(&o.service, "service", "", "query this OSV-compatible API (for example a pyvet serve mirror) URL instead of the local database")
 	addPolicyFlags(cmd, &o.pol)
 	return cmd
 }
 
-func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
+func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit: the advisory blocks inflated while matching are
 		// short-lived, so collecting earlier keeps the peak small.
@@ -110,7 +108,7 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 		}
 		m.Source = o.service
 	} else {
-		db, note, err := openAuditDB(ctx, o.dbPath)
+		db, note, err := a.openAuditDB(ctx, o.dbPath)
 		if err != nil {
 			return exitWith(exitUsage, err)
 		}
@@ -128,7 +126,7 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 		}
 	}
 	markRun(pol, o.checks)
-	extra, extraNotes := runExtraChecks(ctx, inv, pol, o.checks)
+	extra, extraNotes := a.runExtraChecks(ctx, inv, pol, o.checks)
 	notes = append(notes, extraNotes...)
 	all := append(res.Findings, extra...)
 	finding.Sort(all)
@@ -187,22 +185,22 @@ func runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
 // openAuditDB opens --db, or the cached database, refreshing it when stale
 // and the network may be used. It returns a note for the report when the
 // database could not be refreshed.
-func openAuditDB(ctx context.Context, dbPath string) (*advisory.DB, string, error) {
+func (a *app) openAuditDB(ctx context.Context, dbPath string) (*advisory.DB, string, error) {
 	if dbPath != "" {
-		db, err := advisory.OpenWith(dbPath, advisory.Options{CacheDir: cacheDir()})
+		db, err := advisory.OpenWith(dbPath, advisory.Options{CacheDir: a.cacheDir()})
 		if err != nil {
 			return nil, "", fmt.Errorf("--db: %w", err)
 		}
 		return db, "", nil
 	}
-	dir := cacheDir()
+	dir := a.cacheDir()
 	db, err := advisory.OpenCached(dir)
 	switch {
 	case errors.Is(err, advisory.ErrNoDatabase):
-		if global.offline {
+		if a.offline {
 			return nil, "", fmt.Errorf("%v; run `pyvet db update` (or `pyvet db update --from FILE` without network), or pass --db PATH", err)
 		}
-		if _, err := updateDB(ctx, dir); err != nil {
+		if _, err := a.updateDB(ctx, dir); err != nil {
 			return nil, "", fmt.Errorf("%v; pass --db PATH to use a local OSV export", err)
 		}
 		db, err = advisory.OpenCached(dir)
@@ -214,14 +212,14 @@ func openAuditDB(ctx context.Context, dbPath string) (*advisory.DB, string, erro
 		return nil, "", fmt.Errorf("%v; run `pyvet db update --force` to replace it", err)
 	}
 	m := db.Meta()
-	if global.offline || m.Age(time.Now()) <= advisory.MaxAge {
+	if a.offline || m.Age(time.Now()) <= advisory.MaxAge {
 		return db, "", nil
 	}
 	if !strings.HasPrefix(m.Source, "http://") && !strings.HasPrefix(m.Source, "https://") {
 		return db, fmt.Sprintf("the advisory database was imported from %s %s ago; run `pyvet db update --from` again to refresh it",
 			m.Source, m.Age(time.Now()).Round(time.Hour)), nil
 	}
-	if _, uerr := updateDB(ctx, dir); uerr != nil {
+	if _, uerr := a.updateDB(ctx, dir); uerr != nil {
 		note := fmt.Sprintf("the advisory database is %s old and could not be refreshed (%v); results may miss recent advisories",
 			db.Meta().Age(time.Now()).Round(time.Hour), uerr)
 		return db, note, nil
@@ -234,13 +232,13 @@ func openAuditDB(ctx context.Context, dbPath string) (*advisory.DB, string, erro
 	return fresh, "", nil
 }
 
-func updateDB(ctx context.Context, dir string) (*advisory.UpdateResult, error) {
-	if !global.quiet {
+func (a *app) updateDB(ctx context.Context, dir string) (*advisory.UpdateResult, error) {
+	if !a.quiet {
 		fmt.Fprintln(os.Stderr, "Updating the advisory database...")
 	}
 	// A refresh before an audit gives up sooner than `pyvet db update`.
 	opts := advisory.UpdateOptions{CacheDir: dir, Retries: 1, Timeout: 2 * time.Minute}
-	if !global.quiet {
+	if !a.quiet {
 		opts.Progress = os.Stderr
 	}
 	if ctx == nil {

@@ -31,7 +31,7 @@ type extraChecks struct {
 
 // runExtraChecks runs the checks o selects and returns their findings plus
 // notes for the report (checks that could not run completely say why).
-func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.Policy, o extraChecks) ([]finding.Finding, []string) {
+func (a *app) runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.Policy, o extraChecks) ([]finding.Finding, []string) {
 	var out []finding.Finding
 	var notes []string
 	// The checks' errors already name the check; they become notes because
@@ -44,19 +44,19 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 	if o.all {
 		out = append(out, pinning.Check(inv, pinning.ConfigFrom(pol))...)
 
-		opts := pypi.Options{CacheDir: pypi.DefaultCacheDir(cacheDir()), Offline: global.offline}
+		opts := pypi.Options{CacheDir: pypi.DefaultCacheDir(a.cacheDir()), Offline: a.offline}
 		if o.indexURL != "" {
 			opts.SimpleURL = o.indexURL
 		}
 		opts.JSONURL = o.jsonURL // "" derives it from the index URL
-		if !global.quiet {
+		if !a.quiet {
 			opts.Progress = os.Stderr
 		}
 		idx := pypi.New(opts)
 		fs, err := health.Check(ctx, inv, idx, health.ConfigFromPolicy(pol))
 		out = append(out, fs...)
 		note("package health", err)
-		popPath := typosquat.PopularityPath(cacheDir())
+		popPath := typosquat.PopularityPath(a.cacheDir())
 		if pop, err := typosquat.LoadPopularity(popPath); err == nil {
 			// After health: the release histories it read are in the cache.
 			fs, err := typosquat.CheckIndex(ctx, inv, pop, idx, typosquat.ConfigFromPolicy(pol))
@@ -87,7 +87,7 @@ func runExtraChecks(ctx context.Context, inv *inventory.Inventory, pol *policy.P
 		fs, results, err := verify.AttestInventory(ctx, inv, verify.AttestOptions{
 			Client: client,
 			RootOptions: sigstore.RootOptions{
-				Offline: global.offline, CacheDir: filepath.Join(cacheDir(), "sigstore"),
+				Offline: a.offline, CacheDir: filepath.Join(a.cacheDir(), "sigstore"),
 			},
 		})
 		out = append(out, enforceRequired(fs, results, required)...)

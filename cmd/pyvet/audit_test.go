@@ -28,8 +28,13 @@ var fixtureDB = filepath.Join("..", "..", "internal", "advisory", "testdata", "o
 // runPyvet runs pyvet with args and returns stdout, stderr and the exit status.
 func runPyvet(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	global = globalOptions{}
-	root := newRootCmd()
+	return runPyvetApp(t, &app{}, args...)
+}
+
+// runPyvetApp is runPyvet with the run's shared state (test hooks) given.
+func runPyvetApp(t *testing.T, a *app, args ...string) (string, string, int) {
+	t.Helper()
+	root := a.rootCmd()
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errb)

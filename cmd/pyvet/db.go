@@ -17,20 +17,18 @@ import (
 	"github.com/pyvet/pyvet/internal/check/typosquat"
 )
 
-func init() { subcommands = append(subcommands, newDBCmd) }
-
-func newDBCmd() *cobra.Command {
+func newDBCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "db",
 		Short: "Manage the local advisory database",
 		Long: "db maintains the OSV advisory database audit uses offline. It lives in the cache directory\n" +
 			"(--cache-dir, $PYVET_CACHE_DIR or the user cache directory) as a compact index.",
 	}
-	cmd.AddCommand(newDBUpdateCmd(), newDBStatusCmd())
+	cmd.AddCommand(newDBUpdateCmd(a), newDBStatusCmd(a))
 	return cmd
 }
 
-func newDBUpdateCmd() *cobra.Command {
+func newDBUpdateCmd(a *app) *cobra.Command {
 	var (
 		url     string
 		from    string
@@ -51,20 +49,20 @@ func newDBUpdateCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
 			if from != "" {
-				m, err := advisory.Import(cacheDir(), from)
+				m, err := advisory.Import(a.cacheDir(), from)
 				if err != nil {
 					return exitWith(exitUsage, err)
 				}
-				fmt.Fprintf(out, "Imported %d advisories (%d packages) from %s into %s\n", m.Count, m.Packages, from, advisory.CachedPath(cacheDir()))
+				fmt.Fprintf(out, "Imported %d advisories (%d packages) from %s into %s\n", m.Count, m.Packages, from, advisory.CachedPath(a.cacheDir()))
 				return nil
 			}
-			if global.offline {
+			if a.offline {
 				return exitWith(exitUsage, errors.New("db update needs the network, but --offline was given (use --from PATH to import a local export)"))
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
-			opts := advisory.UpdateOptions{URL: url, CacheDir: cacheDir(), Force: force, Timeout: timeout, Retries: retries}
-			if !global.quiet {
+			opts := advisory.UpdateOptions{URL: url, CacheDir: a.cacheDir(), Force: force, Timeout: timeout, Retries: retries}
+			if !a.quiet {
 				opts.Progress = os.Stderr
 			}
 			res, err := advisory.Update(ctx, opts)
@@ -73,12 +71,12 @@ func newDBUpdateCmd() *cobra.Command {
 			}
 			if res.NotModified {
 				fmt.Fprintf(out, "Advisory database is current (%d advisories, %s)\n", res.Meta.Count, res.Meta.Source)
-				updatePopularity(ctx, cmd, popURL, noPop)
+				a.updatePopularity(ctx, cmd, popURL, noPop)
 				return nil
 			}
 			fmt.Fprintf(out, "Updated advisory database: %d advisories (%d withdrawn), %d packages, %s downloaded from %s\n",
 				res.Meta.Count, res.Meta.Withdrawn, res.Meta.Packages, byteSize(res.Bytes), res.Meta.Source)
-			updatePopularity(ctx, cmd, popURL, noPop)
+			a.updatePopularity(ctx, cmd, popURL, noPop)
 			return nil
 		},
 	}
@@ -95,11 +93,11 @@ func newDBUpdateCmd() *cobra.Command {
 // updatePopularity refreshes the list of the most-downloaded packages that the
 // name-confusion check compares names with. A failure is reported but does
 // not fail the advisory update; the previous list stays in place.
-func updatePopularity(ctx context.Context, cmd *cobra.Command, url string, skip bool) {
+func (a *app) updatePopularity(ctx context.Context, cmd *cobra.Command, url string, skip bool) {
 	if skip {
 		return
 	}
-	path, err := typosquat.UpdatePopularity(ctx, url, cacheDir())
+	path, err := typosquat.UpdatePopularity(ctx, url, a.cacheDir())
 	if err != nil {
 		fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: warning: popularity list not refreshed: %v\n", err)
 		return
@@ -107,14 +105,14 @@ func updatePopularity(ctx context.Context, cmd *cobra.Command, url string, skip 
 	fmt.Fprintf(cmd.OutOrStdout(), "Updated the popularity list in %s\n", path)
 }
 
-func newDBStatusCmd() *cobra.Command {
+func newDBStatusCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the source, date, size and age of the advisory database",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := advisory.Status(cacheDir())
+			m, err := advisory.Status(a.cacheDir())
 			if errors.Is(err, advisory.ErrNoDatabase) {
 				return exitWith(exitUsage, fmt.Errorf("%v; run `pyvet db update` to download it", err))
 			}

@@ -15,9 +15,7 @@ import (
 	"github.com/pyvet/pyvet/pep508"
 )
 
-func init() { subcommands = append(subcommands, newDepsCmd) }
-
-func newDepsCmd() *cobra.Command {
+func newDepsCmd(a *app) *cobra.Command {
 	var (
 		format       string
 		pyVersion    string

@@ -19,9 +19,7 @@ import (
 	"github.com/pyvet/pyvet/internal/remedy"
 )
 
-func init() { subcommands = append(subcommands, newFixCmd) }
-
-func newFixCmd() *cobra.Command {
+func newFixCmd(a *app) *cobra.Command {
 	var (
 		dryRun      bool
 		dbPath      string
@@ -58,7 +56,7 @@ func newFixCmd() *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			db, err := openAdvisoryDB(dbPath)
+			db, err := a.openAdvisoryDB(dbPath)
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
@@ -66,8 +64,8 @@ func newFixCmd() *cobra.Command {
 			now := time.Now()
 			findings, notes := pol.Apply(vuln.Check(inv, db).Findings, now)
 			gate := gatingPackages(pol, findings)
-			popts := pypi.Options{CacheDir: pypi.DefaultCacheDir(cacheDir()), Offline: global.offline, Timeout: timeout}
-			if !global.quiet {
+			popts := pypi.Options{CacheDir: pypi.DefaultCacheDir(a.cacheDir()), Offline: a.offline, Timeout: timeout}
+			if !a.quiet {
 				popts.Progress = cmd.ErrOrStderr()
 			}
 			client := pypi.New(popts)

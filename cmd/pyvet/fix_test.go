@@ -23,7 +23,6 @@ func runCmd(t *testing.T, args ...string) (string, error) {
 	root.SetErr(&bytes.Buffer{})
 	root.SetArgs(append([]string{"--offline", "--quiet", "--cache-dir", t.TempDir()}, args...))
 	err := root.Execute()
-	global = globalOptions{}
 	return out.String(), err
 }
 
@@ -98,7 +97,6 @@ func runOnline(t *testing.T, args ...string) (string, error) {
 	root.SetErr(&bytes.Buffer{})
 	root.SetArgs(append([]string{"--quiet", "--cache-dir", t.TempDir()}, args...))
 	err := root.Execute()
-	global = globalOptions{}
 	return out.String(), err
 }
 

@@ -20,23 +20,21 @@ import (
 	"github.com/pyvet/pyvet/internal/pypi"
 )
 
-func init() { subcommands = append(subcommands, newPypiCmd) }
-
-func newPypiCmd() *cobra.Command {
+func newPypiCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "pypi",
 		Short: "Look up packages on the package index and manage the popularity list",
 		Long: "pypi queries the package index the health, license, size and name-confusion checks use\n" +
 			"(responses are cached under the cache directory; --offline reads only the cache).",
 	}
-	cmd.AddCommand(newPypiInfoCmd(), newPypiPopularityCmd())
+	cmd.AddCommand(newPypiInfoCmd(a), newPypiPopularityCmd(a))
 	return cmd
 }
 
 // indexClient returns the index client the pypi commands use.
-func indexClient(indexURL string) *pypi.Client {
-	o := pypi.Options{CacheDir: pypi.DefaultCacheDir(cacheDir()), Offline: global.offline}
-	if !global.quiet {
+func (a *app) indexClient(indexURL string) *pypi.Client {
+	o := pypi.Options{CacheDir: pypi.DefaultCacheDir(a.cacheDir()), Offline: a.offline}
+	if !a.quiet {
 		o.Progress = os.Stderr
 	}
 	c := pypi.New(o)
@@ -63,7 +61,7 @@ type infoSummary struct {
 	PopularityRank int      `json:"popularity_rank,omitempty"`
 }
 
-func newPypiInfoCmd() *cobra.Command {
+func newPypiInfoCmd(a *app) *cobra.Command {
 	var (
 		asJSON   bool
 		indexURL string
@@ -79,7 +77,7 @@ func newPypiInfoCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
-			idx := indexClient(indexURL)
+			idx := a.indexClient(indexURL)
 			proj, err := idx.Project(ctx, name)
 			if err == nil && version != "" {
 				var rel *pypi.Project
@@ -97,7 +95,7 @@ func newPypiInfoCmd() *cobra.Command {
 			if page, err := idx.Simple(ctx, name); err == nil {
 				s.Status = page.ProjectStatus
 			}
-			if pop, err := typosquat.LoadPopularity(typosquat.PopularityPath(cacheDir())); err == nil {
+			if pop, err := typosquat.LoadPopularity(typosquat.PopularityPath(a.cacheDir())); err == nil {
 				if r, ok := pop.Rank(name); ok {
 					s.PopularityRank = r + 1
 				}
@@ -167,7 +165,7 @@ func orDash(s string) string {
 	return s
 }
 
-func newPypiPopularityCmd() *cobra.Command {
+func newPypiPopularityCmd(a *app) *cobra.Command {
 	var (
 		url  string
 		from string
@@ -184,13 +182,13 @@ func newPypiPopularityCmd() *cobra.Command {
 			var err error
 			switch {
 			case from != "":
-				path, err = typosquat.ImportPopularity(from, cacheDir())
-			case global.offline:
+				path, err = typosquat.ImportPopularity(from, a.cacheDir())
+			case a.offline:
 				return exitWith(exitUsage, errors.New("pypi popularity needs the network, but --offline was given (use --from FILE)"))
 			default:
 				ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 				defer stop()
-				path, err = typosquat.UpdatePopularity(ctx, url, cacheDir())
+				path, err = typosquat.UpdatePopularity(ctx, url, a.cacheDir())
 			}
 			if err != nil {
 				return exitWith(exitUsage, err)

@@ -18,7 +18,6 @@ func runPypi(t *testing.T, cache string, args ...string) (string, error) {
 	root.SetErr(&bytes.Buffer{})
 	root.SetArgs(append([]string{"--quiet", "--cache-dir", cache, "pypi"}, args...))
 	err := root.Execute()
-	global = globalOptions{}
 	return out.String(), err
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -25,18 +24,16 @@ func TestAuditAllDeadIndexIsBounded(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	var dials atomic.Int64
-	httpDial = func(ctx context.Context, network, a string) (net.Conn, error) {
+	var notes strings.Builder
+	hooks := &app{httpNotes: &notes, httpDial: func(ctx context.Context, network, a string) (net.Conn, error) {
 		dials.Add(1)
 		return (&net.Dialer{}).DialContext(ctx, network, a)
-	}
-	var notes strings.Builder
-	httpNotes = &notes
-	defer func() { httpDial, httpNotes = nil, os.Stderr }()
+	}}
 	var reqs strings.Builder
 	for i := 0; i < 200; i++ {
 		fmt.Fprintf(&reqs, "package-%03d==1.0\n", i)
 	}
-	out, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", writeReqs(t, reqs.String()),
+	out, errs, code := runPyvetApp(t, hooks, "--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", writeReqs(t, reqs.String()),
 		"--all", "--index-url", "http://"+addr+"/simple", "--timeout", "5s", "-f", "json")
 	if code == 2 {
 		t.Fatalf("exit 2: %s", errs)
@@ -73,13 +70,12 @@ func TestAuditAllDeadIndexIsBounded(t *testing.T) {
 // TestOfflineNeverDials: --offline reaches every network path; nothing is dialled.
 func TestOfflineNeverDials(t *testing.T) {
 	var dials atomic.Int64
-	httpDial = func(ctx context.Context, network, a string) (net.Conn, error) {
+	hooks := &app{httpDial: func(ctx context.Context, network, a string) (net.Conn, error) {
 		dials.Add(1)
 		return nil, fmt.Errorf("dialled %s offline", a)
-	}
-	defer func() { httpDial = nil }()
+	}}
 	reqs := writeReqs(t, "flask==2.0.0 --hash=sha256:"+strings.Repeat("a", 64)+"\n")
-	_, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--db", fixtureDB, "-r", reqs, "--all", "--attestations", "-f", "json")
+	_, errs, code := runPyvetApp(t, hooks, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--db", fixtureDB, "-r", reqs, "--all", "--attestations", "-f", "json")
 	if code == 2 {
 		t.Fatalf("exit 2: %s", errs)
 	}

@@ -12,8 +12,6 @@ import (
 	"github.com/pyvet/pyvet/internal/policy"
 )
 
-func init() { subcommands = append(subcommands, newPolicyCmd) }
-
 // addPolicyFlags registers the policy flags every gating command (audit,
 // fix, policy show) shares.
 func addPolicyFlags(cmd *cobra.Command, fl *policy.Flags) {
@@ -32,7 +30,7 @@ func addPolicyInputFlags(cmd *cobra.Command, fl *policy.Flags) {
 	f.StringArrayVar(&fl.Enable, "enable", nil, "turn a check or rule on (comma-separated or repeated)")
 }
 
-func newPolicyCmd() *cobra.Command {
+func newPolicyCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
 		Short: "Show the effective policy and the rules it governs",
@@ -40,11 +38,11 @@ func newPolicyCmd() *cobra.Command {
 			"of finding is, which findings are accepted, which licences and indexes are allowed, and at which severity\n" +
 			"a run fails. Flags override pyvet.toml, which overrides [tool.pyvet], which overrides the defaults.",
 	}
-	cmd.AddCommand(newPolicyShowCmd(), newPolicyRulesCmd())
+	cmd.AddCommand(newPolicyShowCmd(a), newPolicyRulesCmd(a))
 	return cmd
 }
 
-func newPolicyShowCmd() *cobra.Command {
+func newPolicyShowCmd(a *app) *cobra.Command {
 	var fl policy.Flags
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -76,7 +74,7 @@ func newPolicyShowCmd() *cobra.Command {
 	return cmd
 }
 
-func newPolicyRulesCmd() *cobra.Command {
+func newPolicyRulesCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "rules",
 		Short: "List the unapproved-change (pinning) rules with their default severity",

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -33,20 +37,27 @@ func (e *exitError) Unwrap() error { return e.err }
 // exitWith returns an error that makes main exit with code, printing err if non-nil.
 func exitWith(code int, err error) error { return &exitError{code: code, err: err} }
 
-// globalOptions are the flags every command shares.
-type globalOptions struct {
-	cacheDir string
-	offline  bool
-	quiet    bool
+// app is what the commands of one run of pyvet share: the global flags and
+// the hooks tests set. It replaces package-level state, so every run (and
+// every test) starts from its own.
+type app struct {
+	cacheDirFlag string        // --cache-dir
+	offline      bool          // --offline
+	quiet        bool          // -q/--quiet
+	httpTimeout  time.Duration // audit --timeout: one HTTP attempt's limit (0: the default)
+	verifyJSON   bool          // verify --json
+
+	// httpNotes is where the HTTP client says that it gives up on a host
+	// (nil: standard error).
+	httpNotes io.Writer
+	// httpDial, when set, opens the HTTP client's connections (tests count them).
+	httpDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
-var global globalOptions
+// newRootCmd is pyvet's command tree for a fresh run.
+func newRootCmd() *cobra.Command { return (&app{}).rootCmd() }
 
-// subcommands registers constructors from the files of this package; each
-// command file adds itself in an init function so commands stay independent.
-var subcommands []func() *cobra.Command
-
-func newRootCmd() *cobra.Command {
+func (a *app) rootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "pyvet",
 		Short:         "Secure the supply chain of Python projects",
@@ -54,23 +65,26 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       toolVersion(),
+		// The flags are parsed: install the run's one HTTP client.
+		PersistentPreRun: func(*cobra.Command, []string) { a.configureHTTP() },
 	}
 	root.SetVersionTemplate("pyvet {{.Version}}\n")
-	root.PersistentFlags().StringVar(&global.cacheDir, "cache-dir", "", "cache directory (default: $PYVET_CACHE_DIR or the user cache directory)")
-	root.PersistentFlags().BoolVar(&global.offline, "offline", false, "never use the network; use only cached data")
-	root.PersistentFlags().BoolVarP(&global.quiet, "quiet", "q", false, "no progress output")
+	root.PersistentFlags().StringVar(&a.cacheDirFlag, "cache-dir", "", "cache directory (default: $PYVET_CACHE_DIR or the user cache directory)")
+	root.PersistentFlags().BoolVar(&a.offline, "offline", false, "never use the network; use only cached data")
+	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false, "no progress output")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return exitWith(exitUsage, err) })
-	for _, mk := range subcommands {
-		root.AddCommand(mk())
-	}
+	root.AddCommand(
+		newAuditCmd(a), newDepsCmd(a), newFixCmd(a), newSBOMCmd(a), newVerifyCmd(a),
+		newDBCmd(a), newPypiCmd(a), newPolicyCmd(a), newServeCmd(a), newVersionCmd(a),
+	)
 	return root
 }
 
 // cacheDir returns the cache directory from the flag, $PYVET_CACHE_DIR or the
 // user cache directory.
-func cacheDir() string {
-	if global.cacheDir != "" {
-		return global.cacheDir
+func (a *app) cacheDir() string {
+	if a.cacheDirFlag != "" {
+		return a.cacheDirFlag
 	}
 	if d := os.Getenv("PYVET_CACHE_DIR"); d != "" {
 		return d

@@ -18,9 +18,7 @@ import (
 	"github.com/pyvet/pyvet/internal/sbom"
 )
 
-func init() { subcommands = append(subcommands, newSBOMCmd) }
-
-func newSBOMCmd() *cobra.Command {
+func newSBOMCmd(a *app) *cobra.Command {
 	var (
 		format       string
 		output       string
@@ -56,7 +54,7 @@ func newSBOMCmd() *cobra.Command {
 			opts := sbom.Options{Format: f, Reproducible: reproducible, ProjectName: name, ToolVersion: toolVersion()}
 			opts.FallbackName = projectName(args)
 			if withVulns {
-				db, err := openAdvisoryDB(dbPath)
+				db, err := a.openAdvisoryDB(dbPath)
 				if err != nil {
 					return exitWith(exitUsage, err)
 				}
@@ -82,7 +80,7 @@ func newSBOMCmd() *cobra.Command {
 			if err := safeio.WriteFile(output, buf.Bytes(), 0o644); err != nil {
 				return exitWith(exitUsage, err)
 			}
-			if !global.quiet {
+			if !a.quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "Wrote %s (%d packages, %d vulnerabilities)\n", output, countThirdParty(inv), countVulns(opts.Findings))
 			}
 			return nil
@@ -100,15 +98,15 @@ func newSBOMCmd() *cobra.Command {
 }
 
 // openAdvisoryDB opens --db, or the cached database when it is empty.
-func openAdvisoryDB(path string) (*advisory.DB, error) {
+func (a *app) openAdvisoryDB(path string) (*advisory.DB, error) {
 	if path != "" {
-		db, err := advisory.OpenWith(path, advisory.Options{CacheDir: cacheDir()})
+		db, err := advisory.OpenWith(path, advisory.Options{CacheDir: a.cacheDir()})
 		if err != nil {
 			return nil, fmt.Errorf("advisory database %s: %w", path, err)
 		}
 		return db, nil
 	}
-	db, err := advisory.OpenCached(cacheDir())
+	db, err := advisory.OpenCached(a.cacheDir())
 	if err != nil {
 		return nil, fmt.Errorf("%w (run `pyvet db update` or pass --db)", err)
 	}

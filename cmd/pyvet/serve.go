@@ -18,9 +18,7 @@ import (
 	"github.com/pyvet/pyvet/internal/server"
 )
 
-func init() { subcommands = append(subcommands, newServeCmd) }
-
-func newServeCmd() *cobra.Command {
+func newServeCmd(a *app) *cobra.Command {
 	var (
 		listen      string
 		dbPath      string
@@ -60,7 +58,7 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 				return exitWith(exitUsage, fmt.Errorf("--refresh %s: want a positive duration or 0", refresh))
 			}
 			logw := io.Writer(cmd.ErrOrStderr())
-			if global.quiet {
+			if a.quiet {
 				logw = io.Discard
 			}
 			opts.Log = log.New(logw, "pyvet serve: ", log.LstdFlags)
@@ -70,12 +68,12 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 			if opts.MaxBodyBytes < 1 || opts.MaxBodyBytes > safeio.MaxJSON {
 				return exitWith(exitUsage, fmt.Errorf("--max-body %d: want 1 to %d bytes", opts.MaxBodyBytes, safeio.MaxJSON))
 			}
-			lo := server.LoadOptions{Path: dbPath, CacheDir: cacheDir(), AnswerCacheBytes: answerCache}
+			lo := server.LoadOptions{Path: dbPath, CacheDir: a.cacheDir(), AnswerCacheBytes: answerCache}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 
 			src, err := lo.Loader()(ctx)
-			if errors.Is(err, advisory.ErrNoDatabase) && !global.offline {
+			if errors.Is(err, advisory.ErrNoDatabase) && !a.offline {
 				opts.Log.Printf("no cached advisory database; downloading it")
 				lo.Update = true
 				src, err = lo.Loader()(ctx)
@@ -83,7 +81,7 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			lo.Update = dbPath == "" && !global.offline
+			lo.Update = dbPath == "" && !a.offline
 			s := server.New(src, opts)
 			opts.Log.Printf("%d advisories loaded", src.Len())
 

@@ -22,10 +22,9 @@ import (
 	"github.com/pyvet/pyvet/pep508"
 )
 
-func init() { subcommands = append(subcommands, newVerifyCmd) }
-
 // verifyRootFlags are the trusted-root flags every Sigstore subcommand shares.
 type verifyRootFlags struct {
+	app         *app
 	trustedRoot string
 	tufMirror   string
 }
@@ -37,20 +36,18 @@ func (f *verifyRootFlags) add(c *cobra.Command) {
 
 // load picks the trusted root; a warning about the choice goes to errw.
 func (f *verifyRootFlags) load(ctx context.Context, errw io.Writer) (*sigstore.Root, error) {
+	a := f.app
 	r, err := sigstore.LoadRoot(ctx, sigstore.RootOptions{
-		File: f.trustedRoot, Offline: global.offline, CacheDir: filepath.Join(cacheDir(), "sigstore"), MirrorURL: f.tufMirror,
+		File: f.trustedRoot, Offline: a.offline, CacheDir: filepath.Join(a.cacheDir(), "sigstore"), MirrorURL: f.tufMirror,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if r.Warning != "" && !global.quiet {
+	if r.Warning != "" && !a.quiet {
 		fmt.Fprintln(errw, "pyvet: warning:", r.Warning)
 	}
 	return r, nil
 }
-
-// verifyJSON makes verify subcommands print JSON instead of text.
-var verifyJSON bool
 
 // printJSON writes v as indented JSON.
 func printJSON(w io.Writer, v any) {
@@ -86,8 +83,8 @@ type verdict struct {
 	JSON map[string]any
 }
 
-func (v *verdict) print(w io.Writer) {
-	if verifyJSON {
+func (v *verdict) print(w io.Writer, asJSON bool) {
+	if asJSON {
 		m := map[string]any{"status": v.Status, "verified": v.Status.Verified(), "artifact": v.Artifact}
 		if v.Note != "" {
 			m["note"] = v.Note
@@ -156,15 +153,15 @@ func resultVerdict(what, expected string, res *sigstore.Result) *verdict {
 		JSON: map[string]any{"expected": expected, "result": res}}
 }
 
-func newVerifyCmd() *cobra.Command {
+func newVerifyCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "verify",
 		Short: "Verify that artifacts are legitimate: Sigstore, CPython releases, PEP 740 attestations, provenance, hashes, installed files",
 		Long: "verify checks artifacts a Python user touches. Exit status: 0 verified, 1 verification failed (the reason is printed),\n" +
 			"2 bad usage or unreadable input.",
 	}
-	c.PersistentFlags().BoolVar(&verifyJSON, "json", false, "print the result as JSON")
-	c.AddCommand(newVerifyArtifactCmd(), newVerifyCPythonCmd(), newVerifyDistCmd(), newVerifyProvenanceCmd(), newVerifyHashesCmd(), newVerifyEnvCmd())
+	c.PersistentFlags().BoolVar(&a.verifyJSON, "json", false, "print the result as JSON")
+	c.AddCommand(newVerifyArtifactCmd(a), newVerifyCPythonCmd(a), newVerifyDistCmd(a), newVerifyProvenanceCmd(a), newVerifyHashesCmd(a), newVerifyEnvCmd(a))
 	return c
 }
 
@@ -231,12 +228,12 @@ func runBundleVerify(cmd *cobra.Command, rf *verifyRootFlags, args []string, bun
 		return verifyExit(err)
 	}
 	v := resultVerdict(what, header, res)
-	v.print(cmd.OutOrStdout())
+	v.print(cmd.OutOrStdout(), rf.app.verifyJSON)
 	return v.exit(false)
 }
 
-func newVerifyArtifactCmd() *cobra.Command {
-	var rf verifyRootFlags
+func newVerifyArtifactCmd(a *app) *cobra.Command {
+	rf := verifyRootFlags{app: a}
 	var bundlePath, digest string
 	var id sigstore.Identity
 	c := &cobra.Command{
@@ -265,8 +262,8 @@ func newVerifyArtifactCmd() *cobra.Command {
 	return c
 }
 
-func newVerifyCPythonCmd() *cobra.Command {
-	var rf verifyRootFlags
+func newVerifyCPythonCmd(a *app) *cobra.Command {
+	rf := verifyRootFlags{app: a}
 	var bundlePath, digest, version, identities string
 	c := &cobra.Command{
 		Use:   "cpython [FILE] [--bundle FILE.sigstore] [--digest sha256:HEX --version X.Y.Z]",
@@ -334,8 +331,8 @@ func readInput(what, path string) ([]byte, error) {
 	return data, nil
 }
 
-func newVerifyDistCmd() *cobra.Command {
-	var rf verifyRootFlags
+func newVerifyDistCmd(a *app) *cobra.Command {
+	rf := verifyRootFlags{app: a}
 	var attPath, provPath, repo, kind, workflow, indexURL string
 	var id sigstore.Identity
 	var timeout time.Duration
@@ -399,7 +396,7 @@ func newVerifyDistCmd() *cobra.Command {
 						return verifyExit(err)
 					}
 				} else {
-					if global.offline {
+					if a.offline {
 						return exitWith(exitUsage, errors.New("--offline: give --attestation or --provenance (fetching provenance needs the network)"))
 					}
 					project, version, ok := pep740.ProjectVersion(name)
@@ -420,7 +417,7 @@ func newVerifyDistCmd() *cobra.Command {
 				}
 				results = rs
 			}
-			return printDist(cmd.OutOrStdout(), name, results)
+			return printDist(cmd.OutOrStdout(), name, results, a.verifyJSON)
 		},
 	}
 	rf.add(c)
@@ -440,7 +437,7 @@ func newVerifyDistCmd() *cobra.Command {
 
 // printDist prints the attestations of a distribution: verified only when
 // there is at least one and every one verified.
-func printDist(w io.Writer, name string, results []pep740.Result) error {
+func printDist(w io.Writer, name string, results []pep740.Result, asJSON bool) error {
 	overall := sigstore.StatusFailed
 	if len(results) > 0 {
 		overall = sigstore.StatusVerified
@@ -458,8 +455,8 @@ func printDist(w io.Writer, name string, results []pep740.Result) error {
 		vs = append(vs, v)
 	}
 	total := &verdict{Status: overall, Artifact: name, JSON: map[string]any{"attestations": results}}
-	if verifyJSON {
-		total.print(w)
+	if asJSON {
+		total.print(w, true)
 	} else {
 		for _, v := range vs {
 			v.printText(w)
@@ -468,8 +465,8 @@ func printDist(w io.Writer, name string, results []pep740.Result) error {
 	return total.exit(false)
 }
 
-func newVerifyProvenanceCmd() *cobra.Command {
-	var rf verifyRootFlags
+func newVerifyProvenanceCmd(a *app) *cobra.Command {
+	rf := verifyRootFlags{app: a}
 	var provPath, builder, source string
 	var predTypes []string
 	var id sigstore.Identity
@@ -528,7 +525,7 @@ func newVerifyProvenanceCmd() *cobra.Command {
 			v := &verdict{Status: res.Status, Artifact: args[0], Sigstore: res.Sigstore, Note: res.Note,
 				Fields: [][2]string{{"predicate", f.PredicateType}, {"builder", f.BuilderID}, {"sources", strings.Join(f.Sources, ", ")}, {"provenance", in.Kind}},
 				JSON:   map[string]any{"provenance": in.Kind, "predicate_type": f.PredicateType, "builder": f.BuilderID, "sources": f.Sources, "sigstore": res.Sigstore}}
-			v.print(w)
+			v.print(w, a.verifyJSON)
 			return v.exit(subjectsOnly)
 		},
 	}
@@ -545,7 +542,7 @@ func newVerifyProvenanceCmd() *cobra.Command {
 	return c
 }
 
-func newVerifyHashesCmd() *cobra.Command {
+func newVerifyHashesCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "hashes WHEELHOUSE|FILE LOCKFILE...",
 		Short: "Check downloaded distributions (a folder or one file) against the hashes a lockfile or requirements file pins",
@@ -566,7 +563,7 @@ func newVerifyHashesCmd() *cobra.Command {
 					bad++
 				}
 			}
-			if verifyJSON {
+			if a.verifyJSON {
 				printJSON(w, map[string]any{"results": results, "findings": fs})
 				if bad > 0 {
 					return exitWith(exitFindings, nil)
@@ -590,7 +587,7 @@ func newVerifyHashesCmd() *cobra.Command {
 	return c
 }
 
-func newVerifyEnvCmd() *cobra.Command {
+func newVerifyEnvCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "env [VENV]",
 		Short: "Re-hash every installed file against its RECORD: modified, missing and unrecorded files, .pth files that run code",
@@ -608,11 +605,11 @@ func newVerifyEnvCmd() *cobra.Command {
 				return exitWith(exitUsage, err)
 			}
 			w := cmd.OutOrStdout()
-			if verifyJSON {
+			if a.verifyJSON {
 				printJSON(w, map[string]any{"report": rep, "findings": rep.Findings()})
 			}
 			for _, p := range rep.Problems {
-				if verifyJSON {
+				if a.verifyJSON {
 					break
 				}
 				who := p.Package
@@ -621,7 +618,7 @@ func newVerifyEnvCmd() *cobra.Command {
 				}
 				fmt.Fprintf(w, "%-11s %s  [%s] %s\n", p.Kind, p.Path, who, p.Detail)
 			}
-			if !verifyJSON {
+			if !a.verifyJSON {
 				fmt.Fprintf(w, "%d distributions, %d recorded files, %d problems in %s\n", rep.Packages, rep.Files, len(rep.Problems), strings.Join(rep.SitePackages, ", "))
 			}
 			for _, p := range rep.Problems {

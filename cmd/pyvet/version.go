@@ -15,8 +15,6 @@ import (
 // Unset, it is the module version `go install ...@v1.2.3` records, else "devel".
 var version = ""
 
-func init() { subcommands = append(subcommands, newVersionCmd) }
-
 // toolVersion is the version reports, SARIF logs and SBOMs name.
 func toolVersion() string {
 	if version != "" {
@@ -28,7 +26,7 @@ func toolVersion() string {
 	return "devel"
 }
 
-func newVersionCmd() *cobra.Command {
+func newVersionCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print pyvet's version",

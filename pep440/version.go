@@ -31,6 +31,9 @@ const (
 	flagDev
 	flagLocal
 	flagEpoch
+	// flagOddPost: the post label was spelled with U+017F ("poſt"), which
+	// packaging prints as "post" but orders after it.
+	flagOddPost
 )
 
 // ErrInvalidVersion is wrapped by every error Parse returns.
@@ -144,7 +147,8 @@ func (v Version) Epoch() string {
 
 // Release returns the release segment of v ("1.2.3" gives [1 2 3]), as
 // written, including trailing zeros. Numbers too large for an int are
-// reported as math.MaxInt.
+// reported as math.MaxInt, so two different versions can give the same
+// slice; ReleaseStrings is exact for numbers of any size.
 func (v Version) Release() []int {
 	if !v.IsValid() {
 		return nil
@@ -424,6 +428,9 @@ func (c *components) build() Version {
 	}
 	if c.hasPost {
 		flags |= flagPost
+		if c.oddPost {
+			flags |= flagOddPost
+		}
 		b = append(b, ".post"...)
 		b = append(b, c.postN...)
 	}

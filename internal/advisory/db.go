@@ -42,10 +42,6 @@ type DB struct {
 	damaged   map[string]bool // advisories that could not be decoded
 }
 
-// ErrNoDatabase is returned by OpenCached when no database has been
-// downloaded yet.
-var ErrNoDatabase = errors.New("no advisory database")
-
 // Options tune Open.
 type Options struct {
 	// CacheDir, when set, keeps the index of a zip or directory in

@@ -43,11 +43,11 @@ type state struct {
 }
 
 // OpenCached loads the database `pyvet db update` maintains in cacheDir. It
-// returns an error wrapping ErrNoDatabase when there is none.
+// returns a *NoDatabaseError when there is none.
 func OpenCached(cacheDir string) (*DB, error) {
 	p := CachedPath(cacheDir)
 	if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w in %s", ErrNoDatabase, filepath.Dir(p))
+		return nil, &NoDatabaseError{Dir: filepath.Dir(p)}
 	}
 	db, err := openIndexFile(p)
 	if err != nil {

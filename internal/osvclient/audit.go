@@ -1,27 +1,17 @@
 package osvclient
 
 import (
-	"archive/zip"
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/inventory"
-	"github.com/pyvet/pyvet/internal/safeio"
 )
-
-// tempPattern names LocalDB's temporary zip files.
-const tempPattern = "pyvet-osv-*.zip"
-
-// emptyID names the placeholder advisory of an empty LocalDB.
-const emptyID = "PYVET-NONE-0"
 
 // getConcurrency bounds the GET /v1/vulns requests in flight.
 const getConcurrency = 16
@@ -33,16 +23,12 @@ const getConcurrency = 16
 // aliases, fix versions, severities and skip reasons are therefore exactly
 // those of a local audit against the database the service holds.
 func Audit(ctx context.Context, c *Client, inv *inventory.Inventory) (*vuln.Result, error) {
-	entries, err := Fetch(ctx, c, inv)
+	src, err := NewSource(ctx, c, inv)
 	if err != nil {
 		return nil, err
 	}
-	db, err := LocalDB(entries)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	return vuln.Check(inv, db), nil
+	defer src.Close()
+	return vuln.Check(inv, src), nil
 }
 
 // Fetch returns the full OSV entries of every advisory the service reports
@@ -105,46 +91,29 @@ func Fetch(ctx context.Context, c *Client, inv *inventory.Inventory) (map[string
 	return out, nil
 }
 
-// LocalDB builds an advisory database from OSV entries (as Fetch returns
-// them), so the local matcher can run over a service's answers. The entries
-// go through a temporary zip in the all.zip layout, which is removed before
-// LocalDB returns.
-func LocalDB(entries map[string]json.RawMessage) (*advisory.DB, error) {
-	if len(entries) == 0 {
-		// A database needs one advisory; this one affects no package.
-		entries = map[string]json.RawMessage{emptyID: json.RawMessage(`{"id":"` + emptyID + `","affected":[]}`)}
-	}
-	// A run killed while its database was open left its zip behind.
-	safeio.RemoveStale(os.TempDir(), tempPattern, time.Hour)
-	f, err := os.CreateTemp("", tempPattern)
+// NewSource asks the service which advisories affect the inventory's
+// packages (see Fetch) and returns them as an advisory source held in
+// memory, matched by the same matcher as the local database: vuln.Check over
+// it gives exactly the findings of a local audit against the database the
+// service holds. Meta().Source is the service's URL. Nothing is written to
+// disk.
+func NewSource(ctx context.Context, c *Client, inv *inventory.Inventory) (advisory.Source, error) {
+	entries, err := Fetch(ctx, c, inv)
 	if err != nil {
 		return nil, err
 	}
-	// The zip is removed on every path: the database reads it whole when
-	// it opens it.
-	defer os.Remove(f.Name())
-	defer f.Close()
-	zw := zip.NewWriter(f)
-	n := 0
+	return sourceFrom(c.BaseURL, entries)
+}
+
+// sourceFrom indexes a service's answers in memory.
+func sourceFrom(url string, entries map[string]json.RawMessage) (*advisory.DB, error) {
+	raws := make(map[string][]byte, len(entries))
 	for id, raw := range entries {
-		if _, err := advisory.ParseJSON(id, raw); err != nil {
-			return nil, fmt.Errorf("service answer for %s: %w", id, err)
-		}
-		// Members are numbered: ids come from the network and are no file names.
-		n++
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("%06d.json", n), Method: zip.Store})
-		if err != nil {
-			return nil, err
-		}
-		if _, err := w.Write(raw); err != nil {
-			return nil, err
-		}
+		raws[id] = raw
 	}
-	if err := zw.Close(); err != nil {
-		return nil, err
+	db, err := advisory.FromJSON(raws, advisory.Meta{Source: url, Format: "service"})
+	if err != nil {
+		return nil, fmt.Errorf("service answer: %w", err)
 	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	return advisory.Open(f.Name())
+	return db, nil
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -234,38 +233,38 @@ func TestHostileIDs(t *testing.T) {
 	}
 }
 
-// TestLocalDBRemovesItsZip: the temporary zip is gone after LocalDB returns,
-// whether it succeeded or failed, and a stale one a killed run left behind
-// is removed.
-func TestLocalDBRemovesItsZip(t *testing.T) {
+// TestSourceWritesNoFiles: a service's answers are indexed in memory; no
+// file is written, whether they are valid or not, and broken or invalid
+// entries are refused naming the advisory.
+func TestSourceWritesNoFiles(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("TMPDIR", dir)
-	stale := filepath.Join(dir, "pyvet-osv-123.zip")
-	if err := os.WriteFile(stale, []byte("PK"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	old := time.Now().Add(-2 * time.Hour)
-	if err := os.Chtimes(stale, old, old); err != nil {
-		t.Fatal(err)
-	}
 	left := func(when string) {
 		t.Helper()
 		if files, _ := os.ReadDir(dir); len(files) != 0 {
 			t.Errorf("%s: %d files left in the temporary directory (%s)", when, len(files), files[0].Name())
 		}
 	}
-	db, err := LocalDB(map[string]json.RawMessage{"X-1": json.RawMessage(`{"id":"X-1","affected":[]}`)})
+	db, err := sourceFrom("http://mirror.test", map[string]json.RawMessage{"X-1": json.RawMessage(`{"id":"X-1","affected":[]}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if db.Len() != 1 || db.Meta().Source != "http://mirror.test" {
+		t.Errorf("source: %d advisories from %q", db.Len(), db.Meta().Source)
+	}
 	db.Close()
 	left("success")
-	if _, err := LocalDB(map[string]json.RawMessage{"X-2": json.RawMessage(`{"id":`)}); err == nil {
-		t.Error("a broken entry was accepted")
+	if _, err := sourceFrom("http://mirror.test", map[string]json.RawMessage{"X-2": json.RawMessage(`{"id":`)}); err == nil || !strings.Contains(err.Error(), "X-2") {
+		t.Errorf("a broken entry: %v", err)
 	}
 	left("broken entry")
-	if _, err := LocalDB(map[string]json.RawMessage{"X-3": json.RawMessage(`{"id":"X-3","affected":[{"ranges":[{"events":[]}]}]}`)}); err == nil {
-		t.Error("an invalid entry was accepted")
+	if _, err := sourceFrom("http://mirror.test", map[string]json.RawMessage{"X-3": json.RawMessage(`{"id":"X-3","affected":[{"ranges":[{"events":[]}]}]}`)}); err == nil || !strings.Contains(err.Error(), "X-3") {
+		t.Errorf("an invalid entry: %v", err)
 	}
 	left("invalid entry")
+	empty, err := sourceFrom("http://mirror.test", nil)
+	if err != nil || empty.Len() != 0 {
+		t.Fatalf("no answers: %v", err)
+	}
+	left("no answers")
 }

@@ -38,9 +38,10 @@ type Result struct {
 	Notes []string
 }
 
-// Check matches every package of inv against db. Ignores are the policy's
-// business (policy.Apply), not the check's.
-func Check(inv *inventory.Inventory, db *advisory.DB) *Result {
+// Check matches every package of inv against the advisories of db: the
+// local index or a service's answers (any advisory.Source). Ignores are the
+// policy's business (policy.Apply), not the check's.
+func Check(inv *inventory.Inventory, db advisory.Source) *Result {
 	res := &Result{Skipped: map[string]string{}}
 	if inv == nil || db == nil {
 		return res

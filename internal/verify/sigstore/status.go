@@ -88,3 +88,108 @@ func Detail(msg string) string {
 	}
 	return safeio.ExcerptN(msg, maxDetail)
 }
+
+// FailureKind says, as data, why a verification did not succeed. Every
+// result of the verify packages carries one: FailNone for a verified result,
+// another kind for one that is not. The kinds are few and stable, so
+// reports and scripts can act on them without reading messages.
+type FailureKind uint8
+
+const (
+	// FailNone means nothing failed: the result is verified.
+	FailNone FailureKind = iota
+	// FailSignature means the signature does not verify, or the bundle
+	// carries no usable signature or certificate.
+	FailSignature
+	// FailIdentity means the signer (certificate identity, OIDC issuer,
+	// Trusted Publisher, source repository extension) is not the expected
+	// one, or the bundle has no identity to check (a bare public key).
+	FailIdentity
+	// FailDigest means the signature or statement covers another artifact:
+	// a digest or subject name mismatch.
+	FailDigest
+	// FailPolicy means the statement does not say what the policy requires:
+	// predicate type, builder or source repository.
+	FailPolicy
+	// FailNoEvidence means there is nothing verifiable: the artifact is not
+	// attested, or the provenance carries no signature.
+	FailNoEvidence
+	// FailUntrustedRoot means the certificate or the log is not anchored in
+	// the trusted root (another Sigstore instance, an expired CA).
+	FailUntrustedRoot
+	// FailTransparencyLog means the transparency log evidence is missing,
+	// inconsistent or does not verify (Rekor entry, inclusion proof,
+	// checkpoint, or the certificate's signed certificate timestamp).
+	FailTransparencyLog
+	// FailTimestamp means no trusted signing time: signed timestamps or
+	// log integration times missing, invalid, repeated or untrusted.
+	FailTimestamp
+	// FailUnsupported means the input is of a kind pyvet does not verify
+	// (an unsupported bundle or attestation version, or publisher).
+	FailUnsupported
+	// FailInput means the input cannot be used at all: a missing or
+	// unreadable file, a FIFO, a file over its cap, JSON that is not a
+	// bundle, a missing flag.
+	FailInput
+	// FailUnchecked means the check could not be carried out (the index was
+	// unreachable, or --subjects-only left the signature unchecked): nothing
+	// was established either way.
+	FailUnchecked
+)
+
+// failureNames are the JSON names of the kinds, in order.
+var failureNames = [...]string{
+	FailNone:            "none",
+	FailSignature:       "signature",
+	FailIdentity:        "identity-mismatch",
+	FailDigest:          "digest-mismatch",
+	FailPolicy:          "policy",
+	FailNoEvidence:      "no-evidence",
+	FailUntrustedRoot:   "untrusted-root",
+	FailTransparencyLog: "transparency-log",
+	FailTimestamp:       "timestamp",
+	FailUnsupported:     "unsupported",
+	FailInput:           "input-error",
+	FailUnchecked:       "unchecked",
+}
+
+// FailureKinds lists every kind, FailNone first.
+func FailureKinds() []FailureKind {
+	out := make([]FailureKind, len(failureNames))
+	for i := range failureNames {
+		out[i] = FailureKind(i)
+	}
+	return out
+}
+
+// String returns the kind's name, e.g. "digest-mismatch".
+func (k FailureKind) String() string {
+	if int(k) < len(failureNames) {
+		return failureNames[k]
+	}
+	return "unknown"
+}
+
+// MarshalText encodes the kind by its name.
+func (k FailureKind) MarshalText() ([]byte, error) {
+	if int(k) >= len(failureNames) {
+		return nil, fmt.Errorf("unknown failure kind %d", k)
+	}
+	return []byte(failureNames[k]), nil
+}
+
+// UnmarshalText decodes a name MarshalText writes; anything else is an
+// error.
+func (k *FailureKind) UnmarshalText(b []byte) error {
+	for i, n := range failureNames {
+		if n == string(b) {
+			*k = FailureKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown failure kind %s", safeio.Excerpt(string(b)))
+}
+
+// InputKind reports whether the kind is about input pyvet cannot use
+// (FailInput, FailUnsupported): commands exit 2 on it, 1 on the others.
+func (k FailureKind) InputKind() bool { return k == FailInput || k == FailUnsupported }

@@ -1,0 +1,105 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/inventory"
+)
+
+// update rewrites the golden files: go test ./internal/report -run Golden -update
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+// goldenRun is one recorded run: a result and the options it is rendered with.
+type goldenRun struct {
+	name string
+	res  func(t testing.TB) *Result
+	opts Options
+}
+
+// goldenRuns are the audit runs whose output in every format is recorded.
+func goldenRuns() []goldenRun {
+	return []goldenRun{
+		{"audit", fixture, Options{Color: ColorNever}},
+		{"audit-desc", fixture, Options{Color: ColorNever, Desc: true, Aliases: true, ShowIgnored: true, Title: "Dependency audit"}},
+		{"audit-empty", func(testing.TB) *Result { return &Result{Tool: "pyvet audit", Version: "v1.2.3"} }, Options{Color: ColorNever}},
+		{"audit-clean", func(t testing.TB) *Result {
+			res := fixture(t)
+			res.Version = "v1.2.3"
+			res.Findings = nil
+			res.Failed = false
+			res.Notes = nil
+			res.Skipped = map[string]string{"black": "version-control dependency: no released version to audit"}
+			res.Fixes = []JSONFix{{Name: "werkzeug", OldVersion: "2.0.0", NewVersion: "2.3.8"}, {Name: "jinja2", SkipReason: "no safe version"}}
+			return res
+		}, Options{Color: ColorNever}},
+		{"audit-inexact", func(testing.TB) *Result {
+			inv := &inventory.Inventory{
+				Sources:  []inventory.SourceFile{{Path: "requirements.txt", Format: "requirements"}},
+				Packages: []*inventory.Package{{Name: "requests", Specifier: ">=2.0", Direct: true, Source: inventory.Source{Kind: inventory.SourceIndex}, Locations: []inventory.Location{{File: "requirements.txt", Line: 1}}}},
+			}
+			return &Result{Tool: "pyvet audit", Inventory: inv, Failed: true, Meta: map[string]string{"fail_on": "medium"}, Findings: []finding.Finding{{
+				Risk: finding.RiskVulnerability, Rule: "vuln", ID: "PYSEC-2018-28", Package: "requests", Version: ">=2.0",
+				Severity: finding.SeverityUnknown, Title: "requests leaks credentials", Fix: []string{"2.20.0"}, Direct: true,
+				Location: &inventory.Location{File: "requirements.txt", Line: 1},
+			}}}
+		}, Options{Color: ColorNever}},
+	}
+}
+
+// goldenExt is the file extension of a format's golden file.
+func goldenExt(format string) string {
+	switch format {
+	case "table":
+		return "txt"
+	case "markdown":
+		return "md"
+	}
+	return format
+}
+
+// TestGoldenAudit renders every recorded audit run in every format and
+// compares the output with testdata/golden byte for byte.
+func TestGoldenAudit(t *testing.T) {
+	for _, run := range goldenRuns() {
+		for _, format := range []string{"html", "json", "markdown", "sarif", "table"} {
+			var b bytes.Buffer
+			if err := Write(&b, format, run.res(t), run.opts); err != nil {
+				t.Fatalf("%s %s: %v", run.name, format, err)
+			}
+			checkGolden(t, filepath.Join("testdata", "golden", run.name+"."+goldenExt(format)), b.Bytes())
+		}
+	}
+}
+
+// checkGolden compares got with the golden file (or rewrites it with -update).
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run Golden -update to record it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: output differs from the golden file (%d bytes, want %d):\n%s", path, len(got), len(want), firstDiff(got, want))
+	}
+}
+
+// firstDiff quotes the output around the first byte where got and want differ.
+func firstDiff(got, want []byte) string {
+	i := 0
+	for i < len(got) && i < len(want) && got[i] == want[i] {
+		i++
+	}
+	lo := max(0, i-80)
+	return "got:  " + string(got[lo:min(len(got), i+80)]) + "\nwant: " + string(want[lo:min(len(want), i+80)])
+}

@@ -6,19 +6,19 @@
 package report
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
 
+	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/progress"
 )
 
-// Result is everything a report shows.
+// Result is a whole run, as a Collector keeps it and Emit replays it:
+// everything a report shows.
 type Result struct {
+	Kind      Kind                 // the command's kind (empty: KindAudit)
 	Tool      string               // command that produced it, e.g. "pyvet audit"
 	Version   string               // pyvet version, when known
 	Inventory *inventory.Inventory // packages audited (may be nil)
@@ -28,6 +28,20 @@ type Result struct {
 	Skipped   map[string]string    // package → reason it could not be audited (overrides the default reasons)
 	Failed    bool                 // the run fails under the policy (shown in summaries)
 	Fixes     []JSONFix            // upgrades applied or proposed (pip-audit's "fixes")
+
+	Verifications []Verification     // verify
+	Remedy        *Remedy            // fix
+	Files         []File             // documents written (sbom)
+	Database      *advisory.DBStatus // db status
+	Package       *PackageInfo       // pypi info
+}
+
+// kind is the run's kind, KindAudit when unset.
+func (r *Result) kind() Kind {
+	if r.Kind == "" {
+		return KindAudit
+	}
+	return r.Kind
 }
 
 // ColorMode says when the table uses ANSI colour.
@@ -50,36 +64,6 @@ type Options struct {
 	BaseDir     string    // make file paths below it relative (all formats; SARIF URIs are relative to %SRCROOT%); default: the current directory
 	Title       string    // report title (html, markdown); default "pyvet report"
 	NoNotes     bool      // leave the notes out of the table (the caller shows them on standard error)
-}
-
-// writerFunc writes one format.
-type writerFunc func(w io.Writer, res *Result, opts Options) error
-
-var formats = map[string]writerFunc{}
-
-// register adds a format; each format file calls it from init.
-func register(name string, fn writerFunc) { formats[name] = fn }
-
-// Formats returns the names of every output format, sorted.
-func Formats() []string {
-	names := make([]string, 0, len(formats))
-	for n := range formats {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
-// Write writes res to w in format (one of Formats()).
-func Write(w io.Writer, format string, res *Result, opts Options) error {
-	fn, ok := formats[strings.ToLower(format)]
-	if !ok {
-		return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
-	}
-	if res == nil {
-		res = &Result{}
-	}
-	return fn(w, bounded(res), opts)
 }
 
 // useColor decides whether the table is coloured.

@@ -1,0 +1,345 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/pyvet/pyvet/internal/advisory"
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/remedy"
+	"github.com/pyvet/pyvet/internal/verify"
+)
+
+// SchemaVersion is the version of the JSON protocol (docs/json.md): the
+// minor number grows when keys are added, the major number when a key
+// changes meaning or goes away.
+const SchemaVersion = "1.0"
+
+// Kind names the command a run comes from; each format lays out the data
+// of each kind (the table of `deps` is a package list, that of `audit` a
+// list of findings).
+type Kind string
+
+// The kinds of runs. An empty Kind is KindAudit.
+const (
+	KindAudit       Kind = "audit"
+	KindDeps        Kind = "deps"
+	KindVerify      Kind = "verify"
+	KindFix         Kind = "fix"
+	KindSBOM        Kind = "sbom"
+	KindDBStatus    Kind = "db-status"
+	KindPackageInfo Kind = "pypi-info"
+	KindVersion     Kind = "version"
+)
+
+// Kinds returns every kind, sorted.
+func Kinds() []Kind {
+	ks := []Kind{KindAudit, KindDeps, KindVerify, KindFix, KindSBOM, KindDBStatus, KindPackageInfo, KindVersion}
+	sort.Slice(ks, func(i, j int) bool { return ks[i] < ks[j] })
+	return ks
+}
+
+// Config opens a run: which command ran, pyvet's version and facts about
+// the run (database, policy files, gate). It is the first message.
+type Config struct {
+	Kind    Kind              // KindAudit when empty
+	Tool    string            // the command line's name, e.g. "pyvet audit"
+	Version string            // pyvet's version
+	Meta    map[string]string // database source and date, policy file, fail_on, ...
+}
+
+// Progress says how far a run is. Live displays (NewProgress) show it;
+// document formats leave it out.
+type Progress struct {
+	Stage string // e.g. "Matching advisories"
+	Done  int64
+	Total int64 // 0 when unknown
+}
+
+// Skip says that a package could not be audited exactly, and why (audit).
+type Skip struct {
+	Package string
+	Reason  string
+}
+
+// Remedy is what `pyvet fix` did or, in a dry run, would do.
+type Remedy struct {
+	Result  *remedy.Result // the plan, the edits, lockfile commands, hand edits
+	Diffs   []FileDiff     // one unified diff per file changed (shown in a dry run)
+	DryRun  bool           // nothing was written
+	Written int            // files rewritten
+}
+
+// FileDiff is the change of one dependency file.
+type FileDiff struct {
+	Path   string `json:"path"`
+	Format string `json:"format,omitempty"`
+	Diff   string `json:"diff"`
+}
+
+// File is a document a run wrote (sbom's bill of materials).
+type File struct {
+	Path            string `json:"path"`            // "-" for standard output
+	Format          string `json:"format"`          // e.g. "cyclonedx-json"
+	Packages        int    `json:"packages"`        // third-party packages in it
+	Vulnerabilities int    `json:"vulnerabilities"` // distinct advisories in it
+}
+
+// Verification is one result of `pyvet verify`: exactly one field is set.
+type Verification struct {
+	Result *verify.Result       // artifact, cpython, dist, provenance
+	Hashes *verify.HashesReport // verify hashes
+	Env    *verify.EnvReport    // verify env
+}
+
+// PackageInfo is what the package index knows about a package (`pypi info`).
+type PackageInfo struct {
+	Name           string   `json:"name"`
+	Version        string   `json:"version"`
+	Summary        string   `json:"summary,omitempty"`
+	License        string   `json:"license,omitempty"`
+	LicenseClass   string   `json:"license_class"`
+	LicenseSource  string   `json:"license_source,omitempty"`
+	Releases       int      `json:"releases"`
+	Yanked         []string `json:"yanked,omitempty"`
+	FirstRelease   string   `json:"first_release,omitempty"`
+	LatestUpload   string   `json:"latest_upload,omitempty"`
+	RequiresPython string   `json:"requires_python,omitempty"`
+	Status         string   `json:"project_status,omitempty"`
+	PopularityRank int      `json:"popularity_rank,omitempty"`
+}
+
+// Gate is the verdict of a run under the policy; it is the last message
+// before Flush.
+type Gate struct {
+	Failed bool // the run fails (exit status 1)
+}
+
+// Handler receives the stream of one run, the way govulncheck's handlers
+// do: Config first, then any of the others in any number, Summary at most
+// once, and Flush last. Every output format is one Handler. A handler may
+// write as messages arrive or keep what it needs until Flush; Flush writes
+// whatever is still held. Handlers do not retain the pointers they are
+// given beyond the call unless they copy them.
+type Handler interface {
+	Config(*Config) error
+	Progress(*Progress) error
+	Inventory(*inventory.Inventory) error // the packages read (audit, deps, sbom)
+	Skip(*Skip) error
+	Finding(*finding.Finding) error // after policy: ignored findings carry Ignored
+	Verification(*Verification) error
+	Fix(*JSONFix) error // pip-audit's fixes[] entry
+	Remedy(*Remedy) error
+	File(*File) error
+	Database(*advisory.DBStatus) error
+	PackageInfo(*PackageInfo) error
+	Note(string) error // one line for the user (expired ignore, stale database, ...)
+	Summary(*Gate) error
+	Flush() error
+}
+
+// Format is one output format. Each format is one file that registers
+// itself from init.
+type Format struct {
+	Name string
+	// New returns the format's handler of a run written to w.
+	New func(w io.Writer, opts Options) Handler
+}
+
+var registry = map[string]Format{}
+
+// Register adds an output format; a second format of the same name panics.
+func Register(f Format) {
+	if _, dup := registry[f.Name]; dup {
+		panic("report: format " + f.Name + " registered twice")
+	}
+	registry[f.Name] = f
+}
+
+// Formats returns the names of every output format, sorted.
+func Formats() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// CheckFormat returns an error naming the formats when format is not one.
+func CheckFormat(format string) error {
+	if _, ok := registry[strings.ToLower(format)]; !ok {
+		return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
+	}
+	return nil
+}
+
+// New returns the handler of format (one of Formats(), any case) writing to w.
+func New(w io.Writer, format string, opts Options) (Handler, error) {
+	if err := CheckFormat(format); err != nil {
+		return nil, err
+	}
+	return registry[strings.ToLower(format)].New(w, opts), nil
+}
+
+// Write writes res to w in format (one of Formats()): New, then Emit.
+func Write(w io.Writer, format string, res *Result, opts Options) error {
+	h, err := New(w, format, opts)
+	if err != nil {
+		return err
+	}
+	return Emit(h, res)
+}
+
+// Emit sends a whole run to h, in the order of the protocol, and flushes it.
+func Emit(h Handler, res *Result) error {
+	if res == nil {
+		res = &Result{}
+	}
+	err := h.Config(&Config{Kind: res.Kind, Tool: res.Tool, Version: res.Version, Meta: res.Meta})
+	if err == nil && res.Inventory != nil {
+		err = h.Inventory(res.Inventory)
+	}
+	for _, name := range sortedKeys(res.Skipped) {
+		if err != nil {
+			break
+		}
+		err = h.Skip(&Skip{Package: name, Reason: res.Skipped[name]})
+	}
+	for i := 0; err == nil && i < len(res.Findings); i++ {
+		err = h.Finding(&res.Findings[i])
+	}
+	for i := 0; err == nil && i < len(res.Verifications); i++ {
+		err = h.Verification(&res.Verifications[i])
+	}
+	for i := 0; err == nil && i < len(res.Fixes); i++ {
+		err = h.Fix(&res.Fixes[i])
+	}
+	if err == nil && res.Remedy != nil {
+		err = h.Remedy(res.Remedy)
+	}
+	for i := 0; err == nil && i < len(res.Files); i++ {
+		err = h.File(&res.Files[i])
+	}
+	if err == nil && res.Database != nil {
+		err = h.Database(res.Database)
+	}
+	if err == nil && res.Package != nil {
+		err = h.PackageInfo(res.Package)
+	}
+	for i := 0; err == nil && i < len(res.Notes); i++ {
+		err = h.Note(res.Notes[i])
+	}
+	if err == nil {
+		err = h.Summary(&Gate{Failed: res.Failed})
+	}
+	if err == nil {
+		err = h.Flush()
+	}
+	return err
+}
+
+// Collector is a Handler that keeps the whole run as a Result. Formats
+// that need everything before they write (a table aligns its columns,
+// pip-audit's JSON lists vulnerabilities under each dependency) embed one
+// and render at Flush.
+type Collector struct {
+	Result Result
+}
+
+// Config implements Handler.
+func (c *Collector) Config(cfg *Config) error {
+	c.Result.Kind, c.Result.Tool, c.Result.Version = cfg.Kind, cfg.Tool, cfg.Version
+	if cfg.Meta != nil {
+		if c.Result.Meta == nil {
+			c.Result.Meta = make(map[string]string, len(cfg.Meta))
+		}
+		for k, v := range cfg.Meta {
+			c.Result.Meta[k] = v
+		}
+	}
+	return nil
+}
+
+// Progress implements Handler; a collected run keeps no progress.
+func (c *Collector) Progress(*Progress) error { return nil }
+
+// Inventory implements Handler.
+func (c *Collector) Inventory(inv *inventory.Inventory) error { c.Result.Inventory = inv; return nil }
+
+// Skip implements Handler.
+func (c *Collector) Skip(s *Skip) error {
+	if c.Result.Skipped == nil {
+		c.Result.Skipped = map[string]string{}
+	}
+	c.Result.Skipped[s.Package] = s.Reason
+	return nil
+}
+
+// Finding implements Handler.
+func (c *Collector) Finding(f *finding.Finding) error {
+	c.Result.Findings = append(c.Result.Findings, *f)
+	return nil
+}
+
+// Verification implements Handler.
+func (c *Collector) Verification(v *Verification) error {
+	c.Result.Verifications = append(c.Result.Verifications, *v)
+	return nil
+}
+
+// Fix implements Handler.
+func (c *Collector) Fix(f *JSONFix) error { c.Result.Fixes = append(c.Result.Fixes, *f); return nil }
+
+// Remedy implements Handler.
+func (c *Collector) Remedy(r *Remedy) error { c.Result.Remedy = r; return nil }
+
+// File implements Handler.
+func (c *Collector) File(f *File) error { c.Result.Files = append(c.Result.Files, *f); return nil }
+
+// Database implements Handler.
+func (c *Collector) Database(s *advisory.DBStatus) error { c.Result.Database = s; return nil }
+
+// PackageInfo implements Handler.
+func (c *Collector) PackageInfo(p *PackageInfo) error { c.Result.Package = p; return nil }
+
+// Note implements Handler.
+func (c *Collector) Note(n string) error { c.Result.Notes = append(c.Result.Notes, n); return nil }
+
+// Summary implements Handler.
+func (c *Collector) Summary(g *Gate) error { c.Result.Failed = g.Failed; return nil }
+
+// Flush implements Handler; a Collector writes nothing.
+func (c *Collector) Flush() error { return nil }
+
+// buffered is a format that renders the collected run at Flush.
+type buffered struct {
+	Collector
+	w      io.Writer
+	opts   Options
+	render writerFunc
+}
+
+// Flush renders the run.
+func (b *buffered) Flush() error { return b.render(b.w, bounded(&b.Collector.Result), b.opts) }
+
+// writerFunc renders a whole run in one format.
+type writerFunc func(w io.Writer, res *Result, opts Options) error
+
+// register adds a format that needs the whole run before it writes.
+func register(name string, fn writerFunc) {
+	Register(Format{Name: name, New: func(w io.Writer, opts Options) Handler {
+		return &buffered{w: w, opts: opts, render: fn}
+	}})
+}
+
+// ReadJSON reads a JSON document a pyvet command wrote (-f json; the
+// protocol of docs/json.md) back into the run it records, for Emit to
+// replay into any format. A document of another schema major version, or
+// of an unknown kind, is an error.
+func ReadJSON(r io.Reader) (*Result, error) {
+	return readJSON(r)
+}

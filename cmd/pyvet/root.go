@@ -75,7 +75,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return exitWith(exitUsage, err) })
 	root.AddCommand(
 		newAuditCmd(a), newDepsCmd(a), newFixCmd(a), newSBOMCmd(a), newVerifyCmd(a),
-		newDBCmd(a), newPypiCmd(a), newPolicyCmd(a), newServeCmd(a), newVersionCmd(a),
+		newDBCmd(a), newPypiCmd(a), newPolicyCmd(a), newServeCmd(a), newReportCmd(a), newVersionCmd(a),
 	)
 	return root
 }

@@ -9,7 +9,8 @@ var benchVersions = []string{
 
 func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
 		if _, err := Parse(benchVersions[i%len(benchVersions)]); err != nil {
 			b.Fatal(err)
 		}
@@ -22,8 +23,9 @@ func BenchmarkCompare(b *testing.B) {
 		vs[i] = MustParse(s)
 	}
 	b.ReportAllocs()
+	b.ResetTimer()
 	n := 0
-	for i := 0; b.Loop(); i++ {
+	for i := 0; i < b.N; i++ {
 		n += vs[i%len(vs)].Compare(vs[(i+3)%len(vs)])
 	}
 	_ = n
@@ -36,8 +38,9 @@ func benchContains(b *testing.B, spec string) {
 		vs[i] = MustParse(str)
 	}
 	b.ReportAllocs()
+	b.ResetTimer()
 	n := 0
-	for i := 0; b.Loop(); i++ {
+	for i := 0; i < b.N; i++ {
 		if s.Contains(vs[i%len(vs)]) {
 			n++
 		}
@@ -54,7 +57,8 @@ func BenchmarkContainsExclusive(b *testing.B) { benchContains(b, ">1.0,<3.11.0")
 
 func BenchmarkParseSpecifierSet(b *testing.B) {
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		if _, err := ParseSpecifierSet(">=1.0, <2.32.1, !=1.5.*, ~=1.4"); err != nil {
 			b.Fatal(err)
 		}

@@ -191,7 +191,9 @@ func canonicalString(v Version, stripTrailingZero bool) string {
 // "4", "rc1").
 func versionSplit(s string) []string {
 	out := make([]string, 0, strings.Count(s, ".")+2)
-	for item := range strings.SplitSeq(s, ".") {
+	for rest, more := s, true; more; {
+		var item string
+		item, rest, more = strings.Cut(rest, ".")
 		if n, ok := splitPrefixPre(item); ok {
 			out = append(out, item[:n], item[n:])
 		} else {
@@ -386,7 +388,9 @@ func ParseSpecifierSet(s string) (SpecifierSet, error) {
 	var set SpecifierSet
 	type canon struct{ op, v string }
 	var seen []canon
-	for item := range strings.SplitSeq(s, ",") {
+	for rest, more := s, true; more; {
+		var item string
+		item, rest, more = strings.Cut(rest, ",")
 		item = trimPySpace(item)
 		if item == "" {
 			continue

@@ -113,6 +113,8 @@ func checkVersionCase(t *testing.T, c versionCase) bool {
 			}
 		}
 	}
+	// ReleaseStrings is exact, huge numbers included.
+	check("ReleaseStrings()", strings.Join(v.ReleaseStrings(), "."), strings.Join(c.Release, "."))
 	// The normalized form parses back to itself. (It need not compare equal:
 	// packaging orders the odd "poſt" label after "post".)
 	if w, err := Parse(v.String()); err != nil || w.String() != v.String() {

@@ -160,7 +160,9 @@ func (v Version) Release() []int {
 	}
 	rel := s[start:releaseEnd(s)]
 	out := make([]int, 0, strings.Count(rel, ".")+1)
-	for part := range strings.SplitSeq(rel, ".") {
+	for rest, more := rel, true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ".")
 		out = append(out, atoiClamp(part))
 	}
 	return out

@@ -12,7 +12,8 @@ var benchRequirements = []string{
 
 func BenchmarkParseRequirement(b *testing.B) {
 	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
 		if _, err := ParseRequirement(benchRequirements[i%len(benchRequirements)]); err != nil {
 			b.Fatal(err)
 		}
@@ -21,7 +22,8 @@ func BenchmarkParseRequirement(b *testing.B) {
 
 func BenchmarkParseMarker(b *testing.B) {
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		if _, err := ParseMarker(`python_version >= "3.8" and (sys_platform == "linux" or extra == "dev")`); err != nil {
 			b.Fatal(err)
 		}
@@ -35,7 +37,8 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 	env := DefaultEnv("3.12", "linux")
 	b.ReportAllocs()
-	for b.Loop() {
+	b.ResetTimer()
+	for range b.N {
 		if !m.Evaluate(env) {
 			b.Fatal("false")
 		}

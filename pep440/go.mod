@@ -1,0 +1,3 @@
+module github.com/pyvet/pyvet/pep440
+
+go 1.22

@@ -47,14 +47,6 @@ func (s vset) and(t vset) vset {
 	return o
 }
 
-func (s vset) or(t vset) vset {
-	o := make(vset, len(s))
-	for i := range s {
-		o[i] = s[i] | t[i]
-	}
-	return o
-}
-
 // not complements s within a package of n versions.
 func (s vset) not(n int) vset {
 	o := make(vset, len(s))

@@ -94,9 +94,8 @@ type solver struct {
 	noBinary    map[string]bool
 	noBuild     map[string]bool
 
-	mu      sync.Mutex
-	failed  map[string]error // projects the index could not be read for
-	loadErr error
+	mu     sync.Mutex
+	failed map[string]error // projects the index could not be read for
 }
 
 func newSolver(ctx context.Context, reqs []*pep508.Requirement, opts Options) (*solver, error) {
@@ -132,7 +131,7 @@ func newSolver(ctx context.Context, reqs []*pep508.Requirement, opts Options) (*
 	}
 	for _, r := range append(slices.Clone(s.rootReqs), opts.Constraints...) {
 		n := pep508.NormalizeName(r.Name)
-		if r.Specifier.AllowsPrereleases() {
+		if mentionsPrerelease(r.Specifier) {
 			s.explicitPre[n] = true
 		}
 		if _, ok := r.Specifier.ExactVersion(); ok {
@@ -142,6 +141,18 @@ func newSolver(ctx context.Context, reqs []*pep508.Requirement, opts Options) (*
 	root := &pkg{key: "", n: 1, versions: []pep440.Version{{}}, releases: []Release{{}}}
 	s.addPkg(root)
 	return s, nil
+}
+
+// mentionsPrerelease reports whether a clause of set names a pre-release,
+// with any operator (uv's "explicit" opt-in: "<2.0a2" counts, where
+// packaging's rule counts only inclusive operators).
+func mentionsPrerelease(set pep440.SpecifierSet) bool {
+	for _, sp := range set.Specifiers() {
+		if v, err := pep440.Parse(strings.TrimSuffix(sp.Version(), ".*")); err == nil && v.IsPrerelease() {
+			return true
+		}
+	}
+	return false
 }
 
 func nameSet(names []string) map[string]bool {

@@ -18,6 +18,17 @@ import (
 	"github.com/pyvet/pyvet/internal/safeio"
 )
 
+// archiveFormat is a wheel, egg or sdist.
+var archiveFormat = FileFormat{
+	Name:    FormatArchive,
+	Aliases: []string{"wheel", "egg", "sdist"},
+	Match: func(p string) bool {
+		return hasSuffixFold(filepath.Base(p), ".whl", ".egg", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
+	},
+	Parse:     ParseArchive,
+	ParsePath: parseArchiveFile,
+}
+
 // maxMetadataSize bounds what is read from one archive member.
 const maxMetadataSize = 16 << 20
 

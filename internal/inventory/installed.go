@@ -19,6 +19,28 @@ import (
 	"github.com/pyvet/pyvet/pep508"
 )
 
+// metadataFormat is a core metadata file: METADATA or PKG-INFO.
+var metadataFormat = FileFormat{
+	Name:  FormatMetadata,
+	Match: func(p string) bool { return baseIs(p, "METADATA", "PKG-INFO") },
+	Sniff: func(t []byte) bool {
+		return !jsonHead(t) && (bytes.HasPrefix(t, []byte("Metadata-Version:")) || bytes.HasPrefix(t, []byte("Name:")))
+	},
+	SniffStrength: 40,
+	Parse:         parseMetadataFile,
+}
+
+func parseMetadataFile(file string, data []byte, opts Options) (*Inventory, error) {
+	md, err := ParseMetadata(file, data)
+	if err != nil {
+		return nil, err
+	}
+	p := packageFromMetadata(md, opts.Env)
+	p.Direct = true
+	p.Locations = []Location{{File: file}}
+	return finish(&Inventory{Sources: []SourceFile{{Path: file, Format: string(FormatMetadata)}}, Packages: []*Package{p}}, opts), nil
+}
+
 // Metadata is the part of a core metadata file (METADATA, PKG-INFO) pyvet uses.
 type Metadata struct {
 	Name            string

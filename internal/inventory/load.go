@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -11,32 +10,6 @@ import (
 
 	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
-)
-
-// Format names an input format. The values are what SourceFile.Format holds.
-type Format string
-
-// The formats Detect recognizes.
-const (
-	FormatUnknown      Format = ""
-	FormatRequirements Format = "requirements"
-	FormatPyproject    Format = "pyproject.toml"
-	FormatPoetryLock   Format = "poetry.lock"
-	FormatPipfile      Format = "Pipfile"
-	FormatPipfileLock  Format = "Pipfile.lock"
-	FormatPDMLock      Format = "pdm.lock"
-	FormatUVLock       Format = "uv.lock"
-	FormatPylock       Format = "pylock.toml"
-	FormatCondaEnv     Format = "environment.yml"
-	FormatCondaMeta    Format = "conda-meta"
-	FormatSetupCfg     Format = "setup.cfg"
-	FormatMetadata     Format = "metadata"      // a METADATA / PKG-INFO file
-	FormatDistInfo     Format = "dist-info"     // an installed *.dist-info / *.egg-info
-	FormatSitePackages Format = "site-packages" // a directory of installed distributions
-	FormatVirtualenv   Format = "virtualenv"    // a virtualenv or Python prefix
-	FormatArchive      Format = "archive"       // a wheel, egg or sdist
-	FormatProject      Format = "project"       // a project directory
-	FormatSBOM         Format = "sbom"          // a CycloneDX or SPDX JSON document (see ParseSBOM)
 )
 
 // Detect says which format path is, from its name and, when the name does not
@@ -73,77 +46,6 @@ func Detect(path string) Format {
 	return sniff(head[:n])
 }
 
-func detectName(path string) Format {
-	base := filepath.Base(path)
-	lower := strings.ToLower(base)
-	dir := filepath.Base(filepath.Dir(path))
-	switch {
-	case strings.HasSuffix(lower, ".cdx.json") || strings.HasSuffix(lower, ".spdx.json") || lower == "bom.json" || lower == "sbom.json":
-		return FormatSBOM
-	case base == "pyproject.toml" || strings.HasSuffix(base, ".pyproject.toml"):
-		return FormatPyproject
-	case base == "poetry.lock" || strings.HasSuffix(base, ".poetry.lock"):
-		return FormatPoetryLock
-	case base == "Pipfile.lock":
-		return FormatPipfileLock
-	case base == "Pipfile" || strings.HasPrefix(base, "Pipfile."):
-		return FormatPipfile
-	case base == "pdm.lock" || strings.HasPrefix(base, "pdm.") && strings.HasSuffix(base, ".lock"):
-		return FormatPDMLock
-	case base == "uv.lock" || strings.HasSuffix(base, ".uv.lock") || strings.HasSuffix(base, ".py.lock"):
-		return FormatUVLock
-	case base == "pylock.toml" || strings.HasPrefix(base, "pylock.") && strings.HasSuffix(base, ".toml"):
-		return FormatPylock
-	case base == "setup.cfg":
-		return FormatSetupCfg
-	case base == "METADATA" || base == "PKG-INFO":
-		return FormatMetadata
-	case dir == "conda-meta" && strings.HasSuffix(lower, ".json"):
-		return FormatCondaMeta
-	case strings.HasSuffix(lower, ".whl") || strings.HasSuffix(lower, ".egg") || strings.HasSuffix(lower, ".tar.gz") ||
-		strings.HasSuffix(lower, ".tgz") || strings.HasSuffix(lower, ".tar.bz2") || strings.HasSuffix(lower, ".zip"):
-		return FormatArchive
-	case (strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".yaml")) && strings.Contains(lower, "environment"):
-		return FormatCondaEnv
-	case strings.HasPrefix(lower, "requirements") || strings.HasSuffix(lower, ".txt") || strings.HasSuffix(lower, ".in") ||
-		strings.HasSuffix(lower, "requirements.ini") || strings.HasSuffix(lower, ".pip"):
-		return FormatRequirements
-	}
-	return FormatUnknown
-}
-
-// sniff recognizes a format from the start of a file.
-func sniff(head []byte) Format {
-	t := bytes.TrimSpace(head)
-	switch {
-	case bytes.HasPrefix(t, []byte("{")):
-		if IsSBOM(t) {
-			return FormatSBOM
-		}
-		if bytes.Contains(t, []byte(`"_meta"`)) || bytes.Contains(t, []byte(`"default"`)) {
-			return FormatPipfileLock
-		}
-		if bytes.Contains(t, []byte(`"build`)) || bytes.Contains(t, []byte(`"channel"`)) {
-			return FormatCondaMeta
-		}
-	case bytes.Contains(t, []byte("lock-version")) && bytes.Contains(t, []byte("[[packages]]")) || bytes.Contains(t, []byte("created-by")):
-		return FormatPylock
-	case bytes.Contains(t, []byte("lock_version")):
-		return FormatPDMLock
-	case bytes.Contains(t, []byte("[[package]]")) && bytes.Contains(t, []byte("source = {")) || bytes.HasPrefix(t, []byte("version = 1")):
-		return FormatUVLock
-	case bytes.Contains(t, []byte("[[package]]")) || bytes.Contains(t, []byte("content-hash")):
-		return FormatPoetryLock
-	case bytes.HasPrefix(t, []byte("Metadata-Version:")) || bytes.HasPrefix(t, []byte("Name:")):
-		return FormatMetadata
-	case bytes.Contains(t, []byte("[project]")) || bytes.Contains(t, []byte("[tool.")) || bytes.Contains(t, []byte("[build-system]")):
-		return FormatPyproject
-	case bytes.Contains(t, []byte("dependencies:")):
-		return FormatCondaEnv
-	}
-	return FormatUnknown
-}
-
 func isDir(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.IsDir()
@@ -154,42 +56,17 @@ func hasDistInfo(dir string) bool {
 	return len(m) > 0
 }
 
+// hasProjectFiles reports whether dir holds a file that makes it a project
+// (see FileFormat.MarksProject).
 func hasProjectFiles(dir string) bool {
-	for _, n := range []string{"pyproject.toml", "requirements.txt", "setup.cfg", "Pipfile", "uv.lock", "poetry.lock"} {
-		if fileExists(filepath.Join(dir, n)) {
-			return true
+	for _, f := range formats {
+		for _, n := range f.MarksProject {
+			if fileExists(filepath.Join(dir, n)) {
+				return true
+			}
 		}
 	}
 	return false
-}
-
-// fileParsers are the per-format parsers of single files.
-var fileParsers = map[Format]func(string, []byte, Options) (*Inventory, error){
-	FormatRequirements: ParseRequirements,
-	FormatPyproject:    ParsePyproject,
-	FormatPoetryLock:   ParsePoetryLock,
-	FormatPipfile:      ParsePipfile,
-	FormatPipfileLock:  ParsePipfileLock,
-	FormatPDMLock:      ParsePDMLock,
-	FormatUVLock:       ParseUVLock,
-	FormatPylock:       ParsePylock,
-	FormatCondaEnv:     ParseCondaEnv,
-	FormatCondaMeta:    ParseCondaMeta,
-	FormatSetupCfg:     ParseSetupCfg,
-	FormatArchive:      ParseArchive,
-	FormatMetadata:     parseMetadataFile,
-	FormatSBOM:         func(file string, data []byte, opts Options) (*Inventory, error) { return ParseSBOM(file, data) },
-}
-
-func parseMetadataFile(file string, data []byte, opts Options) (*Inventory, error) {
-	md, err := ParseMetadata(file, data)
-	if err != nil {
-		return nil, err
-	}
-	p := packageFromMetadata(md, opts.Env)
-	p.Direct = true
-	p.Locations = []Location{{File: file}}
-	return finish(&Inventory{Sources: []SourceFile{{Path: file, Format: string(FormatMetadata)}}, Packages: []*Package{p}}, opts), nil
 }
 
 // ParseFile reads one file in the given format (FormatUnknown: detect it).
@@ -197,26 +74,25 @@ func ParseFile(path string, format Format, opts Options) (*Inventory, error) {
 	if format == FormatUnknown {
 		format = Detect(path)
 	}
-	parse, ok := fileParsers[format]
-	if !ok {
+	ff := byName[string(format)]
+	if ff == nil {
 		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 			return nil, errf(path, 0, "%s", readProblem(path, &safeio.NotRegularError{Path: path, Mode: st.Mode()}))
 		}
 		return nil, errf(path, 0, "unknown dependency file format (not a requirements file, pyproject.toml, lockfile, metadata file or archive)")
 	}
-	if format == FormatArchive && opts.ReadFile == nil {
-		return parseArchiveFile(path, opts) // read in place: wheels can be GiBs
+	if ff.ParsePath != nil && opts.ReadFile == nil {
+		return ff.ParsePath(path, opts)
 	}
 	read := opts.readFile
-	if format == FormatSBOM && opts.ReadFile == nil {
-		// SBOMs are JSON documents: the JSON cap, not the text one.
-		read = func(p string) ([]byte, error) { return safeio.ReadFile(p, safeio.MaxJSON) }
+	if ff.MaxSize > 0 && opts.ReadFile == nil {
+		read = func(p string) ([]byte, error) { return safeio.ReadFile(p, ff.MaxSize) }
 	}
 	data, err := read(path)
 	if err != nil {
 		return nil, errf(path, 0, "%s", readProblem(path, err))
 	}
-	return parse(path, data, opts)
+	return ff.Parse(path, data, opts)
 }
 
 func pathError(err error) error {
@@ -226,47 +102,24 @@ func pathError(err error) error {
 	return err
 }
 
-// manifestFormats declare what a project depends on; lockFormatsWithoutRoot
-// are the lockfiles whose direct packages are guessed (see markRoots).
-var (
-	manifestFormats        = map[Format]bool{FormatPyproject: true, FormatPipfile: true}
-	lockFormatsWithoutRoot = map[Format]bool{FormatPoetryLock: true, FormatPDMLock: true, FormatPipfileLock: true, FormatPylock: true}
-)
+// projectFile is a dependency file a project scan reads, and its format.
+type projectFile struct {
+	path   string
+	format *FileFormat
+}
 
 // projectFiles lists the dependency files a user expects pyvet to read in a
-// project directory, in a stable order.
-func projectFiles(dir string) []string {
-	var out []string
-	add := func(names ...string) {
-		for _, n := range names {
-			p := filepath.Join(dir, n)
-			if st, err := os.Stat(p); err == nil && !st.IsDir() {
-				out = append(out, p)
-			}
-		}
-	}
-	add("pyproject.toml", "setup.cfg", "Pipfile", "Pipfile.lock", "poetry.lock", "pdm.lock", "uv.lock", "pylock.toml")
-	if m, _ := filepath.Glob(filepath.Join(dir, "pylock.*.toml")); len(m) > 0 {
-		sort.Strings(m)
-		out = append(out, m...)
-	}
-	add("environment.yml", "environment.yaml")
-	var reqs []string
-	for _, pat := range []string{"requirements*.txt", "requirements/*.txt", "requirements*.in", "requirements/*.in"} {
-		m, _ := filepath.Glob(filepath.Join(dir, pat))
-		reqs = append(reqs, m...)
-	}
-	sort.Strings(reqs)
-	have := map[string]bool{}
-	for _, r := range reqs {
-		have[r] = true
-	}
-	for _, r := range reqs {
-		// A compiled requirements.txt supersedes its requirements.in.
-		if strings.HasSuffix(r, ".in") && have[strings.TrimSuffix(r, ".in")+".txt"] {
+// project directory, in a stable order: each format's files (see
+// FileFormat.ProjectFiles), in the order of formats.
+func projectFiles(dir string) []projectFile {
+	var out []projectFile
+	for _, f := range formats {
+		if f.ProjectFiles == nil {
 			continue
 		}
-		out = append(out, r)
+		for _, p := range f.ProjectFiles(dir) {
+			out = append(out, projectFile{p, f})
+		}
 	}
 	return out
 }
@@ -396,23 +249,22 @@ func loadProject(dir string, opts Options) (*Inventory, error) {
 	hasManifest := false
 	var rootless []*Inventory
 	var skipped []string
-	for _, f := range files {
-		if w := specialFile(f); w != "" {
+	for _, pf := range files {
+		if w := specialFile(pf.path); w != "" {
 			skipped = append(skipped, w)
 			continue
 		}
-		format := detectName(f)
-		inv, err := ParseFile(f, format, opts)
+		inv, err := ParseFile(pf.path, pf.format.Name, opts)
 		if err != nil {
 			return nil, err
 		}
-		if manifestFormats[format] && len(inv.Packages) > 0 {
+		if pf.format.DeclaresDirect && len(inv.Packages) > 0 {
 			hasManifest = true
 			for _, p := range inv.Packages {
 				declared[p.Name] = true
 			}
 		}
-		if lockFormatsWithoutRoot[format] {
+		if pf.format.Lock != nil && pf.format.Lock.GuessesRoots {
 			rootless = append(rootless, inv)
 		}
 		parts = append(parts, inv)
@@ -442,7 +294,8 @@ func markProjectName(name string, parts []*Inventory) {
 	for _, inv := range parts {
 		locked := false
 		for _, s := range inv.Sources {
-			locked = locked || lockFormats[Format(s.Format)]
+			f := FormatOf(s.Format)
+			locked = locked || f != nil && f.Lock != nil
 		}
 		for _, p := range inv.Packages {
 			if p.Name == name && (locked || p.Local()) {
@@ -451,9 +304,6 @@ func markProjectName(name string, parts []*Inventory) {
 		}
 	}
 }
-
-// lockFormats are the lockfile formats.
-var lockFormats = map[Format]bool{FormatPoetryLock: true, FormatPDMLock: true, FormatPipfileLock: true, FormatUVLock: true, FormatPylock: true}
 
 // skipLocal leaves out of inv the packages installed from a local path or
 // in editable mode (Options.SkipEditable), with one warning naming them.

@@ -14,6 +14,40 @@ import (
 	"github.com/pyvet/pyvet/pep508"
 )
 
+// requirementsFormat is a pip requirements or constraints file.
+var requirementsFormat = FileFormat{
+	Name:    FormatRequirements,
+	Aliases: []string{"constraints"},
+	Kind:    KindRequirements,
+	Match: func(p string) bool {
+		lower := strings.ToLower(filepath.Base(p))
+		return strings.HasPrefix(lower, "requirements") || strings.HasSuffix(lower, ".txt") || strings.HasSuffix(lower, ".in") ||
+			strings.HasSuffix(lower, "requirements.ini") || strings.HasSuffix(lower, ".pip")
+	},
+	ProjectFiles: requirementsFiles,
+	MarksProject: []string{"requirements.txt"},
+	Parse:        ParseRequirements,
+}
+
+// requirementsFiles are the requirements files of a project: requirements*
+// and requirements/* (.txt and .in), sorted; a compiled requirements.txt
+// supersedes its requirements.in.
+func requirementsFiles(dir string) []string {
+	reqs := globSorted(dir, "requirements*.txt", "requirements/*.txt", "requirements*.in", "requirements/*.in")
+	have := map[string]bool{}
+	for _, r := range reqs {
+		have[r] = true
+	}
+	var out []string
+	for _, r := range reqs {
+		if strings.HasSuffix(r, ".in") && have[strings.TrimSuffix(r, ".in")+".txt"] {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // ParseRequirements reads a pip requirements file (data is the content of
 // file). -r and -c includes are read relative to the including file unless
 // opts.NoIncludes is set. Each included file is read once however often it

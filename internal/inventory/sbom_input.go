@@ -5,13 +5,29 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	spdxjson "github.com/spdx/tools-golang/json"
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 )
+
+// sbomFormat is a CycloneDX or SPDX JSON document.
+var sbomFormat = FileFormat{
+	Name: FormatSBOM,
+	Match: func(p string) bool {
+		lower := strings.ToLower(filepath.Base(p))
+		return strings.HasSuffix(lower, ".cdx.json") || strings.HasSuffix(lower, ".spdx.json") || lower == "bom.json" || lower == "sbom.json"
+	},
+	Sniff:         func(t []byte) bool { return jsonHead(t) && IsSBOM(t) },
+	SniffStrength: 90,
+	Parse:         func(file string, data []byte, opts Options) (*Inventory, error) { return ParseSBOM(file, data) },
+	MaxSize:       safeio.MaxJSON, // SBOMs are JSON documents: the JSON cap, not the text one
+}
 
 // The kinds of SBOM input.
 const (

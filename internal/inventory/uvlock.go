@@ -1,12 +1,49 @@
 package inventory
 
 import (
+	"bytes"
+	"fmt"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/pyvet/pyvet/pep508"
 )
+
+// uvLockFormat is uv's uv.lock.
+var uvLockFormat = FileFormat{
+	Name: FormatUVLock,
+	Kind: KindLock,
+	Match: func(p string) bool {
+		base := filepath.Base(p)
+		return base == "uv.lock" || strings.HasSuffix(base, ".uv.lock") || strings.HasSuffix(base, ".py.lock")
+	},
+	Sniff: func(t []byte) bool {
+		return !jsonHead(t) && (bytes.Contains(t, []byte("[[package]]")) && bytes.Contains(t, []byte("source = {")) || bytes.HasPrefix(t, []byte("version = 1")))
+	},
+	SniffStrength: 50,
+	ProjectFiles:  func(dir string) []string { return existing(dir, "uv.lock") },
+	MarksProject:  []string{"uv.lock"},
+	Parse:         ParseUVLock,
+	Python:        uvLockPython,
+	Lock: &LockFormat{
+		Upgrade: func(name, to string, direct bool) string {
+			return fmt.Sprintf("uv lock --upgrade-package %s==%s", name, to)
+		},
+	},
+}
+
+// uvLockPython reads requires-python.
+func uvLockPython(data []byte) []PythonBound {
+	var doc struct {
+		RequiresPython string `toml:"requires-python"`
+	}
+	if decodeTOML("", data, &doc) == nil && doc.RequiresPython != "" {
+		return []PythonBound{{What: "requires-python " + doc.RequiresPython, Specs: []string{doc.RequiresPython}}}
+	}
+	return nil
+}
 
 type uvLock struct {
 	Version  int `toml:"version"`

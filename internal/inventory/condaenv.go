@@ -1,17 +1,28 @@
 package inventory
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/pyvet/pyvet/internal/safeio"
 )
+
+// condaEnvFormat is a conda environment.yml.
+var condaEnvFormat = FileFormat{
+	Name: FormatCondaEnv,
+	Match: func(p string) bool {
+		lower := strings.ToLower(filepath.Base(p))
+		return (strings.HasSuffix(lower, ".yml") || strings.HasSuffix(lower, ".yaml")) && strings.Contains(lower, "environment")
+	},
+	Sniff:         func(t []byte) bool { return !jsonHead(t) && bytes.Contains(t, []byte("dependencies:")) },
+	SniffStrength: 30,
+	ProjectFiles:  func(dir string) []string { return existing(dir, "environment.yml", "environment.yaml") },
+	Parse:         ParseCondaEnv,
+}
 
 // ParseCondaEnv reads a conda environment.yml. Entries of the pip: section are
 // read as requirements lines (PyPI packages); plain conda specs are kept with
@@ -123,120 +134,4 @@ func condaSpec(file string, line int, spec string) (*Package, error) {
 	}
 	setSpecifier(p, strings.ReplaceAll(strings.Join(fields, ""), "|", ","))
 	return p, nil
-}
-
-// ParseCondaMeta reads one conda-meta/*.json record of an installed conda
-// package. A record without a name or version gives an empty inventory with a
-// warning: conda writes such records for packages it could not describe.
-func ParseCondaMeta(file string, data []byte, opts Options) (*Inventory, error) {
-	var rec struct {
-		Name    string   `json:"name"`
-		Version string   `json:"version"`
-		Channel string   `json:"channel"`
-		URL     string   `json:"url"`
-		MD5     string   `json:"md5"`
-		SHA256  string   `json:"sha256"`
-		License string   `json:"license"`
-		Depends []string `json:"depends"`
-		Files   []string `json:"files"`
-	}
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return nil, jsonError(file, data, err)
-	}
-	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "conda-meta"}}}
-	if rec.Name == "" || rec.Version == "" {
-		inv.Warnings = append(inv.Warnings, fmt.Sprintf("%s: conda-meta record without a name or version; skipped", file))
-		return finish(inv, opts), nil
-	}
-	p := newPackage(rec.Name)
-	p.Version = rec.Version
-	p.Source = Source{Kind: SourceConda, URL: rec.Channel}
-	p.License = rec.License
-	p.Locations = []Location{{File: file}}
-	p.Direct = true
-	if rec.SHA256 != "" {
-		p.Hashes = append(p.Hashes, "sha256:"+rec.SHA256)
-	}
-	if rec.MD5 != "" {
-		p.Hashes = append(p.Hashes, "md5:"+rec.MD5)
-	}
-	for _, d := range rec.Depends {
-		if n := leadingName(d); n != "" {
-			p.Requires = append(p.Requires, newPackage(n).Name)
-		}
-	}
-	for _, f := range rec.Files {
-		p.Record = append(p.Record, RecordEntry{Path: f})
-	}
-	inv.Packages = append(inv.Packages, p)
-	return finish(inv, opts), nil
-}
-
-// ParseSetupCfg reads install_requires and extras_require of a setup.cfg.
-func ParseSetupCfg(file string, data []byte, opts Options) (*Inventory, error) {
-	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "setup.cfg"}}}
-	section, key := "", ""
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	num := 0
-	addReq := func(line int, s string) error {
-		s = strings.TrimSpace(s)
-		if i := strings.Index(s, " #"); i >= 0 {
-			s = strings.TrimSpace(s[:i])
-		}
-		if s == "" || strings.HasPrefix(s, "#") {
-			return nil
-		}
-		p, err := parseRequirementString(file, line, s)
-		if err != nil {
-			return err
-		}
-		p.Direct = true
-		if section == "options.extras_require" {
-			p.Groups = []string{key}
-		}
-		inv.Packages = append(inv.Packages, p)
-		return nil
-	}
-	for sc.Scan() {
-		num++
-		raw := sc.Text()
-		t := strings.TrimSpace(raw)
-		if t == "" || strings.HasPrefix(t, "#") || strings.HasPrefix(t, ";") {
-			continue
-		}
-		if strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") {
-			section, key = strings.TrimSpace(t[1:len(t)-1]), ""
-			continue
-		}
-		indented := raw[0] == ' ' || raw[0] == '\t'
-		if indented && key != "" {
-			if err := addReq(num, t); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		k, v, ok := strings.Cut(t, "=")
-		if !ok {
-			k, v, ok = strings.Cut(t, ":")
-		}
-		if !ok {
-			return nil, errf(file, num, "expected key = value, got %s", safeio.Excerpt(t))
-		}
-		key = ""
-		k = strings.TrimSpace(k)
-		if (section == "options" && k == "install_requires") || section == "options.extras_require" {
-			key = k
-			if err := addReq(num, v); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, errf(file, num+1, "line longer than 1 MiB")
-		}
-		return nil, errf(file, num, "%s", boundedError(err))
-	}
-	return finish(inv, opts), nil
 }

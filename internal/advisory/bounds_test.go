@@ -232,7 +232,7 @@ func TestCorpusNonVersionBounds(t *testing.T) {
 			continue
 		}
 		listed := func(v string) bool {
-			return slices.ContainsFunc(b.affected.Versions, func(l string) bool { return versionKey(l) == versionKey(v) })
+			return slices.ContainsFunc(b.affected.Versions, func(l string) bool { return VersionKey(l) == VersionKey(v) })
 		}
 		matches := func(v string) bool { return slices.Contains(db.QueryIDs(b.pkg, v), b.id) }
 		r := b.affected.Ranges[b.rangeIdx]
@@ -279,7 +279,11 @@ func TestCorpusNonVersionBounds(t *testing.T) {
 			continue
 		}
 		rel := v.String()
-		next := releaseString(v.Release(), 1)
+		base, err := pep440.FromRelease("", v.ReleaseStrings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := base.BumpRelease(len(v.ReleaseStrings()) - 1).String()
 		for _, c := range []struct {
 			v    string
 			want bool

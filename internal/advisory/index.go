@@ -361,7 +361,7 @@ func indexEntry(e *Entry) idxEntry {
 		}
 		keys := make([]string, 0, len(a.Versions))
 		for _, v := range a.Versions {
-			keys = append(keys, versionKey(v))
+			keys = append(keys, VersionKey(v))
 		}
 		sort.Strings(keys)
 		ia.Versions = strings.Join(keys, "\n")

@@ -2,9 +2,7 @@ package advisory
 
 import (
 	"regexp"
-	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -14,51 +12,15 @@ import (
 )
 
 // VersionKey returns a spelling of a version that is equal for versions PEP
-// 440 says are equal ("1", "1.0" and "1.0.0" give the same key); strings that
-// are not versions give a key of their own.
-func VersionKey(s string) string { return versionKey(s) }
-
-// versionKey is a canonical spelling of a version: two versions that PEP 440
-// says are equal have the same key ("1.0.0" and "1" and "1.0" all give "1").
-// Strings that are not PEP 440 versions are kept, lower-cased, behind "=".
-func versionKey(s string) string {
+// 440 says are equal ("1", "1.0" and "1.0.0" give the same key: the
+// version's pep440 Canonical form); strings that are not versions are kept,
+// lower-cased, behind "=", a key of their own.
+func VersionKey(s string) string {
 	v, err := pep440.Parse(strings.TrimSpace(s))
 	if err != nil {
 		return "=" + strings.ToLower(strings.TrimSpace(s))
 	}
-	return canonical(v)
-}
-
-// canonical is v's normalized form with trailing zeros of the release removed.
-func canonical(v pep440.Version) string {
-	s := v.String()
-	rel := v.Release()
-	var rs strings.Builder
-	for i, n := range rel {
-		if i > 0 {
-			rs.WriteByte('.')
-		}
-		rs.WriteString(strconv.Itoa(n))
-	}
-	epoch := ""
-	if i := strings.IndexByte(s, '!'); i >= 0 && !strings.Contains(s[:i], "+") {
-		epoch, s = s[:i+1], s[i+1:]
-	}
-	rest := strings.TrimPrefix(s, rs.String())
-	n := len(rel)
-	for n > 1 && rel[n-1] == 0 {
-		n--
-	}
-	var out strings.Builder
-	out.WriteString(epoch)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			out.WriteByte('.')
-		}
-		out.WriteString(strconv.Itoa(rel[i]))
-	}
-	out.WriteString(rest)
-	return out.String()
+	return v.Canonical()
 }
 
 // pevent is a parsed range event.
@@ -432,7 +394,7 @@ func (db *DB) match(name, version string) ([]int32, error) {
 	var vp *pep440.Version
 	key := "=" + strings.ToLower(strings.TrimSpace(version))
 	if perr == nil {
-		vp, key = &v, canonical(v)
+		vp, key = &v, v.Canonical()
 	}
 	var out []int32
 	for k, i := range pm.entries {
@@ -502,7 +464,7 @@ func (db *DB) QuerySpec(name string, spec pep440.SpecifierSet) []*Entry {
 func specHit(affs []paffected, cands []pep440.Version) bool {
 	for j := range affs {
 		for _, v := range cands {
-			if affs[j].affects(&v, canonical(v)) {
+			if affs[j].affects(&v, v.Canonical()) {
 				return true
 			}
 		}
@@ -515,7 +477,7 @@ func candidates(pm *pkgMatcher, spec pep440.SpecifierSet) []pep440.Version {
 	seen := map[string]bool{}
 	var out []pep440.Version
 	add := func(v pep440.Version) {
-		if k := canonical(v); !seen[k] {
+		if k := v.Canonical(); !seen[k] {
 			seen[k] = true
 			out = append(out, v)
 		}
@@ -524,6 +486,18 @@ func candidates(pm *pkgMatcher, spec pep440.SpecifierSet) []pep440.Version {
 		if v, err := pep440.Parse(s); err == nil {
 			add(v)
 		}
+	}
+	// addRelease adds v's release without its epoch and other segments,
+	// with release component i incremented (none when i < 0).
+	addRelease := func(v pep440.Version, i int) {
+		r, err := pep440.FromRelease("", v.ReleaseStrings())
+		if err != nil {
+			return
+		}
+		if i >= 0 {
+			r = r.BumpRelease(i)
+		}
+		add(r)
 	}
 	addString("0")
 	for _, affs := range pm.affs {
@@ -537,7 +511,7 @@ func candidates(pm *pkgMatcher, spec pep440.SpecifierSet) []pep440.Version {
 						continue
 					}
 					add(ev.v)
-					addString(releaseString(ev.v.Release(), 0))
+					addRelease(ev.v, -1)
 				}
 			}
 		}
@@ -549,26 +523,11 @@ func candidates(pm *pkgMatcher, spec pep440.SpecifierSet) []pep440.Version {
 			continue
 		}
 		add(v)
-		rel := v.Release()
-		addString(releaseString(rel, 1))
-		addString(releaseString(append(slices.Clone(rel), 1), 0))
+		n := len(v.ReleaseStrings())
+		addRelease(v, n-1)
+		addRelease(v, n)
 	}
 	return out
-}
-
-// releaseString writes a release segment with bump added to its last part.
-func releaseString(rel []int, bump int) string {
-	var b strings.Builder
-	for i, n := range rel {
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		if i == len(rel)-1 {
-			n += bump
-		}
-		b.WriteString(strconv.Itoa(n))
-	}
-	return b.String()
 }
 
 // Affects reports whether the advisory affects that version of the package
@@ -583,7 +542,7 @@ func Affects(e *Entry, name, version string) bool {
 	var vp *pep440.Version
 	key := "=" + strings.ToLower(strings.TrimSpace(version))
 	if err == nil {
-		vp, key = &v, canonical(v)
+		vp, key = &v, v.Canonical()
 	}
 	for j := range ie.Affected {
 		if ie.Affected[j].Name != n {
@@ -616,10 +575,10 @@ func FixVersions(e *Entry, name string) []string {
 			}
 			for _, ev := range r.Events {
 				f := strings.TrimSpace(ev.Fixed)
-				if f == "" || seen[versionKey(f)] {
+				if f == "" || seen[VersionKey(f)] {
 					continue
 				}
-				seen[versionKey(f)] = true
+				seen[VersionKey(f)] = true
 				out = append(out, f)
 			}
 		}

@@ -183,46 +183,6 @@ func isURL(s string) bool {
 	return strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "https://")
 }
 
-// DBStatus is what `pyvet db status` reports about the cached database.
-type DBStatus struct {
-	Meta
-	// DataAge is the age of the data (how long before Now its newest
-	// advisory was modified); HasDataAge is false when no advisory has a
-	// modification time.
-	DataAge    time.Duration `json:"-"`
-	HasDataAge bool          `json:"-"`
-	// StaleData: the data is older than StaleData.
-	StaleData bool `json:"-"`
-	// CheckAge is how long ago the database was last fetched or confirmed
-	// current; Stale says audit refreshes it (older than MaxAge).
-	CheckAge time.Duration `json:"-"`
-	Stale    bool          `json:"-"`
-	// Downloaded: the source is a URL, not an imported file.
-	Downloaded bool `json:"-"`
-	// Now is when the status was taken.
-	Now time.Time `json:"-"`
-}
-
-// ReadStatus returns the status of the database cached in cacheDir at now,
-// without keeping it open. No database is a *NoDatabaseError; a damaged one
-// is an error saying how to replace it.
-func ReadStatus(cacheDir string, now time.Time) (*DBStatus, error) {
-	db, err := OpenCached(cacheDir)
-	if err != nil {
-		if errors.Is(err, ErrNoDatabase) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%v; run `pyvet db update --force` to replace it", err)
-	}
-	m := db.Meta()
-	db.Close()
-	s := &DBStatus{Meta: m, Now: now, CheckAge: m.Age(now), Downloaded: isURL(m.Source)}
-	s.Stale = s.CheckAge > MaxAge
-	s.DataAge, s.HasDataAge = m.DataAge(now)
-	s.StaleData = s.HasDataAge && s.DataAge > StaleData
-	return s, nil
-}
-
 // FromJSON indexes OSV advisories held in memory (a service's answers, keyed
 // by id) so this package's matcher runs over them; nothing is written to
 // disk. An entry that is not a valid OSV advisory is an error naming its id.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/pypi"
 	"github.com/pyvet/pyvet/pep440"
@@ -84,7 +85,7 @@ func (ix *Index) Releases(ctx context.Context, name string) ([]Release, error) {
 			out = append(out, Release{Version: v})
 		}
 		out[i].Files = append(out[i].Files, File{Filename: f.Filename, URL: f.URL, Hashes: f.Hashes,
-			RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankedReason: f.YankedReason})
+			RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankedReason: f.YankedReason, Uploaded: f.Uploaded()})
 		ix.files[f.URL] = f
 	}
 	return out, nil
@@ -165,7 +166,7 @@ func (ix *Index) fetchMetadata(ctx context.Context, name string, r *Release) (*D
 	for _, s := range p.Info.RequiresDist {
 		req, err := pep508.ParseRequirement(s)
 		if err != nil {
-			return nil, fmt.Errorf("%s %s (JSON API): %w: %v", name, r.Version, ErrInvalidMetadata, err)
+			return nil, fmt.Errorf("%s %s (JSON API): %w: %s", name, r.Version, ErrInvalidMetadata, finding.Clip(err.Error(), 160))
 		}
 		d.Requires = append(d.Requires, req)
 	}
@@ -209,7 +210,7 @@ func distFromMetadata(md *pypi.Metadata, file string) (*Dist, error) {
 	for _, s := range md.All("Requires-Dist") {
 		req, err := pep508.ParseRequirement(s)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w: Requires-Dist: %v", file, ErrInvalidMetadata, err)
+			return nil, fmt.Errorf("%s: %w: Requires-Dist: %s", file, ErrInvalidMetadata, finding.Clip(err.Error(), 160))
 		}
 		d.Requires = append(d.Requires, req)
 	}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pyvet/pyvet/internal/pypi"
 	"github.com/pyvet/pyvet/internal/pypi/pypitest"
@@ -24,6 +25,7 @@ type served struct {
 	Extras         map[string][]string
 	Yanked         bool
 	Files          []string // file names
+	UploadTime     string   // PEP 700 upload-time of every file ("" for none)
 }
 
 // indexMode says how a test index publishes metadata.
@@ -63,6 +65,7 @@ func writeIndex(t testing.TB, projects map[string]map[string]*served, mode index
 			RequiresPython *string           `json:"requires-python,omitempty"`
 			Yanked         any               `json:"yanked"`
 			CoreMetadata   any               `json:"core-metadata"`
+			UploadTime     string            `json:"upload-time,omitempty"`
 		}
 		var files []jfile
 		var links strings.Builder
@@ -76,7 +79,7 @@ func writeIndex(t testing.TB, projects map[string]map[string]*served, mode index
 			md := metadataText(n, v, r)
 			for _, f := range r.Files {
 				u := "https://files.pythonhosted.org/packages/ab/cd/" + f
-				jf := jfile{Filename: f, URL: u, Hashes: map[string]string{}, Yanked: r.Yanked, CoreMetadata: mode != modeJSONAPI}
+				jf := jfile{Filename: f, URL: u, Hashes: map[string]string{}, Yanked: r.Yanked, CoreMetadata: mode != modeJSONAPI, UploadTime: r.UploadTime}
 				if r.RequiresPython != "" {
 					jf.RequiresPython = &r.RequiresPython
 				}
@@ -173,7 +176,7 @@ func TestIndexProvider(t *testing.T) {
 			"3.0": {Yanked: true, Files: []string{sdistName("web", "3.0")}},
 		},
 		"util": {
-			"1.5": {Files: []string{sdistName("util", "1.5")}},
+			"1.5": {Files: []string{sdistName("util", "1.5")}, UploadTime: "2020-01-02T03:04:05.123456Z"},
 			"2.1": {RequiresPython: ">=3.8", Files: []string{wheelName("util", "2.1", "cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64")}},
 		},
 		"speed":         {"0.1": {Files: []string{wheelName("speed", "0.1", "py3-none-any")}}},
@@ -197,6 +200,15 @@ func TestIndexProvider(t *testing.T) {
 			}
 			if n := g.Package("other-project"); len(n.Files) != 1 || n.Files[0].Filename != "other_project-1.0.tar.gz" {
 				t.Errorf("files of another project kept: %+v", n.Files)
+			}
+			if mode != modeHTML { // PEP 503 HTML has no upload times
+				g, err := Resolve(context.Background(), reqs(t, "util<2"), Options{Provider: ix})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if up := g.Package("util").Files[0].Uploaded; up.Format(time.RFC3339Nano) != "2020-01-02T03:04:05.123456Z" {
+					t.Errorf("upload time %v", up)
+				}
 			}
 			// Offline from the cache gives the same answer.
 			off := NewIndex(pypi.New(pypi.Options{SimpleURL: srv.URL + "/simple", CacheDir: cache, Offline: true}), nil)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pyvet/pyvet/pep440"
 	"github.com/pyvet/pyvet/pep508"
@@ -25,6 +26,7 @@ type memRelease struct {
 	yanked         bool
 	files          []string // default: one py3-none-any wheel
 	extras         []string
+	uploaded       time.Time
 }
 
 func newUniverse() *universe { return &universe{projects: map[string]map[string]*memRelease{}} }
@@ -56,7 +58,7 @@ func (u *universe) Releases(_ context.Context, name string) ([]Release, error) {
 		}
 		rel := Release{Version: pep440.MustParse(v)}
 		for _, f := range files {
-			rel.Files = append(rel.Files, File{Filename: f, RequiresPython: r.filePython, Yanked: r.yanked})
+			rel.Files = append(rel.Files, File{Filename: f, RequiresPython: r.filePython, Yanked: r.yanked, Uploaded: r.uploaded})
 		}
 		out = append(out, rel)
 	}

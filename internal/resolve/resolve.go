@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pyvet/pyvet/pep440"
 	"github.com/pyvet/pyvet/pep508"
@@ -53,6 +54,7 @@ type File struct {
 	RequiresPython string // the index's data-requires-python / requires-python
 	Yanked         bool
 	YankedReason   string
+	Uploaded       time.Time // zero when the index does not say (PEP 700)
 }
 
 // Dist is what the resolver needs from a release's core metadata.
@@ -97,6 +99,10 @@ type Options struct {
 	// NoBinary and NoBuild name projects whose wheels (NoBinary) or sdists
 	// (NoBuild) may not be used; ":all:" names every project.
 	NoBinary, NoBuild []string
+	// UploadedPriorTo, when set, leaves out files uploaded at or after it
+	// (pip's --uploaded-prior-to, uv's exclude-newer). Files whose upload
+	// time the index does not give are kept.
+	UploadedPriorTo time.Time
 }
 
 // Graph is a complete resolution: one version of every package the root

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pyvet/pyvet/pep508"
 )
@@ -273,5 +274,24 @@ func TestIncomplete(t *testing.T) {
 	}
 	if got := ie.Names(); len(got) != 1 || got[0] != "c" || !strings.Contains(err.Error(), "c (dial tcp") {
 		t.Errorf("names %v, error %v", got, err)
+	}
+}
+
+func TestUploadedPriorTo(t *testing.T) {
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	u := newUniverse()
+	u.add("a", "1.0").uploaded = day.AddDate(0, 0, -30)
+	u.add("a", "1.1").uploaded = day.AddDate(0, 0, -1)
+	u.add("a", "1.2").uploaded = day
+	u.add("b", "1.0") // no upload time: kept
+	if got := solved(mustResolve(t, u, Options{}, "a", "b")); got != "a==1.2 b==1.0" {
+		t.Errorf("no cut-off: %s", got)
+	}
+	if got := solved(mustResolve(t, u, Options{UploadedPriorTo: day}, "a", "b")); got != "a==1.1 b==1.0" {
+		t.Errorf("before %s: %s", day, got)
+	}
+	ns := mustFail(t, u, Options{UploadedPriorTo: day}, "a==1.2")
+	if !strings.Contains(ns.Explanation, "a==1.2 was uploaded after 2026-11-01T00:00:00Z") {
+		t.Errorf("explanation:\n%s", ns.Explanation)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -315,10 +316,12 @@ func (s *solver) unusable(name string, r *Release) string {
 		return "has no files"
 	}
 	pinned := s.pinned(name, r.Version)
-	var yanked, python, tags, policy int
+	var yanked, python, tags, policy, recent int
 	var pyReason string
 	for _, f := range r.Files {
 		switch {
+		case s.tooNew(f):
+			recent++
 		case f.Yanked && !pinned:
 			yanked++
 		case !s.pythonOK(f.RequiresPython):
@@ -339,7 +342,9 @@ func (s *solver) unusable(name string, r *Release) string {
 		}
 	}
 	switch {
-	case yanked == len(r.Files):
+	case recent == len(r.Files):
+		return "was uploaded after " + s.opts.UploadedPriorTo.UTC().Format(time.RFC3339)
+	case yanked+recent == len(r.Files):
 		reason := "was yanked"
 		if rr := r.Files[0].YankedReason; rr != "" {
 			reason += " (reason: " + rr + ")"
@@ -352,6 +357,11 @@ func (s *solver) unusable(name string, r *Release) string {
 	default:
 		return "has no wheel for the target platform and no source distribution"
 	}
+}
+
+// tooNew reports whether f was uploaded at or after Options.UploadedPriorTo.
+func (s *solver) tooNew(f File) bool {
+	return !s.opts.UploadedPriorTo.IsZero() && !f.Uploaded.IsZero() && !f.Uploaded.Before(s.opts.UploadedPriorTo)
 }
 
 // pythonOK reports whether a Requires-Python specifier admits the target.
@@ -914,7 +924,7 @@ func (s *solver) installable(name string, r *Release) []File {
 	pinned := s.pinned(name, r.Version)
 	var out []File
 	for _, f := range r.Files {
-		if f.Yanked && !pinned || !s.pythonOK(f.RequiresPython) {
+		if f.Yanked && !pinned || !s.pythonOK(f.RequiresPython) || s.tooNew(f) {
 			continue
 		}
 		wheel := strings.HasSuffix(strings.ToLower(f.Filename), ".whl")

@@ -58,11 +58,10 @@ func (s *exportServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(s.data)
 }
 
-// exportZip is the corpus snapshot when PYVET_CORPUS is set, else the fixture.
+// exportZip is the fixture export the update lifecycle runs on: the logic
+// does not depend on the export's size, and the corpus snapshot is opened
+// by TestCorpusSnapshot.
 func exportZip(t *testing.T) (string, int) {
-	if dir := os.Getenv("PYVET_CORPUS"); dir != "" {
-		return corpusZip(t), 7080
-	}
 	return zipDir(t, fixtureDir), 6
 }
 

@@ -83,17 +83,21 @@ func TestRetryAfter(t *testing.T) {
 
 func TestTimeoutIsRetried(t *testing.T) {
 	var n atomic.Int64
+	// The first answer never comes; the handler ends when the test does,
+	// so closing the server does not wait for it.
+	release := make(chan struct{})
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) == 1 {
 			select {
 			case <-r.Context().Done():
-			case <-time.After(2 * time.Second):
+			case <-release:
 			}
 			return
 		}
 		io.WriteString(w, `{"vulns":[{"id":"X-1"}]}`)
 	}))
 	defer ts.Close()
+	defer close(release)
 	c, _ := New(ts.URL, WithTimeout(100*time.Millisecond), WithRetries(1, time.Millisecond))
 	got, err := c.Query(context.Background(), PyPIQuery("a", "1"))
 	if err != nil || len(got) != 1 {

@@ -131,10 +131,10 @@ func (s *scenario) universe() map[string]map[string]*served {
 	return out
 }
 
-// readSkips reads testdata/packse-skips.txt: "name: reason" lines.
-func readSkips(t *testing.T) map[string]string {
+// readSkips reads a testdata file of "name: text" lines.
+func readSkips(t *testing.T, file string) map[string]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "packse-skips.txt"))
+	f, err := os.Open(filepath.Join("testdata", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func readSkips(t *testing.T) map[string]string {
 		}
 		name, reason, ok := strings.Cut(l, ":")
 		if !ok {
-			t.Fatalf("packse-skips.txt: %q: want name: reason", l)
+			t.Fatalf("%s: %q: want name: text", file, l)
 		}
 		out[strings.TrimSpace(name)] = strings.TrimSpace(reason)
 	}
@@ -157,17 +157,25 @@ func readSkips(t *testing.T) map[string]string {
 
 // TestPackseScenarios serves each packse scenario from an httptest index
 // (PEP 691 JSON, PEP 503 HTML and JSON-API-only indexes in turn) and checks
-// the expected outcome of every single-environment scenario.
+// the expected outcome of every single-environment scenario, with uv's
+// pre-release rule (which the scenarios encode) and with pip's, where the
+// answers that differ are listed in testdata/packse-pip.txt.
 func TestPackseScenarios(t *testing.T) {
 	root := os.Getenv("PYVET_CORPUS")
 	if root == "" {
 		t.Skip("PYVET_CORPUS not set; skipping the packse scenarios")
 	}
 	scenarios, where := loadScenarios(t, filepath.Join(root, "resolver", "packse", "scenarios"))
-	skips := readSkips(t)
+	skips := readSkips(t, "packse-skips.txt")
+	pip := readSkips(t, "packse-pip.txt")
 	for name := range skips {
 		if scenarios[name] == nil {
 			t.Errorf("packse-skips.txt names %q, which is not a scenario", name)
+		}
+	}
+	for name := range pip {
+		if scenarios[name] == nil {
+			t.Errorf("packse-pip.txt names %q, which is not a scenario", name)
 		}
 	}
 	names := make([]string, 0, len(scenarios))
@@ -190,58 +198,74 @@ func TestPackseScenarios(t *testing.T) {
 			t.Logf("skip %s (%s): %s", name, where[name], reason)
 			continue
 		}
-		t.Run(name, func(t *testing.T) {
-			mode := indexMode(i % 3)
-			srv := pypitest.New(t, writeIndex(t, s.universe(), mode))
-			py := s.Options.Python
-			if py == "" {
-				py = s.Environment.Python
-			}
-			if py == "" {
-				py = "3.12" // packse's default interpreter
-			}
-			opts := Options{
-				Provider:    NewIndex(pypi.New(pypi.Options{SimpleURL: srv.URL + "/simple"}), nil),
-				Env:         pep508.DefaultEnv(py, "linux"),
-				Prereleases: PrereleasesIfNecessaryOrExplicit,
-				NoBuild:     s.Options.NoBuild,
-				NoBinary:    s.Options.NoBinary,
-			}
-			if s.Options.Prereleases {
-				opts.Prereleases = PrereleasesAllow
-			}
-			g, err := Resolve(context.Background(), reqs(t, s.Root.Requires...), opts)
-			var ns *NoSolutionError
-			switch {
-			case err != nil && !errors.As(err, &ns):
-				t.Fatalf("%s (index mode %d): %v", where[name], mode, err)
-			case s.Expected.Satisfiable && err != nil:
-				t.Fatalf("%s: want a solution, got:\n%s", where[name], ns.Explanation)
-			case !s.Expected.Satisfiable && err == nil:
-				t.Fatalf("%s: want no solution, got %s", where[name], solved(g))
-			case !s.Expected.Satisfiable:
-				if ns.Explanation == "" {
-					t.Fatalf("%s: no explanation", where[name])
-				}
-				return
-			}
-			if s.Expected.Packages == nil {
-				return
-			}
-			got := map[string]string{}
-			for _, n := range g.Packages {
-				got[n.Name] = n.Version.String()
-			}
-			want := map[string]string{}
-			for n, v := range s.Expected.Packages {
-				want[pep508.NormalizeName(n)] = v
-			}
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Fatalf("%s: got %v, want %v", where[name], got, want)
-			}
+		t.Run("uv/"+name, func(t *testing.T) {
+			runScenario(t, s, where[name], indexMode(i%3), PrereleasesIfNecessaryOrExplicit, "")
+		})
+		t.Run("pip/"+name, func(t *testing.T) {
+			runScenario(t, s, where[name], indexMode((i+1)%3), PrereleasesPip, pip[name])
 		})
 		passed++
 	}
-	t.Logf("packse: %d scenarios: %d single-environment run, %d listed in testdata/packse-skips.txt, %d universal (uv's all-environment resolution) not run",
-		len(names), passed, skipped, universal)
+	t.Logf("packse: %d scenarios: %d single-environment run (uv's and pip's pre-release rules; %d answers differ for pip), %d listed in testdata/packse-skips.txt, %d universal (uv's all-environment resolution) not run",
+		len(names), passed, len(pip), skipped, universal)
+}
+
+// runScenario resolves one scenario and compares with its expected outcome,
+// or with want ("a==1 b==2") when set.
+func runScenario(t *testing.T, s *scenario, file string, mode indexMode, pre Prereleases, want string) {
+	srv := pypitest.New(t, writeIndex(t, s.universe(), mode))
+	py := s.Options.Python
+	if py == "" {
+		py = s.Environment.Python
+	}
+	if py == "" {
+		py = "3.12" // packse's default interpreter
+	}
+	opts := Options{
+		Provider:    NewIndex(pypi.New(pypi.Options{SimpleURL: srv.URL + "/simple"}), nil),
+		Env:         pep508.DefaultEnv(py, "linux"),
+		Prereleases: pre,
+		NoBuild:     s.Options.NoBuild,
+		NoBinary:    s.Options.NoBinary,
+	}
+	if s.Options.Prereleases {
+		opts.Prereleases = PrereleasesAllow
+	}
+	satisfiable := s.Expected.Satisfiable
+	expected := map[string]string{}
+	for n, v := range s.Expected.Packages {
+		expected[pep508.NormalizeName(n)] = v
+	}
+	if want != "" {
+		satisfiable, expected = true, map[string]string{}
+		for _, nv := range strings.Fields(want) {
+			n, v, _ := strings.Cut(nv, "==")
+			expected[n] = v
+		}
+	}
+	g, err := Resolve(context.Background(), reqs(t, s.Root.Requires...), opts)
+	var ns *NoSolutionError
+	switch {
+	case err != nil && !errors.As(err, &ns):
+		t.Fatalf("%s (index mode %d): %v", file, mode, err)
+	case satisfiable && err != nil:
+		t.Fatalf("%s: want a solution, got:\n%s", file, ns.Explanation)
+	case !satisfiable && err == nil:
+		t.Fatalf("%s: want no solution, got %s", file, solved(g))
+	case !satisfiable:
+		if ns.Explanation == "" {
+			t.Fatalf("%s: no explanation", file)
+		}
+		return
+	}
+	if s.Expected.Packages == nil && want == "" {
+		return
+	}
+	got := map[string]string{}
+	for _, n := range g.Packages {
+		got[n.Name] = n.Version.String()
+	}
+	if fmt.Sprint(got) != fmt.Sprint(expected) {
+		t.Fatalf("%s: got %v, want %v", file, got, expected)
+	}
 }

@@ -69,9 +69,11 @@ type Dist struct {
 type Prereleases int
 
 const (
-	// PrereleasesPip applies packaging's rule to every requirement, as pip
-	// does: a requirement admits pre-releases when its specifier mentions
-	// one, or when no final release satisfies it.
+	// PrereleasesPip follows pip: the version chosen for a project is its
+	// newest final release that fits, or a pre-release when a requirement on
+	// the project mentions one with an inclusive operator (packaging's rule)
+	// or when no final release fits. Where a pre-release is the only way out
+	// of a conflict it is taken, where pip would report the conflict.
 	PrereleasesPip Prereleases = iota
 	// PrereleasesIfNecessaryOrExplicit is uv's default: a project's
 	// pre-releases may be chosen when it has only pre-releases, or when a

@@ -669,7 +669,7 @@ func (s *solver) choose() int {
 // dependencies, or learns that it has none.
 func (s *solver) step(p int) error {
 	pk := s.pkgs[p]
-	v := s.cur[p].first(pk.n)
+	v := s.pick(p)
 	if v < 0 {
 		ic := &incompat{terms: []term{{p, slices.Clone(s.cur[p])}}, kind: causeNoVersions, from: p, ver: -1}
 		s.addIncompat(ic)
@@ -699,6 +699,45 @@ func (s *solver) step(p int) error {
 		s.decide(p, v)
 	}
 	return s.propagate(p)
+}
+
+// pick returns the version of p to try: the newest one the partial
+// solution allows. Under PrereleasesPip it is the newest final release
+// unless a requirement on the project that applies now mentions a
+// pre-release (packaging's rule on the requirements pip merges) or no final
+// release is left.
+func (s *solver) pick(p int) int {
+	pk := s.pkgs[p]
+	c := s.cur[p]
+	v := c.first(pk.n)
+	if v < 0 || s.opts.Prereleases != PrereleasesPip || !pk.versions[v].IsPrerelease() || s.preRequested(p) {
+		return v
+	}
+	for i := v + 1; i < pk.n; i++ {
+		if c.has(i) && !pk.versions[i].IsPrerelease() {
+			return i
+		}
+	}
+	return v
+}
+
+// preRequested reports whether a requirement on p's project from a package
+// decided at the requiring version (or the root) admits pre-releases by
+// packaging's rule.
+func (s *solver) preRequested(p int) bool {
+	name := s.pkgs[p].name
+	for q, pk := range s.pkgs {
+		if pk.name != name || q == 0 {
+			continue
+		}
+		for _, ic := range s.byPkg[q] {
+			if ic.kind == causeDependency && ic.req != nil && s.decided[ic.from] == ic.ver &&
+				pep508.NormalizeName(ic.req.Name) == name && ic.req.Specifier.AllowsPrereleases() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dependencies returns the dependency incompatibilities of version v of p,
@@ -786,36 +825,14 @@ func depKeys(r *pep508.Requirement) []string {
 }
 
 // matching returns the versions of q a requirement admits, as a positive
-// set, applying the pre-release rule.
+// set, pre-releases included: the pre-release rule is applied when loading
+// the project (uv's) or when choosing a version (pip's).
 func (s *solver) matching(q int, r *pep508.Requirement) vset {
 	pk := s.pkgs[q]
 	set := make(vset, words(pk.n))
-	anyFinal := false
 	for i, v := range pk.versions {
 		if r.Specifier.ContainsPrereleases(v, true) {
 			set.add(i)
-			if !v.IsPrerelease() {
-				anyFinal = true
-			}
-		}
-	}
-	if s.opts.Prereleases == PrereleasesPip && anyFinal && !r.Specifier.AllowsPrereleases() {
-		// packaging: pre-releases only when the specifier mentions one or
-		// nothing else matches. "Nothing else" counts usable finals only.
-		usable := set.and(s.allowed(q))
-		hasUsableFinal := false
-		for i, v := range pk.versions {
-			if usable.has(i) && !v.IsPrerelease() {
-				hasUsableFinal = true
-				break
-			}
-		}
-		if hasUsableFinal {
-			for i, v := range pk.versions {
-				if v.IsPrerelease() && set.has(i) {
-					set[i/64] &^= 1 << (i % 64)
-				}
-			}
 		}
 	}
 	return set

@@ -20,6 +20,7 @@ var condaEnvFormat = FileFormat{
 	},
 	Sniff:         func(t []byte) bool { return !jsonHead(t) && bytes.Contains(t, []byte("dependencies:")) },
 	SniffStrength: 30,
+	Examples:      []string{"environment.yml", "environment.yaml"},
 	ProjectFiles:  func(dir string) []string { return existing(dir, "environment.yml", "environment.yaml") },
 	Parse:         ParseCondaEnv,
 }

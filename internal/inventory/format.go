@@ -74,6 +74,10 @@ type FileFormat struct {
 	// ProjectFiles lists the files of this format a scan of the project
 	// directory dir reads, in order. Nil: a project scan reads none.
 	ProjectFiles func(dir string) []string
+	// Examples are names of files of this format, relative to a project
+	// directory, that ProjectFiles finds (required when ProjectFiles is
+	// set: tests check them against Match and the pre-commit hook).
+	Examples []string
 	// MarksProject are file names whose presence makes a directory that
 	// also holds installed distributions a project, not an environment.
 	MarksProject []string
@@ -193,20 +197,14 @@ func FormatByName(path string) *FileFormat {
 	return nil
 }
 
-// sourceFormat is the format of a source file: the one its SourceFile
-// records, else the one its name says.
-func sourceFormat(format, path string) *FileFormat {
-	if f := FormatOf(format); f != nil {
-		return f
-	}
-	return FormatByName(path)
-}
-
 // SourceFormat returns the file format of an inventory's source: the one
-// SourceFile.Format names, else the one the path's name says (nil when
-// neither tells).
+// SourceFile.Format names or, when it names none, the one the path's name
+// says. Nil: not a file format (a directory kind, an unknown name).
 func SourceFormat(s SourceFile) *FileFormat {
-	return sourceFormat(s.Format, s.Path)
+	if s.Format != "" {
+		return FormatOf(s.Format)
+	}
+	return FormatByName(s.Path)
 }
 
 // detectName says which format a path's name is (FormatUnknown when the

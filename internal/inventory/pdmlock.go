@@ -16,6 +16,7 @@ var pdmLockFormat = FileFormat{
 	},
 	Sniff:         func(t []byte) bool { return !jsonHead(t) && bytes.Contains(t, []byte("lock_version")) },
 	SniffStrength: 55,
+	Examples:      []string{"pdm.lock"},
 	ProjectFiles:  func(dir string) []string { return existing(dir, "pdm.lock") },
 	Parse:         ParsePDMLock,
 	Python:        pdmLockPython,

@@ -16,6 +16,7 @@ var pipfileFormat = FileFormat{
 		base := filepath.Base(p)
 		return base == "Pipfile" || strings.HasPrefix(base, "Pipfile.") && base != "Pipfile.lock"
 	},
+	Examples:       []string{"Pipfile"},
 	ProjectFiles:   func(dir string) []string { return existing(dir, "Pipfile") },
 	MarksProject:   []string{"Pipfile"},
 	DeclaresDirect: true,

@@ -19,6 +19,7 @@ var pipfileLockFormat = FileFormat{
 		return jsonHead(t) && (bytes.Contains(t, []byte(`"_meta"`)) || bytes.Contains(t, []byte(`"default"`)))
 	},
 	SniffStrength: 80,
+	Examples:      []string{"Pipfile.lock"},
 	ProjectFiles:  func(dir string) []string { return existing(dir, "Pipfile.lock") },
 	Parse:         ParsePipfileLock,
 	Python:        pipfileLockPython,

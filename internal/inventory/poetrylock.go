@@ -18,6 +18,7 @@ var poetryLockFormat = FileFormat{
 		return !jsonHead(t) && (bytes.Contains(t, []byte("[[package]]")) || bytes.Contains(t, []byte("content-hash")))
 	},
 	SniffStrength: 45,
+	Examples:      []string{"poetry.lock"},
 	ProjectFiles:  func(dir string) []string { return existing(dir, "poetry.lock") },
 	MarksProject:  []string{"poetry.lock"},
 	Parse:         ParsePoetryLock,

@@ -21,6 +21,7 @@ var pylockFormat = FileFormat{
 		return !jsonHead(t) && (bytes.Contains(t, []byte("lock-version")) && bytes.Contains(t, []byte("[[packages]]")) || bytes.Contains(t, []byte("created-by")))
 	},
 	SniffStrength: 60,
+	Examples:      []string{"pylock.toml", "pylock.dev.toml"},
 	ProjectFiles: func(dir string) []string {
 		return append(existing(dir, "pylock.toml"), globSorted(dir, "pylock.*.toml")...)
 	},

@@ -24,6 +24,7 @@ var pyprojectFormat = FileFormat{
 		return !jsonHead(t) && (bytes.Contains(t, []byte("[project]")) || bytes.Contains(t, []byte("[tool.")) || bytes.Contains(t, []byte("[build-system]")))
 	},
 	SniffStrength:  35,
+	Examples:       []string{"pyproject.toml"},
 	ProjectFiles:   func(dir string) []string { return existing(dir, "pyproject.toml") },
 	MarksProject:   []string{"pyproject.toml"},
 	DeclaresDirect: true,

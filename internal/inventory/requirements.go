@@ -24,6 +24,7 @@ var requirementsFormat = FileFormat{
 		return strings.HasPrefix(lower, "requirements") || strings.HasSuffix(lower, ".txt") || strings.HasSuffix(lower, ".in") ||
 			strings.HasSuffix(lower, "requirements.ini") || strings.HasSuffix(lower, ".pip")
 	},
+	Examples:     []string{"requirements.txt", "requirements-dev.txt", "requirements/base.txt", "requirements-test.in"},
 	ProjectFiles: requirementsFiles,
 	MarksProject: []string{"requirements.txt"},
 	Parse:        ParseRequirements,

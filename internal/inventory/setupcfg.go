@@ -14,6 +14,7 @@ var setupCfgFormat = FileFormat{
 	Name:         FormatSetupCfg,
 	Kind:         KindManifest,
 	Match:        func(p string) bool { return baseIs(p, "setup.cfg") },
+	Examples:     []string{"setup.cfg"},
 	ProjectFiles: func(dir string) []string { return existing(dir, "setup.cfg") },
 	MarksProject: []string{"setup.cfg"},
 	Parse:        ParseSetupCfg,

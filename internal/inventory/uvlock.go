@@ -23,6 +23,7 @@ var uvLockFormat = FileFormat{
 		return !jsonHead(t) && (bytes.Contains(t, []byte("[[package]]")) && bytes.Contains(t, []byte("source = {")) || bytes.HasPrefix(t, []byte("version = 1")))
 	},
 	SniffStrength: 50,
+	Examples:      []string{"uv.lock"},
 	ProjectFiles:  func(dir string) []string { return existing(dir, "uv.lock") },
 	MarksProject:  []string{"uv.lock"},
 	Parse:         ParseUVLock,

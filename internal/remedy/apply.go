@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -35,8 +34,27 @@ type Result struct {
 	ManualNames []string `json:"-"`
 }
 
-// editable are the formats Rewrite edits in place.
-var editable = map[string]bool{"requirements": true, "constraints": true, "pyproject.toml": true, "pyproject": true, "Pipfile": true}
+// rewriter edits the declarations of one file of a format.
+type rewriter func(path string, body []byte, cs *changeSet) ([]byte, []Edit, error)
+
+// rewriters are the formats Rewrite edits in place: the project files that
+// declare dependencies. Lockfiles are upgraded by their tool (see
+// inventory.LockFormat.Upgrade).
+var rewriters = map[inventory.Format]rewriter{
+	inventory.FormatRequirements: func(path string, body []byte, cs *changeSet) ([]byte, []Edit, error) {
+		out, edits := rewriteRequirements(path, body, cs)
+		return out, edits, nil
+	},
+	inventory.FormatPyproject: func(path string, body []byte, cs *changeSet) ([]byte, []Edit, error) {
+		return rewriteTOML(path, body, cs, classify)
+	},
+	inventory.FormatPipfile: func(path string, body []byte, cs *changeSet) ([]byte, []Edit, error) {
+		return rewriteTOML(path, body, cs, classifyPipfile)
+	},
+}
+
+// editable reports whether Rewrite edits files of the format in place.
+func editable(f *inventory.FileFormat) bool { return f != nil && rewriters[f.Name] != nil }
 
 // utf8BOM starts files some Windows editors write.
 var utf8BOM = []byte("\xef\xbb\xbf")
@@ -57,11 +75,8 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 			formats[s.Path] = s.Format
 		}
 	}
-	formatOf := func(file string) string {
-		if f := formats[file]; f != "" {
-			return f
-		}
-		return guessFormat(file)
+	formatOf := func(file string) *inventory.FileFormat {
+		return inventory.SourceFormat(inventory.SourceFile{Path: file, Format: formats[file]})
 	}
 	direct := map[string]bool{}
 	for _, p := range inv.Packages {
@@ -75,7 +90,10 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 	}
 	// What each file has to change, and the lockfiles to upgrade.
 	perFile := map[string]*changeSet{}
-	type lockTarget struct{ format, name, to string }
+	type lockTarget struct {
+		format   *inventory.FileFormat
+		name, to string
+	}
 	var locks []lockTarget
 	type want struct {
 		name, to string
@@ -94,15 +112,15 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 			for _, l := range t.Locations {
 				format := formatOf(l.File)
 				switch {
-				case strings.Contains(l.File, "://") && editable[format]:
+				case strings.Contains(l.File, "://") && editable(format):
 					manual(f.Name, fmt.Sprintf("%s: %s: included by URL, cannot be edited; move it to %s by hand", l.File, f.Name, t.To))
-				case editable[format]:
+				case editable(format):
 					if perFile[l.File] == nil {
 						perFile[l.File] = newChangeSet()
 					}
 					perFile[l.File].add(f.Name, Change{Name: f.Name, To: t.To, Hashes: t.Hashes, Lines: []int{l.Line}})
 					wanted = append(wanted, want{f.Name, t.To, l})
-				case lockCommand(format, f.Name, t.To, false) != "":
+				case upgradeCommand(format, f.Name, t.To, false) != "":
 					locks = append(locks, lockTarget{format, f.Name, t.To})
 				default:
 					manual(f.Name, fmt.Sprintf("%s: %s: no requirements file, pyproject.toml or lockfile to update; move it to %s by hand", l.File, f.Name, t.To))
@@ -130,16 +148,7 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 		if bom {
 			body = data[len(utf8BOM):]
 		}
-		var out []byte
-		var edits []Edit
-		switch format {
-		case "requirements", "constraints":
-			out, edits = rewriteRequirements(path, body, perFile[path])
-		case "Pipfile":
-			out, edits, err = rewriteTOML(path, body, perFile[path], classifyPipfile)
-		default:
-			out, edits, err = rewriteTOML(path, body, perFile[path], classify)
-		}
+		out, edits, err := rewriters[format.Name](path, body, perFile[path])
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +170,11 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 		if err := validate(path, format, out); err != nil {
 			return nil, err
 		}
-		res.Files = append(res.Files, FileChange{Path: path, Format: format, Old: data, New: out})
+		name := formats[path]
+		if name == "" {
+			name = string(format.Name)
+		}
+		res.Files = append(res.Files, FileChange{Path: path, Format: name, Old: data, New: out})
 	}
 	for _, w := range wanted {
 		// Every targeted declaration was found in its file (edited,
@@ -172,13 +185,13 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 	}
 	seen := map[string]bool{}
 	sort.SliceStable(locks, func(i, j int) bool {
-		if locks[i].format != locks[j].format {
-			return locks[i].format < locks[j].format
+		if locks[i].format.Name != locks[j].format.Name {
+			return locks[i].format.Name < locks[j].format.Name
 		}
 		return locks[i].name < locks[j].name
 	})
 	for _, l := range locks {
-		cmd := lockCommand(l.format, l.name, l.to, direct[l.name] && !edited[l.name])
+		cmd := upgradeCommand(l.format, l.name, l.to, direct[l.name] && !edited[l.name])
 		if !seen[cmd] {
 			seen[cmd] = true
 			res.Commands = append(res.Commands, cmd)
@@ -206,57 +219,27 @@ func readDependencyFile(path string) ([]byte, error) {
 
 // validate parses a rewritten file again: a rewrite never produces a file
 // the project's tools cannot read.
-func validate(path, format string, data []byte) error {
-	parse := reparsed[format]
-	if parse == nil {
-		return nil
-	}
+func validate(path string, format *inventory.FileFormat, data []byte) error {
 	data = bytes.TrimPrefix(data, utf8BOM)
-	if _, err := parse(path, data, inventory.Options{NoIncludes: true}); err != nil {
+	if _, err := format.Parse(path, data, inventory.Options{NoIncludes: true}); err != nil {
 		return fmt.Errorf("%s: the rewritten file would not parse, nothing was written: %v", path, err)
 	}
 	return nil
 }
 
-// guessFormat names a file's format from its name when the inventory does not say.
-func guessFormat(path string) string {
-	base := strings.ToLower(filepath.Base(path))
-	switch {
-	case base == "pyproject.toml":
-		return "pyproject.toml"
-	case base == "uv.lock", base == "poetry.lock", base == "pdm.lock":
-		return base
-	case base == "pipfile.lock":
-		return "Pipfile.lock"
-	case base == "pipfile":
-		return "Pipfile"
-	case strings.HasPrefix(base, "pylock.") && strings.HasSuffix(base, ".toml"):
-		return "pylock.toml"
-	case strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in"):
-		return "requirements"
+// upgradeCommand is the lock tool's command that moves a lockfile's
+// package to version to (see inventory.LockFormat.Upgrade); "" when format
+// is not a lockfile format.
+func upgradeCommand(format *inventory.FileFormat, name, to string, addDirect bool) string {
+	if format == nil || format.Lock == nil || format.Lock.Upgrade == nil {
+		return ""
 	}
-	return ""
+	return format.Lock.Upgrade(name, to, addDirect)
 }
 
-// lockCommand is the owning tool's command that moves a lockfile's package
-// to version to. addDirect asks Poetry to raise the declared constraint.
+// lockCommand is upgradeCommand for the format named format.
 func lockCommand(format, name, to string, addDirect bool) string {
-	switch format {
-	case "uv.lock":
-		return fmt.Sprintf("uv lock --upgrade-package %s==%s", name, to)
-	case "poetry.lock":
-		if addDirect {
-			return fmt.Sprintf("poetry add %s@^%s", name, to)
-		}
-		return "poetry update " + name
-	case "pdm.lock":
-		return "pdm update " + name
-	case "Pipfile.lock":
-		return fmt.Sprintf("pipenv upgrade %s==%s", name, to)
-	case "pylock.toml":
-		return fmt.Sprintf("# regenerate pylock.toml with the tool that created it, after moving %s to %s", name, to)
-	}
-	return ""
+	return upgradeCommand(inventory.FormatOf(format), name, to, addDirect)
 }
 
 // Summary is a human-readable account of a result.

@@ -8,20 +8,12 @@ import (
 	"github.com/pyvet/pyvet/internal/safeio"
 )
 
-// reparsed are the formats whose files are read again, one declaration per
-// line, to keep what merging the inventory folds together: each file's own
-// specifier and marker for a package.
-var reparsed = map[string]func(string, []byte, inventory.Options) (*inventory.Inventory, error){
-	"requirements":   inventory.ParseRequirements,
-	"constraints":    inventory.ParseRequirements,
-	"pyproject.toml": inventory.ParsePyproject,
-	"pyproject":      inventory.ParsePyproject,
-	"Pipfile":        inventory.ParsePipfile,
-	"uv.lock":        inventory.ParseUVLock,
-	"poetry.lock":    inventory.ParsePoetryLock,
-	"pdm.lock":       inventory.ParsePDMLock,
-	"Pipfile.lock":   inventory.ParsePipfileLock,
-	"pylock.toml":    inventory.ParsePylock,
+// reparsed reports whether files of a format are read again, one
+// declaration per line, to keep what merging the inventory folds together:
+// each file's own specifier and marker for a package. They are the files
+// Rewrite edits and the lockfiles.
+func reparsed(f *inventory.FileFormat) bool {
+	return f != nil && (editable(f) || f.Lock != nil)
 }
 
 // declarationsOf lists every declaration of an index package in inv, by
@@ -39,15 +31,15 @@ func declarationsOf(inv *inventory.Inventory) map[string][]*declaration {
 			continue
 		}
 		seen[s.Path] = true
-		parse := reparsed[s.Format]
-		if parse == nil {
+		format := inventory.FormatOf(s.Format)
+		if !reparsed(format) {
 			continue
 		}
 		data, err := safeio.ReadFile(s.Path, safeio.MaxTextFile)
 		if err != nil {
 			continue
 		}
-		part, err := parse(s.Path, data, inventory.Options{NoIncludes: true})
+		part, err := format.Parse(s.Path, data, inventory.Options{NoIncludes: true})
 		if err != nil {
 			continue
 		}

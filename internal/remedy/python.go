@@ -1,14 +1,11 @@
 package remedy
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"github.com/pelletier/go-toml/v2"
 
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/safeio"
@@ -211,136 +208,20 @@ func projectPython(inv *inventory.Inventory, dir string) *pythonRange {
 		}
 	}
 	for _, f := range files {
-		format := f.Format
-		if g := guessFormat(f.Path); format == "" || g == "pyproject.toml" || g == "Pipfile.lock" {
-			format = g
-		}
-		switch format {
-		case "pyproject.toml", "pyproject", "uv.lock", "poetry.lock", "pdm.lock", "Pipfile", "Pipfile.lock":
-		default:
+		ff := inventory.SourceFormat(f)
+		if ff == nil || ff.Python == nil {
 			continue
 		}
 		data, err := safeio.ReadFile(f.Path, maxManifestSize)
 		if err != nil {
 			continue
 		}
-		addPython(r, f.Path, format, data)
+		base := filepath.Base(f.Path)
+		for _, b := range ff.Python(data) {
+			r.add(base+": "+b.What, b.Specs...)
+		}
 	}
 	return r
-}
-
-// addPython adds what one file says about the Python versions.
-func addPython(r *pythonRange, path, format string, data []byte) {
-	base := filepath.Base(path)
-	switch format {
-	case "pyproject.toml", "pyproject":
-		var doc struct {
-			Project struct {
-				RequiresPython string `toml:"requires-python"`
-			} `toml:"project"`
-			Tool struct {
-				Poetry struct {
-					Dependencies map[string]any `toml:"dependencies"`
-				} `toml:"poetry"`
-			} `toml:"tool"`
-		}
-		if toml.Unmarshal(data, &doc) != nil {
-			return
-		}
-		if doc.Project.RequiresPython != "" {
-			r.add(base+": requires-python "+doc.Project.RequiresPython, doc.Project.RequiresPython)
-		}
-		if c := poetryPython(doc.Tool.Poetry.Dependencies["python"]); c != "" {
-			if spec, err := inventory.PoetryConstraint(c); err == nil && spec != "" {
-				r.add(base+": python "+c, spec)
-			}
-		}
-	case "uv.lock":
-		var doc struct {
-			RequiresPython string `toml:"requires-python"`
-		}
-		if toml.Unmarshal(data, &doc) == nil && doc.RequiresPython != "" {
-			r.add(base+": requires-python "+doc.RequiresPython, doc.RequiresPython)
-		}
-	case "poetry.lock":
-		var doc struct {
-			Metadata struct {
-				PythonVersions string `toml:"python-versions"`
-			} `toml:"metadata"`
-		}
-		if toml.Unmarshal(data, &doc) == nil && doc.Metadata.PythonVersions != "" {
-			if spec, err := inventory.PoetryConstraint(doc.Metadata.PythonVersions); err == nil && spec != "" {
-				r.add(base+": python-versions "+doc.Metadata.PythonVersions, spec)
-			}
-		}
-	case "pdm.lock":
-		var doc struct {
-			Metadata struct {
-				RequiresPython string `toml:"requires_python"`
-				Targets        []struct {
-					RequiresPython string `toml:"requires_python"`
-				} `toml:"targets"`
-			} `toml:"metadata"`
-		}
-		if toml.Unmarshal(data, &doc) != nil {
-			return
-		}
-		var alts []string
-		for _, t := range doc.Metadata.Targets {
-			alts = append(alts, t.RequiresPython)
-		}
-		if doc.Metadata.RequiresPython != "" {
-			alts = append(alts, doc.Metadata.RequiresPython)
-		}
-		if len(alts) > 0 {
-			r.add(base+": requires_python "+strings.Join(alts, " | "), alts...)
-		}
-	case "Pipfile":
-		var doc struct {
-			Requires struct {
-				PythonVersion     string `toml:"python_version"`
-				PythonFullVersion string `toml:"python_full_version"`
-			} `toml:"requires"`
-		}
-		if toml.Unmarshal(data, &doc) == nil {
-			addPipfilePython(r, base, doc.Requires.PythonVersion, doc.Requires.PythonFullVersion)
-		}
-	case "Pipfile.lock":
-		var doc struct {
-			Meta struct {
-				Requires struct {
-					PythonVersion     string `json:"python_version"`
-					PythonFullVersion string `json:"python_full_version"`
-				} `json:"requires"`
-			} `json:"_meta"`
-		}
-		if json.Unmarshal(data, &doc) == nil {
-			addPipfilePython(r, base, doc.Meta.Requires.PythonVersion, doc.Meta.Requires.PythonFullVersion)
-		}
-	}
-}
-
-func addPipfilePython(r *pythonRange, base, version, full string) {
-	switch {
-	case full != "":
-		r.add(base+": python_full_version "+full, "=="+full)
-	case version != "":
-		r.add(base+": python_version "+version, "=="+version+".*")
-	}
-}
-
-// poetryPython is the constraint of Poetry's python dependency (a string or
-// a table with a version).
-func poetryPython(v any) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case map[string]any:
-		if s, ok := t["version"].(string); ok {
-			return s
-		}
-	}
-	return ""
 }
 
 // supportsPython reports whether a release whose files declare these

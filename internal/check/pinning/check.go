@@ -155,28 +155,22 @@ func (c *checker) add(ruleID string, p *inventory.Package, loc *inventory.Locati
 	c.out = append(c.out, f)
 }
 
-// kind classifies an input file by its format or name.
-type fileKind int
+// fileKind classifies an input file by its format.
+type fileKind = inventory.Kind
 
 const (
-	kindOther        fileKind = iota
-	kindRequirements          // pip requirements / constraints files
-	kindLock                  // lockfiles: uv.lock, poetry.lock, pdm.lock, Pipfile.lock, pylock.toml
-	kindProject               // pyproject.toml, Pipfile, setup.cfg
+	kindOther        = inventory.KindOther
+	kindRequirements = inventory.KindRequirements // pip requirements / constraints files
+	kindLock         = inventory.KindLock         // lockfiles
+	kindProject      = inventory.KindManifest     // pyproject.toml, Pipfile, setup.cfg
 )
 
+// kind is the kind of the format of an input file: the one the inventory
+// records for it, else the one its name says (a file included with -r or
+// -c is a requirements file).
 func (c *checker) kind(path string) fileKind {
-	f := strings.ToLower(c.formats[path])
-	base := strings.ToLower(filepath.Base(path))
-	switch {
-	case strings.Contains(f, "requirement") || strings.Contains(f, "constraint"):
-		return kindRequirements
-	case strings.Contains(f, "lock") || strings.HasSuffix(base, ".lock") || strings.HasPrefix(base, "pylock"):
-		return kindLock
-	case base == "pyproject.toml" || base == "pipfile" || base == "setup.cfg" || strings.Contains(f, "pyproject") || f == "pipfile":
-		return kindProject
-	case f == "" && (strings.HasSuffix(base, ".txt") || strings.HasSuffix(base, ".in")):
-		return kindRequirements // a file included with -r / -c
+	if f := inventory.SourceFormat(inventory.SourceFile{Path: path, Format: c.formats[path]}); f != nil {
+		return f.Kind
 	}
 	return kindOther
 }

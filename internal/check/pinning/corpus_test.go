@@ -99,15 +99,15 @@ func TestCorpusLockHashes(t *testing.T) {
 		total++
 		rel, _ := filepath.Rel(root, pr.lock)
 		if w, ok := want[filepath.ToSlash(rel)]; ok {
-			if st.fresh != w {
-				t.Errorf("%s: fresh = %v, want %v (recorded %s, computed %s)", rel, st.fresh, w, st.recorded, st.computed)
+			if st.Fresh != w {
+				t.Errorf("%s: fresh = %v, want %v (recorded %s, computed %s)", rel, st.Fresh, w, st.Recorded, st.Computed)
 			}
 			delete(want, filepath.ToSlash(rel))
 		}
-		if st.fresh {
+		if st.Fresh {
 			fresh++
 		}
-		t.Logf("%-80s fresh=%v recorded=%s computed=%s", strings.TrimPrefix(pr.lock, root), st.fresh, short(st.recorded), short(st.computed))
+		t.Logf("%-80s fresh=%v recorded=%s computed=%s", strings.TrimPrefix(pr.lock, root), st.Fresh, short(st.Recorded), short(st.Computed))
 	}
 	for rel := range want {
 		t.Errorf("%s: not checked (missing from the corpus?)", rel)

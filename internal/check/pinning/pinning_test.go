@@ -204,22 +204,6 @@ func TestLockFreshNotALockfile(t *testing.T) {
 	}
 }
 
-func TestPyJSON(t *testing.T) {
-	v := map[string]any{"b": []any{int64(1), 2.5, true, nil}, "a": "é\"\n😀", "c": map[string]any{}}
-	// Expected strings from Python: json.dumps(v, sort_keys=True) and with separators=(",", ":").
-	if got, want := pyJSON(v, false), `{"a": "\u00e9\"\n\ud83d\ude00", "b": [1, 2.5, true, null], "c": {}}`; got != want {
-		t.Errorf("pyJSON = %s, want %s", got, want)
-	}
-	if got, want := pyJSON(v, true), `{"a":"\u00e9\"\n\ud83d\ude00","b":[1,2.5,true,null],"c":{}}`; got != want {
-		t.Errorf("compact pyJSON = %s, want %s", got, want)
-	}
-	for f, want := range map[float64]string{1: "1.0", 0.1: "0.1", 1e16: "1e+16", 1.5e-5: "1.5e-05", 123456.25: "123456.25"} {
-		if got := pyFloat(f); got != want {
-			t.Errorf("pyFloat(%v) = %s, want %s", f, got, want)
-		}
-	}
-}
-
 func TestRulesDocumented(t *testing.T) {
 	seen := map[string]bool{}
 	for _, r := range Rules() {
@@ -292,6 +276,15 @@ func TestProjectAndCondaPackages(t *testing.T) {
 	}
 }
 
+// compareLock compares lock (a lockfile of kind "poetry.lock", "pdm.lock"
+// or "Pipfile.lock" in the directory of path) with the project file proj,
+// as its format does.
+func compareLock(kind, path string, lock []byte, project string, proj []byte) (*inventory.LockState, error) {
+	f := inventory.FormatOf(kind)
+	read := func(p string) ([]byte, error) { return proj, nil }
+	return f.Lock.Fresh(filepath.Join(filepath.Dir(path), kind), lock, read)
+}
+
 func FuzzCompareLock(f *testing.F) {
 	for _, dir := range []string{"testdata/poetry-fresh", "testdata/pdm-stale"} {
 		lockName := "poetry.lock"
@@ -324,7 +317,7 @@ func FuzzCompareLock(f *testing.F) {
 			}
 			return
 		}
-		if st != nil && st.fresh && !strings.EqualFold(st.computed, st.recorded) {
+		if st != nil && st.Fresh && !strings.EqualFold(st.Computed, st.Recorded) {
 			t.Fatalf("fresh with different hashes: %+v", st)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -24,6 +25,7 @@ import (
 // use.
 type Index struct {
 	client *pypi.Client
+	extra  []string // extra Simple API base URLs (pip's --extra-index-url)
 	tags   map[string]int
 	sem    chan struct{}
 
@@ -52,23 +54,65 @@ func NewIndex(c *pypi.Client, tags []string) *Index {
 	return ix
 }
 
-// Releases reads the project's Simple API page and groups its files by
+// WithExtraIndexes returns an Index that also reads the projects' pages from
+// the given Simple API base URLs, merging their files with the primary
+// index's as pip does with --extra-index-url (every index is a source of
+// candidates; a file name already seen is kept from the first index).
+func (ix *Index) WithExtraIndexes(urls ...string) *Index {
+	n := NewIndex(ix.client, nil)
+	n.tags = ix.tags
+	n.extra = append(slices.Clone(ix.extra), urls...)
+	return n
+}
+
+// Releases reads the project's Simple API pages and groups their files by
 // version (from the file names; files of another project or with a version
-// that is not PEP 440 are left out, as pip leaves them out).
+// that is not PEP 440 are left out, as pip leaves them out). The project is
+// not found only when no index has it; an index that cannot be read makes
+// the answer an error, never a shorter list.
 func (ix *Index) Releases(ctx context.Context, name string) ([]Release, error) {
-	page, err := ix.client.Simple(ctx, name)
-	if err != nil {
-		if errors.Is(err, pypi.ErrNotFound) {
-			return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
+	pages := make([]*pypi.SimplePage, 1+len(ix.extra))
+	errs := make([]error, len(pages))
+	var wg sync.WaitGroup
+	for i := range pages {
+		wg.Go(func() {
+			if i == 0 {
+				pages[i], errs[i] = ix.client.Simple(ctx, name)
+			} else {
+				pages[i], errs[i] = ix.client.SimpleAt(ctx, ix.extra[i-1], name)
+			}
+		})
+	}
+	wg.Wait()
+	found := false
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, pypi.ErrNotFound) {
+			return nil, err
 		}
-		return nil, err
+		found = found || err == nil
+	}
+	if !found {
+		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
+	}
+	var files []pypi.SimpleFile
+	seen := map[string]bool{}
+	for _, p := range pages {
+		if p == nil {
+			continue
+		}
+		for _, f := range p.Files {
+			if !seen[f.Filename] {
+				seen[f.Filename] = true
+				files = append(files, f)
+			}
+		}
 	}
 	want := pep508.NormalizeName(name)
 	byVersion := map[string]int{}
 	var out []Release
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	for _, f := range page.Files {
+	for _, f := range files {
 		n, vs, ok := inventory.DistFilename(f.Filename)
 		if !ok || pep508.NormalizeName(n) != want {
 			continue

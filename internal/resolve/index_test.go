@@ -225,3 +225,37 @@ func TestIndexProvider(t *testing.T) {
 		})
 	}
 }
+
+func TestIndexExtraIndexes(t *testing.T) {
+	primary := pypitest.New(t, writeIndex(t, map[string]map[string]*served{
+		"app": {"1.0": {Requires: []string{"internal-lib"}, Files: []string{wheelName("app", "1.0", "py3-none-any")}}},
+		"six": {"1.0": {Files: []string{sdistName("six", "1.0")}}},
+	}, modeJSON))
+	extra := pypitest.New(t, writeIndex(t, map[string]map[string]*served{
+		"internal-lib": {"2.0": {Files: []string{wheelName("internal-lib", "2.0", "py3-none-any")}}},
+		"six":          {"2.0": {Files: []string{sdistName("six", "2.0")}}},
+	}, modeHTML))
+	ix := NewIndex(pypi.New(pypi.Options{SimpleURL: primary.URL + "/simple"}), nil)
+	if _, err := Resolve(context.Background(), reqs(t, "app"), Options{Provider: ix}); err == nil {
+		t.Fatal("internal-lib resolved without its index")
+	}
+	both := ix.WithExtraIndexes(extra.URL + "/simple")
+	g, err := Resolve(context.Background(), reqs(t, "app", "six"), Options{Provider: both})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Candidates from every index compete, as with pip: six 2.0 comes from the extra index.
+	if got, want := solved(g), "app==1.0 internal-lib==2.0 six==2.0"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	if u := g.Package("six").Files[0].URL; !strings.HasPrefix(u, extra.URL) {
+		t.Errorf("six's file from %s", u)
+	}
+	// An extra index that cannot be read is an error naming the project, not a shorter list.
+	extra.Close()
+	_, err = Resolve(context.Background(), reqs(t, "six"), Options{Provider: NewIndex(pypi.New(pypi.Options{SimpleURL: primary.URL + "/simple", Retries: -1}), nil).WithExtraIndexes(extra.URL + "/simple")})
+	var ie *IncompleteError
+	if !errors.As(err, &ie) || strings.Join(ie.Names(), ",") != "six" {
+		t.Errorf("closed extra index: %v", err)
+	}
+}

@@ -65,6 +65,10 @@ type Options struct {
 	Notes func(msg string)
 	// OnRetry, when set, is called before each wait between two attempts.
 	OnRetry func(RetryInfo)
+	// Sleep waits d between two attempts, returning early with ctx's error
+	// when ctx ends (default: a timer). Tests set it to assert the waits
+	// (Retry-After, backoff) without spending them.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// DialContext opens connections (default: a net.Dialer with
 	// ConnectTimeout). The client wraps it to tell connection failures apart.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -521,13 +525,26 @@ func (c *Client) loop(req *http.Request, try func(r *http.Request, last bool) er
 		if c.opts.OnRetry != nil {
 			c.opts.OnRetry(RetryInfo{URL: req.URL.Redacted(), Attempt: attempt, Wait: wait, Err: err})
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		sleep := c.opts.Sleep
+		if sleep == nil {
+			sleep = Sleep
 		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// Sleep waits d, or until ctx ends, in which case it returns ctx's error.
+// It is the default Options.Sleep.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -56,8 +56,11 @@ func TestRetryAfterHonoured(t *testing.T) {
 		fmt.Fprint(w, "ok")
 	}))
 	defer srv.Close()
-	var waits []time.Duration
-	c := testClient(Options{OnRetry: func(i RetryInfo) { waits = append(waits, i.Wait) }})
+	var waits, slept []time.Duration
+	c := testClient(Options{
+		OnRetry: func(i RetryInfo) { waits = append(waits, i.Wait) },
+		Sleep:   func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil },
+	})
 	res, err := c.Get(context.Background(), srv.URL, nil, 100)
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +70,36 @@ func TestRetryAfterHonoured(t *testing.T) {
 	}
 	if len(waits) != 1 || waits[0] != time.Second {
 		t.Errorf("waits %v, want the server's 1s instead of the 1ms backoff", waits)
+	}
+	if len(slept) != 1 || slept[0] != time.Second {
+		t.Errorf("slept %v, want the announced 1s", slept)
+	}
+}
+
+// TestSleepEndsWithContext: the default wait between attempts returns the
+// context's error as soon as it ends, and a failing Sleep ends the request.
+func TestSleepEndsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Sleep after cancel: %v", err)
+	}
+	if err := Sleep(context.Background(), time.Microsecond); err != nil {
+		t.Fatalf("Sleep: %v", err)
+	}
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	stop := errors.New("stop waiting")
+	c := testClient(Options{Retries: 5, Sleep: func(context.Context, time.Duration) error { return stop }})
+	if _, err := c.Get(context.Background(), srv.URL, nil, 100); !errors.Is(err, stop) {
+		t.Fatalf("Get: %v, want the Sleep error", err)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("%d requests, want 1: no attempt after a failed wait", hits.Load())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pyvet/pyvet/internal/finding"
@@ -102,4 +103,35 @@ func firstDiff(got, want []byte) string {
 	}
 	lo := max(0, i-80)
 	return "got:  " + string(got[lo:min(len(got), i+80)]) + "\nwant: " + string(want[lo:min(len(want), i+80)])
+}
+
+// TestGoldenConvert replays every recorded audit JSON document into every
+// format: the output is the golden file of that format, byte for byte, so a
+// recorded run converts to what the command would have written.
+func TestGoldenConvert(t *testing.T) {
+	for _, run := range goldenRuns() {
+		data, err := os.ReadFile(filepath.Join("testdata", "golden", run.name+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := ReadJSON(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", run.name, err)
+		}
+		for _, format := range []string{"html", "json", "markdown", "sarif", "table"} {
+			var b bytes.Buffer
+			if err := Write(&b, format, res, run.opts); err != nil {
+				t.Fatalf("%s %s: %v", run.name, format, err)
+			}
+			want, _ := os.ReadFile(filepath.Join("testdata", "golden", run.name+"."+goldenExt(format)))
+			if !bytes.Equal(b.Bytes(), want) {
+				t.Errorf("%s converted to %s differs from the golden file:\n%s", run.name, format, firstDiff(b.Bytes(), want))
+			}
+		}
+	}
+	for _, bad := range []string{``, `[1]`, `{"schema_version": "2.0", "kind": "audit"}`, `{"kind": "nonsense", "schema_version": "1.0"}`, `{"x": 1}`} {
+		if _, err := ReadJSON(strings.NewReader(bad)); err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("ReadJSON(%q) = %v, want a one-line error", bad, err)
+		}
+	}
 }

@@ -1,10 +1,16 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
+	"time"
 
+	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 )
@@ -14,15 +20,17 @@ func init() { register("json", writeJSON) }
 // JSONReport is the JSON format: pip-audit's keys (dependencies, fixes) plus
 // pyvet's own. docs/json.md documents every field.
 type JSONReport struct {
-	Dependencies []JSONDependency       `json:"dependencies"`
-	Fixes        []JSONFix              `json:"fixes"`
-	Tool         string                 `json:"tool,omitempty"`
-	Version      string                 `json:"version,omitempty"`
-	Findings     []JSONFinding          `json:"findings"`
-	Summary      Summary                `json:"summary"`
-	Notes        []string               `json:"notes"`
-	Meta         map[string]string      `json:"meta"`
-	Sources      []inventory.SourceFile `json:"sources"`
+	SchemaVersion string                 `json:"schema_version"`
+	Kind          Kind                   `json:"kind"`
+	Dependencies  []JSONDependency       `json:"dependencies"`
+	Fixes         []JSONFix              `json:"fixes"`
+	Tool          string                 `json:"tool,omitempty"`
+	Version       string                 `json:"version,omitempty"`
+	Findings      []JSONFinding          `json:"findings"`
+	Summary       Summary                `json:"summary"`
+	Notes         []string               `json:"notes"`
+	Meta          map[string]string      `json:"meta"`
+	Sources       []inventory.SourceFile `json:"sources"`
 }
 
 // JSONDependency is one inventory package, as pip-audit reports it.
@@ -36,6 +44,8 @@ type JSONDependency struct {
 	Direct    bool                 `json:"direct"`
 	Source    string               `json:"source,omitempty"`
 	Locations []inventory.Location `json:"locations,omitempty"`
+	Requires  []string             `json:"requires,omitempty"` // the graph: what it requires
+	Parents   []string             `json:"parents,omitempty"`  // and what requires it
 }
 
 // JSONVuln is one known vulnerability of a dependency, as pip-audit reports it.
@@ -65,6 +75,9 @@ type JSONFinding struct {
 }
 
 func writeJSON(w io.Writer, res *Result, opts Options) error {
+	if res.kind() != KindAudit {
+		return writeKindJSON(w, res, opts)
+	}
 	rep := BuildJSON(res, opts)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -75,15 +88,17 @@ func writeJSON(w io.Writer, res *Result, opts Options) error {
 func BuildJSON(res *Result, opts Options) *JSONReport {
 	res = bounded(res)
 	rep := &JSONReport{
-		Dependencies: []JSONDependency{},
-		Fixes:        append([]JSONFix{}, res.Fixes...),
-		Tool:         res.Tool,
-		Version:      res.Version,
-		Findings:     []JSONFinding{},
-		Summary:      Summarize(res),
-		Notes:        append([]string{}, res.Notes...),
-		Meta:         map[string]string{},
-		Sources:      []inventory.SourceFile{},
+		SchemaVersion: SchemaVersion,
+		Kind:          KindAudit,
+		Dependencies:  []JSONDependency{},
+		Fixes:         append([]JSONFix{}, res.Fixes...),
+		Tool:          res.Tool,
+		Version:       res.Version,
+		Findings:      []JSONFinding{},
+		Summary:       Summarize(res),
+		Notes:         append([]string{}, res.Notes...),
+		Meta:          map[string]string{},
+		Sources:       []inventory.SourceFile{},
 	}
 	for k, v := range res.Meta {
 		rep.Meta[k] = v
@@ -122,8 +137,17 @@ func BuildJSON(res *Result, opts Options) *JSONReport {
 		k := pv{f.Package, f.Version}
 		vulns[k] = append(vulns[k], v)
 	}
+	// The graph of every package of a name, for a replayed report to draw.
+	requires, parents := map[string][]string{}, map[string][]string{}
+	for _, p := range res.Inventory.Packages {
+		if p != nil {
+			requires[p.Name] = union(requires[p.Name], p.Requires)
+			parents[p.Name] = union(parents[p.Name], p.Parents)
+		}
+	}
 	for _, p := range uniquePackages(res.Inventory) {
 		d := JSONDependency{
+			Requires: clipAll(requires[p.Name], maxName), Parents: clipAll(parents[p.Name], maxName),
 			Name: finding.Clip(p.Name, maxName), Version: finding.Clip(p.Version, maxName), Specifier: finding.Clip(p.Specifier, maxName),
 			Direct: p.Direct, Source: string(p.Source.Kind),
 		}
@@ -173,4 +197,202 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// union appends to list the items of more it does not hold yet.
+func union(list, more []string) []string {
+	for _, s := range more {
+		if !slices.Contains(list, s) {
+			list = append(list, s)
+		}
+	}
+	return list
+}
+
+// writeKindJSON writes the document of a run that is not an audit: the
+// protocol's header (schema_version, kind, tool, version), the keys the
+// command has always printed, at the top level, then failed, notes and meta.
+func writeKindJSON(w io.Writer, res *Result, opts Options) error {
+	doc := jsonObject{{"schema_version", SchemaVersion}, {"kind", res.kind()}, {"tool", res.Tool}, {"version", res.Version}}
+	var payload []any
+	switch res.kind() {
+	case KindDeps:
+		if res.Inventory != nil {
+			payload = append(payload, res.Inventory)
+		}
+	case KindVerify:
+		switch {
+		case len(res.Verifications) == 1:
+			payload = append(payload, verificationJSON(&res.Verifications[0]))
+		case len(res.Verifications) > 1:
+			var all []any
+			for i := range res.Verifications {
+				all = append(all, verificationJSON(&res.Verifications[i]))
+			}
+			doc = append(doc, jsonField{"verifications", all})
+		}
+	case KindFix:
+		if r := res.Remedy; r != nil && r.Result != nil {
+			payload = append(payload, r.Result)
+			doc = append(doc, jsonField{"dry_run", r.DryRun}, jsonField{"written", r.Written}, jsonField{"diffs", nonNilDiffs(r.Diffs)})
+		}
+		doc = append(doc, jsonField{"fixes", fixesOf(res)}, jsonField{"findings", jsonFindings(res, opts)})
+	case KindSBOM:
+		doc = append(doc, jsonField{"files", append([]File{}, res.Files...)})
+	case KindDBStatus:
+		if st := res.Database; st != nil {
+			payload = append(payload, dbStatusJSON(st))
+		}
+	case KindPackageInfo:
+		if res.Package != nil {
+			doc = append(doc, jsonField{"package", res.Package})
+		}
+	case KindVersion:
+	}
+	for _, p := range payload {
+		fields, err := splitObject(p)
+		if err != nil {
+			return err
+		}
+		doc = append(doc, fields...)
+	}
+	doc = append(doc, jsonField{"failed", res.Failed})
+	if len(res.Notes) > 0 {
+		doc = append(doc, jsonField{"notes", res.Notes})
+	}
+	if len(res.Meta) > 0 {
+		doc = append(doc, jsonField{"meta", res.Meta})
+	}
+	return doc.write(w)
+}
+
+// verificationJSON is the JSON value of one verification, with the keys
+// verify has always printed.
+func verificationJSON(v *Verification) any {
+	switch {
+	case v.Hashes != nil:
+		fs := v.Hashes.Findings
+		if fs == nil {
+			fs = []finding.Finding{}
+		}
+		return map[string]any{"results": v.Hashes.Results, "findings": fs}
+	case v.Env != nil:
+		return map[string]any{"report": v.Env, "findings": v.Env.Findings()}
+	}
+	return v.Result
+}
+
+// dbStatusJSON is the database status with the keys `db status --json` has
+// always printed, and the time it was taken.
+func dbStatusJSON(st *advisory.DBStatus) any {
+	out := struct {
+		advisory.Meta
+		DataAge string    `json:"data_age,omitempty"`
+		AsOf    time.Time `json:"as_of,omitzero"`
+	}{Meta: st.Meta, AsOf: st.Now}
+	if st.HasDataAge {
+		out.DataAge = st.DataAge.Round(time.Second).String()
+	}
+	return out
+}
+
+// fixesOf is pip-audit's fixes[] of a fix run: the fixes sent, or else one
+// per package the plan upgrades (skip_reason when it found no safe version).
+func fixesOf(res *Result) []JSONFix {
+	if len(res.Fixes) > 0 || res.Remedy == nil || res.Remedy.Result == nil || res.Remedy.Result.Plan == nil {
+		return append([]JSONFix{}, res.Fixes...)
+	}
+	out := []JSONFix{}
+	for _, f := range res.Remedy.Result.Plan.Fixes {
+		old := make([]string, len(f.From))
+		for i, v := range f.From {
+			old[i] = strings.TrimPrefix(v, "==")
+		}
+		fx := JSONFix{Name: f.Name, OldVersion: strings.Join(old, ", "), NewVersion: f.To}
+		if f.To == "" {
+			fx.SkipReason = f.Reason
+		}
+		out = append(out, fx)
+	}
+	return out
+}
+
+// jsonFindings are the run's findings, sorted, with their OWASP numbers.
+func jsonFindings(res *Result, opts Options) []JSONFinding {
+	out := []JSONFinding{}
+	fs := append([]finding.Finding(nil), res.Findings...)
+	finding.Sort(fs)
+	for _, f := range fs {
+		if f.Location != nil {
+			l := *f.Location
+			l.File = relPath(l.File, opts.BaseDir)
+			f.Location = &l
+		}
+		out = append(out, JSONFinding{Finding: f, OWASP: f.Risk.OWASPNumber()})
+	}
+	return out
+}
+
+func nonNilDiffs(d []FileDiff) []FileDiff {
+	if d == nil {
+		return []FileDiff{}
+	}
+	return d
+}
+
+// jsonField is one key of a JSON object written in order.
+type jsonField struct {
+	key   string
+	value any
+}
+
+// jsonObject is a JSON object whose keys keep their order.
+type jsonObject []jsonField
+
+// write writes the object indented as json.Encoder with SetIndent("", "  ") does.
+func (o jsonObject) write(w io.Writer) error {
+	var b bytes.Buffer
+	b.WriteString("{")
+	for i, f := range o {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		k, _ := json.Marshal(f.key)
+		v, err := json.MarshalIndent(f.value, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		b.WriteString("\n  ")
+		b.Write(k)
+		b.WriteString(": ")
+		b.Write(v)
+	}
+	b.WriteString("\n}\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// splitObject marshals v, a JSON object, into its keys in order.
+func splitObject(v any) (jsonObject, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("report: %T is not a JSON object", v)
+	}
+	var out jsonObject
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, err
+		}
+		out = append(out, jsonField{t.(string), raw})
+	}
+	return out, nil
 }

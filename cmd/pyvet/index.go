@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +16,7 @@ import (
 	"github.com/pyvet/pyvet/internal/check/typosquat"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/internal/report"
 )
 
 func newPypiCmd(a *app) *cobra.Command {
@@ -44,26 +43,10 @@ func (a *app) indexClient(indexURL string) *pypi.Client {
 	return c
 }
 
-// infoSummary is what `pypi info` prints.
-type infoSummary struct {
-	Name           string   `json:"name"`
-	Version        string   `json:"version"`
-	Summary        string   `json:"summary,omitempty"`
-	License        string   `json:"license,omitempty"`
-	LicenseClass   string   `json:"license_class"`
-	LicenseSource  string   `json:"license_source,omitempty"`
-	Releases       int      `json:"releases"`
-	Yanked         []string `json:"yanked,omitempty"`
-	FirstRelease   string   `json:"first_release,omitempty"`
-	LatestUpload   string   `json:"latest_upload,omitempty"`
-	RequiresPython string   `json:"requires_python,omitempty"`
-	Status         string   `json:"project_status,omitempty"`
-	PopularityRank int      `json:"popularity_rank,omitempty"`
-}
-
 func newPypiInfoCmd(a *app) *cobra.Command {
 	var (
 		asJSON   bool
+		rf       reportFlags
 		indexURL string
 	)
 	cmd := &cobra.Command{
@@ -71,6 +54,12 @@ func newPypiInfoCmd(a *app) *cobra.Command {
 		Short: "Show what the index knows about a package",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if asJSON {
+				rf.format = "json"
+			}
+			if err := rf.check(); err != nil {
+				return err
+			}
 			name, version, _ := strings.Cut(args[0], "==")
 			if strings.TrimSpace(name) == "" {
 				return exitWith(exitUsage, fmt.Errorf("pypi info: empty package name"))
@@ -100,43 +89,18 @@ func newPypiInfoCmd(a *app) *cobra.Command {
 					s.PopularityRank = r + 1
 				}
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(s)
-			}
-			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			row := func(k, v string) {
-				if v != "" {
-					// The index's text: one escaped line, never a terminal escape sequence.
-					fmt.Fprintf(tw, "%s\t%s\n", k, finding.Clip(v, 300))
-				}
-			}
-			row("name", s.Name)
-			row("version", s.Version)
-			row("summary", s.Summary)
-			row("license", fmt.Sprintf("%s (%s, from %s)", orDash(s.License), s.LicenseClass, orDash(s.LicenseSource)))
-			row("releases", fmt.Sprint(s.Releases))
-			row("yanked", strings.Join(s.Yanked, ", "))
-			row("first release", s.FirstRelease)
-			row("latest upload", s.LatestUpload)
-			row("requires python", s.RequiresPython)
-			row("project status", s.Status)
-			if s.PopularityRank > 0 {
-				row("popularity", fmt.Sprintf("#%d by downloads", s.PopularityRank))
-			}
-			return tw.Flush()
+			return rf.emit(cmd, &report.Result{Kind: report.KindPackageInfo, Tool: "pyvet pypi info", Version: toolVersion(), Package: &s}, report.Options{})
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	addReportFlags(cmd, &rf, "table")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (-f json)")
 	cmd.Flags().StringVar(&indexURL, "index-url", "", "Simple API base of another index (the JSON API is derived from it)")
 	return cmd
 }
 
-func summarize(p *pypi.Project) infoSummary {
+func summarize(p *pypi.Project) report.PackageInfo {
 	lic := license.Resolve(p.Info.LicenseExpression, p.Info.License, p.Info.Classifiers)
-	s := infoSummary{Name: finding.Clip(p.Info.Name, 200), Version: finding.Clip(p.Info.Version, 200), Summary: finding.Clip(p.Info.Summary, 300), License: finding.Clip(lic.Expression, 300),
+	s := report.PackageInfo{Name: finding.Clip(p.Info.Name, 200), Version: finding.Clip(p.Info.Version, 200), Summary: finding.Clip(p.Info.Summary, 300), License: finding.Clip(lic.Expression, 300),
 		LicenseClass: string(lic.Class), LicenseSource: string(lic.Source), RequiresPython: p.Info.RequiresPython}
 	var first, last time.Time
 	for _, r := range p.ReleaseList() {
@@ -154,13 +118,6 @@ func summarize(p *pypi.Project) infoSummary {
 	sort.Strings(s.Yanked)
 	if !first.IsZero() {
 		s.FirstRelease, s.LatestUpload = first.Format("2006-01-02"), last.Format("2006-01-02")
-	}
-	return s
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
 	}
 	return s
 }

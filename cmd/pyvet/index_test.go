@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pyvet/pyvet/internal/pypi/pypitest"
+	"github.com/pyvet/pyvet/internal/report"
 )
 
 func runPypi(t *testing.T, cache string, args ...string) (string, error) {
@@ -28,10 +29,13 @@ func TestPypiInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s infoSummary
-	if err := json.Unmarshal([]byte(out), &s); err != nil {
+	var doc struct {
+		Package report.PackageInfo `json:"package"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
+	s := doc.Package
 	if s.Name != "Demo" || s.Releases != 3 || len(s.Yanked) != 1 || s.Yanked[0] != "0.9.0" || s.License != "MIT" || s.FirstRelease != "2020-01-02" {
 		t.Errorf("summary = %+v", s)
 	}

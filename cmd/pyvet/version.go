@@ -1,11 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pyvet/pyvet/internal/report"
 )
 
 // version is pyvet's version. Release builds set it:
@@ -27,13 +28,16 @@ func toolVersion() string {
 }
 
 func newVersionCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var rf reportFlags
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print pyvet's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "pyvet %s (%s, %s/%s)\n", toolVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return err
+			return rf.emit(cmd, &report.Result{Kind: report.KindVersion, Tool: "pyvet version", Version: toolVersion(),
+				Meta: map[string]string{"go": runtime.Version(), "platform": runtime.GOOS + "/" + runtime.GOARCH}}, report.Options{})
 		},
 	}
+	addReportFlags(cmd, &rf, "table")
+	return cmd
 }

@@ -47,6 +47,14 @@ type htmlFinding struct {
 }
 
 func writeHTML(w io.Writer, res *Result, opts Options) error {
+	if res.kind() != KindAudit {
+		// Every other command: its text in a page of its own.
+		var text strings.Builder
+		if err := writeKindText(&text, res); err != nil {
+			return err
+		}
+		return htmlTextTemplate.Execute(w, map[string]any{"Title": opts.titleOr(res.Tool), "Text": text.String(), "Notes": res.Notes})
+	}
 	sum := Summarize(res)
 	d := htmlData{
 		Title:   opts.title(),
@@ -117,6 +125,22 @@ var htmlFuncs = template.FuncMap{
 	"half":    func(a int) int { return a / 2 },
 	"sevName": func(s finding.Severity) string { return s.String() },
 }
+
+var htmlTextTemplate = template.Must(template.New("text").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="generator" content="pyvet">
+<title>{{.Title}}</title>
+<style>body { font: 14px/1.45 system-ui, sans-serif; margin: 18px 28px; } pre { background: #f3f4f6; padding: 12px; overflow: auto; }</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<pre id="output">{{.Text}}</pre>
+{{if .Notes}}<section id="notes"><h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
+</body>
+</html>
+`))
 
 var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`<!DOCTYPE html>
 <html lang="en">

@@ -20,6 +20,9 @@ const chromiumPath = "/usr/bin/chromium"
 // chromium runs headless Chromium with args and returns its standard output.
 func chromium(t *testing.T, args ...string) []byte {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("headless browser test skipped in -short mode")
+	}
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skip("headless browser test skipped: /usr/bin/chromium is not installed (apt-get install -y chromium)")
 	}

@@ -23,6 +23,19 @@ var sevBadge = map[finding.Severity]string{
 
 func writeMarkdown(w io.Writer, res *Result, opts Options) error {
 	var b strings.Builder
+	if res.kind() != KindAudit {
+		// Every other command: its text, quoted, then the notes.
+		var text strings.Builder
+		if err := writeKindText(&text, res); err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "## %s\n\n```\n%s```\n\n", mdEscape(opts.titleOr(res.Tool)), strings.ReplaceAll(text.String(), "```", "` ` `"))
+		for _, n := range res.Notes {
+			fmt.Fprintf(&b, "> **Note:** %s\n\n", mdEscape(n))
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	sum := Summarize(res)
 	fmt.Fprintf(&b, "## %s\n\n", mdEscape(opts.title()))
 	status := "✅ passes the policy"

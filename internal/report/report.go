@@ -86,3 +86,11 @@ func (o Options) title() string {
 	}
 	return "pyvet report"
 }
+
+// titleOr is the title, or def when none was given.
+func (o Options) titleOr(def string) string {
+	if o.Title != "" || def == "" {
+		return o.title()
+	}
+	return def
+}

@@ -183,6 +183,9 @@ func BuildSARIF(res *Result, opts Options) any {
 		run.Results = append(run.Results, r)
 	}
 	props := map[string]any{}
+	if k := res.kind(); k != KindAudit {
+		props["kind"] = string(k)
+	}
 	if len(res.Notes) > 0 {
 		props["notes"] = res.Notes
 	}

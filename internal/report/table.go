@@ -25,6 +25,9 @@ var sevColor = map[finding.Severity]string{
 const ansiReset = "\x1b[0m"
 
 func writeTable(w io.Writer, res *Result, opts Options) error {
+	if res.kind() != KindAudit {
+		return writeKindText(w, res)
+	}
 	color := useColor(w, opts.Color)
 	paint := func(s finding.Severity, text string) string {
 		if !color {

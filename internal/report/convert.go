@@ -29,7 +29,7 @@ type recorded struct {
 	Meta          map[string]string      `json:"meta"`
 	Sources       []inventory.SourceFile `json:"sources"`
 	// deps: the inventory's own keys.
-	Packages     []*inventory.Package   `json:"packages"`
+	Packages     json.RawMessage        `json:"packages"` // a count in db status
 	IndexOptions inventory.IndexOptions `json:"index_options"`
 	Warnings     []string               `json:"warnings"`
 	// fix
@@ -86,7 +86,13 @@ func readJSON(r io.Reader) (*Result, error) {
 		}
 		res.Inventory = inv
 	case KindDeps:
-		res.Inventory = &inventory.Inventory{Sources: doc.Sources, Packages: doc.Packages, Index: doc.IndexOptions, Warnings: doc.Warnings}
+		inv := &inventory.Inventory{Sources: doc.Sources, Index: doc.IndexOptions, Warnings: doc.Warnings}
+		if doc.Packages != nil {
+			if err := json.Unmarshal(doc.Packages, &inv.Packages); err != nil {
+				return nil, fmt.Errorf("packages: %v", err)
+			}
+		}
+		res.Inventory = inv
 	case KindFix:
 		res.Fixes = doc.Fixes
 		res.Remedy = &Remedy{Result: &remedy.Result{Plan: doc.Plan, Edits: doc.Edits, Commands: doc.Commands, Manual: doc.Manual},

@@ -7,9 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/verify"
 )
 
 // update rewrites the golden files: go test ./internal/report -run Golden -update
@@ -132,6 +135,53 @@ func TestGoldenConvert(t *testing.T) {
 	for _, bad := range []string{``, `[1]`, `{"schema_version": "2.0", "kind": "audit"}`, `{"kind": "nonsense", "schema_version": "1.0"}`, `{"x": 1}`} {
 		if _, err := ReadJSON(strings.NewReader(bad)); err == nil || strings.Contains(err.Error(), "\n") {
 			t.Errorf("ReadJSON(%q) = %v, want a one-line error", bad, err)
+		}
+	}
+}
+
+// kindRuns are recorded runs of the other commands.
+func kindRuns(t testing.TB) map[string]*Result {
+	inv := fixture(t).Inventory
+	now := time.Date(2026, 7, 30, 12, 0, 0, 0, time.UTC)
+	meta := advisory.Meta{Source: "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip", Format: "zip", ContentSHA256: "ab12",
+		Built: now.Add(-time.Hour), Newest: now.Add(-50 * 24 * time.Hour), Count: 7080, Withdrawn: 12, Packages: 3100, ETag: `"e1"`,
+		Fetched: now.Add(-30 * time.Hour), Path: "/cache/pyvet/advisories.idx"}
+	return map[string]*Result{
+		"deps":      {Kind: KindDeps, Tool: "pyvet deps", Version: "v1.2.3", Inventory: inv},
+		"version":   {Kind: KindVersion, Tool: "pyvet version", Version: "v1.2.3", Meta: map[string]string{"go": "go1.26.0", "platform": "linux/amd64"}},
+		"pypi-info": {Kind: KindPackageInfo, Tool: "pyvet pypi info", Version: "v1.2.3", Package: &PackageInfo{Name: "Demo", Version: "1.0", License: "MIT", LicenseClass: "permissive", LicenseSource: "License", Releases: 3, Yanked: []string{"0.9.0"}, PopularityRank: 12}},
+		"db-status": {Kind: KindDBStatus, Tool: "pyvet db status", Version: "v1.2.3", Database: statusAt(meta, now)},
+		"sbom":      {Kind: KindSBOM, Tool: "pyvet sbom", Version: "v1.2.3", Files: []File{{Path: "bom.json", Format: "cyclonedx-json", Packages: 8, Vulnerabilities: 1}}, Notes: []string{"requirements.txt:9: unsupported option"}},
+		"verify-hashes": {Kind: KindVerify, Tool: "pyvet verify hashes", Version: "v1.2.3", Failed: true, Verifications: []Verification{{Hashes: &verify.HashesReport{
+			Results: []verify.HashResult{{File: "demo-1.0.tar.gz", Package: "demo", Version: "1.0", Status: "mismatch", Detail: "sha256 differs"}}}}}},
+	}
+}
+
+// TestGoldenKinds records every other command's run in every format and
+// replays its JSON document into every format, byte for byte.
+func TestGoldenKinds(t *testing.T) {
+	for name, res := range kindRuns(t) {
+		outs := map[string][]byte{}
+		for _, format := range []string{"html", "json", "markdown", "sarif", "table"} {
+			var b bytes.Buffer
+			if err := Write(&b, format, res, Options{}); err != nil {
+				t.Fatalf("%s %s: %v", name, format, err)
+			}
+			outs[format] = b.Bytes()
+			checkGolden(t, filepath.Join("testdata", "golden", name+"."+goldenExt(format)), b.Bytes())
+		}
+		back, err := ReadJSON(bytes.NewReader(outs["json"]))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for format, want := range outs {
+			var b bytes.Buffer
+			if err := Write(&b, format, back, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(b.Bytes(), want) {
+				t.Errorf("%s converted to %s differs:\n%s", name, format, firstDiff(b.Bytes(), want))
+			}
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
@@ -160,6 +162,10 @@ func kindRuns(t testing.TB) map[string]*Result {
 // TestGoldenKinds records every other command's run in every format and
 // replays its JSON document into every format, byte for byte.
 func TestGoldenKinds(t *testing.T) {
+	sch, err := jsonschema.NewCompiler().Compile("../../docs/report.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, res := range kindRuns(t) {
 		outs := map[string][]byte{}
 		for _, format := range []string{"html", "json", "markdown", "sarif", "table"} {
@@ -169,6 +175,13 @@ func TestGoldenKinds(t *testing.T) {
 			}
 			outs[format] = b.Bytes()
 			checkGolden(t, filepath.Join("testdata", "golden", name+"."+goldenExt(format)), b.Bytes())
+		}
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(outs["json"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("%s: JSON document does not match docs/report.schema.json: %v", name, err)
 		}
 		back, err := ReadJSON(bytes.NewReader(outs["json"]))
 		if err != nil {

@@ -129,7 +129,7 @@ func TestConflictChain(t *testing.T) {
 	delete(u.projects, "end")
 	ns := mustFail(t, u, Options{}, "x0")
 	t.Log(ns.Explanation)
-	for _, want := range []string{"ghost does not exist", "end does not exist", "you require x0"} {
+	for _, want := range []string{"depends on ghost>=1 (ghost is not on the index)", "depends on end (end is not on the index)", "you require x0"} {
 		if !containsLine(ns.Explanation, want) {
 			t.Errorf("explanation lacks %q:\n%s", want, ns.Explanation)
 		}

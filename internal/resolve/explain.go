@@ -171,9 +171,9 @@ func (r *reporter) str(ic *incompat) string {
 		if len(ic.terms) == 1 { // the dependency's term was dropped: nothing matches
 			q := s.byKey[depKeys(ic.req)[0]]
 			if s.pkgs[q].missing {
-				return msg + ", but " + s.pkgs[q].name + " does not exist on the index"
+				return msg + " (" + s.pkgs[q].name + " is not on the index)"
 			}
-			return msg + ", but no version of " + s.pkgs[q].name + " matches it"
+			return msg + " (no version of " + s.pkgs[q].name + " matches)"
 		}
 		return msg
 	case causeUnavailable:

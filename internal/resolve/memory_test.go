@@ -17,6 +17,9 @@ type universe struct {
 	mu       sync.Mutex
 	projects map[string]map[string]*memRelease
 	fetches  int
+	// parsed answers, so benchmarks measure the resolver, not this provider
+	releases map[string][]Release
+	dists    map[*memRelease]*Dist
 }
 
 type memRelease struct {
@@ -39,13 +42,17 @@ func (u *universe) add(name, version string, requires ...string) *memRelease {
 	}
 	r := &memRelease{requires: requires}
 	u.projects[n][version] = r
+	u.releases, u.dists = nil, nil
 	return r
 }
 
 func (u *universe) Releases(_ context.Context, name string) ([]Release, error) {
 	u.mu.Lock()
+	defer u.mu.Unlock()
 	u.fetches++
-	u.mu.Unlock()
+	if rs, ok := u.releases[name]; ok {
+		return rs, nil
+	}
 	vs, ok := u.projects[name]
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", name, ErrNotFound)
@@ -62,12 +69,21 @@ func (u *universe) Releases(_ context.Context, name string) ([]Release, error) {
 		}
 		out = append(out, rel)
 	}
+	if u.releases == nil {
+		u.releases = map[string][]Release{}
+	}
+	u.releases[name] = out
 	return out, nil
 }
 
 func (u *universe) Metadata(_ context.Context, name string, rel *Release) (*Dist, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	for v, r := range u.projects[name] {
 		if pep440.MustParse(v).Equal(rel.Version) {
+			if d, ok := u.dists[r]; ok {
+				return d, nil
+			}
 			d := &Dist{RequiresPython: r.requiresPython, ProvidesExtra: r.extras}
 			for _, s := range r.requires {
 				req, err := pep508.ParseRequirement(s)
@@ -76,6 +92,10 @@ func (u *universe) Metadata(_ context.Context, name string, rel *Release) (*Dist
 				}
 				d.Requires = append(d.Requires, req)
 			}
+			if u.dists == nil {
+				u.dists = map[*memRelease]*Dist{}
+			}
+			u.dists[r] = d
 			return d, nil
 		}
 	}

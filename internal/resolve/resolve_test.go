@@ -235,11 +235,11 @@ func TestConflictExplanation(t *testing.T) {
 		}
 	}
 	ns = mustFail(t, u, Options{}, "nope>=1")
-	if !strings.Contains(ns.Explanation, "you require nope>=1, but nope does not exist on the index") {
+	if !strings.Contains(ns.Explanation, "you require nope>=1 (nope is not on the index)") {
 		t.Errorf("missing project:\n%s", ns.Explanation)
 	}
 	ns = mustFail(t, u, Options{}, "c>5")
-	if !strings.Contains(ns.Explanation, "you require c>5, but no version of c matches it") {
+	if !strings.Contains(ns.Explanation, "you require c>5 (no version of c matches)") {
 		t.Errorf("no version:\n%s", ns.Explanation)
 	}
 	// Constraints restrict without requiring.

@@ -26,6 +26,7 @@ type pkg struct {
 	extra    string
 	base     int // index of the project's own package (itself for a project)
 	n        int // number of versions
+	all      vset // every state (read-only)
 	versions []pep440.Version
 	releases []Release // newest first, parallel to versions
 	missing  bool      // the index has no such project
@@ -170,6 +171,7 @@ func nameSet(names []string) map[string]bool {
 
 func (s *solver) addPkg(p *pkg) int {
 	i := len(s.pkgs)
+	p.all = full(p.n)
 	if p.base == 0 && p.key != "" && p.extra == "" {
 		p.base = i
 	}
@@ -411,7 +413,7 @@ func (s *solver) newIncompat(terms []term, kind causeKind) *incompat {
 			out = append(out, term{t.pkg, slices.Clone(t.set)})
 		}
 	}
-	out = slices.DeleteFunc(out, func(t term) bool { return t.set.equal(full(s.pkgs[t.pkg].n)) })
+	out = slices.DeleteFunc(out, func(t term) bool { return t.set.equal(s.pkgs[t.pkg].all) })
 	return &incompat{terms: out, kind: kind, from: -1, ver: -1}
 }
 
@@ -420,7 +422,7 @@ func (s *solver) curOf(p int) vset {
 	if c := s.cur[p]; c != nil {
 		return c
 	}
-	return full(s.pkgs[p].n)
+	return s.pkgs[p].all
 }
 
 type relation int
@@ -807,7 +809,7 @@ func (s *solver) allowed(p int) vset {
 }
 
 func (s *solver) dropFull(terms []term) []term {
-	return slices.DeleteFunc(terms, func(t term) bool { return t.set.equal(full(s.pkgs[t.pkg].n)) })
+	return slices.DeleteFunc(terms, func(t term) bool { return t.set.equal(s.pkgs[t.pkg].all) })
 }
 
 // depKeys returns the packages a requirement needs: the project, or one

@@ -24,8 +24,8 @@ type pkg struct {
 	key      string // "name", "name[extra]", or "" for the root
 	name     string // normalized project name
 	extra    string
-	base     int // index of the project's own package (itself for a project)
-	n        int // number of versions
+	base     int  // index of the project's own package (itself for a project)
+	n        int  // number of versions
 	all      vset // every state (read-only)
 	versions []pep440.Version
 	releases []Release // newest first, parallel to versions

@@ -72,7 +72,7 @@ func goldenExt(format string) string {
 // compares the output with testdata/golden byte for byte.
 func TestGoldenAudit(t *testing.T) {
 	for _, run := range goldenRuns() {
-		for _, format := range []string{"html", "json", "markdown", "sarif", "table"} {
+		for _, format := range Formats() {
 			var b bytes.Buffer
 			if err := Write(&b, format, run.res(t), run.opts); err != nil {
 				t.Fatalf("%s %s: %v", run.name, format, err)
@@ -123,7 +123,7 @@ func TestGoldenConvert(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", run.name, err)
 		}
-		for _, format := range []string{"html", "json", "markdown", "sarif", "table"} {
+		for _, format := range Formats() {
 			var b bytes.Buffer
 			if err := Write(&b, format, res, run.opts); err != nil {
 				t.Fatalf("%s %s: %v", run.name, format, err)
@@ -168,7 +168,7 @@ func TestGoldenKinds(t *testing.T) {
 	}
 	for name, res := range kindRuns(t) {
 		outs := map[string][]byte{}
-		for _, format := range []string{"html", "json", "markdown", "sarif", "table"} {
+		for _, format := range Formats() {
 			var b bytes.Buffer
 			if err := Write(&b, format, res, Options{}); err != nil {
 				t.Fatalf("%s %s: %v", name, format, err)

@@ -128,8 +128,8 @@ type Input struct {
 	Policy    *policy.Policy
 
 	// Advisories is the advisory source the vulnerability match runs
-	// against (nil: no advisories).
-	Advisories *advisory.DB
+	// against: the local index or a service's answers (nil: no advisories).
+	Advisories advisory.Source
 	// Index is the package-index client (JSON and Simple APIs), one for the
 	// run so that what one check fetched is in the cache for the next.
 	Index *pypi.Client

@@ -26,6 +26,10 @@ func init() {
 		{Name: "exclude", Kind: KindStrings, Default: []string{}},
 	}})
 	Register(Spec{Name: string(finding.RiskUnpinned), Rules: []string{"pin-loose"}})
+	// The risks the tests name (the checks declare them from their packages).
+	for _, r := range finding.Risks() {
+		Register(Spec{Name: string(r), Doc: "the " + string(r) + " risk"})
+	}
 }
 
 func TestLoadPrecedence(t *testing.T) {

@@ -299,6 +299,14 @@ func TestPoetryConstraint(t *testing.T) {
 		">= 1.2, < 1.5": ">=1.2,<1.5",
 		">=1.2 <1.5":    ">=1.2,<1.5",
 		"!=1.3":         "!=1.3",
+		// The epoch is kept in the upper bound.
+		"^1!2.3":   ">=1!2.3,<1!3.0",
+		"^1!0.2.3": ">=1!0.2.3,<1!0.3.0",
+		"~2!1.2.3": ">=2!1.2.3,<2!1.3.0",
+		"~1!1":     ">=1!1,<1!2",
+		// Pre-releases bound at the next release; huge numbers stay exact.
+		"^1.2.3a1":                ">=1.2.3a1,<2.0.0",
+		"^99999999999999999999.1": ">=99999999999999999999.1,<100000000000000000000.0",
 	}
 	for in, want := range cases {
 		got, err := PoetryConstraint(in)

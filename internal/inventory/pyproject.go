@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pyvet/pyvet/internal/safeio"
+	"github.com/pyvet/pyvet/pep440"
 )
 
 // pyprojectFormat is a project's pyproject.toml: PEP 621 [project], PEP 735
@@ -554,28 +555,43 @@ func joinRelease(nums []int) string {
 	return strings.Join(s, ".")
 }
 
-// caretUpper is Poetry's ^ upper bound: bump the first non-zero component.
+// caretUpper is Poetry's ^ upper bound: bump the first non-zero release
+// component, keeping the epoch and the number of components (^1!2.3 gives
+// 1!3.0, ^0.2.3 gives 0.3.0).
 func caretUpper(v string) string {
-	nums := releaseNumbers(v)
-	i := 0
-	for i < len(nums)-1 && nums[i] == 0 {
-		i++
-	}
-	up := append([]int(nil), nums[:i+1]...)
-	up[i]++
-	for len(up) < len(nums) {
-		up = append(up, 0)
-	}
-	return joinRelease(up)
+	return poetryUpper(v, func(rel []string) int {
+		i := 0
+		for i < len(rel)-1 && strings.Trim(rel[i], "0") == "" {
+			i++
+		}
+		return i
+	})
 }
 
-// tildeUpper is Poetry's ~ upper bound: ~1.2.3 -> 1.3.0, ~1.2 -> 1.3, ~1 -> 2.
+// tildeUpper is Poetry's ~ upper bound: ~1.2.3 -> 1.3.0, ~1.2 -> 1.3, ~1 -> 2
+// (the epoch kept).
 func tildeUpper(v string) string {
-	nums := releaseNumbers(v)
-	i := 1
-	if len(nums) == 1 {
-		i = 0
+	return poetryUpper(v, func(rel []string) int {
+		if len(rel) == 1 {
+			return 0
+		}
+		return 1
+	})
+}
+
+// poetryUpper bumps the release component of v that bump chooses. A
+// version pep440 cannot parse (Poetry accepts a few) is bumped from its
+// leading numbers.
+func poetryUpper(v string, bump func(rel []string) int) string {
+	if pv, err := pep440.Parse(v); err == nil {
+		return pv.BumpRelease(bump(pv.ReleaseStrings())).String()
 	}
+	nums := releaseNumbers(v)
+	rel := make([]string, len(nums))
+	for k, n := range nums {
+		rel[k] = strconv.Itoa(n)
+	}
+	i := bump(rel)
 	up := append([]int(nil), nums[:i+1]...)
 	up[i]++
 	for len(up) < len(nums) {

@@ -12,14 +12,12 @@ import (
 	"github.com/pyvet/pyvet/internal/audit"
 	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/report"
-	"github.com/pyvet/pyvet/internal/safeio"
 )
 
 type auditOptions struct {
 	audit.Options
 	requirements []string
-	format       string
-	output       string
+	rf           reportFlags
 	desc         bool
 	aliases      bool
 }
@@ -39,8 +37,7 @@ func newAuditCmd(a *app) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.requirements, "requirement", "r", nil, "requirements file to audit (repeatable)")
-	f.StringVarP(&o.format, "format", "f", "table", "output format: "+strings.Join(report.Formats(), ", "))
-	f.StringVarP(&o.output, "output", "o", "", "write the report to FILE instead of standard output")
+	addReportFlags(cmd, &o.rf, "table")
 	f.BoolVar(&o.desc, "desc", false, "include advisory descriptions")
 	f.BoolVar(&o.aliases, "aliases", false, "include advisory aliases")
 	f.BoolVar(&o.Inventory.AllowOutsideIncludes, "allow-outside-includes", false, "read -r/-c includes of requirements files outside the project (absolute paths, .. above the project root, /proc, /dev, /sys)")
@@ -64,8 +61,8 @@ func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error
 		// short-lived, so collecting earlier keeps the peak small.
 		debug.SetMemoryLimit(64 << 20)
 	}
-	if !slicesContains(report.Formats(), strings.ToLower(o.format)) {
-		return exitWith(exitUsage, fmt.Errorf("unknown format %q (want one of %s)", o.format, strings.Join(report.Formats(), ", ")))
+	if err := o.rf.check(); err != nil {
+		return err
 	}
 	opts := o.Options
 	opts.Paths = append(append([]string{}, args...), o.requirements...)
@@ -77,14 +74,12 @@ func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
-	toStdout := o.output == "" || o.output == "-"
 	// Warnings go to standard error whatever the format (the JSON and SARIF
 	// documents carry them too); the table on a terminal does not repeat them.
-	ropts := report.Options{Desc: o.desc, Aliases: o.aliases, NoNotes: toStdout && strings.EqualFold(o.format, "table")}
+	ropts := report.Options{Desc: o.desc, Aliases: o.aliases, NoNotes: o.rf.toStdout() && strings.EqualFold(o.rf.format, "table")}
 	writeNotes(cmd.ErrOrStderr(), res.Notes)
-	out := res.Report(toolVersion())
-	if err := writeOutput(cmd.OutOrStdout(), o.output, func(w io.Writer) error { return report.Write(w, o.format, out, ropts) }); err != nil {
-		return exitWith(exitUsage, err)
+	if err := o.rf.emit(cmd, res.Report(toolVersion()), ropts); err != nil {
+		return err
 	}
 	if len(res.Unaudited) > 0 {
 		fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: --strict: %d package(s) could not be audited exactly:\n  %s\n", len(res.Unaudited), strings.Join(res.Unaudited, "\n  "))
@@ -95,38 +90,9 @@ func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error
 	return nil
 }
 
-// writeOutput runs write on w when path is "" or "-", else on a safeio
-// writer for path: a symlink's target is written and the link kept, a
-// device or FIFO is written directly and never replaced, and a regular file
-// is replaced atomically (keeping its mode) only once the report is
-// complete, so a failed run never leaves a partial report behind.
-func writeOutput(w io.Writer, path string, write func(io.Writer) error) error {
-	if path == "" || path == "-" {
-		return write(w)
-	}
-	f, err := safeio.Create(path, 0o644)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Abort()
-		return err
-	}
-	return f.Commit()
-}
-
 // writeNotes prints the notes of a run to w, one "warning:" line each.
 func writeNotes(w io.Writer, notes []string) {
 	for _, n := range notes {
 		fmt.Fprintln(w, "pyvet: warning:", n)
 	}
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

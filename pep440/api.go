@@ -12,24 +12,37 @@ import (
 // normalized form with trailing zero release components removed ("1",
 // "1.0" and "1.0.0" all give "1"; "1!2.0.0rc1.post0.dev0+Ubuntu.01" gives
 // "1!2rc1.post0.dev0+ubuntu.1"), as packaging's canonicalize_version.
-// Release numbers of any size are kept exactly. Canonical(v) parses back to
-// a version equal to v.
+// Release numbers of any size are kept exactly. Canonical(v) always parses
+// back to a version equal to v.
 //
-// One spelling differs from String: packaging orders a post-release label
-// written with U+017F LATIN SMALL LETTER LONG S ("1.0poſt1") after
-// ".post1" yet prints both as "1.0.post1"; Canonical keeps "poſt" so the two
-// keys differ. Canonical of the zero Version is "".
+// Two rare spellings differ from String, as in MarshalText: packaging
+// orders a post-release label written with U+017F LATIN SMALL LETTER LONG S
+// ("1.0poſt1") after ".post1" yet prints both as "1.0.post1", so Canonical
+// keeps "poſt" and the two keys differ; and packaging lower-cases U+0130
+// (İ) in a label to "i" and U+0307, which does not parse again, so
+// Canonical writes U+0130. Canonical of the zero Version is "".
 func (v Version) Canonical() string {
 	if !v.IsValid() {
 		return ""
 	}
-	s := canonicalString(v, true)
+	return v.reparsable(canonicalString(v, true))
+}
+
+// reparsable turns s, the normalized form of v or its canonical form, into
+// a string that parses back to v. packaging prints the "poſt" label as
+// "post", and its str.lower() turns U+0130 into "i" and U+0307, which Parse
+// does not accept (U+0307 is accepted nowhere else, so every such pair comes
+// from a U+0130).
+func (v Version) reparsable(s string) string {
 	if v.flags&flagOddPost != 0 {
 		// The post segment is the first ".post": release digits, pre
 		// labels and the dev segment cannot contain it, and the local
 		// label comes later.
 		i := strings.Index(s, ".post")
 		s = s[:i] + ".po\u017ft" + s[i+len(".post"):]
+	}
+	if strings.Contains(s, "i\u0307") {
+		s = strings.ReplaceAll(s, "i\u0307", "\u0130")
 	}
 	return s
 }
@@ -169,12 +182,17 @@ func incDecimal(d string) string {
 }
 
 // MarshalText implements encoding.TextMarshaler: the normalized form, as
-// String. The zero Version marshals as empty text.
-func (v Version) MarshalText() ([]byte, error) { return []byte(v.String()), nil }
+// String, so that the text always parses back to the same version, except
+// in the two rare spellings Canonical describes ("poſt" and U+0130), where
+// String's form, as packaging's, would not. The zero Version marshals as
+// empty text.
+func (v Version) MarshalText() ([]byte, error) { return []byte(v.reparsable(v.String())), nil }
 
-// AppendText implements encoding.TextAppender: it appends the normalized
-// form to b.
-func (v Version) AppendText(b []byte) ([]byte, error) { return append(b, v.String()...), nil }
+// AppendText implements encoding.TextAppender: it appends the text
+// MarshalText returns to b.
+func (v Version) AppendText(b []byte) ([]byte, error) {
+	return append(b, v.reparsable(v.String())...), nil
+}
 
 // UnmarshalText implements encoding.TextUnmarshaler with Parse. Empty text
 // gives the zero Version, so a missing value round-trips.

@@ -15,7 +15,7 @@ func isASCII(s string) bool {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"1.0", " v1!2.0a1.post-3.dev_4+UbU.01-x ", "1.0-1", "1.0poſt1", "1+K", "1.0prevİew",
+	for _, s := range []string{"1.0", " v1!2.0a1.post-3.dev_4+UbU.01-x ", "1.0-1", "1.0poſt1", "1+K", "1.0prevİew", "1.0prevİew+x",
 		"99999999999999999999999999.0", "1.0+", "1..0", "", "1.0.*"} {
 		f.Add(s)
 	}
@@ -41,6 +41,22 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = v.Release()
 		_ = v.Local()
+		// Canonical parses back to an equal version and is its own key.
+		c, err := Parse(v.Canonical())
+		if err != nil || !c.Equal(v) || c.Canonical() != v.Canonical() {
+			t.Fatalf("Canonical(%q) = %q, which parses back as %q (%v)", s, v.Canonical(), c.String(), err)
+		}
+		// Canonical is equal exactly for equal versions: compare with the
+		// normalized form and the base version.
+		for _, w := range []Version{v.Public(), v.BaseVersion(), v.BumpRelease(0)} {
+			if (w.Canonical() == v.Canonical()) != w.Equal(v) {
+				t.Fatalf("Canonical(%q) = %q, Canonical(%q) = %q, Equal %v", s, v.Canonical(), w.String(), w.Canonical(), w.Equal(v))
+			}
+		}
+		var u Version
+		if text, _ := v.MarshalText(); u.UnmarshalText(text) != nil || u != v {
+			t.Fatalf("MarshalText(%q) does not round-trip", s)
+		}
 	})
 }
 

@@ -121,8 +121,15 @@ func (v Version) Public() Version {
 	if v.flags&flagLocal == 0 {
 		return v
 	}
+	// The public version is v's string up to "+" and v's key with "no
+	// local segment"; it is built from them rather than parsed again,
+	// because a label packaging lower-cases to U+0307 does not re-parse.
 	s := v.String()
-	return MustParse(s[:strings.IndexByte(s, '+')])
+	plus := strings.IndexByte(s, '+')
+	key := v.key()
+	buf := make([]byte, 0, plus+int(v.coreLen)+1)
+	buf = append(append(append(buf, s[:plus]...), key[:v.coreLen]...), 0x01)
+	return Version{buf: string(buf), slen: uint32(plus), baseLen: v.baseLen, coreLen: v.coreLen, flags: v.flags &^ flagLocal}
 }
 
 // BaseVersion returns the epoch and release segments of v, as packaging's

@@ -18,6 +18,14 @@ func FuzzParseRequirement(f *testing.F) {
 		if err != nil {
 			return
 		}
+		text, _ := r.MarshalText()
+		var rt Requirement
+		if err := rt.UnmarshalText(text); err != nil {
+			t.Fatalf("ParseRequirement(%q).MarshalText() = %q, which does not parse: %v", s, text, err)
+		}
+		if again, _ := rt.MarshalText(); string(again) != string(text) {
+			t.Fatalf("ParseRequirement(%q).MarshalText() = %q, re-marshalled as %q", s, text, again)
+		}
 		out := r.String()
 		if !roundTrippable(s) {
 			return
@@ -45,6 +53,23 @@ func FuzzParseMarker(f *testing.F) {
 		m, err := ParseMarker(s)
 		if err != nil {
 			return
+		}
+		// MarshalText parses back, to a fixed point that evaluates the same,
+		// whatever the quotes and escapes in s.
+		text, _ := m.MarshalText()
+		var mt Marker
+		if err := mt.UnmarshalText(text); err != nil {
+			t.Fatalf("ParseMarker(%q).MarshalText() = %q, which does not parse: %v", s, text, err)
+		}
+		if again, _ := mt.MarshalText(); string(again) != string(text) {
+			t.Fatalf("ParseMarker(%q).MarshalText() = %q, re-marshalled as %q", s, text, again)
+		}
+		for _, env := range envs {
+			a, errA := m.EvaluateErr(env)
+			b, errB := mt.EvaluateErr(env)
+			if (errA == nil) != (errB == nil) || a != b {
+				t.Fatalf("%q and its MarshalText %q evaluate differently", s, text)
+			}
 		}
 		out := m.String()
 		if !roundTrippable(s) {

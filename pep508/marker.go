@@ -40,12 +40,33 @@ type markerVar struct {
 	value string
 }
 
-func (v markerVar) serialize() string {
+// serialize writes v as packaging does: a value in double quotes, as is.
+// With escape, a double quote, a backslash and the control characters are
+// written as \xNN escapes, so that the text parses back to the same value.
+func (v markerVar) serialize(escape bool) string {
 	if v.isVar {
 		return v.value
 	}
-	return `"` + v.value + `"`
+	if !escape || !strings.ContainsFunc(v.value, needsEscape) {
+		return `"` + v.value + `"`
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(v.value); i++ {
+		c := v.value[i]
+		if needsEscape(rune(c)) {
+			fmt.Fprintf(&b, `\x%02x`, c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte('"')
+	return b.String()
 }
+
+// needsEscape reports whether the ASCII character r cannot be written as is
+// inside a double-quoted marker value.
+func needsEscape(r rune) bool { return r == '"' || r == '\\' || r < 0x20 || r == 0x7f }
 
 // Parentheses nest at most this deep. packaging's recursive descent parser
 // runs out of Python's default recursion limit (1000 frames) just beyond
@@ -285,16 +306,18 @@ func pyStringLiteral(lit string) (string, error) {
 
 // String returns the marker in packaging's normalized form: single spaces
 // around operators, values in double quotes, redundant parentheses dropped.
-func (m *Marker) String() string {
+func (m *Marker) String() string { return m.format(false) }
+
+func (m *Marker) format(escape bool) string {
 	if m == nil {
 		return ""
 	}
-	return formatList(&m.list, true)
+	return formatList(&m.list, true, escape)
 }
 
-func formatList(l *markerList, first bool) string {
+func formatList(l *markerList, first, escape bool) string {
 	if len(l.atoms) == 1 {
-		return formatAtom(&l.atoms[0], true)
+		return formatAtom(&l.atoms[0], true, escape)
 	}
 	var b strings.Builder
 	if !first {
@@ -306,7 +329,7 @@ func formatList(l *markerList, first bool) string {
 			b.WriteString(l.ops[i-1])
 			b.WriteByte(' ')
 		}
-		b.WriteString(formatAtom(&l.atoms[i], false))
+		b.WriteString(formatAtom(&l.atoms[i], false, escape))
 	}
 	if !first {
 		b.WriteByte(')')
@@ -314,11 +337,23 @@ func formatList(l *markerList, first bool) string {
 	return b.String()
 }
 
-func formatAtom(a *markerAtom, first bool) string {
+func formatAtom(a *markerAtom, first, escape bool) string {
 	if a.sub != nil {
-		return formatList(a.sub, first)
+		return formatList(a.sub, first, escape)
 	}
-	return a.lhs.serialize() + " " + a.op + " " + a.rhs.serialize()
+	lhs, rhs := a.lhs, a.rhs
+	if escape {
+		// Evaluation normalizes both sides of a comparison with "extra";
+		// packaging's parser normalizes only the first, so the text form
+		// writes every such value normalized, and parses back to itself.
+		switch {
+		case lhs.isVar && lhs.value == "extra" && !rhs.isVar:
+			rhs.value = NormalizeName(rhs.value)
+		case rhs.isVar && rhs.value == "extra" && !lhs.isVar:
+			lhs.value = NormalizeName(lhs.value)
+		}
+	}
+	return lhs.serialize(escape) + " " + a.op + " " + rhs.serialize(escape)
 }
 
 // Evaluate reports whether the marker holds in env. A nil marker is true.

@@ -189,7 +189,11 @@ func (t *tokenizer) parseRequirementMarker(start int, after string) (*markerList
 
 // String returns the requirement in packaging's normalized form, for
 // example "requests[socks]<3,>=2.8; python_version >= \"3.8\"".
-func (r *Requirement) String() string {
+func (r *Requirement) String() string { return r.format(false) }
+
+// format writes r as String does; with escape, marker values are written so
+// that they parse back (see Marker.MarshalText).
+func (r *Requirement) format(escape bool) string {
 	var b strings.Builder
 	b.WriteString(r.Name)
 	if len(r.Extras) > 0 {
@@ -203,7 +207,7 @@ func (r *Requirement) String() string {
 		}
 	}
 	if r.Marker != nil {
-		b.WriteString("; " + r.Marker.String())
+		b.WriteString("; " + r.Marker.format(escape))
 	}
 	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -74,6 +75,18 @@ func TestVectorsMarkers(t *testing.T) {
 			bad++
 			t.Errorf("ParseMarker(%q).String() = %q, packaging %q", c.In, got, c.Str)
 		}
+		// MarshalText always parses back to the same marker.
+		var back Marker
+		text, _ := m.MarshalText()
+		if err := back.UnmarshalText(text); err != nil {
+			bad++
+			t.Errorf("ParseMarker(%q): MarshalText %q does not parse back: %v", c.In, text, err)
+			continue
+		}
+		if again, _ := back.MarshalText(); string(again) != string(text) {
+			bad++
+			t.Errorf("ParseMarker(%q): MarshalText %q parses back as %q", c.In, text, again)
+		}
 		for i, env := range envs {
 			evals++
 			ok, err := m.EvaluateErr(env)
@@ -91,6 +104,10 @@ func TestVectorsMarkers(t *testing.T) {
 			}
 			if m.Evaluate(env) != (got == 't') {
 				t.Errorf("Evaluate and EvaluateErr disagree on %q", c.In)
+			}
+			if ok2, err2 := back.EvaluateErr(env); ok2 != ok || (err2 == nil) != (err == nil) {
+				bad++
+				t.Errorf("ParseMarker(%q) after a MarshalText round trip evaluates to %v (%v), before %v (%v)", c.In, ok2, err2, ok, err)
 			}
 		}
 	}
@@ -137,6 +154,19 @@ func TestVectorsRequirements(t *testing.T) {
 		check("URL", r.URL, c.URL)
 		check("Marker", r.Marker.String(), c.Marker)
 		check("String()", r.String(), c.Str)
+		var back Requirement
+		text, _ := r.MarshalText()
+		if err := back.UnmarshalText(text); err != nil {
+			bad++
+			t.Errorf("ParseRequirement(%q): MarshalText %q does not parse back: %v", c.In, text, err)
+			continue
+		}
+		again, _ := back.MarshalText()
+		check("MarshalText round trip", string(again), string(text))
+		check("Name after a MarshalText round trip", back.Name, r.Name)
+		check("Extras after a MarshalText round trip", strings.Join(back.Extras, ","), strings.Join(r.Extras, ","))
+		check("Specifier after a MarshalText round trip", back.Specifier.String(), r.Specifier.String())
+		check("URL after a MarshalText round trip", back.URL, r.URL)
 	}
 	t.Logf("%d requirements, %d disagreements", len(file.Cases), bad)
 }

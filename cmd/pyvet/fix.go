@@ -2,16 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pyvet/pyvet/internal/advisory"
-	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/policy"
@@ -48,44 +45,20 @@ func newFixCmd(a *app) *cobra.Command {
 			if format != "text" && format != "json" {
 				return exitWith(exitUsage, fmt.Errorf("--format must be text or json, not %q", format))
 			}
-			pol, err := policy.LoadForPaths(args, fl)
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
-			inv, err := inventory.Load(args, inventory.Options{AllowOutsideIncludes: outsideIncl})
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
-			db, err := a.openAdvisoryDB(dbPath)
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
-			defer db.Close()
-			now := time.Now()
-			findings, notes := pol.Apply(vuln.Check(inv, db).Findings, now)
-			gate := gatingPackages(pol, findings)
 			popts := pypi.Options{CacheDir: pypi.DefaultCacheDir(a.cacheDir()), Offline: a.offline, Timeout: timeout}
+			sopts := advisory.SourceOptions{Path: dbPath, CacheDir: a.cacheDir(), Offline: a.offline}
 			if !a.quiet {
 				popts.Progress = cmd.ErrOrStderr()
+				sopts.Progress = cmd.ErrOrStderr()
 			}
-			client := pypi.New(popts)
-			if inv.Index.IndexURL != "" {
-				client, _ = client.ForIndexes(inv.Index.IndexURL, inv.Index.ExtraIndexURLs)
-			}
-			plan := remedy.Compute(context.Background(), inv, db, remedy.Options{
-				Index:      client,
-				Accept:     policyAccepts(pol, now),
-				ProjectDir: policy.ProjectDir(args),
+			out, err := remedy.Run(cmd.Context(), remedy.FixOptions{
+				Paths: args, Policy: fl, Inventory: inventory.Options{AllowOutsideIncludes: outsideIncl},
+				Advisories: sopts, Index: popts, DryRun: dryRun,
 			})
-			res, err := remedy.Rewrite(inv, plan)
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			if !dryRun {
-				if err := remedy.Write(res.Files); err != nil {
-					return exitWith(exitUsage, err)
-				}
-			}
+			res, plan, findings, notes := out.Result, out.Result.Plan, out.Findings, out.Notes
 			var buf bytes.Buffer
 			switch {
 			case format == "json":
@@ -116,7 +89,7 @@ func newFixCmd(a *app) *cobra.Command {
 			for _, n := range notes {
 				fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: %s\n", n)
 			}
-			if fixExit(plan, res, gate, dryRun) {
+			if out.Fails {
 				return exitWith(exitFindings, nil)
 			}
 			return nil
@@ -129,83 +102,6 @@ func newFixCmd(a *app) *cobra.Command {
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "time limit for each package-index request")
 	addPolicyFlags(cmd, &fl)
 	return cmd
-}
-
-// policyAccepts reports whether the policy ignores an advisory for a
-// package (or its check is disabled), asking the policy the way audit does:
-// with the advisory as a finding.
-func policyAccepts(pol *policy.Policy, now time.Time) func(string, *advisory.Entry) bool {
-	return func(name string, e *advisory.Entry) bool {
-		f := finding.Finding{Risk: finding.RiskVulnerability, Rule: vuln.RuleVuln, ID: e.ID, Aliases: e.Aliases, Package: name}
-		if e.IsMalicious() {
-			f.Risk, f.Rule, f.Severity = finding.RiskMalicious, vuln.RuleMalicious, finding.SeverityMalicious
-		}
-		out, _ := pol.Apply([]finding.Finding{f}, now)
-		return len(out) == 0 || out[0].Ignored
-	}
-}
-
-// gatingPackages are the packages with a finding that fails the run, and the
-// advisory ids (with aliases) of those findings.
-func gatingPackages(pol *policy.Policy, findings []finding.Finding) map[string]map[string]bool {
-	out := map[string]map[string]bool{}
-	for i := range findings {
-		f := &findings[i]
-		if !pol.Fails(f) {
-			continue
-		}
-		if out[f.Package] == nil {
-			out[f.Package] = map[string]bool{}
-		}
-		for _, id := range append([]string{f.ID}, f.Aliases...) {
-			out[f.Package][strings.ToUpper(id)] = true
-		}
-	}
-	return out
-}
-
-// fixExit reports whether fix exits 1: a fix for an advisory at or above
-// fail-on has no safe version, needs a hand edit, or (dry run) is pending.
-func fixExit(plan *remedy.Plan, res *remedy.Result, gate map[string]map[string]bool, dryRun bool) bool {
-	gates := func(name string, ids []string) bool {
-		for _, id := range ids {
-			if gate[name][strings.ToUpper(id)] {
-				return true
-			}
-		}
-		return false
-	}
-	gating := map[string]bool{}
-	for _, f := range plan.Fixes {
-		for _, t := range f.Targets {
-			if !gates(f.Name, t.Advisories) {
-				continue
-			}
-			gating[f.Name] = true
-			if t.To == "" {
-				return true
-			}
-		}
-		if len(f.Targets) == 0 && gates(f.Name, f.Advisories) {
-			return true
-		}
-	}
-	for _, n := range res.ManualNames {
-		if gating[n] {
-			return true
-		}
-	}
-	if dryRun {
-		for _, e := range res.Edits {
-			if e.Skipped == "" && gating[e.Name] {
-				return true
-			}
-		}
-		if len(res.Commands) > 0 && len(gating) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // writeIgnored lists the advisories the policy accepts, which fix leaves.

@@ -1,20 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pyvet/pyvet/internal/advisory"
-	"github.com/pyvet/pyvet/internal/check/vuln"
-	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/policy"
-	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/sbom"
 )
 
@@ -44,44 +37,27 @@ func newSBOMCmd(a *app) *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			inv, err := inventory.Load(args, inventory.Options{AllowOutsideIncludes: outsideIncl})
+			sopts := advisory.SourceOptions{Path: dbPath, CacheDir: a.cacheDir(), Offline: a.offline}
+			if !a.quiet {
+				sopts.Progress = cmd.ErrOrStderr()
+			}
+			res, err := sbom.Run(cmd.Context(), sbom.RunOptions{
+				Paths:       args,
+				Inventory:   inventory.Options{AllowOutsideIncludes: outsideIncl},
+				Document:    sbom.Options{Format: f, Reproducible: reproducible, ProjectName: name, ToolVersion: toolVersion()},
+				WithVulns:   withVulns,
+				Advisories:  sopts,
+				PolicyFlags: pfl,
+				Output:      output,
+				Stdout:      cmd.OutOrStdout(),
+				Warn:        func(w []string) { writeNotes(cmd.ErrOrStderr(), w) },
+			})
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			var warnings finding.Notes
-			warnings.AddAll(inv.Warnings)
-			writeNotes(cmd.ErrOrStderr(), warnings.Lines())
-			opts := sbom.Options{Format: f, Reproducible: reproducible, ProjectName: name, ToolVersion: toolVersion()}
-			opts.FallbackName = projectName(args)
-			if withVulns {
-				db, err := a.openAdvisoryDB(dbPath)
-				if err != nil {
-					return exitWith(exitUsage, err)
-				}
-				defer db.Close()
-				// The policy audit and fix read: ignored advisories and
-				// disabled checks are left out, as audit leaves them.
-				pol, err := policy.LoadForPaths(args, pfl)
-				if err != nil {
-					return exitWith(exitUsage, err)
-				}
-				var notes []string
-				opts.Findings, notes = pol.Apply(vuln.Check(inv, db).Findings, time.Now())
-				writeNotes(cmd.ErrOrStderr(), notes)
-			}
-			var buf bytes.Buffer
-			if err := sbom.Write(&buf, inv, opts); err != nil {
-				return exitWith(exitUsage, err)
-			}
-			if output == "" || output == "-" {
-				_, err = cmd.OutOrStdout().Write(buf.Bytes())
-				return err
-			}
-			if err := safeio.WriteFile(output, buf.Bytes(), 0o644); err != nil {
-				return exitWith(exitUsage, err)
-			}
-			if !a.quiet {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Wrote %s (%d packages, %d vulnerabilities)\n", output, countThirdParty(inv), countVulns(opts.Findings))
+			writeNotes(cmd.ErrOrStderr(), res.Notes)
+			if output != "" && output != "-" && !a.quiet {
+				fmt.Fprintf(cmd.ErrOrStderr(), "Wrote %s (%d packages, %d vulnerabilities)\n", output, res.Packages, res.Vulnerabilities)
 			}
 			return nil
 		},
@@ -95,59 +71,4 @@ func newSBOMCmd(a *app) *cobra.Command {
 	addPolicyInputFlags(cmd, &pfl)
 	cmd.Flags().StringVar(&name, "name", "", "name of the root component (default: the project directory's name)")
 	return cmd
-}
-
-// openAdvisoryDB opens --db, or the cached database when it is empty.
-func (a *app) openAdvisoryDB(path string) (*advisory.DB, error) {
-	if path != "" {
-		db, err := advisory.OpenWith(path, advisory.Options{CacheDir: a.cacheDir()})
-		if err != nil {
-			return nil, fmt.Errorf("advisory database %s: %w", path, err)
-		}
-		return db, nil
-	}
-	db, err := advisory.OpenCached(a.cacheDir())
-	if err != nil {
-		return nil, fmt.Errorf("%w (run `pyvet db update` or pass --db)", err)
-	}
-	return db, nil
-}
-
-// projectName names the SBOM's root after the first path (its directory).
-func projectName(args []string) string {
-	p := "."
-	if len(args) > 0 {
-		p = args[0]
-	}
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return "project"
-	}
-	if st, err := os.Stat(abs); err == nil && !st.IsDir() {
-		abs = filepath.Dir(abs)
-	}
-	if b := filepath.Base(abs); b != "" && b != string(filepath.Separator) && b != "." {
-		return b
-	}
-	return "project"
-}
-
-func countThirdParty(inv *inventory.Inventory) int {
-	n := 0
-	for _, p := range inv.Packages {
-		if !p.Project {
-			n++
-		}
-	}
-	return n
-}
-
-func countVulns(fs []finding.Finding) int {
-	ids := map[string]bool{}
-	for _, f := range fs {
-		if f.ID != "" {
-			ids[f.ID] = true
-		}
-	}
-	return len(ids)
 }

@@ -114,7 +114,7 @@ func (d *declaration) label() string {
 //     series and the target says which later ones remain allowed;
 //   - a range next to pins follows them: its lower bound moves to the
 //     smallest target of the pins it overlaps.
-func Compute(ctx context.Context, inv *inventory.Inventory, db *advisory.DB, opts Options) *Plan {
+func Compute(ctx context.Context, inv *inventory.Inventory, db advisory.Source, opts Options) *Plan {
 	byName := declarationsOf(inv)
 	py := projectPython(inv, opts.ProjectDir)
 	grid := py.grid()
@@ -180,7 +180,7 @@ func Compute(ctx context.Context, inv *inventory.Inventory, db *advisory.DB, opt
 }
 
 // countedEntries are the advisories of name the policy does not accept.
-func countedEntries(db *advisory.DB, name string, accept func(string, *advisory.Entry) bool) []*advisory.Entry {
+func countedEntries(db advisory.Source, name string, accept func(string, *advisory.Entry) bool) []*advisory.Entry {
 	all := db.Query(name, "")
 	if accept == nil {
 		return all
@@ -198,7 +198,7 @@ func countedEntries(db *advisory.DB, name string, accept func(string, *advisory.
 // their version; ranges by the versions they allow, but only when no file
 // pins the package (as the inventory folds ranges into pins, and audit
 // reports the pinned version).
-func markVulnerable(db *advisory.DB, name string, decls []*declaration, all []*advisory.Entry) (ids, from []string) {
+func markVulnerable(db advisory.Source, name string, decls []*declaration, all []*advisory.Entry) (ids, from []string) {
 	countedID := map[string]bool{}
 	for _, e := range all {
 		countedID[e.ID] = true
@@ -295,7 +295,7 @@ type candidate struct {
 // chooser picks the targets of one package.
 type chooser struct {
 	name      string
-	db        *advisory.DB
+	db        advisory.Source
 	all       []*advisory.Entry // counted advisories
 	decls     []*declaration
 	py        *pythonRange

@@ -15,7 +15,8 @@ import (
 // finer-grained kinds pyvet reports under them).
 type Risk string
 
-// The risks pyvet reports. The comment gives the OWASP OSS risk number.
+// The risks pyvet reports. The comment gives the OWASP OSS risk number; the
+// checks that report them declare it (RegisterRisk), with the report title.
 const (
 	RiskVulnerability Risk = "vulnerability"     // 1: known vulnerabilities
 	RiskMalicious     Risk = "malicious"         // 2: malicious package (OSV MAL- entries)
@@ -29,41 +30,6 @@ const (
 	RiskUnpinned      Risk = "unapproved-change" // 9: mutable references, missing hashes
 	RiskSize          Risk = "size"              // 10: under/over-sized dependencies
 )
-
-// Risks returns every risk pyvet reports, in OWASP order.
-func Risks() []Risk {
-	return []Risk{
-		RiskVulnerability, RiskMalicious, RiskCompromise, RiskNameConfusion, RiskUnmaintained, RiskOutdated,
-		RiskUntracked, RiskLicense, RiskImmature, RiskUnpinned, RiskSize,
-	}
-}
-
-// OWASPNumber returns the OWASP OSS risk number (1-10) a risk belongs to.
-func (r Risk) OWASPNumber() int {
-	switch r {
-	case RiskVulnerability:
-		return 1
-	case RiskMalicious, RiskCompromise:
-		return 2
-	case RiskNameConfusion:
-		return 3
-	case RiskUnmaintained:
-		return 4
-	case RiskOutdated:
-		return 5
-	case RiskUntracked:
-		return 6
-	case RiskLicense:
-		return 7
-	case RiskImmature:
-		return 8
-	case RiskUnpinned:
-		return 9
-	case RiskSize:
-		return 10
-	}
-	return 0
-}
 
 // Severity orders findings. Malicious is above every CVSS-derived level.
 type Severity int

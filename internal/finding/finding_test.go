@@ -2,6 +2,8 @@ package finding
 
 import (
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -43,22 +45,42 @@ func TestSeverityFromCVSS(t *testing.T) {
 	}
 }
 
-func TestRiskOWASPNumbers(t *testing.T) {
-	seen := map[int]bool{}
-	for _, r := range []Risk{RiskVulnerability, RiskMalicious, RiskCompromise, RiskNameConfusion, RiskUnmaintained,
-		RiskOutdated, RiskUntracked, RiskLicense, RiskImmature, RiskUnpinned, RiskSize} {
-		n := r.OWASPNumber()
-		if n < 1 || n > 10 {
-			t.Errorf("%s: OWASP number %d", r, n)
+// TestRiskRegistry: a risk's OWASP number, title and place in the order
+// come from its declaration (the checks declare theirs; internal/check/all's
+// tests hold that the ten numbers are covered); an undeclared risk has none,
+// and a conflicting second declaration panics.
+func TestRiskRegistry(t *testing.T) {
+	b := RiskInfo{Risk: "test-risk-b", OWASP: 7, Title: "Test risk B"}
+	a := RiskInfo{Risk: "test-risk-a", OWASP: 7, Title: "Test risk A"}
+	first := RiskInfo{Risk: "test-risk-z", OWASP: 1, Title: "Test risk Z"}
+	RegisterRisk(b)
+	RegisterRisk(a)
+	RegisterRisk(first)
+	RegisterRisk(a) // the same declaration again is fine
+	if n := Risk("test-risk-a").OWASPNumber(); n != 7 {
+		t.Errorf("OWASP number %d, want 7", n)
+	}
+	if got := Risk("test-risk-b").Title(); got != "Test risk B" {
+		t.Errorf("title %q", got)
+	}
+	if Risk("other").OWASPNumber() != 0 || Risk("other").Title() != "other" {
+		t.Error("an undeclared risk has a number or a title")
+	}
+	var order []Risk
+	for _, r := range Risks() {
+		if strings.HasPrefix(string(r), "test-risk-") {
+			order = append(order, r)
 		}
-		seen[n] = true
 	}
-	if len(seen) != 10 {
-		t.Errorf("risks cover %d of the 10 OWASP numbers", len(seen))
+	if want := []Risk{"test-risk-z", "test-risk-b", "test-risk-a"}; !reflect.DeepEqual(order, want) {
+		t.Errorf("order %v, want %v (OWASP number, then declaration)", order, want)
 	}
-	if Risk("other").OWASPNumber() != 0 {
-		t.Error("unknown risk has a number")
-	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a conflicting declaration did not panic")
+		}
+	}()
+	RegisterRisk(RiskInfo{Risk: "test-risk-a", OWASP: 8, Title: "Other"})
 }
 
 func TestSortIsDeterministic(t *testing.T) {

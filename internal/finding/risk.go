@@ -20,6 +20,7 @@ type RiskInfo struct {
 var risks struct {
 	sync.RWMutex
 	byName map[Risk]RiskInfo
+	order  []Risk // in the order of declaration
 }
 
 // RegisterRisk declares a risk. Declaring the same risk twice with the same
@@ -38,6 +39,9 @@ func RegisterRisk(ri RiskInfo) {
 	if cur, ok := risks.byName[ri.Risk]; ok && cur != ri {
 		panic(fmt.Sprintf("finding.RegisterRisk: %s declared twice (%+v, %+v)", ri.Risk, cur, ri))
 	}
+	if _, ok := risks.byName[ri.Risk]; !ok {
+		risks.order = append(risks.order, ri.Risk)
+	}
 	risks.byName[ri.Risk] = ri
 }
 
@@ -50,21 +54,32 @@ func LookupRisk(r Risk) (RiskInfo, bool) {
 }
 
 // RiskInfos returns every declared risk in OWASP order (risks of the same
-// number by name).
+// number in the order the check list declares them).
 func RiskInfos() []RiskInfo {
 	risks.RLock()
-	out := make([]RiskInfo, 0, len(risks.byName))
-	for _, ri := range risks.byName {
-		out = append(out, ri)
+	out := make([]RiskInfo, 0, len(risks.order))
+	for _, r := range risks.order {
+		out = append(out, risks.byName[r])
 	}
 	risks.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].OWASP != out[j].OWASP {
-			return out[i].OWASP < out[j].OWASP
-		}
-		return out[i].Risk < out[j].Risk
-	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].OWASP < out[j].OWASP })
 	return out
+}
+
+// Risks returns every declared risk, in OWASP order.
+func Risks() []Risk {
+	var out []Risk
+	for _, ri := range RiskInfos() {
+		out = append(out, ri.Risk)
+	}
+	return out
+}
+
+// OWASPNumber returns the OWASP OSS risk number (1-10) of a declared risk,
+// 0 for a risk no check declares.
+func (r Risk) OWASPNumber() int {
+	ri, _ := LookupRisk(r)
+	return ri.OWASP
 }
 
 // Title returns the report title of a declared risk, or the risk's name.

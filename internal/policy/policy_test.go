@@ -27,7 +27,9 @@ func init() {
 	}})
 	Register(Spec{Name: string(finding.RiskUnpinned), Rules: []string{"pin-loose"}})
 	// The risks the tests name (the checks declare them from their packages).
-	for _, r := range finding.Risks() {
+	for _, r := range []finding.Risk{finding.RiskVulnerability, finding.RiskMalicious, finding.RiskCompromise,
+		finding.RiskNameConfusion, finding.RiskUnmaintained, finding.RiskOutdated, finding.RiskUntracked,
+		finding.RiskLicense, finding.RiskImmature, finding.RiskUnpinned, finding.RiskSize} {
 		Register(Spec{Name: string(r), Doc: "the " + string(r) + " risk"})
 	}
 }

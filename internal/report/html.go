@@ -66,7 +66,7 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 		NodeW:   graphNodeW,
 		NodeH:   graphNodeH,
 	}
-	for _, r := range riskOrder {
+	for _, r := range finding.Risks() {
 		d.Risks = append(d.Risks, htmlRisk{Risk: string(r), OWASP: r.OWASPNumber(), Title: riskTitle(r), Count: sum.ByRisk[string(r)]})
 	}
 	for _, f := range shown(res, opts) {

@@ -39,42 +39,16 @@ func Summarize(res *Result) Summary {
 	return s
 }
 
-// riskOrder lists risks in OWASP order for summaries.
-var riskOrder = []finding.Risk{
-	finding.RiskVulnerability, finding.RiskMalicious, finding.RiskCompromise, finding.RiskNameConfusion,
-	finding.RiskUnmaintained, finding.RiskOutdated, finding.RiskUntracked, finding.RiskLicense,
-	finding.RiskImmature, finding.RiskUnpinned, finding.RiskSize,
-}
-
-// riskTitles are the OWASP OSS risk names shown in summaries.
-var riskTitles = map[finding.Risk]string{
-	finding.RiskVulnerability: "Known vulnerabilities",
-	finding.RiskMalicious:     "Malicious packages",
-	finding.RiskCompromise:    "Compromise of legitimate packages",
-	finding.RiskNameConfusion: "Name confusion attacks",
-	finding.RiskUnmaintained:  "Unmaintained software",
-	finding.RiskOutdated:      "Outdated software",
-	finding.RiskUntracked:     "Untracked dependencies",
-	finding.RiskLicense:       "License risk",
-	finding.RiskImmature:      "Immature software",
-	finding.RiskUnpinned:      "Unapproved changes (mutability)",
-	finding.RiskSize:          "Under/over-sized dependencies",
-}
-
-// riskTitle returns the display name of a risk.
-func riskTitle(r finding.Risk) string {
-	if t, ok := riskTitles[r]; ok {
-		return t
-	}
-	return string(r)
-}
+// riskTitle returns the display name of a risk, as the check that reports
+// it declares it.
+func riskTitle(r finding.Risk) string { return r.Title() }
 
 // risksPresent returns the risks with findings (not ignored), in OWASP order,
 // followed by any unknown risk names.
 func risksPresent(s Summary) []finding.Risk {
 	var out []finding.Risk
 	known := map[finding.Risk]bool{}
-	for _, r := range riskOrder {
+	for _, r := range finding.Risks() {
 		known[r] = true
 		if s.ByRisk[string(r)] > 0 {
 			out = append(out, r)

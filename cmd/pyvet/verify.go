@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,11 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pyvet/pyvet/internal/inventory"
-	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/verify"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
-	"github.com/pyvet/pyvet/pep508"
 )
 
 // verifyRootFlags are the trusted-root flags every Sigstore subcommand shares.
@@ -34,19 +29,10 @@ func (f *verifyRootFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.tufMirror, "tuf-mirror", "", "TUF repository URL for the trusted root refresh (default "+"https://tuf-repo-cdn.sigstore.dev)")
 }
 
-// load picks the trusted root; a warning about the choice goes to errw.
-func (f *verifyRootFlags) load(ctx context.Context, errw io.Writer) (*sigstore.Root, error) {
+// options are the trusted-root options of the flags.
+func (f *verifyRootFlags) options() sigstore.RootOptions {
 	a := f.app
-	r, err := sigstore.LoadRoot(ctx, sigstore.RootOptions{
-		File: f.trustedRoot, Offline: a.offline, CacheDir: filepath.Join(a.cacheDir(), "sigstore"), MirrorURL: f.tufMirror,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if r.Warning != "" && !a.quiet {
-		fmt.Fprintln(errw, "pyvet: warning:", r.Warning)
-	}
-	return r, nil
+	return sigstore.RootOptions{File: f.trustedRoot, Offline: a.offline, CacheDir: filepath.Join(a.cacheDir(), "sigstore"), MirrorURL: f.tufMirror}
 }
 
 // printJSON writes v as indented JSON.
@@ -56,66 +42,78 @@ func printJSON(w io.Writer, v any) {
 	_ = enc.Encode(v)
 }
 
-// verifyExit maps an error of the verify packages to an exit status.
+// verifyExit maps an error of the verify packages to an exit status: 2 for
+// input pyvet cannot use, 1 for a failed verification.
 func verifyExit(err error) error {
-	if sigstore.IsInputError(err) {
+	if sigstore.KindOf(err).InputKind() {
 		return exitWith(exitUsage, err)
 	}
 	return exitWith(exitFindings, fmt.Errorf("verification FAILED: %w", err))
 }
 
-// verdict is what a verify subcommand established, printed the same way by
-// every subcommand: the text label ("OK", "NOT VERIFIED", "FAILED"), the
-// JSON "status" and "verified" keys and the exit status all come from
-// Status, so nothing reads as verified unless a signature was verified
-// against the trusted root, the identity policy and the artifact.
-type verdict struct {
-	Status   sigstore.Status
-	Artifact string
-	Expected string
-	// Fields are label/value lines printed under the label line.
-	Fields [][2]string
-	// Sigstore is the signature verification the verdict rests on, if any.
-	Sigstore *sigstore.Result
-	// Note says what was not verified.
-	Note string
-	// JSON holds the subcommand's own keys.
-	JSON map[string]any
+// renderVerify prints a verification result and maps it to the exit
+// status: success only for a verified result, or for a not-verified one the
+// user asked for (allowUnverified); the printed label says NOT VERIFIED
+// either way. A failed result is printed as JSON with --json; its reason goes
+// to stderr.
+func (a *app) renderVerify(cmd *cobra.Command, res *verify.Result, err error, allowUnverified bool) error {
+	if !a.quiet {
+		for _, w := range res.Warnings {
+			fmt.Fprintln(cmd.ErrOrStderr(), "pyvet: warning:", w)
+		}
+	}
+	w := cmd.OutOrStdout()
+	if a.verifyJSON && !res.Failure.InputKind() {
+		printJSON(w, res)
+	}
+	if err != nil {
+		return verifyExit(err)
+	}
+	if !a.verifyJSON {
+		if res.Command == verify.CommandDist {
+			for i := range res.Attestations {
+				printResult(w, &res.Attestations[i])
+			}
+		} else {
+			printResult(w, res)
+		}
+	}
+	switch {
+	case res.Status.Verified():
+		return nil
+	case res.Status == sigstore.StatusNotVerified && allowUnverified:
+		return nil
+	case res.Status == sigstore.StatusNotVerified:
+		return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s: nothing was verified", res.Artifact))
+	}
+	return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s", res.Artifact))
 }
 
-func (v *verdict) print(w io.Writer, asJSON bool) {
-	if asJSON {
-		m := map[string]any{"status": v.Status, "verified": v.Status.Verified(), "artifact": v.Artifact}
-		if v.Note != "" {
-			m["note"] = v.Note
-		}
-		for k, x := range v.JSON {
-			m[k] = x
-		}
-		printJSON(w, m)
-		return
+// printResult prints one result as text: the label line and its evidence.
+func printResult(w io.Writer, r *verify.Result) {
+	if r.Expected != "" {
+		fmt.Fprintln(w, "expected: "+r.Expected)
 	}
-	v.printText(w)
-}
-
-func (v *verdict) printText(w io.Writer) {
-	if v.Expected != "" {
-		fmt.Fprintln(w, "expected: "+v.Expected)
+	fmt.Fprintf(w, "%s: %s\n", r.Status, r.Artifact)
+	var fields [][2]string
+	switch r.Command {
+	case verify.CommandDist:
+		fields = append(fields, [2]string{"published by", r.Publisher}, [2]string{"predicate", r.PredicateType})
+	case verify.CommandProvenance:
+		fields = append(fields, [2]string{"predicate", r.PredicateType}, [2]string{"builder", r.Builder}, [2]string{"sources", strings.Join(r.Sources, ", ")}, [2]string{"provenance", r.Provenance})
 	}
-	fmt.Fprintf(w, "%s: %s\n", v.Status, v.Artifact)
-	fields := v.Fields
-	if r := v.Sigstore; r != nil {
-		fields = append(fields[:len(fields):len(fields)], [2]string{"signer", r.SAN}, [2]string{"issuer", r.Issuer})
-		if c := r.Certificate; c != nil && c.SourceRepositoryURI != "" {
-			fields = append(fields, [2]string{"source", fmt.Sprintf("%s @ %s (%s)", c.SourceRepositoryURI, c.SourceRepositoryRef, c.SourceRepositoryDigest)})
+	if r.Sigstore != nil {
+		fields = append(fields, [2]string{"signer", r.Identity}, [2]string{"issuer", r.Issuer})
+		if r.SourceRepository != "" {
+			fields = append(fields, [2]string{"source", fmt.Sprintf("%s @ %s (%s)", r.SourceRepository, r.SourceRef, r.SourceDigest)})
 		}
 		if !r.SignedAt.IsZero() {
 			fields = append(fields, [2]string{"signed", r.SignedAt.UTC().Format(time.RFC3339)})
 		}
 		fields = append(fields, [2]string{"bundle", r.BundleVersion}, [2]string{"root", r.RootSource})
 	}
-	if v.Note != "" {
-		fields = append(fields, [2]string{"note", v.Note})
+	if r.Note != "" {
+		fields = append(fields, [2]string{"note", r.Note})
 	}
 	width := 0
 	for _, f := range fields {
@@ -124,33 +122,12 @@ func (v *verdict) printText(w io.Writer) {
 	for _, f := range fields {
 		fmt.Fprintf(w, "  %-*s %s\n", width, f[0]+":", f[1])
 	}
-	if r := v.Sigstore; r != nil {
+	if r.Sigstore != nil {
 		fmt.Fprintln(w, "  evidence:")
-		for _, e := range r.Evidence {
+		for _, e := range r.Checks {
 			fmt.Fprintf(w, "    - %s\n", e)
 		}
 	}
-}
-
-// exit is the exit status of a verdict: success only for StatusVerified, or
-// for StatusNotVerified when the user asked for an unverified check
-// (allowUnverified); the printed label says NOT VERIFIED either way.
-func (v *verdict) exit(allowUnverified bool) error {
-	switch {
-	case v.Status.Verified():
-		return nil
-	case v.Status == sigstore.StatusNotVerified && allowUnverified:
-		return nil
-	case v.Status == sigstore.StatusNotVerified:
-		return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s: nothing was verified", v.Artifact))
-	}
-	return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s", v.Artifact))
-}
-
-// resultVerdict is the verdict of a bundle verification.
-func resultVerdict(what, expected string, res *sigstore.Result) *verdict {
-	return &verdict{Status: res.Status, Artifact: what, Expected: expected, Sigstore: res,
-		JSON: map[string]any{"expected": expected, "result": res}}
 }
 
 func newVerifyCmd(a *app) *cobra.Command {
@@ -165,73 +142,6 @@ func newVerifyCmd(a *app) *cobra.Command {
 	return c
 }
 
-// artifactInput opens FILE or parses --digest.
-func artifactInput(args []string, digest string) (sigstore.Artifact, string, func(), error) {
-	nop := func() {}
-	if digest != "" {
-		if len(args) > 0 {
-			return sigstore.Artifact{}, "", nop, errors.New("give either FILE or --digest, not both")
-		}
-		alg, hx, ok := strings.Cut(digest, ":")
-		sum, err := hex.DecodeString(hx)
-		if !ok || err != nil || (alg != "sha256" && alg != "sha384" && alg != "sha512") {
-			return sigstore.Artifact{}, "", nop, fmt.Errorf("--digest %s: want sha256:HEX (or sha384:, sha512:)", safeio.Excerpt(digest))
-		}
-		return sigstore.Artifact{DigestAlg: alg, Digest: sum}, digest, nop, nil
-	}
-	if len(args) != 1 {
-		return sigstore.Artifact{}, "", nop, errors.New("give the artifact FILE or --digest sha256:HEX")
-	}
-	// A regular file only, read as a stream up to verify.MaxArtifact bytes.
-	f, err := safeio.Open(args[0], verify.MaxArtifact)
-	if err != nil {
-		return sigstore.Artifact{}, "", nop, fmt.Errorf("artifact %s: %w", args[0], sigstore.FileError(err))
-	}
-	return sigstore.Artifact{Reader: f}, args[0], func() { f.Close() }, nil
-}
-
-func defaultBundle(args []string, bundle string) (string, error) {
-	if bundle != "" {
-		return bundle, nil
-	}
-	if len(args) == 1 {
-		for _, ext := range []string{".sigstore", ".sigstore.json"} {
-			if _, err := os.Stat(args[0] + ext); err == nil {
-				return args[0] + ext, nil
-			}
-		}
-		return "", fmt.Errorf("no --bundle given and neither %s.sigstore nor %s.sigstore.json exists", args[0], args[0])
-	}
-	return "", errors.New("--bundle is required")
-}
-
-// runBundleVerify loads the bundle (default: next to the artifact) and the
-// trusted root, prints header when set, verifies and prints the result.
-func runBundleVerify(cmd *cobra.Command, rf *verifyRootFlags, args []string, bundlePath string, art sigstore.Artifact, ids []sigstore.Identity, header, what string) error {
-	bp, err := defaultBundle(args, bundlePath)
-	if err != nil {
-		return exitWith(exitUsage, err)
-	}
-	b, err := sigstore.LoadBundle(bp)
-	if err != nil {
-		return verifyExit(err)
-	}
-	root, err := rf.load(cmd.Context(), cmd.ErrOrStderr())
-	if err != nil {
-		return verifyExit(err)
-	}
-	res, err := sigstore.Verify(b, root, art, ids)
-	if err != nil {
-		if header != "" {
-			err = fmt.Errorf("%w (expected: %s)", err, header)
-		}
-		return verifyExit(err)
-	}
-	v := resultVerdict(what, header, res)
-	v.print(cmd.OutOrStdout(), rf.app.verifyJSON)
-	return v.exit(false)
-}
-
 func newVerifyArtifactCmd(a *app) *cobra.Command {
 	rf := verifyRootFlags{app: a}
 	var bundlePath, digest string
@@ -241,15 +151,8 @@ func newVerifyArtifactCmd(a *app) *cobra.Command {
 		Short: "Verify a Sigstore bundle (v0.1-v0.3, message signature or DSSE) for a file or digest",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			art, what, closeFn, err := artifactInput(args, digest)
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
-			defer closeFn()
-			if (id.SAN == "" && id.SANRegexp == "") || (id.Issuer == "" && id.IssuerRegexp == "") {
-				return exitWith(exitUsage, errors.New("an identity policy is required: --cert-identity (or --cert-identity-regexp) and --cert-oidc-issuer (or --cert-oidc-issuer-regexp)"))
-			}
-			return runBundleVerify(cmd, &rf, args, bundlePath, art, []sigstore.Identity{id}, "", what)
+			res, err := verify.VerifyArtifact(cmd.Context(), verify.ArtifactOptions{Path: firstArg(args), Digest: digest, Bundle: bundlePath, Identity: id, Root: rf.options()})
+			return a.renderVerify(cmd, res, err, false)
 		},
 	}
 	rf.add(c)
@@ -270,33 +173,8 @@ func newVerifyCPythonCmd(a *app) *cobra.Command {
 		Short: "Verify a CPython release artifact against the release manager identity python.org publishes for its series",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			art, what, closeFn, err := artifactInput(args, digest)
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
-			defer closeFn()
-			if version == "" {
-				for _, s := range append(append([]string{}, args...), bundlePath) {
-					if v, ok := verify.CPythonVersion(filepath.Base(s)); ok {
-						version = v
-						break
-					}
-				}
-			}
-			if version == "" {
-				return exitWith(exitUsage, errors.New("cannot infer the CPython version from the file name: pass --version X.Y.Z"))
-			}
-			var extra []verify.ReleaseManager
-			if identities != "" {
-				if extra, err = verify.LoadSigners(identities); err != nil {
-					return verifyExit(err)
-				}
-			}
-			ids, why, err := verify.CPythonIdentities(version, extra)
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
-			return runBundleVerify(cmd, &rf, args, bundlePath, art, ids, why, "CPython "+version+" "+what)
+			res, err := verify.VerifyCPython(cmd.Context(), verify.CPythonOptions{Path: firstArg(args), Digest: digest, Bundle: bundlePath, Version: version, Identities: identities, Root: rf.options()})
+			return a.renderVerify(cmd, res, err, false)
 		},
 	}
 	rf.add(c)
@@ -305,30 +183,6 @@ func newVerifyCPythonCmd(a *app) *cobra.Command {
 	c.Flags().StringVar(&version, "version", "", "CPython version (default: inferred from the file name)")
 	c.Flags().StringVar(&identities, "identities", "", "YAML file of release managers (series, identity, issuer) tried before the built-in table")
 	return c
-}
-
-// readDist hashes a distribution file as a stream (a regular file of at most
-// verify.MaxArtifact bytes) and returns its name and sha256.
-func readDist(path string) (string, []byte, error) {
-	d, err := verify.HashFile(path, []string{"sha256"})
-	if err != nil {
-		return "", nil, &sigstore.InputError{Err: fmt.Errorf("distribution %w", err)}
-	}
-	sum, err := hex.DecodeString(strings.TrimPrefix(d["sha256"], "sha256:"))
-	if err != nil {
-		return "", nil, err
-	}
-	return filepath.Base(path), sum, nil
-}
-
-// readInput reads a JSON input file given by a flag: a regular file of at
-// most safeio.MaxJSON bytes. Errors are InputErrors naming what and the file.
-func readInput(what, path string) ([]byte, error) {
-	data, err := safeio.ReadFile(path, safeio.MaxJSON)
-	if err != nil {
-		return nil, &sigstore.InputError{Err: fmt.Errorf("%s %s: %w", what, path, sigstore.FileError(err))}
-	}
-	return data, nil
 }
 
 func newVerifyDistCmd(a *app) *cobra.Command {
@@ -342,82 +196,9 @@ func newVerifyDistCmd(a *app) *cobra.Command {
 		Short: "Verify PEP 740 attestations of a distribution file (from files, or online from the index's integrity API)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			name, sum, err := readDist(args[0])
-			if err != nil {
-				return verifyExit(err)
-			}
-			var policy *pep740.Policy
-			if repo != "" {
-				p, err := pep740.ParseRepository(repo, kind, workflow)
-				if err != nil {
-					return exitWith(exitUsage, err)
-				}
-				policy = &p
-			}
-			var ids []sigstore.Identity
-			if id.SAN != "" || id.SANRegexp != "" {
-				ids = []sigstore.Identity{id}
-			}
-			if attPath != "" && provPath != "" {
-				return exitWith(exitUsage, errors.New("give --attestation or --provenance, not both"))
-			}
-			root, err := rf.load(ctx, cmd.ErrOrStderr())
-			if err != nil {
-				return verifyExit(err)
-			}
-			var results []pep740.Result
-			switch {
-			case attPath != "":
-				if policy == nil && ids == nil {
-					return exitWith(exitUsage, errors.New("--attestation needs a publisher: --repository OWNER/REPO (Trusted Publisher) or --cert-identity/--cert-oidc-issuer"))
-				}
-				data, err := readInput("attestation", attPath)
-				if err != nil {
-					return verifyExit(err)
-				}
-				a, err := pep740.ParseAttestation(data, attPath)
-				if err != nil {
-					return verifyExit(err)
-				}
-				r, err := pep740.Verify(a, name, sum, root, policy, ids)
-				if err != nil {
-					return verifyExit(err)
-				}
-				results = append(results, *r)
-			default:
-				var prov *pep740.Provenance
-				if provPath != "" {
-					data, err := readInput("provenance", provPath)
-					if err != nil {
-						return verifyExit(err)
-					}
-					if prov, err = pep740.ParseProvenance(data, provPath); err != nil {
-						return verifyExit(err)
-					}
-				} else {
-					if a.offline {
-						return exitWith(exitUsage, errors.New("--offline: give --attestation or --provenance (fetching provenance needs the network)"))
-					}
-					project, version, ok := pep740.ProjectVersion(name)
-					if !ok {
-						return exitWith(exitUsage, fmt.Errorf("%s is not a wheel or sdist file name", name))
-					}
-					cl := &pep740.Client{IndexURL: indexURL, Timeout: timeout, Retries: retries}
-					if prov, err = cl.Provenance(ctx, pep508.NormalizeName(project), version, name); err != nil {
-						if errors.Is(err, pep740.ErrNoProvenance) {
-							return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s is not attested: %w", name, err))
-						}
-						return verifyExit(err)
-					}
-				}
-				rs, err := pep740.VerifyProvenance(prov, name, sum, root, policy)
-				if err != nil {
-					return verifyExit(err)
-				}
-				results = rs
-			}
-			return printDist(cmd.OutOrStdout(), name, results, a.verifyJSON)
+			res, err := verify.VerifyDist(cmd.Context(), verify.DistOptions{Path: args[0], Attestation: attPath, Provenance: provPath,
+				Repository: repo, Publisher: kind, Workflow: workflow, Identity: id, IndexURL: indexURL, Timeout: timeout, Retries: retries, Root: rf.options()})
+			return a.renderVerify(cmd, res, err, false)
 		},
 	}
 	rf.add(c)
@@ -435,36 +216,6 @@ func newVerifyDistCmd(a *app) *cobra.Command {
 	return c
 }
 
-// printDist prints the attestations of a distribution: verified only when
-// there is at least one and every one verified.
-func printDist(w io.Writer, name string, results []pep740.Result, asJSON bool) error {
-	overall := sigstore.StatusFailed
-	if len(results) > 0 {
-		overall = sigstore.StatusVerified
-	}
-	var vs []*verdict
-	for _, r := range results {
-		v := &verdict{Status: r.Status, Artifact: r.File, Sigstore: r.Sigstore,
-			Fields: [][2]string{{"published by", r.Publisher}, {"predicate", r.PredicateType}}}
-		if !r.PublisherRequired {
-			v.Fields = append(v.Fields, [2]string{"publisher", "as the provenance names it (no --repository given)"})
-		}
-		if r.Status != sigstore.StatusVerified {
-			overall = min(overall, r.Status)
-		}
-		vs = append(vs, v)
-	}
-	total := &verdict{Status: overall, Artifact: name, JSON: map[string]any{"attestations": results}}
-	if asJSON {
-		total.print(w, true)
-	} else {
-		for _, v := range vs {
-			v.printText(w)
-		}
-	}
-	return total.exit(false)
-}
-
 func newVerifyProvenanceCmd(a *app) *cobra.Command {
 	rf := verifyRootFlags{app: a}
 	var provPath, builder, source string
@@ -480,53 +231,9 @@ func newVerifyProvenanceCmd(a *app) *cobra.Command {
 			"refused (exit 1); --subjects-only compares its subjects with the artifact anyway and reports NOT VERIFIED.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if provPath == "" {
-				return exitWith(exitUsage, errors.New("--provenance FILE is required"))
-			}
-			pdata, err := readInput("provenance", provPath)
-			if err != nil {
-				return verifyExit(err)
-			}
-			in, err := verify.ParseProvenanceFile(pdata, provPath)
-			if err != nil {
-				return verifyExit(err)
-			}
-			// The artifact is hashed as a stream: a regular file only.
-			digests, err := verify.HashFile(args[0], []string{"sha256", "sha512"})
-			if err != nil {
-				return exitWith(exitUsage, fmt.Errorf("artifact %w", err))
-			}
-			hexes := map[string]string{}
-			for k, v := range digests {
-				hexes[k] = strings.TrimPrefix(v, k+":")
-			}
-			opts := verify.ProvenanceOptions{
-				Policy:       verify.ProvenancePolicy{PredicateTypes: predTypes, BuilderID: builder, SourceRepository: source},
-				SubjectsOnly: subjectsOnly,
-			}
-			w := cmd.OutOrStdout()
-			if in.Kind == "sigstore-bundle" {
-				if (id.SAN == "" && id.SANRegexp == "") || (id.Issuer == "" && id.IssuerRegexp == "") {
-					return exitWith(exitUsage, errors.New("a Sigstore bundle needs --cert-identity (or --cert-identity-regexp) and --cert-oidc-issuer (or --cert-oidc-issuer-regexp)"))
-				}
-				if opts.Root, err = rf.load(cmd.Context(), cmd.ErrOrStderr()); err != nil {
-					return verifyExit(err)
-				}
-				opts.Identities = []sigstore.Identity{id}
-			}
-			res, err := verify.VerifyProvenance(in, filepath.Base(args[0]), hexes, opts)
-			if err != nil {
-				if in.Kind != "sigstore-bundle" && !subjectsOnly {
-					err = fmt.Errorf("%w; give the provenance as a Sigstore bundle (with --cert-identity and --cert-oidc-issuer), or pass --subjects-only to compare its subjects with the artifact without verifying who wrote it", err)
-				}
-				return verifyExit(err)
-			}
-			f := res.Facts
-			v := &verdict{Status: res.Status, Artifact: args[0], Sigstore: res.Sigstore, Note: res.Note,
-				Fields: [][2]string{{"predicate", f.PredicateType}, {"builder", f.BuilderID}, {"sources", strings.Join(f.Sources, ", ")}, {"provenance", in.Kind}},
-				JSON:   map[string]any{"provenance": in.Kind, "predicate_type": f.PredicateType, "builder": f.BuilderID, "sources": f.Sources, "sigstore": res.Sigstore}}
-			v.print(w, a.verifyJSON)
-			return v.exit(subjectsOnly)
+			res, err := verify.VerifyProvenanceFile(cmd.Context(), verify.ProvenanceFileOptions{Path: args[0], Provenance: provPath,
+				Policy: verify.ProvenancePolicy{PredicateTypes: predTypes, BuilderID: builder, SourceRepository: source}, Identity: id, SubjectsOnly: subjectsOnly, Root: rf.options()})
+			return a.renderVerify(cmd, res, err, subjectsOnly)
 		},
 	}
 	rf.add(c)
@@ -630,4 +337,12 @@ func newVerifyEnvCmd(a *app) *cobra.Command {
 		},
 	}
 	return c
+}
+
+// firstArg is the first argument, or "".
+func firstArg(args []string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	return ""
 }

@@ -183,7 +183,7 @@ func CheckProvenance(st *pep740.Statement, artifactName string, digests map[stri
 		}
 	}
 	if !okType {
-		return facts, &sigstore.Failure{Reason: fmt.Sprintf("predicate type %s is not one of %s", safeio.Excerpt(st.PredicateType), strings.Join(types, ", "))}
+		return facts, &sigstore.Failure{Kind: sigstore.FailPolicy, Reason: fmt.Sprintf("predicate type %s is not one of %s", safeio.Excerpt(st.PredicateType), strings.Join(types, ", "))}
 	}
 	matched := false
 	for _, s := range st.Subject {
@@ -196,13 +196,13 @@ func CheckProvenance(st *pep740.Statement, artifactName string, digests map[stri
 		}
 	}
 	if !matched {
-		return facts, &sigstore.Failure{Reason: fmt.Sprintf("digest mismatch: no subject of the statement (%s) has the artifact's digest", subjectNames(st.Subject))}
+		return facts, &sigstore.Failure{Kind: sigstore.FailDigest, Reason: fmt.Sprintf("digest mismatch: no subject of the statement (%s) has the artifact's digest", subjectNames(st.Subject))}
 	}
 	if pol.BuilderID != "" {
 		b := facts.BuilderID
 		ok := b == pol.BuilderID || (strings.HasSuffix(pol.BuilderID, "@") || strings.HasSuffix(pol.BuilderID, "/")) && strings.HasPrefix(b, pol.BuilderID)
 		if !ok {
-			return facts, &sigstore.Failure{Reason: fmt.Sprintf("wrong builder: statement names builder %s, policy requires %s", safeio.Excerpt(b), safeio.Excerpt(pol.BuilderID))}
+			return facts, &sigstore.Failure{Kind: sigstore.FailPolicy, Reason: fmt.Sprintf("wrong builder: statement names builder %s, policy requires %s", safeio.Excerpt(b), safeio.Excerpt(pol.BuilderID))}
 		}
 	}
 	if pol.SourceRepository != "" {
@@ -214,7 +214,7 @@ func CheckProvenance(st *pep740.Statement, artifactName string, digests map[stri
 			}
 		}
 		if !ok {
-			return facts, &sigstore.Failure{Reason: fmt.Sprintf("wrong source repository: statement names %s, policy requires %s", excerptList(facts.Sources), safeio.Excerpt(pol.SourceRepository))}
+			return facts, &sigstore.Failure{Kind: sigstore.FailPolicy, Reason: fmt.Sprintf("wrong source repository: statement names %s, policy requires %s", excerptList(facts.Sources), safeio.Excerpt(pol.SourceRepository))}
 		}
 	}
 	return facts, nil
@@ -299,7 +299,7 @@ func VerifyProvenance(in *ProvenanceInput, artifactName string, digests map[stri
 			if in.Kind == "dsse-envelope" {
 				what = "a DSSE envelope without Sigstore verification material (certificate, transparency log entry): its signature cannot be verified against the trusted root"
 			}
-			return nil, &sigstore.Failure{Reason: "not verified: the provenance is " + what + "; a statement whose signature was not verified against the trusted root and an identity policy is not evidence"}
+			return nil, &sigstore.Failure{Kind: sigstore.FailNoEvidence, Reason: "not verified: the provenance is " + what + "; a statement whose signature was not verified against the trusted root and an identity policy is not evidence"}
 		}
 		facts, err := CheckProvenance(in.Statement, artifactName, digests, o.Policy)
 		if err != nil {
@@ -320,7 +320,7 @@ func VerifyProvenance(in *ProvenanceInput, artifactName string, digests map[stri
 		// statement cannot cover it.
 		_, err := CheckProvenance(in.Statement, artifactName, digests, o.Policy)
 		if err == nil {
-			err = &sigstore.Failure{Reason: "digest mismatch: no subject of the statement has the artifact's digest"}
+			err = &sigstore.Failure{Kind: sigstore.FailDigest, Reason: "digest mismatch: no subject of the statement has the artifact's digest"}
 		}
 		return nil, err
 	}
@@ -329,7 +329,7 @@ func VerifyProvenance(in *ProvenanceInput, artifactName string, digests map[stri
 		return nil, err
 	}
 	if !sres.Status.Verified() {
-		return nil, &sigstore.Failure{Reason: "the bundle's signature was not verified for the artifact"}
+		return nil, &sigstore.Failure{Kind: sigstore.FailSignature, Reason: "the bundle's signature was not verified for the artifact"}
 	}
 	facts, err := CheckProvenance(in.Statement, artifactName, digests, o.Policy)
 	if err != nil {

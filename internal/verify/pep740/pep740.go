@@ -79,14 +79,27 @@ func ParseAttestation(data []byte, name string) (*Attestation, error) {
 		return nil, &sigstore.InputError{Err: fmt.Errorf("attestation %s: not a PEP 740 attestation: %s", name, sigstore.Detail(err.Error()))}
 	}
 	if err := a.validate(); err != nil {
-		return nil, &sigstore.InputError{Err: fmt.Errorf("attestation %s: %v", name, err)}
+		return nil, &sigstore.InputError{Err: fmt.Errorf("attestation %s: %v", name, err), Kind: unsupportedKind(err)}
 	}
 	return &a, nil
 }
 
+// errUnsupportedVersion marks an attestation of a version pyvet does not
+// verify.
+var errUnsupportedVersion = errors.New("unsupported attestation version")
+
+// unsupportedKind is the kind of a validate error: FailUnsupported for an
+// unsupported version, FailInput otherwise.
+func unsupportedKind(err error) sigstore.FailureKind {
+	if errors.Is(err, errUnsupportedVersion) {
+		return sigstore.FailUnsupported
+	}
+	return sigstore.FailInput
+}
+
 func (a *Attestation) validate() error {
 	if a.Version != 1 {
-		return fmt.Errorf("unsupported attestation version %d (supported: 1)", a.Version)
+		return fmt.Errorf("%w %d (supported: 1)", errUnsupportedVersion, a.Version)
 	}
 	if a.VerificationMaterial.Certificate == "" {
 		return errors.New("verification_material.certificate is missing")
@@ -104,7 +117,7 @@ func ParseProvenance(data []byte, name string) (*Provenance, error) {
 		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: not a PyPI provenance object: %s", name, sigstore.Detail(err.Error()))}
 	}
 	if p.Version != 1 {
-		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: unsupported provenance version %d (supported: 1)", name, p.Version)}
+		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: unsupported provenance version %d (supported: 1)", name, p.Version), Kind: sigstore.FailUnsupported}
 	}
 	if len(p.AttestationBundles) == 0 {
 		return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: no attestation bundles", name)}
@@ -116,7 +129,7 @@ func ParseProvenance(data []byte, name string) (*Provenance, error) {
 		}
 		for j := range ab.Attestations {
 			if err := ab.Attestations[j].validate(); err != nil {
-				return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: bundle %d attestation %d: %v", name, i, j, err)}
+				return nil, &sigstore.InputError{Err: fmt.Errorf("provenance %s: bundle %d attestation %d: %v", name, i, j, err), Kind: unsupportedKind(err)}
 			}
 		}
 	}
@@ -204,21 +217,23 @@ func (a *Attestation) Statement() (*Statement, error) {
 
 // CheckStatement applies PEP 740's statement rules for the distribution file
 // distName with the given sha256: exactly one subject, named like the file
-// (wheel tag order aside), the same sha256, a known predicate type.
+// (wheel tag order aside), the same sha256, a known predicate type. A
+// failed rule is a *sigstore.Failure of kind FailDigest (subjects) or
+// FailPolicy (predicate type).
 func CheckStatement(s *Statement, distName string, sum []byte) error {
 	if len(s.Subject) != 1 {
-		return fmt.Errorf("statement must have exactly one subject, has %d", len(s.Subject))
+		return &sigstore.Failure{Kind: sigstore.FailDigest, Reason: fmt.Sprintf("statement must have exactly one subject, has %d", len(s.Subject))}
 	}
 	sub := s.Subject[0]
 	if !SameDistribution(sub.Name, distName) {
-		return fmt.Errorf("subject does not match distribution name: attested %s, file %s", safeio.Excerpt(sub.Name), safeio.Excerpt(distName))
+		return &sigstore.Failure{Kind: sigstore.FailDigest, Reason: fmt.Sprintf("subject does not match distribution name: attested %s, file %s", safeio.Excerpt(sub.Name), safeio.Excerpt(distName))}
 	}
 	want := hex.EncodeToString(sum)
 	if got := strings.ToLower(sub.Digest["sha256"]); got != want {
-		return fmt.Errorf("subject does not match distribution digest: attested sha256 %s, file sha256 %s", safeio.Excerpt(got), want)
+		return &sigstore.Failure{Kind: sigstore.FailDigest, Reason: fmt.Sprintf("subject does not match distribution digest: attested sha256 %s, file sha256 %s", safeio.Excerpt(got), want)}
 	}
 	if !KnownPredicates[s.PredicateType] {
-		return fmt.Errorf("unknown predicate type %s", safeio.Excerpt(s.PredicateType))
+		return &sigstore.Failure{Kind: sigstore.FailPolicy, Reason: fmt.Sprintf("unknown predicate type %s", safeio.Excerpt(s.PredicateType))}
 	}
 	return nil
 }

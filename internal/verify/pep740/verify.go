@@ -117,7 +117,7 @@ func (p Policy) checkCertificate(res *sigstore.Result) error {
 		host = "https://gitlab.com/"
 	}
 	if !strings.EqualFold(src, host+p.Repository) {
-		return &sigstore.Failure{Reason: fmt.Sprintf("wrong identity: certificate source repository %s is not %s%s", short(src), host, short(p.Repository))}
+		return &sigstore.Failure{Kind: sigstore.FailIdentity, Reason: fmt.Sprintf("wrong identity: certificate source repository %s is not %s%s", short(src), host, short(p.Repository))}
 	}
 	return nil
 }
@@ -145,10 +145,10 @@ type Result struct {
 func Verify(a *Attestation, distName string, sum []byte, root *sigstore.Root, policy *Policy, ids []sigstore.Identity) (*Result, error) {
 	st, err := a.Statement()
 	if err != nil {
-		return nil, &sigstore.Failure{Reason: "invalid attestation statement", Err: err}
+		return nil, &sigstore.Failure{Kind: sigstore.FailSignature, Reason: "invalid attestation statement", Err: err}
 	}
 	if err := CheckStatement(st, distName, sum); err != nil {
-		return nil, &sigstore.Failure{Reason: err.Error()}
+		return nil, err
 	}
 	b, err := a.ToBundle(distName + " attestation")
 	if err != nil {
@@ -167,7 +167,7 @@ func Verify(a *Attestation, distName string, sum []byte, root *sigstore.Root, po
 		}
 	}
 	if !res.Status.Verified() {
-		return nil, &sigstore.Failure{Reason: "attestation not verified for " + short(distName)}
+		return nil, &sigstore.Failure{Kind: sigstore.FailSignature, Reason: "attestation not verified for " + short(distName)}
 	}
 	out := &Result{Status: res.Status, File: distName, PredicateType: st.PredicateType, SAN: res.SAN, Issuer: res.Issuer, Sigstore: res, PublisherRequired: true}
 	out.Publisher = describe(res, policy)
@@ -195,25 +195,25 @@ func describe(res *sigstore.Result, policy *Policy) string {
 // verify, and at least one must be there.
 func VerifyProvenance(p *Provenance, distName string, sum []byte, root *sigstore.Root, expect *Policy) ([]Result, error) {
 	if p == nil {
-		return nil, &sigstore.Failure{Reason: "no provenance"}
+		return nil, &sigstore.Failure{Kind: sigstore.FailNoEvidence, Reason: "no provenance"}
 	}
 	var out []Result
 	for i, ab := range p.AttestationBundles {
 		pol, err := PolicyFromPublisher(ab.Publisher)
 		if err != nil {
-			return nil, &sigstore.Failure{Reason: fmt.Sprintf("attestation bundle %d: unsupported publisher", i), Err: err}
+			return nil, &sigstore.Failure{Kind: sigstore.FailIdentity, Reason: fmt.Sprintf("attestation bundle %d: unsupported publisher", i), Err: err}
 		}
 		if expect != nil {
 			if pol.Kind != expect.Kind || !strings.EqualFold(pol.Repository, expect.Repository) {
-				return nil, &sigstore.Failure{Reason: fmt.Sprintf("wrong identity: published by %s, expected %s", pol, expect)}
+				return nil, &sigstore.Failure{Kind: sigstore.FailIdentity, Reason: fmt.Sprintf("wrong identity: published by %s, expected %s", pol, expect)}
 			}
 			if expect.Workflow != "" && !strings.EqualFold(pol.Workflow, expect.Workflow) {
-				return nil, &sigstore.Failure{Reason: fmt.Sprintf("wrong identity: published by %s, expected %s", pol, expect)}
+				return nil, &sigstore.Failure{Kind: sigstore.FailIdentity, Reason: fmt.Sprintf("wrong identity: published by %s, expected %s", pol, expect)}
 			}
 			pol = *expect
 		}
 		if len(ab.Attestations) == 0 {
-			return nil, &sigstore.Failure{Reason: fmt.Sprintf("attestation bundle %d has no attestations", i)}
+			return nil, &sigstore.Failure{Kind: sigstore.FailNoEvidence, Reason: fmt.Sprintf("attestation bundle %d has no attestations", i)}
 		}
 		for j := range ab.Attestations {
 			r, err := Verify(&ab.Attestations[j], distName, sum, root, &pol, nil)
@@ -225,7 +225,7 @@ func VerifyProvenance(p *Provenance, distName string, sum []byte, root *sigstore
 		}
 	}
 	if len(out) == 0 {
-		return nil, &sigstore.Failure{Reason: "the provenance holds no attestation bundle: nothing was verified"}
+		return nil, &sigstore.Failure{Kind: sigstore.FailNoEvidence, Reason: "the provenance holds no attestation bundle: nothing was verified"}
 	}
 	return out, nil
 }

@@ -27,7 +27,13 @@ import (
 // file, JSON that is not a bundle, an unsupported bundle version. Commands exit
 // with status 2 on it; every other error from this package is a failed
 // verification (status 1).
-type InputError struct{ Err error }
+//
+// Kind is FailInput, or FailUnsupported for input of a kind pyvet does not
+// verify (an unsupported bundle version).
+type InputError struct {
+	Err  error
+	Kind FailureKind
+}
 
 // Error returns the message.
 func (e *InputError) Error() string { return e.Err.Error() }
@@ -124,12 +130,12 @@ func ParseBundle(data []byte, name string) (*Bundle, error) {
 	probe := &bundle.Bundle{Bundle: pb}
 	version, err := probe.Version()
 	if err != nil {
-		return nil, inputErrorf("bundle %s: unsupported bundle version (media type %s)", name, safeio.Excerpt(pb.GetMediaType()))
+		return nil, &InputError{Kind: FailUnsupported, Err: fmt.Errorf("bundle %s: unsupported bundle version (media type %s)", name, safeio.Excerpt(pb.GetMediaType()))}
 	}
 	switch version {
 	case "v0.1", "v0.2", "v0.3":
 	default:
-		return nil, inputErrorf("bundle %s: unsupported bundle version %s (supported: v0.1, v0.2, v0.3)", name, version)
+		return nil, &InputError{Kind: FailUnsupported, Err: fmt.Errorf("bundle %s: unsupported bundle version %s (supported: v0.1, v0.2, v0.3)", name, version)}
 	}
 	out := &Bundle{Name: name, FormatVersion: version}
 	if version == "v0.1" {
@@ -144,7 +150,7 @@ func ParseBundle(data []byte, name string) (*Bundle, error) {
 				// The unsigned proof is no evidence of inclusion, but a proof that
 				// does not even hash up to its own root betrays a forged bundle.
 				if err := unsignedProofConsistent(e.GetCanonicalizedBody(), p); err != nil {
-					return nil, fmt.Errorf("bundle %s: log entry %d: inclusion proof is inconsistent with the entry: %s", name, e.GetLogIndex(), detail(err))
+					return nil, failf(FailTransparencyLog, "bundle %s: log entry %d: inclusion proof is inconsistent with the entry: %s", name, e.GetLogIndex(), detail(err))
 				}
 				e.InclusionProof = nil
 				out.Notes = append(out.Notes, fmt.Sprintf("log entry %d: inclusion proof has no signed checkpoint (allowed in bundle v0.1): its hashes lead to its root hash, but that root is not signed, so it is not used as evidence", e.GetLogIndex()))
@@ -161,7 +167,7 @@ func ParseBundle(data []byte, name string) (*Bundle, error) {
 	}
 	b, err := bundle.NewBundle(pb)
 	if err != nil {
-		return nil, fmt.Errorf("bundle %s: invalid bundle: %s", name, detail(err))
+		return nil, failf(FailSignature, "bundle %s: invalid bundle: %s", name, detail(err))
 	}
 	out.Bundle = b
 	return out, nil

@@ -20,7 +20,7 @@ var (
 func checkTimestampTokens(b *Bundle) error {
 	for i, ts := range b.GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps() {
 		if err := CheckTimestampResponse(ts.GetSignedTimestamp()); err != nil {
-			return &Failure{Reason: fmt.Sprintf("invalid signed timestamp %d", i+1), Err: err}
+			return &Failure{Kind: FailTimestamp, Reason: fmt.Sprintf("invalid signed timestamp %d", i+1), Err: err}
 		}
 	}
 	return nil

@@ -86,11 +86,14 @@ type Result struct {
 	Statement *in_toto.Statement `json:"-"`
 	// RootSource says which trusted root was used.
 	RootSource string `json:"trusted_root"`
+	// LogIndexes are the transparency log indexes of the bundle's entries.
+	LogIndexes []int64 `json:"log_indexes,omitempty"`
 }
 
-// Failure is a failed verification: Reason names what failed in words a user
-// can act on; Err is sigstore-go's error.
+// Failure is a failed verification: Kind says as data what failed, Reason
+// names it in words a user can act on; Err is sigstore-go's error.
 type Failure struct {
+	Kind   FailureKind
 	Reason string
 	Err    error
 }
@@ -106,12 +109,51 @@ func (f *Failure) Error() string {
 // Unwrap returns sigstore-go's error.
 func (f *Failure) Unwrap() error { return f.Err }
 
-// classify turns a sigstore-go error into a Failure whose reason names what
-// failed.
+// failf returns a Failure of the kind with a formatted reason.
+func failf(kind FailureKind, format string, args ...any) *Failure {
+	return &Failure{Kind: kind, Reason: fmt.Sprintf(format, args...)}
+}
+
+// KindOf returns the failure kind of an error of the verify packages: nil is
+// FailNone, an error wrapping an InputError FailInput (or the kind it names),
+// a Failure its kind (FailSignature when it names none), a cancelled or timed-out context and any other error (a network
+// failure, say) FailUnchecked: nothing was established either way.
+func KindOf(err error) FailureKind {
+	if err == nil {
+		return FailNone
+	}
+	var f *Failure
+	var ie *InputError
+	switch {
+	case errors.As(err, &ie):
+		if ie.Kind == FailNone {
+			return FailInput
+		}
+		return ie.Kind
+	case errors.As(err, &f):
+		if f.Kind == FailNone {
+			return FailSignature
+		}
+		return f.Kind
+	}
+	return FailUnchecked
+}
+
+// classify turns a sigstore-go error into a Failure whose kind and reason
+// say what failed. sigstore-go v1 reports most failures as wrapped strings,
+// so this is the one place that reads its error messages; its typed errors
+// are matched first.
 func classify(err error) *Failure {
-	msg := err.Error()
-	low := strings.ToLower(msg)
-	reason := "verification failed"
+	var noID *sgverify.ErrNoMatchingCertificateIdentity
+	var mismatch *sgverify.ErrValueMismatch
+	var reMismatch *sgverify.ErrValueRegexMismatch
+	switch {
+	case errors.As(err, &noID), errors.As(err, &mismatch), errors.As(err, &reMismatch):
+		return &Failure{Kind: FailIdentity, Reason: "wrong identity: the signing certificate does not match the expected identity", Err: err}
+	case errors.Is(err, sgverify.ErrDSSEInvalidSignatureCount):
+		return &Failure{Kind: FailSignature, Reason: "bad signature: a DSSE envelope must carry exactly one signature", Err: err}
+	}
+	low := strings.ToLower(err.Error())
 	has := func(subs ...string) bool {
 		for _, x := range subs {
 			if strings.Contains(low, x) {
@@ -120,29 +162,30 @@ func classify(err error) *Failure {
 		}
 		return false
 	}
+	kind, reason := FailSignature, "verification failed"
 	switch {
 	case has("missing verification material", "non-empty certificate"):
-		reason = "missing certificate: the bundle carries no signing certificate"
+		kind, reason = FailSignature, "missing certificate: the bundle carries no signing certificate"
 	case has("artifact digest", "artifact does not match digest", "digests do not match"):
-		reason = "digest mismatch: the signature does not cover this artifact"
+		kind, reason = FailDigest, "digest mismatch: the signature does not cover this artifact"
 	case has("certificate identity", "expected san", "expected issuer"):
-		reason = "wrong identity: the signing certificate does not match the expected identity"
+		kind, reason = FailIdentity, "wrong identity: the signing certificate does not match the expected identity"
 	case has("exactly one signature"):
-		reason = "bad signature: a DSSE envelope must carry exactly one signature"
+		kind, reason = FailSignature, "bad signature: a DSSE envelope must carry exactly one signature"
 	case has("failed to verify signature", "invalid signature", "could not verify envelope", "could not verify message"):
-		reason = "bad signature: the signature does not verify for this artifact"
+		kind, reason = FailSignature, "bad signature: the signature does not verify for this artifact"
 	case has("inconsistent") || has("transparency log") && has("does not match"):
-		reason = "transparency log entry does not match the bundle"
+		kind, reason = FailTransparencyLog, "transparency log entry does not match the bundle"
 	case has("threshold not met for verified signed", "sources of verified time", "signed timestamp"):
-		reason = "no trusted time: signed timestamps or log integration time missing, untrusted or invalid"
+		kind, reason = FailTimestamp, "no trusted time: signed timestamps or log integration time missing, untrusted or invalid"
 	case has("verified log entries", "tlog", "inclusion", "checkpoint", "log entr"):
-		reason = "missing or unverifiable transparency log entry"
+		kind, reason = FailTransparencyLog, "missing or unverifiable transparency log entry"
 	case has("signed certificate timestamp", "sct"):
-		reason = "missing or invalid signed certificate timestamp (certificate transparency)"
+		kind, reason = FailTransparencyLog, "missing or invalid signed certificate timestamp (certificate transparency)"
 	case has("leaf certificate", "unknown authority", "chain", "certificate authority"):
-		reason = "untrusted root: the signing certificate does not chain to a Fulcio CA of the trusted root valid at signing time"
+		kind, reason = FailUntrustedRoot, "untrusted root: the signing certificate does not chain to a Fulcio CA of the trusted root valid at signing time"
 	}
-	return &Failure{Reason: reason, Err: err}
+	return &Failure{Kind: kind, Reason: reason, Err: err}
 }
 
 // Verify verifies the bundle against the trusted root, the artifact and the
@@ -164,7 +207,7 @@ func Verify(b *Bundle, r *Root, art Artifact, ids []Identity) (*Result, error) {
 		certIDs = append(certIDs, ci)
 	}
 	if b.VerificationMaterial.GetPublicKey() != nil {
-		return nil, &Failure{Reason: "bundle is signed with a public key, not a Sigstore certificate: no identity to check"}
+		return nil, &Failure{Kind: FailIdentity, Reason: "bundle is signed with a public key, not a Sigstore certificate: no identity to check"}
 	}
 	if err := knownLog(b, r); err != nil {
 		return nil, err
@@ -183,7 +226,7 @@ func Verify(b *Bundle, r *Root, art Artifact, ids []Identity) (*Result, error) {
 	if len(entries) > 0 {
 		vopts = append(vopts, sgverify.WithTransparencyLog(1))
 	} else {
-		return nil, &Failure{Reason: "missing transparency log entry: the bundle has no log entry, so the signing cannot be shown to be public"}
+		return nil, &Failure{Kind: FailTransparencyLog, Reason: "missing transparency log entry: the bundle has no log entry, so the signing cannot be shown to be public"}
 	}
 	v, err := sgverify.NewVerifier(r.Material, vopts...)
 	if err != nil {
@@ -227,6 +270,11 @@ func Verify(b *Bundle, r *Root, art Artifact, ids []Identity) (*Result, error) {
 		out.Issuer = res.Signature.Certificate.Issuer
 	}
 	out.Evidence = evidence(b, res, r, art)
+	if entries, err := b.TlogEntries(); err == nil {
+		for _, e := range entries {
+			out.LogIndexes = append(out.LogIndexes, e.LogIndex())
+		}
+	}
 	for _, ts := range res.VerifiedTimestamps {
 		if out.SignedAt.IsZero() || ts.Timestamp.Before(out.SignedAt) {
 			out.SignedAt = ts.Timestamp
@@ -290,7 +338,7 @@ func duplicateTimestamps(b *Bundle) error {
 	for _, ts := range b.GetVerificationMaterial().GetTimestampVerificationData().GetRfc3161Timestamps() {
 		k := string(ts.GetSignedTimestamp())
 		if seen[k] {
-			return &Failure{Reason: "duplicate signed timestamps: the bundle repeats an RFC 3161 timestamp"}
+			return &Failure{Kind: FailTimestamp, Reason: "duplicate signed timestamps: the bundle repeats an RFC 3161 timestamp"}
 		}
 		seen[k] = true
 	}
@@ -314,5 +362,5 @@ func knownLog(b *Bundle, r *Root) error {
 		}
 		ids = append(ids, id)
 	}
-	return &Failure{Reason: fmt.Sprintf("untrusted root: the bundle's transparency log (key id %s) is not in the %s; it was signed with another Sigstore instance", Detail(strings.Join(ids, ", ")), r.Source)}
+	return failf(FailUntrustedRoot, "untrusted root: the bundle's transparency log (key id %s) is not in the %s; it was signed with another Sigstore instance", Detail(strings.Join(ids, ", ")), r.Source)
 }

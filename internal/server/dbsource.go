@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -154,6 +157,12 @@ func (o LoadOptions) Loader() Loader {
 			u := o.Updater
 			u.CacheDir = o.CacheDir
 			if _, err := advisory.Update(ctx, u); err != nil {
+				// Without a database to fall back on, the one "no
+				// database" error, saying why the download failed.
+				p := advisory.CachedPath(o.CacheDir)
+				if _, serr := os.Stat(p); errors.Is(serr, os.ErrNotExist) {
+					return nil, &advisory.NoDatabaseError{Dir: filepath.Dir(p), Err: err}
+				}
 				return nil, err
 			}
 		}

@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -85,5 +87,21 @@ func TestRefreshFromExport(t *testing.T) {
 	}
 	if n := s.Source().Len(); n != 7 {
 		t.Errorf("serving %d advisories, want 7", n)
+	}
+}
+
+// TestFirstLoadWithoutDatabase: when there is no cached database and the
+// download fails, the first load is the one "no database" error, saying
+// why the download failed and naming every remedy.
+func TestFirstLoadWithoutDatabase(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gone", http.StatusNotFound)
+	}))
+	defer up.Close()
+	lo := server.LoadOptions{CacheDir: t.TempDir(), Update: true,
+		Updater: advisory.UpdateOptions{URL: up.URL + "/PyPI/all.zip", Retries: -1}}
+	_, err := lo.Loader()(context.Background())
+	if !errors.Is(err, advisory.ErrNoDatabase) || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "pyvet db update --from FILE") {
+		t.Fatalf("first load: %v", err)
 	}
 }

@@ -5,10 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/signal"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -59,11 +55,10 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 			if a.offline {
 				return exitWith(exitUsage, errors.New("db update needs the network, but --offline was given (use --from PATH to import a local export)"))
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
+			ctx := cmd.Context()
 			opts := advisory.UpdateOptions{URL: url, CacheDir: a.cacheDir(), Force: force, Timeout: timeout, Retries: retries}
 			if !a.quiet {
-				opts.Progress = os.Stderr
+				opts.Progress = cmd.ErrOrStderr()
 			}
 			res, err := advisory.Update(ctx, opts)
 			if err != nil {
@@ -112,71 +107,20 @@ func newDBStatusCmd(a *app) *cobra.Command {
 		Short: "Show the source, date, size and age of the advisory database",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, err := advisory.Status(a.cacheDir())
-			if errors.Is(err, advisory.ErrNoDatabase) {
-				return exitWith(exitUsage, fmt.Errorf("%v; run `pyvet db update` to download it", err))
-			}
+			st, err := advisory.ReadStatus(a.cacheDir(), time.Now())
 			if err != nil {
-				return exitWith(exitUsage, fmt.Errorf("%v; run `pyvet db update --force` to replace it", err))
+				return exitWith(exitUsage, err)
 			}
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
-				out := struct {
-					advisory.Meta
-					DataAge string `json:"data_age,omitempty"`
-				}{Meta: m}
-				if age, ok := m.DataAge(time.Now()); ok {
-					out.DataAge = age.Round(time.Second).String()
-				}
-				return enc.Encode(out)
+				return enc.Encode(st)
 			}
-			writeDBStatus(cmd.OutOrStdout(), m, time.Now())
-			return nil
+			return st.WriteText(cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	return cmd
-}
-
-// writeDBStatus prints the status. Age is the age of the data, how long
-// before now its newest advisory was modified, not the time since the
-// download: an export that is fetched every hour can still be months old.
-func writeDBStatus(w io.Writer, m advisory.Meta, now time.Time) {
-	fmt.Fprintf(w, "Source:      %s\n", m.Source)
-	fmt.Fprintf(w, "Path:        %s\n", m.Path)
-	fmt.Fprintf(w, "Advisories:  %d (%d withdrawn), %d packages\n", m.Count, m.Withdrawn, m.Packages)
-	if age, ok := m.DataAge(now); ok {
-		old := ""
-		if age > advisory.StaleData {
-			old = " (old: results may miss recent advisories)"
-		}
-		fmt.Fprintf(w, "Age:         %s, newest advisory modified %s%s\n", advisory.FormatAge(age), m.Newest.Format(time.RFC3339), old)
-	} else {
-		fmt.Fprintf(w, "Age:         unknown (no advisory has a modification time)\n")
-	}
-	if !m.Fetched.IsZero() {
-		how := "Imported:    "
-		if strings.HasPrefix(m.Source, "http://") || strings.HasPrefix(m.Source, "https://") {
-			how = "Downloaded:  "
-		}
-		fmt.Fprintf(w, "%s%s\n", how, m.Fetched.Format(time.RFC3339))
-	}
-	if !m.Checked.IsZero() || !m.Fetched.IsZero() {
-		stale := ""
-		if m.Age(now) > advisory.MaxAge {
-			stale = " (audit refreshes it unless --offline)"
-		}
-		t := m.Checked
-		if m.Fetched.After(t) {
-			t = m.Fetched
-		}
-		fmt.Fprintf(w, "Checked:     %s, %s ago%s\n", t.Format(time.RFC3339), advisory.FormatAge(m.Age(now)), stale)
-	}
-	if m.ETag != "" {
-		fmt.Fprintf(w, "ETag:        %s\n", m.ETag)
-	}
-	fmt.Fprintf(w, "SHA-256:     %s\n", m.ContentSHA256)
 }
 
 func byteSize(n int64) string {

@@ -69,8 +69,9 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 				return exitWith(exitUsage, fmt.Errorf("--max-body %d: want 1 to %d bytes", opts.MaxBodyBytes, safeio.MaxJSON))
 			}
 			lo := server.LoadOptions{Path: dbPath, CacheDir: a.cacheDir(), AnswerCacheBytes: answerCache}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
+			// The root's context ends on SIGINT and SIGTERM: a graceful
+			// shutdown. SIGHUP reloads the database.
+			ctx := cmd.Context()
 
 			src, err := lo.Loader()(ctx)
 			if errors.Is(err, advisory.ErrNoDatabase) && !a.offline {

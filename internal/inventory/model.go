@@ -39,6 +39,9 @@ type File struct {
 	URL    string   `json:"url,omitempty"`
 	Hashes []string `json:"hashes,omitempty"` // "algo:hex", e.g. "sha256:ab12..."
 	Size   int64    `json:"size,omitempty"`
+	// Uploaded is when the file was uploaded to its index (RFC 3339), as a
+	// lockfile or the index records it; "" when unknown.
+	Uploaded string `json:"upload_time,omitempty"`
 }
 
 // RecordEntry is one line of an installed distribution's RECORD file.
@@ -78,6 +81,10 @@ type Package struct {
 	// dependencies: they are never direct, never matched against advisories
 	// for an index package of the same name, and are the SBOM's root.
 	Project bool `json:"project,omitempty"`
+	// Resolved is true when the version is not written in the input but was
+	// selected by resolving its requirements (what pip would install for
+	// the target environment); Specifier keeps what the input declared.
+	Resolved bool `json:"resolved,omitempty"`
 }
 
 // Pinned reports whether the package has an exact version.

@@ -74,7 +74,7 @@ func readJSON(r io.Reader) (*Result, error) {
 		res.Fixes = doc.Fixes
 		inv := &inventory.Inventory{Sources: doc.Sources}
 		for _, d := range doc.Dependencies {
-			p := &inventory.Package{Name: d.Name, Version: d.Version, Specifier: d.Specifier, Direct: d.Direct,
+			p := &inventory.Package{Name: d.Name, Version: d.Version, Specifier: d.Specifier, Direct: d.Direct, Resolved: d.Resolved,
 				Source: inventory.Source{Kind: inventory.SourceKind(d.Source)}, Locations: d.Locations, Requires: d.Requires, Parents: d.Parents}
 			inv.Packages = append(inv.Packages, p)
 			if d.SkipReason != "" {

@@ -46,6 +46,7 @@ type JSONDependency struct {
 	Locations []inventory.Location `json:"locations,omitempty"`
 	Requires  []string             `json:"requires,omitempty"` // the graph: what it requires
 	Parents   []string             `json:"parents,omitempty"`  // and what requires it
+	Resolved  bool                 `json:"resolved,omitempty"` // the version was chosen by resolution, not written in the input
 }
 
 // JSONVuln is one known vulnerability of a dependency, as pip-audit reports it.
@@ -149,7 +150,7 @@ func BuildJSON(res *Result, opts Options) *JSONReport {
 		d := JSONDependency{
 			Requires: clipAll(requires[p.Name], maxName), Parents: clipAll(parents[p.Name], maxName),
 			Name: finding.Clip(p.Name, maxName), Version: finding.Clip(p.Version, maxName), Specifier: finding.Clip(p.Specifier, maxName),
-			Direct: p.Direct, Source: string(p.Source.Kind),
+			Direct: p.Direct, Source: string(p.Source.Kind), Resolved: p.Resolved,
 		}
 		for _, l := range p.Locations {
 			l.File = relPath(l.File, opts.BaseDir)

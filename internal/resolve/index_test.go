@@ -2,12 +2,8 @@ package resolve
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -18,121 +14,24 @@ import (
 	"github.com/pyvet/pyvet/pep508"
 )
 
-// served is one release of a test index.
-type served struct {
-	Requires       []string
-	RequiresPython string
-	Extras         map[string][]string
-	Yanked         bool
-	Files          []string // file names
-	UploadTime     string   // PEP 700 upload-time of every file ("" for none)
-}
+// The test index of this package is pypitest's universe.
+type served = pypitest.Release
 
-// indexMode says how a test index publishes metadata.
-type indexMode int
+type indexMode = pypitest.Mode
 
 const (
-	modeJSON    indexMode = iota // PEP 691 JSON pages with PEP 658/714 metadata files
-	modeHTML                     // PEP 503 HTML pages with data-core-metadata
-	modeJSONAPI                  // PEP 691 pages without metadata files; /pypi/NAME/VERSION/json instead
+	modeJSON    = pypitest.ModeJSON
+	modeHTML    = pypitest.ModeHTML
+	modeJSONAPI = pypitest.ModeJSONAPI
 )
 
-// writeIndex lays out a universe in the directories pypitest serves.
 func writeIndex(t testing.TB, projects map[string]map[string]*served, mode indexMode) pypitest.Layout {
-	t.Helper()
-	root := t.TempDir()
-	l := pypitest.Layout{SimpleJSON: filepath.Join(root, "simple-json"), SimpleHTML: filepath.Join(root, "simple-html"),
-		Metadata: filepath.Join(root, "files"), ReleaseJSON: filepath.Join(root, "release")}
-	for _, d := range []string{l.SimpleJSON, l.SimpleHTML, l.Metadata, l.ReleaseJSON} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write := func(p string, b []byte) {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for name, versions := range projects {
-		n := pep508.NormalizeName(name)
-		type jfile struct {
-			Filename       string            `json:"filename"`
-			URL            string            `json:"url"`
-			Hashes         map[string]string `json:"hashes"`
-			RequiresPython *string           `json:"requires-python,omitempty"`
-			Yanked         any               `json:"yanked"`
-			CoreMetadata   any               `json:"core-metadata"`
-			UploadTime     string            `json:"upload-time,omitempty"`
-		}
-		var files []jfile
-		var links strings.Builder
-		vs := make([]string, 0, len(versions))
-		for v := range versions {
-			vs = append(vs, v)
-		}
-		sort.Strings(vs)
-		for _, v := range vs {
-			r := versions[v]
-			md := metadataText(n, v, r)
-			for _, f := range r.Files {
-				u := "https://files.pythonhosted.org/packages/ab/cd/" + f
-				jf := jfile{Filename: f, URL: u, Hashes: map[string]string{}, Yanked: r.Yanked, CoreMetadata: mode != modeJSONAPI, UploadTime: r.UploadTime}
-				if r.RequiresPython != "" {
-					jf.RequiresPython = &r.RequiresPython
-				}
-				files = append(files, jf)
-				attrs := ""
-				if r.RequiresPython != "" {
-					attrs += ` data-requires-python="` + html.EscapeString(r.RequiresPython) + `"`
-				}
-				if r.Yanked {
-					attrs += ` data-yanked=""`
-				}
-				attrs += ` data-core-metadata="true"`
-				fmt.Fprintf(&links, "<a href=\"%s\"%s>%s</a><br/>\n", u, attrs, f)
-				if mode != modeJSONAPI {
-					write(filepath.Join(l.Metadata, f+".metadata"), []byte(md))
-				}
-			}
-			if mode == modeJSONAPI {
-				info := map[string]any{"name": n, "version": v, "requires_dist": r.Requires, "requires_python": r.RequiresPython, "summary": "", "license": "", "classifiers": []string{}}
-				info["requires_dist"] = requiresDist(r)
-				b, _ := json.Marshal(map[string]any{"info": info, "urls": []any{}})
-				write(filepath.Join(l.ReleaseJSON, n, v+".json"), b)
-			}
-		}
-		switch mode {
-		case modeHTML:
-			write(filepath.Join(l.SimpleHTML, n+".html"), []byte("<!DOCTYPE html><html><body>\n"+links.String()+"</body></html>\n"))
-		default:
-			if files == nil {
-				files = []jfile{}
-			}
-			b, _ := json.Marshal(map[string]any{"meta": map[string]string{"api-version": "1.1"}, "name": n, "files": files})
-			write(filepath.Join(l.SimpleJSON, n+".json"), b)
-		}
-	}
-	return l
+	return pypitest.WriteUniverse(t, projects, mode)
 }
 
-// metadataText is the core-metadata file of one release.
-func metadataText(name, version string, r *served) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Metadata-Version: 2.3\nName: %s\nVersion: %s\n", name, version)
-	if r.RequiresPython != "" {
-		fmt.Fprintf(&b, "Requires-Python: %s\n", r.RequiresPython)
-	}
-	for _, e := range sortedKeys(r.Extras) {
-		fmt.Fprintf(&b, "Provides-Extra: %s\n", e)
-	}
-	for _, q := range requiresDist(r) {
-		fmt.Fprintf(&b, "Requires-Dist: %s\n", q)
-	}
-	return b.String()
-}
+func wheelName(name, version, tag string) string { return pypitest.Wheel(name, version, tag) }
+
+func sdistName(name, version string) string { return pypitest.Sdist(name, version) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
@@ -141,30 +40,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// requiresDist is the Requires-Dist list of a release: its requirements,
-// then each extra's with the extra added to the marker.
-func requiresDist(r *served) []string {
-	out := append([]string(nil), r.Requires...)
-	for _, e := range sortedKeys(r.Extras) {
-		for _, q := range r.Extras[e] {
-			if base, marker, ok := strings.Cut(q, ";"); ok {
-				out = append(out, fmt.Sprintf("%s ; (%s) and extra == %q", strings.TrimSpace(base), strings.TrimSpace(marker), e))
-			} else {
-				out = append(out, fmt.Sprintf("%s ; extra == %q", q, e))
-			}
-		}
-	}
-	return out
-}
-
-func wheelName(name, version, tag string) string {
-	return strings.ReplaceAll(pep508.NormalizeName(name), "-", "_") + "-" + version + "-" + tag + ".whl"
-}
-
-func sdistName(name, version string) string {
-	return strings.ReplaceAll(pep508.NormalizeName(name), "-", "_") + "-" + version + ".tar.gz"
 }
 
 func TestIndexProvider(t *testing.T) {

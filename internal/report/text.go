@@ -48,8 +48,13 @@ func writeKindText(w io.Writer, res *Result) error {
 	return err
 }
 
-// writeDepsTable prints one row per package, and a count.
+// writeDepsTable prints one row per package, and a count; a resolved
+// inventory is drawn as a tree instead (tree.go).
 func writeDepsTable(w io.Writer, inv *inventory.Inventory) {
+	if resolvedInventory(inv) {
+		writeDepsTree(w, inv)
+		return
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tVERSION\tDIRECT\tSOURCE\tLOCATION\tPARENTS\tEXTRAS\tMARKER\tHASHES")
 	direct := 0

@@ -150,6 +150,7 @@ func kindRuns(t testing.TB) map[string]*Result {
 		Fetched: now.Add(-30 * time.Hour), Path: "/cache/pyvet/advisories.idx"}
 	return map[string]*Result{
 		"deps":      {Kind: KindDeps, Tool: "pyvet deps", Version: "v1.2.3", Inventory: inv},
+		"deps-tree": {Kind: KindDeps, Tool: "pyvet deps", Version: "v1.2.3", Inventory: resolvedFixture()},
 		"version":   {Kind: KindVersion, Tool: "pyvet version", Version: "v1.2.3", Meta: map[string]string{"go": "go1.26.0", "platform": "linux/amd64"}},
 		"pypi-info": {Kind: KindPackageInfo, Tool: "pyvet pypi info", Version: "v1.2.3", Package: &PackageInfo{Name: "Demo", Version: "1.0", License: "MIT", LicenseClass: "permissive", LicenseSource: "License", Releases: 3, Yanked: []string{"0.9.0"}, PopularityRank: 12}},
 		"db-status": {Kind: KindDBStatus, Tool: "pyvet db status", Version: "v1.2.3", Database: statusAt(meta, now)},

@@ -131,3 +131,25 @@ func TestDepsTreeBounded(t *testing.T) {
 		t.Errorf("a deep line keeps its nearest guides after an ellipsis: %q", lines[400])
 	}
 }
+
+// resolvedFixture is a resolved requirements file (golden "deps-tree"):
+// django pinned, flask resolved from a range, a shared dependency and a
+// package from version control the resolver leaves as declared.
+func resolvedFixture() *inventory.Inventory {
+	django := resolvedPkg("django", "3.2.0", true, "asgiref", "pytz", "sqlparse")
+	django.Resolved = false
+	django.Locations = []inventory.Location{{File: "requirements.txt", Line: 1}}
+	flask := resolvedPkg("flask", "3.0.0", true, "asgiref", "werkzeug")
+	flask.Specifier = ">=1.0"
+	flask.Locations = []inventory.Location{{File: "requirements.txt", Line: 2}}
+	black := &inventory.Package{Name: "black", Direct: true, Source: inventory.Source{Kind: inventory.SourceVCS, VCS: "git", URL: "https://github.com/psf/black", Ref: "main"},
+		Locations: []inventory.Location{{File: "requirements.txt", Line: 3}}}
+	return withParents(django, flask, black,
+		resolvedPkg("asgiref", "3.8.1", false, "typing-extensions"),
+		resolvedPkg("typing-extensions", "4.12.2", false),
+		resolvedPkg("pytz", "2024.1", false),
+		resolvedPkg("sqlparse", "0.5.0", false),
+		resolvedPkg("werkzeug", "3.0.1", false, "markupsafe"),
+		resolvedPkg("markupsafe", "2.1.5", false),
+	)
+}

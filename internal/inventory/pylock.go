@@ -42,10 +42,12 @@ type pylockFile struct {
 	Path   string            `toml:"path"`
 	Size   int64             `toml:"size"`
 	Hashes map[string]string `toml:"hashes"`
+	// UploadTime is a TOML date-time in PEP 751; some writers quote it.
+	UploadTime any `toml:"upload-time"`
 }
 
-func (f pylockFile) file() File {
-	out := File{Name: f.Name, URL: f.URL, Size: f.Size}
+func (f pylockFile) file(uploads *uploadTimes, line int) File {
+	out := File{Name: f.Name, URL: f.URL, Size: f.Size, Uploaded: uploads.read(f.UploadTime, line)}
 	if out.Name == "" {
 		ref := f.URL + f.Path
 		out.Name = ref[strings.LastIndexAny(ref, `/\`)+1:]
@@ -98,6 +100,7 @@ func ParsePylock(file string, data []byte, opts Options) (*Inventory, error) {
 	}
 	lines := tableLines(data, "packages", len(lock.Packages), func(i int) string { return lock.Packages[i].Name })
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "pylock.toml"}}}
+	var uploads uploadTimes
 	for i, lp := range lock.Packages {
 		if lp.Name == "" {
 			return nil, errf(file, lines[i], "package %d has no name", i+1)
@@ -119,15 +122,15 @@ func ParsePylock(file string, data []byte, opts Options) (*Inventory, error) {
 			} else {
 				p.Source = Source{Kind: SourcePath, Path: lp.Archive.Path}
 			}
-			p.Files = append(p.Files, lp.Archive.file())
+			p.Files = append(p.Files, lp.Archive.file(&uploads, lines[i]))
 		default:
 			p.Source = Source{Kind: SourceIndex, URL: lp.Index}
 		}
 		if lp.Sdist != nil {
-			p.Files = append(p.Files, lp.Sdist.file())
+			p.Files = append(p.Files, lp.Sdist.file(&uploads, lines[i]))
 		}
 		for _, w := range lp.Wheels {
-			p.Files = append(p.Files, w.file())
+			p.Files = append(p.Files, w.file(&uploads, lines[i]))
 		}
 		addFileHashes(p)
 		for _, d := range lp.Dependencies {
@@ -144,5 +147,6 @@ func ParsePylock(file string, data []byte, opts Options) (*Inventory, error) {
 			p.Direct = false
 		}
 	}
+	uploads.warn(inv, file)
 	return finish(inv, opts), nil
 }

@@ -7,7 +7,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/pelletier/go-toml/v2"
+
+	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
 )
 
@@ -78,6 +82,8 @@ type uvFile struct {
 	Filename string `toml:"filename"`
 	Hash     string `toml:"hash"`
 	Size     int64  `toml:"size"`
+	// UploadTime is uv's upload-time, an RFC 3339 string (uv 0.6.15 and later).
+	UploadTime any `toml:"upload-time"`
 }
 
 // ParseUVLock reads a uv.lock (also PEP 723 script locks). The project and its
@@ -102,6 +108,7 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 		members[newPackage(m).Name] = true
 	}
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "uv.lock"}}}
+	var uploads uploadTimes
 	var projects []*uvPackage
 	for i := range lock.Package {
 		lp := &lock.Package[i]
@@ -121,10 +128,10 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 			}
 		}
 		if lp.Sdist != nil {
-			p.Files = append(p.Files, lp.Sdist.file())
+			p.Files = append(p.Files, lp.Sdist.file(&uploads, lines[i]))
 		}
 		for _, w := range lp.Wheels {
-			p.Files = append(p.Files, w.file())
+			p.Files = append(p.Files, w.file(&uploads, lines[i]))
 		}
 		addFileHashes(p)
 		local := p.Source.Kind == SourcePath && (p.Source.Path == "." || p.Source.Editable || lp.Source["virtual"] != nil)
@@ -174,6 +181,7 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 	if opts.Env != nil && len(projects) > 0 {
 		inv.Packages = uvReachable(lock.Package, inv.Packages, opts.Env)
 	}
+	uploads.warn(inv, file)
 	return finish(inv, opts), nil
 }
 
@@ -268,8 +276,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func (f uvFile) file() File {
-	out := File{URL: f.URL, Size: f.Size, Name: f.Filename}
+func (f uvFile) file(uploads *uploadTimes, line int) File {
+	out := File{URL: f.URL, Size: f.Size, Name: f.Filename, Uploaded: uploads.read(f.UploadTime, line)}
 	if out.Name == "" {
 		ref := f.URL
 		if ref == "" {
@@ -326,4 +334,63 @@ func uvSource(src map[string]any) (Source, string) {
 		return Source{Kind: SourcePath, Path: str("path")}, ""
 	}
 	return Source{Kind: SourceIndex}, ""
+}
+
+// uploadTimes reads the upload-time values of a lockfile's files and counts
+// those that are not date-times, which are left out with one warning for the
+// file rather than failing it: the time only feeds the cooldown check.
+type uploadTimes struct {
+	bad   int
+	line  int    // of the package holding the first bad value
+	value string // the first bad value, quoted
+}
+
+// read returns v as RFC 3339 in UTC, or "" when v is absent or not a
+// date-time (then counted). v is a TOML offset date-time (PEP 751), a local
+// date-time (taken as UTC, which PEP 751 requires upload times to be in) or
+// a string holding either (uv.lock writes "2024-10-28T19:06:27.857Z").
+func (u *uploadTimes) read(v any, line int) string {
+	var t time.Time
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case time.Time:
+		t = x
+	case toml.LocalDateTime:
+		t = x.AsTime(time.UTC)
+	case string:
+		t = parseUploadTime(x)
+	}
+	if t.IsZero() {
+		if u.bad == 0 {
+			u.line = line
+			if s, ok := v.(string); ok {
+				u.value = safeio.Excerpt(s)
+			} else {
+				u.value = fmt.Sprintf("%T", v)
+			}
+		}
+		u.bad++
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// parseUploadTime parses an upload time written as a string: RFC 3339, with
+// a T or a space between date and time.
+func parseUploadTime(s string) time.Time {
+	s = strings.TrimSpace(s)
+	if len(s) > 10 && s[10] == ' ' {
+		s = s[:10] + "T" + s[11:]
+	}
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// warn adds the one warning for the bad values to inv.
+func (u *uploadTimes) warn(inv *Inventory, file string) {
+	if u.bad == 0 {
+		return
+	}
+	inv.Warnings = append(inv.Warnings, fmt.Sprintf("%s:%d: %d upload-time value(s) are not date-times and were ignored (the first: %s)", file, u.line, u.bad, u.value))
 }

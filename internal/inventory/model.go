@@ -85,6 +85,11 @@ type Package struct {
 	// selected by resolving its requirements (what pip would install for
 	// the target environment); Specifier keeps what the input declared.
 	Resolved bool `json:"resolved,omitempty"`
+	// Required holds, for a resolved package, the requirement behind each
+	// edge that brings it in: the requiring package's normalized name (""
+	// for the input's own declaration) → the requirement as written, e.g.
+	// "asgiref<4,>=3.3.2".
+	Required map[string]string `json:"required,omitempty"`
 }
 
 // Pinned reports whether the package has an exact version.

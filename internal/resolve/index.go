@@ -129,7 +129,7 @@ func (ix *Index) Releases(ctx context.Context, name string) ([]Release, error) {
 			out = append(out, Release{Version: v})
 		}
 		out[i].Files = append(out[i].Files, File{Filename: f.Filename, URL: f.URL, Hashes: f.Hashes,
-			RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankedReason: f.YankedReason, Uploaded: f.Uploaded()})
+			RequiresPython: f.RequiresPython, Yanked: f.Yanked, YankedReason: f.YankedReason, Uploaded: f.Uploaded(), Size: f.Size})
 		ix.files[f.URL] = f
 	}
 	return out, nil

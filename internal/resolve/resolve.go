@@ -55,6 +55,7 @@ type File struct {
 	Yanked         bool
 	YankedReason   string
 	Uploaded       time.Time // zero when the index does not say (PEP 700)
+	Size           int64     // bytes, when the index says (PEP 700); 0 when unknown
 }
 
 // Dist is what the resolver needs from a release's core metadata.

@@ -1,6 +1,8 @@
 package pypitest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -64,6 +66,7 @@ func WriteUniverse(t testing.TB, projects map[string]map[string]*Release, mode M
 			Yanked         any               `json:"yanked"`
 			CoreMetadata   any               `json:"core-metadata"`
 			UploadTime     string            `json:"upload-time,omitempty"`
+			Size           int64             `json:"size"`
 		}
 		var files []jfile
 		var links strings.Builder
@@ -77,7 +80,8 @@ func WriteUniverse(t testing.TB, projects map[string]map[string]*Release, mode M
 			md := metadataText(n, v, r)
 			for _, f := range r.Files {
 				u := "https://files.pythonhosted.org/packages/ab/cd/" + f
-				jf := jfile{Filename: f, URL: u, Hashes: map[string]string{}, Yanked: r.Yanked, CoreMetadata: mode != ModeJSONAPI, UploadTime: r.UploadTime}
+				digest := FileHash(f)
+				jf := jfile{Filename: f, URL: u, Hashes: map[string]string{"sha256": digest}, Size: FileSize(f), Yanked: r.Yanked, CoreMetadata: mode != ModeJSONAPI, UploadTime: r.UploadTime}
 				if r.RequiresPython != "" {
 					jf.RequiresPython = &r.RequiresPython
 				}
@@ -90,7 +94,7 @@ func WriteUniverse(t testing.TB, projects map[string]map[string]*Release, mode M
 					attrs += ` data-yanked=""`
 				}
 				attrs += ` data-core-metadata="true"`
-				fmt.Fprintf(&links, "<a href=\"%s\"%s>%s</a><br/>\n", u, attrs, f)
+				fmt.Fprintf(&links, "<a href=\"%s#sha256=%s\"%s>%s</a><br/>\n", u, digest, attrs, f)
 				if mode != ModeJSONAPI {
 					write(filepath.Join(l.Metadata, f+".metadata"), []byte(md))
 				}
@@ -174,3 +178,13 @@ func Wheel(name, version, tag string) string {
 func Sdist(name, version string) string {
 	return strings.ReplaceAll(normalize(name), "-", "_") + "-" + version + ".tar.gz"
 }
+
+// FileHash is the sha256 (hex) a universe's index gives for a file: that of
+// its name, so a test can compute what a lockfile should record.
+func FileHash(filename string) string {
+	sum := sha256.Sum256([]byte(filename))
+	return hex.EncodeToString(sum[:])
+}
+
+// FileSize is the size a universe's index gives for a file (PEP 700).
+func FileSize(filename string) int64 { return int64(1000 + len(filename)) }

@@ -73,12 +73,21 @@ type pylockToolPyvet struct {
 	Requirements []string `toml:"requirements" multiline:"true"`
 }
 
-// Hash algorithms and values as the Simple API gives them (hashlib names,
-// hexadecimal digests); anything else is left out of the lock.
-var (
-	hashAlgo  = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
-	hashValue = regexp.MustCompile(`^[0-9a-f]{16,256}$`)
-)
+// lockHash reports whether a (lower-case) hash is one a lock records: a
+// hashlib name and a hexadecimal digest, as the Simple API gives them.
+func lockHash(algo, value string) bool {
+	return len(algo) >= 1 && len(algo) <= 32 && onlyBytes(algo, "abcdefghijklmnopqrstuvwxyz0123456789_") &&
+		len(value) >= 16 && len(value) <= 256 && onlyBytes(value, "0123456789abcdef")
+}
+
+func onlyBytes(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // MarshalPylock returns g as a PEP 751 pylock.toml (lock-version 1.0): one
 // [[packages]] entry per selected package, sorted by name, with its version,
@@ -203,7 +212,7 @@ func lockFile(f File) (pylockFile, bool) {
 	}
 	for algo, v := range f.Hashes {
 		algo, v = strings.ToLower(algo), strings.ToLower(v)
-		if hashAlgo.MatchString(algo) && hashValue.MatchString(v) {
+		if lockHash(algo, v) {
 			lf.Hashes[algo] = v
 		}
 	}

@@ -17,10 +17,11 @@ import (
 const treeMaxDepth = 16
 
 // resolvedInventory reports whether inv holds a resolution (some version
-// chosen by the resolver), which the deps table draws as a tree.
+// chosen by the resolver, or the requirements behind the graph's edges),
+// which the deps table draws as a tree.
 func resolvedInventory(inv *inventory.Inventory) bool {
 	for _, p := range inv.Packages {
-		if p != nil && p.Resolved {
+		if p != nil && (p.Resolved || len(p.Required) > 0) {
 			return true
 		}
 	}
@@ -169,9 +170,18 @@ func treeVersion(p *inventory.Package) string {
 	return "*"
 }
 
-// treeRequirement is the requirement that brought p in from parent: for a
-// root, the specifier the input declared when it is not the version shown.
+// treeRequirement is the requirement that brought p in from parent ("" for
+// the input), without the name: "<4,>=3.3.2", "[socks]>=2; python_version
+// >= \"3.8\"". A root without a recorded requirement shows the specifier
+// the input declared when it is not the version shown.
 func treeRequirement(p *inventory.Package, parent string, root bool) string {
+	if r, ok := p.Required[parent]; ok {
+		i := 0
+		for i < len(r) && (r[i] >= 'a' && r[i] <= 'z' || r[i] >= 'A' && r[i] <= 'Z' || r[i] >= '0' && r[i] <= '9' || r[i] == '.' || r[i] == '_' || r[i] == '-') {
+			i++
+		}
+		return strings.TrimSpace(r[i:])
+	}
 	if root && p.Version != "" && p.Specifier != "" {
 		return p.Specifier
 	}

@@ -144,12 +144,46 @@ func resolvedFixture() *inventory.Inventory {
 	flask.Locations = []inventory.Location{{File: "requirements.txt", Line: 2}}
 	black := &inventory.Package{Name: "black", Direct: true, Source: inventory.Source{Kind: inventory.SourceVCS, VCS: "git", URL: "https://github.com/psf/black", Ref: "main"},
 		Locations: []inventory.Location{{File: "requirements.txt", Line: 3}}}
-	return withParents(django, flask, black,
-		resolvedPkg("asgiref", "3.8.1", false, "typing-extensions"),
-		resolvedPkg("typing-extensions", "4.12.2", false),
-		resolvedPkg("pytz", "2024.1", false),
-		resolvedPkg("sqlparse", "0.5.0", false),
-		resolvedPkg("werkzeug", "3.0.1", false, "markupsafe"),
-		resolvedPkg("markupsafe", "2.1.5", false),
+	django.Required = map[string]string{"": "Django==3.2.0"}
+	flask.Required = map[string]string{"": "flask>=1.0"}
+	asgiref := resolvedPkg("asgiref", "3.8.1", false, "typing-extensions")
+	asgiref.Required = map[string]string{"django": "asgiref<4,>=3.3.2", "flask": `asgiref>=3.2; python_version >= "3.8"`}
+	typing := resolvedPkg("typing-extensions", "4.12.2", false)
+	typing.Required = map[string]string{"asgiref": `typing_extensions>=4; python_version < "3.13"`}
+	pytz := resolvedPkg("pytz", "2024.1", false)
+	pytz.Required = map[string]string{"django": "pytz"}
+	werkzeug := resolvedPkg("werkzeug", "3.0.1", false, "markupsafe")
+	werkzeug.Required = map[string]string{"flask": "Werkzeug[watchdog]>=3.0.0"}
+	markupsafe := resolvedPkg("markupsafe", "2.1.5", false)
+	markupsafe.Required = map[string]string{"werkzeug": "MarkupSafe>=2.1.1"}
+	return withParents(django, flask, black, asgiref, typing, pytz,
+		resolvedPkg("sqlparse", "0.5.0", false), // no requirement recorded
+		werkzeug, markupsafe,
 	)
+}
+
+func TestDepsTreeRequirements(t *testing.T) {
+	got := depsText(t, resolvedFixture())
+	want := `black @main (vcs)
+django 3.2.0 [required: ==3.2.0]
+├── asgiref 3.8.1 [required: <4,>=3.3.2]
+│   └── typing-extensions 4.12.2 [required: >=4; python_version < "3.13"]
+├── pytz 2024.1
+└── sqlparse 0.5.0
+flask 3.0.0 [required: >=1.0]
+├── asgiref 3.8.1 [required: >=3.2; python_version >= "3.8"] (*)
+└── werkzeug 3.0.1 [required: [watchdog]>=3.0.0]
+    └── markupsafe 2.1.5 [required: >=2.1.1]
+`
+	if !strings.HasPrefix(got, want) {
+		t.Errorf("tree:\n%s\nwant:\n%s", got, want)
+	}
+	// Recorded edges alone make an inventory a tree, resolved or not.
+	inv := resolvedFixture()
+	for _, p := range inv.Packages {
+		p.Resolved = false
+	}
+	if got := depsText(t, inv); !strings.HasPrefix(got, want) {
+		t.Errorf("an inventory with recorded edges is not drawn as the tree:\n%s", got)
+	}
 }

@@ -205,7 +205,7 @@ func lockFile(f File) (pylockFile, bool) {
 	if !absoluteURL(f.URL) {
 		return pylockFile{}, false
 	}
-	lf := pylockFile{Name: f.Filename, URL: f.URL, Hashes: map[string]string{}}
+	lf := pylockFile{Name: f.Filename, URL: f.URL, Size: max(f.Size, 0), Hashes: map[string]string{}}
 	if lf.Name == "" {
 		u, _ := url.Parse(f.URL)
 		lf.Name = u.Path[strings.LastIndex(u.Path, "/")+1:]

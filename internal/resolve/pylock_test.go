@@ -25,7 +25,7 @@ const (
 func lockGraph() *Graph {
 	up := time.Date(2024, 3, 4, 5, 6, 7, 890000000, time.FixedZone("CET", 3600))
 	file := func(name string, hash string) File {
-		return File{Filename: name, URL: "https://files.example/packages/" + name, Hashes: map[string]string{"sha256": hash}, Uploaded: up, RequiresPython: ">=3.8"}
+		return File{Filename: name, URL: "https://files.example/packages/" + name, Hashes: map[string]string{"sha256": hash}, Uploaded: up, RequiresPython: ">=3.8", Size: 1234}
 	}
 	return &Graph{
 		Root: []Edge{{To: "django"}, {To: "requests"}},
@@ -110,6 +110,9 @@ func TestPylockRoundTrip(t *testing.T) {
 	wheel := pkg["wheels"].([]any)[0].(map[string]any)
 	if ut, ok := wheel["upload-time"].(time.Time); !ok || !ut.Equal(time.Date(2024, 3, 4, 4, 6, 7, 890000000, time.UTC)) || ut.Location() != time.UTC {
 		t.Errorf("upload-time = %#v, want a UTC datetime literal", wheel["upload-time"])
+	}
+	if wheel["size"] != int64(1234) {
+		t.Errorf("size = %#v, want 1234", wheel["size"])
 	}
 	if !bytes.Contains(data, []byte("upload-time = 2024-03-04T04:06:07.89Z")) {
 		t.Errorf("upload-time is not written as a TOML datetime:\n%s", data)

@@ -23,8 +23,9 @@ type PylockOptions struct {
 	// and requires-python say that it holds for that environment only.
 	Env pep508.Env
 	// Requirements are the root requirements the graph was resolved from,
+	// and Constraints the constraints (-c files) it was resolved under,
 	// recorded under [tool.pyvet] so the lock says what it locks.
-	Requirements []*pep508.Requirement
+	Requirements, Constraints []*pep508.Requirement
 	// IndexURL is the Simple API base the packages came from; it is
 	// written as every package's index when ExtraIndexURLs is empty (with
 	// several indexes the file URLs say where each file is).
@@ -70,7 +71,8 @@ type pylockTool struct {
 }
 
 type pylockToolPyvet struct {
-	Requirements []string `toml:"requirements" multiline:"true"`
+	Requirements []string `toml:"requirements,omitempty" multiline:"true"`
+	Constraints  []string `toml:"constraints,omitempty" multiline:"true"`
 }
 
 // lockHash reports whether a (lower-case) hash is one a lock records: a
@@ -170,14 +172,8 @@ func MarshalPylock(g *Graph, o PylockOptions) ([]byte, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("cannot lock %s: the index gives no file with a sha256 (or other hexadecimal) hash and an absolute URL for the target", strings.Join(missing, ", "))
 	}
-	if len(o.Requirements) > 0 {
-		t := &pylockTool{}
-		for _, r := range o.Requirements {
-			if r != nil {
-				t.Pyvet.Requirements = append(t.Pyvet.Requirements, r.String())
-			}
-		}
-		doc.Tool = t
+	if len(o.Requirements)+len(o.Constraints) > 0 {
+		doc.Tool = &pylockTool{Pyvet: pylockToolPyvet{Requirements: requirementStrings(o.Requirements), Constraints: requirementStrings(o.Constraints)}}
 	}
 	var b bytes.Buffer
 	enc := toml.NewEncoder(&b).SetIndentTables(false)
@@ -185,6 +181,16 @@ func MarshalPylock(g *Graph, o PylockOptions) ([]byte, error) {
 		return nil, fmt.Errorf("pylock.toml: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+func requirementStrings(rs []*pep508.Requirement) []string {
+	var out []string
+	for _, r := range rs {
+		if r != nil {
+			out = append(out, r.String())
+		}
+	}
+	return out
 }
 
 // WritePylock writes g as pylock.toml at path through internal/safeio: a

@@ -45,7 +45,7 @@ func lockGraph() *Graph {
 
 func TestPylockRoundTrip(t *testing.T) {
 	g := lockGraph()
-	data, err := MarshalPylock(g, PylockOptions{IndexURL: "https://pypi.org/simple", Requirements: reqs(t, "django==3.2.0", "requests[socks]>=2")})
+	data, err := MarshalPylock(g, PylockOptions{IndexURL: "https://pypi.org/simple", Requirements: reqs(t, "django==3.2.0", "requests[socks]>=2"), Constraints: reqs(t, "urllib3<2")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,6 +120,9 @@ func TestPylockRoundTrip(t *testing.T) {
 	tool := doc["tool"].(map[string]any)["pyvet"].(map[string]any)
 	if got := fmt.Sprint(tool["requirements"]); got != "[django==3.2.0 requests[socks]>=2]" {
 		t.Errorf("tool.pyvet.requirements = %s", got)
+	}
+	if got := fmt.Sprint(tool["constraints"]); got != "[urllib3<2]" {
+		t.Errorf("tool.pyvet.constraints = %s", got)
 	}
 }
 

@@ -6,6 +6,7 @@ package all
 import (
 	"github.com/pyvet/pyvet/internal/check"
 	"github.com/pyvet/pyvet/internal/check/attest"
+	"github.com/pyvet/pyvet/internal/check/cooldown"
 	"github.com/pyvet/pyvet/internal/check/health"
 	"github.com/pyvet/pyvet/internal/check/license"
 	"github.com/pyvet/pyvet/internal/check/pinning"
@@ -19,6 +20,7 @@ import (
 // histories they then find in the index cache.
 var constructors = []func() check.Check{
 	vuln.New,
+	cooldown.New,
 	pinning.New,
 	health.New,
 	typosquat.New,

@@ -1,0 +1,32 @@
+package cooldown
+
+import (
+	"github.com/pyvet/pyvet/internal/policy"
+)
+
+// CheckName is the check's name, its rule id and its policy section
+// ([checks.cooldown]).
+const CheckName = "cooldown"
+
+// The cooldown check and its setting in pyvet.toml; the default is
+// DefaultConfig's.
+func init() {
+	policy.Register(policy.Spec{Name: CheckName, Doc: "versions uploaded fewer than `days` days ago (risk 2)", Rules: []string{CheckName}, Keys: []policy.Key{
+		{Name: "days", Kind: policy.KindInt, Default: DefaultConfig().Days, Validate: policy.AtLeast(0), Doc: "a version uploaded fewer than this many days ago is reported (0: off)"},
+	}})
+}
+
+// ConfigFromPolicy reads [checks.cooldown] of pyvet.toml: enabled and days.
+// Unset keys keep DefaultConfig's values.
+func ConfigFromPolicy(p *policy.Policy) Config {
+	c := DefaultConfig()
+	if p == nil {
+		return c
+	}
+	s := p.Check(CheckName)
+	c.Days = s.Int("days", c.Days)
+	if !s.Enabled {
+		c.Days = 0
+	}
+	return c
+}

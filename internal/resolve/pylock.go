@@ -152,15 +152,17 @@ func MarshalPylock(g *Graph, o PylockOptions) ([]byte, error) {
 		if samePython && validSpecifier(requiresPython) {
 			p.RequiresPython = requiresPython
 		}
-		sort.Slice(p.Wheels, func(i, j int) bool { return p.Wheels[i].Name < p.Wheels[j].Name })
+		slices.SortFunc(p.Wheels, comparePylockFiles)
 		if len(sdists) > 0 {
 			// One sdist: the PEP 625 .tar.gz when there are several.
-			sort.Slice(sdists, func(i, j int) bool {
-				ti, tj := strings.HasSuffix(sdists[i].Name, ".tar.gz"), strings.HasSuffix(sdists[j].Name, ".tar.gz")
-				if ti != tj {
-					return ti
+			slices.SortFunc(sdists, func(a, b pylockFile) int {
+				if ta, tb := strings.HasSuffix(a.Name, ".tar.gz"), strings.HasSuffix(b.Name, ".tar.gz"); ta != tb {
+					if ta {
+						return -1
+					}
+					return 1
 				}
-				return sdists[i].Name < sdists[j].Name
+				return comparePylockFiles(a, b)
 			})
 			p.Sdist = &sdists[0]
 		}
@@ -181,6 +183,18 @@ func MarshalPylock(g *Graph, o PylockOptions) ([]byte, error) {
 		return nil, fmt.Errorf("pylock.toml: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// comparePylockFiles orders files by name, then URL, then hashes, so that
+// the order does not depend on the index's.
+func comparePylockFiles(a, b pylockFile) int {
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.URL, b.URL); c != 0 {
+		return c
+	}
+	return strings.Compare(fmt.Sprint(a.Hashes), fmt.Sprint(b.Hashes)) // fmt prints maps sorted
 }
 
 func requirementStrings(rs []*pep508.Requirement) []string {

@@ -302,3 +302,146 @@ func BenchmarkMarshalPylock300(b *testing.B) {
 		}
 	}
 }
+
+// TestPylockCorpus locks the packages of every real pylock.toml of the
+// corpus (pip, pdm, pipenv, uv and others' files) again: pyvet's lock of
+// the same packages and files reads back with the same names, versions,
+// file names, URLs, hashes, sizes and upload times.
+func TestPylockCorpus(t *testing.T) {
+	root := os.Getenv("PYVET_CORPUS")
+	if root == "" {
+		t.Skip("PYVET_CORPUS not set; skipping the corpus pylock files")
+	}
+	var files []string
+	err := filepath.WalkDir(filepath.Join(root, "lockfiles"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "pylock") && strings.HasSuffix(d.Name(), ".toml") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no pylock files under %s (%v)", root, err)
+	}
+	locked := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv, err := inventory.ParsePylock(file, data, inventory.Options{})
+		if err != nil {
+			continue // the corpus's invalid examples
+		}
+		g, want := graphOf(inv)
+		if len(g.Packages) == 0 {
+			continue
+		}
+		out, err := MarshalPylock(g, PylockOptions{})
+		if err != nil {
+			t.Errorf("%s: %v", file, err)
+			continue
+		}
+		back, err := inventory.ParsePylock(file, out, inventory.Options{})
+		if err != nil {
+			t.Errorf("%s: lock not read back: %v\n%s", file, err, out)
+			continue
+		}
+		if len(back.Packages) != len(want) {
+			t.Errorf("%s: %d packages read back, want %d", file, len(back.Packages), len(want))
+			continue
+		}
+		for i, p := range back.Packages {
+			w := want[i]
+			if p.Name != w.Name || p.Version != w.Version || !slices.Equal(fileKeys(p.Files), fileKeys(w.Files)) {
+				t.Errorf("%s: %s %s %v read back as %s %s %v", file, w.Name, w.Version, fileKeys(w.Files), p.Name, p.Version, fileKeys(p.Files))
+			}
+		}
+		locked++
+	}
+	t.Logf("%d of %d corpus lock files locked again", locked, len(files))
+	if locked < 5 {
+		t.Errorf("only %d corpus lock files could be locked again", locked)
+	}
+}
+
+// graphOf turns a lock's index packages (those with a version and a file
+// with a URL and a hash) into a resolved graph, and returns those packages
+// sorted by name with only those files, as the lock of the graph holds them.
+func graphOf(inv *inventory.Inventory) (*Graph, []*inventory.Package) {
+	g := &Graph{}
+	var kept []*inventory.Package
+	seen := map[string]bool{}
+	for _, p := range inv.Packages {
+		v, err := pep440.Parse(p.Version)
+		if err != nil || seen[p.Name] {
+			continue
+		}
+		n := &Node{Name: p.Name, Version: v}
+		k := &inventory.Package{Name: p.Name, Version: v.String()}
+		sdist := false
+		for _, f := range p.Files {
+			hashes := hashMap(f.Hashes)
+			wheel := strings.HasSuffix(f.Name, ".whl")
+			if len(hashes) == 0 || !absoluteURL(f.URL) || !wheel && sdist {
+				continue
+			}
+			sdist = sdist || !wheel
+			up, _ := time.Parse(time.RFC3339Nano, f.Uploaded)
+			n.Files = append(n.Files, File{Filename: f.Name, URL: f.URL, Hashes: hashes, Size: f.Size, Uploaded: up})
+			k.Files = append(k.Files, f)
+		}
+		if len(n.Files) == 0 {
+			continue
+		}
+		seen[p.Name] = true
+		g.Packages = append(g.Packages, n)
+		kept = append(kept, k)
+	}
+	slices.SortFunc(kept, func(a, b *inventory.Package) int { return strings.Compare(a.Name, b.Name) })
+	for _, k := range kept {
+		// The lock writes the sdist first, then the wheels by name.
+		slices.SortStableFunc(k.Files, func(a, b inventory.File) int {
+			aw, bw := strings.HasSuffix(a.Name, ".whl"), strings.HasSuffix(b.Name, ".whl")
+			if aw != bw {
+				if aw {
+					return 1
+				}
+				return -1
+			}
+			return comparePylockFiles(pylockFile{Name: a.Name, URL: a.URL, Hashes: hashMap(a.Hashes)}, pylockFile{Name: b.Name, URL: b.URL, Hashes: hashMap(b.Hashes)})
+		})
+	}
+	return g, kept
+}
+
+// fileKeys describes files by what a lock records of them.
+func fileKeys(fs []inventory.File) []string {
+	var out []string
+	for _, f := range fs {
+		up := ""
+		if t, err := time.Parse(time.RFC3339Nano, f.Uploaded); err == nil {
+			up = t.UTC().Format(time.RFC3339Nano)
+		}
+		var hs []string
+		for _, h := range f.Hashes {
+			algo, val, _ := strings.Cut(h, ":")
+			if lockHash(algo, val) {
+				hs = append(hs, h)
+			}
+		}
+		out = append(out, fmt.Sprintf("%s|%s|%d|%s|%v", f.Name, f.URL, f.Size, up, hs))
+	}
+	return out
+}
+
+// hashMap is the lockable hashes of "algo:hex" strings.
+func hashMap(hs []string) map[string]string {
+	m := map[string]string{}
+	for _, h := range hs {
+		algo, val, _ := strings.Cut(h, ":")
+		if lockHash(algo, val) {
+			m[algo] = val
+		}
+	}
+	return m
+}

@@ -48,7 +48,7 @@ func TestOrderAndModes(t *testing.T) {
 		names = append(names, i.Name)
 		modes[i.Name] = i.Mode
 	}
-	want := []string{"vulnerability", "unapproved-change", "health", "typosquat", "dependency-confusion", "license", "size", "attestations"}
+	want := []string{"vulnerability", "cooldown", "unapproved-change", "health", "typosquat", "dependency-confusion", "license", "size", "attestations"}
 	if len(names) != len(want) {
 		t.Fatalf("checks %v, want %v", names, want)
 	}
@@ -57,10 +57,11 @@ func TestOrderAndModes(t *testing.T) {
 			t.Fatalf("checks %v, want %v", names, want)
 		}
 	}
-	if modes["vulnerability"] != check.Always || modes["attestations"] != check.WithAttestations || modes["size"] != check.WithAll {
+	if modes["vulnerability"] != check.Always || modes["cooldown"] != check.Always || modes["attestations"] != check.WithAttestations || modes["size"] != check.WithAll {
 		t.Errorf("modes %v", modes)
 	}
-	if _, ok := Registry().Checks()[7].(check.Required); !ok {
+	cs := Registry().Checks()
+	if _, ok := cs[len(cs)-1].(check.Required); !ok {
 		t.Error("the attestation check does not say when the policy requires it")
 	}
 }

@@ -82,7 +82,7 @@ type uvFile struct {
 	Filename string `toml:"filename"`
 	Hash     string `toml:"hash"`
 	Size     int64  `toml:"size"`
-	// UploadTime is uv's upload-time, an RFC 3339 string (uv 0.6.15 and later).
+	// UploadTime is uv's upload-time, an RFC 3339 string (recent uv versions).
 	UploadTime any `toml:"upload-time"`
 }
 

@@ -237,7 +237,7 @@ func (c *candidate) finding(now, cutoff time.Time, days int, prev *pypi.Release,
 	} else {
 		action += fmt.Sprintf(", or pin a release of %s uploaded before %s", c.name, stamp(cutoff))
 	}
-	f.Action = action + howTo(p, formats, cutoff)
+	f.Action = action + howTo(p, formats, cutoff, days)
 	f.Evidence = map[string]string{
 		"uploaded":      c.uploaded.UTC().Format(time.RFC3339),
 		"age_days":      fmt.Sprintf("%.1f", age.Hours()/24),
@@ -256,7 +256,7 @@ func (c *candidate) finding(now, cutoff time.Time, days int, prev *pypi.Release,
 
 // howTo says how to keep versions inside the window out of the input p
 // comes from.
-func howTo(p *inventory.Package, formats map[string]string, cutoff time.Time) string {
+func howTo(p *inventory.Package, formats map[string]string, cutoff time.Time, days int) string {
 	t := cutoff.UTC().Format(time.RFC3339)
 	format := ""
 	if len(p.Locations) > 0 {
@@ -266,7 +266,7 @@ func howTo(p *inventory.Package, formats map[string]string, cutoff time.Time) st
 	case p.Resolved:
 		return fmt.Sprintf("; resolve with `--uploaded-prior-to %s` to leave out versions this new.", t)
 	case format == string(inventory.FormatUVLock):
-		return fmt.Sprintf("; `uv lock --exclude-newer %s` (or `exclude-newer` in [tool.uv]) relocks without versions this new.", t)
+		return fmt.Sprintf("; `uv lock --exclude-newer %s` relocks without versions this new, and `exclude-newer = \"P%dD\"` in [tool.uv] keeps them out.", t, days)
 	case format == string(inventory.FormatPylock):
 		return fmt.Sprintf("; regenerate the lock with `--uploaded-prior-to %s` (pip) or `--exclude-newer %s` (uv) to leave out versions this new.", t, t)
 	}

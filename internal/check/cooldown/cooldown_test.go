@@ -103,7 +103,7 @@ func TestUVLockUploadTimes(t *testing.T) {
 			t.Errorf("detail %q lacks %q", f.Detail, s)
 		}
 	}
-	for _, s := range []string{"Wait until 2026-12-06 09:00 UTC", "uploaded before 2026-11-24 12:00 UTC", "`uv lock --exclude-newer 2026-11-24T12:00:00Z`"} {
+	for _, s := range []string{"Wait until 2026-12-06 09:00 UTC", "uploaded before 2026-11-24 12:00 UTC", "`uv lock --exclude-newer 2026-11-24T12:00:00Z`", "`exclude-newer = \"P7D\"` in [tool.uv]"} {
 		if !strings.Contains(f.Action, s) {
 			t.Errorf("action %q lacks %q", f.Action, s)
 		}

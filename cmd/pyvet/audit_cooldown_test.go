@@ -81,8 +81,14 @@ wheels = [{ url = "https://files.pythonhosted.org/packages/aa/seasoned-1.0-py3-n
 	for _, c := range []struct {
 		policy string
 		want   string
-	}{{"days = 0", ""}, {"days = 90", "fresh,seasoned"}, {"days = 1", ""}} {
-		if err := os.WriteFile(filepath.Join(dir, "pyvet.toml"), []byte("[checks.cooldown]\n"+c.policy+"\n"), 0o644); err != nil {
+	}{
+		{"[checks.cooldown]\ndays = 0", ""},
+		{"[checks.cooldown]\ndays = 90", "fresh,seasoned"},
+		{"[checks.cooldown]\ndays = 1", ""},
+		{"[checks.compromise]\nenabled = false", ""},
+		{"[checks.cooldown]\ndays = 3", "fresh"},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "pyvet.toml"), []byte(c.policy+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		got, _, _ := cooldownFindings(t, base...)

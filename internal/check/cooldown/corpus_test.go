@@ -113,3 +113,23 @@ func TestCorpusPylockUploadTimes(t *testing.T) {
 		t.Errorf("without upload times: %d findings", len(fs))
 	}
 }
+
+// BenchmarkCorpusUVLock checks the largest corpus uv.lock (transformers:
+// about 5,300 dated files) from its parsed inventory.
+func BenchmarkCorpusUVLock(b *testing.B) {
+	root := os.Getenv("PYVET_CORPUS")
+	if root == "" {
+		b.Skip("PYVET_CORPUS not set")
+	}
+	inv, err := inventory.ParseFile(filepath.Join(root, "lockfiles", "uv", "test", "ecosystem", "transformers", "uv.lock"), inventory.FormatUVLock, inventory.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	clock := time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Check(context.Background(), inv, nil, Config{Days: 30}, clock); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package cooldown
 
 import (
+	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/policy"
 )
 
@@ -17,7 +18,9 @@ func init() {
 }
 
 // ConfigFromPolicy reads [checks.cooldown] of pyvet.toml: enabled and days.
-// Unset keys keep DefaultConfig's values.
+// Unset keys keep DefaultConfig's values. Turning off the risk the findings
+// are filed under (compromise) turns the check off too, as the policy would
+// drop its findings.
 func ConfigFromPolicy(p *policy.Policy) Config {
 	c := DefaultConfig()
 	if p == nil {
@@ -25,7 +28,7 @@ func ConfigFromPolicy(p *policy.Policy) Config {
 	}
 	s := p.Check(CheckName)
 	c.Days = s.Int("days", c.Days)
-	if !s.Enabled {
+	if !s.Enabled || !p.Enabled(string(finding.RiskCompromise)) {
 		c.Days = 0
 	}
 	return c

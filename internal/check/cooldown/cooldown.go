@@ -15,6 +15,7 @@ package cooldown
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pyvet/pyvet/internal/check/lookup"
@@ -74,11 +75,11 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 			continue
 		}
 		c := &candidate{pkg: p, name: pep508.NormalizeName(p.Name)}
-		if key := c.name + "==" + p.Version; seen[key] {
+		key := c.name + "==" + p.Version
+		if seen[key] {
 			continue
-		} else {
-			seen[key] = true
 		}
+		seen[key] = true
 		for _, f := range p.Files {
 			if f.Uploaded == "" {
 				continue
@@ -99,19 +100,23 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 	}
 	var col lookup.Collector
 	// The index is asked about versions without a time and, for the
-	// action, about the versions inside the window.
-	var ask []string
-	for _, c := range cands {
-		if c.uploaded.IsZero() || c.uploaded.After(cutoff) {
-			ask = append(ask, c.name)
-		}
-	}
+	// action, about the versions inside the window; never about a package
+	// a lockfile records from another index, whose namesake there may be
+	// another project.
 	var projects map[string]pypi.Result
-	if idx != nil && len(ask) > 0 {
+	if idx != nil {
 		primary, _ := idx.ForIndexes(inv.Index.IndexURL, inv.Index.ExtraIndexURLs)
-		var err error
-		if projects, err = primary.Projects(ctx, ask); err != nil {
-			return nil, err
+		var ask []string
+		for _, c := range cands {
+			if (c.uploaded.IsZero() || c.uploaded.After(cutoff)) && onIndex(c.pkg, primary.Options().SimpleURL) {
+				ask = append(ask, c.name)
+			}
+		}
+		if len(ask) > 0 {
+			var err error
+			if projects, err = primary.Projects(ctx, ask); err != nil {
+				return nil, err
+			}
 		}
 	}
 	byName := map[string]*inventory.Package{}
@@ -148,6 +153,13 @@ func Check(ctx context.Context, inv *inventory.Inventory, idx *pypi.Client, cfg 
 		col.Add(c.finding(now, cutoff, cfg.Days, prev, formats, byName))
 	}
 	return col.Result(ctx, "cooldown: %d package(s) not checked")
+}
+
+// onIndex reports whether p may be looked up on the index at simpleURL: it
+// records no index, that one, or PyPI (which simpleURL may mirror).
+func onIndex(p *inventory.Package, simpleURL string) bool {
+	trim := func(u string) string { return strings.ToLower(strings.TrimRight(u, "/")) }
+	return p.Index == "" || trim(p.Index) == trim(simpleURL) || trim(p.Index) == trim(pypi.DefaultSimpleURL)
 }
 
 // fromIndex takes the candidate's upload time from the project's JSON API

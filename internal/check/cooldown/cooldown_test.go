@@ -263,6 +263,9 @@ func TestIndexLookup(t *testing.T) {
 		"notimes": {"0.1": ""},
 		"onlynew": {"0.1": "2026-11-30T06:00:00Z"},
 		"locked":  {"3.0": "2025-01-01T00:00:00Z", "3.1": "2026-11-30T00:00:00Z"},
+		// namesakes of packages a lockfile records from another index
+		"corp-fresh":   {"1.0": "2020-01-01T00:00:00Z", "2.0": "2026-11-30T00:00:00Z"},
+		"corp-undated": {"1.0": "2020-01-01T00:00:00Z"},
 	}))
 	idx := pypi.New(pypi.Options{JSONURL: srv.URL + "/pypi", SimpleURL: srv.URL + "/simple", CacheDir: t.TempDir(), Backoff: time.Millisecond})
 	inv := &inventory.Inventory{Packages: []*inventory.Package{
@@ -273,11 +276,17 @@ func TestIndexLookup(t *testing.T) {
 		{Name: "missing", Version: "1.0", Direct: true},
 		{Name: "oldpin-range", Specifier: ">=2"},
 		// The lockfile's time is used; the index only gives the fallback.
-		{Name: "locked", Version: "3.1", Files: []inventory.File{{Name: "locked-3.1.whl", Uploaded: "2026-11-30T00:00:00Z"}}},
+		{Name: "locked", Version: "3.1", Index: "https://pypi.org/simple/", Files: []inventory.File{{Name: "locked-3.1.whl", Uploaded: "2026-11-30T00:00:00Z"}}},
+		{Name: "corp-fresh", Version: "2.0", Index: "https://pkgs.corp.example/simple", Files: []inventory.File{{Name: "corp_fresh-2.0.whl", Uploaded: "2026-11-30T00:00:00Z"}}},
+		{Name: "corp-undated", Version: "1.0", Index: "https://pkgs.corp.example/simple"},
 	}, Sources: []inventory.SourceFile{{Path: "requirements.txt", Format: "requirements"}}}
 	fs, err := Check(context.Background(), inv, idx, DefaultConfig(), now)
-	if got := codes(fs); got != "locked:3.1:low,newpin:1.3.0:low,onlynew:0.1:low" {
+	if got := codes(fs); got != "corp-fresh:2.0:low,locked:3.1:low,newpin:1.3.0:low,onlynew:0.1:low" {
 		t.Errorf("findings = %s", got)
+	}
+	// Not asked: the index's corp-fresh may be another project.
+	if f := byPackage(fs, "corp-fresh"); f.Evidence["previous"] != "" || (err != nil && strings.Contains(err.Error(), "corp-undated")) {
+		t.Errorf("corp-fresh finding = %+v, err = %v", f, err)
 	}
 	if err == nil || !strings.Contains(err.Error(), "missing") || !strings.Contains(err.Error(), "not on the index") ||
 		!strings.Contains(err.Error(), "notimes 0.1") || !strings.Contains(err.Error(), "no upload time") {
@@ -304,7 +313,7 @@ func TestIndexLookup(t *testing.T) {
 		t.Errorf("offline rerun made %d requests", srv.Requests.Load()-before)
 	}
 	// Without an index, only the inventory's times count.
-	if fs := mustCheck(t, inv, DefaultConfig()); codes(fs) != "locked:3.1:low" {
+	if fs := mustCheck(t, inv, DefaultConfig()); codes(fs) != "corp-fresh:2.0:low,locked:3.1:low" {
 		t.Errorf("without index: %s", codes(fs))
 	}
 }

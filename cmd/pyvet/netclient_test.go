@@ -54,8 +54,8 @@ func TestAuditAllDeadIndexIsBounded(t *testing.T) {
 			}
 		}
 	}
-	if n != 3 { // health, license, size
-		t.Errorf("%d notes name the cause, want 3: %q", n, rep.Notes)
+	if n != 4 { // cooldown, health, license, size
+		t.Errorf("%d notes name the cause, want 4: %q", n, rep.Notes)
 	}
 	if c := strings.Count(notes.String(), "not asking it again"); c != 1 || !strings.Contains(notes.String(), cause) {
 		t.Errorf("stderr says %d times that the host is given up on, want once: %s", c, notes.String())

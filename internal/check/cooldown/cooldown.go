@@ -36,10 +36,6 @@ type Config struct {
 // DefaultConfig returns the cooldown used when pyvet.toml sets none.
 func DefaultConfig() Config { return Config{Days: 7} }
 
-// fresh is how young a version must be for its finding to be medium
-// rather than low: most malicious uploads are live for less than a day.
-const fresh = 24 * time.Hour
-
 // candidate is one pinned index version the check looks at.
 type candidate struct {
 	pkg      *inventory.Package
@@ -223,11 +219,8 @@ func (c *candidate) finding(now, cutoff time.Time, days int, prev *pypi.Release,
 		age = 0
 	}
 	f := finding.Finding{
-		Risk: finding.RiskCompromise, Rule: CheckName, Severity: finding.SeverityLow,
+		Risk: finding.RiskCompromise, Rule: CheckName, Severity: finding.SeverityInfo,
 		Package: c.name, Version: p.Version, Exact: true, Direct: p.Direct,
-	}
-	if age < fresh {
-		f.Severity = finding.SeverityMedium
 	}
 	if len(p.Locations) > 0 {
 		l := p.Locations[0]

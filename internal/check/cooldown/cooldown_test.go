@@ -85,7 +85,7 @@ func TestUVLockUploadTimes(t *testing.T) {
 	}
 	// old-lib is 20 days old, undated has no time (and no index to ask),
 	// local-tool comes from git, demo is the project.
-	if got := codes(fs); got != "bad-time:1.0:low,fresh-lib:2.1.0:low,hot-dep:0.9.1:medium" {
+	if got := codes(fs); got != "bad-time:1.0:info,fresh-lib:2.1.0:info,hot-dep:0.9.1:info" {
 		t.Fatalf("findings = %s", got)
 	}
 	f := byPackage(fs, "fresh-lib")
@@ -140,7 +140,7 @@ func TestPylockUploadTimes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := codes(fs); got != "fresh-lib:2.1.0:low,local-time:1.2:medium,quoted:5.0:medium" {
+	if got := codes(fs); got != "fresh-lib:2.1.0:info,local-time:1.2:info,quoted:5.0:info" {
 		t.Fatalf("findings = %s", got)
 	}
 	f := byPackage(fs, "quoted")
@@ -155,11 +155,11 @@ func TestPolicyDays(t *testing.T) {
 		toml string
 		want string
 	}{
-		{"", "bad-time:1.0:low,fresh-lib:2.1.0:low,hot-dep:0.9.1:medium"},
+		{"", "bad-time:1.0:info,fresh-lib:2.1.0:info,hot-dep:0.9.1:info"},
 		{"[checks.cooldown]\ndays = 0\n", ""},
 		{"[checks.cooldown]\nenabled = false\n", ""},
-		{"[checks.cooldown]\ndays = 1\n", "hot-dep:0.9.1:medium"},
-		{"[checks.cooldown]\ndays = 30\n", "bad-time:1.0:low,fresh-lib:2.1.0:low,hot-dep:0.9.1:medium,old-lib:1.4.0:low"},
+		{"[checks.cooldown]\ndays = 1\n", "hot-dep:0.9.1:info"},
+		{"[checks.cooldown]\ndays = 30\n", "bad-time:1.0:info,fresh-lib:2.1.0:info,hot-dep:0.9.1:info,old-lib:1.4.0:info"},
 	} {
 		pol, err := policy.Parse([]byte(c.toml), "pyvet.toml")
 		if err != nil {
@@ -206,7 +206,7 @@ func TestBadTimes(t *testing.T) {
 		{Name: "constraint", Version: "1.0", Constraint: true, Files: []inventory.File{{Name: "g.whl", Uploaded: "2026-11-30T12:00:00Z"}}},
 	}}
 	fs, err := Check(context.Background(), inv, nil, DefaultConfig(), now)
-	if got := codes(fs); got != "future:3.0:medium,mixed:1.0:low,resolved:4.0:low" {
+	if got := codes(fs); got != "future:3.0:info,mixed:1.0:info,resolved:4.0:info" {
 		t.Errorf("findings = %s", got)
 	}
 	if err == nil || !strings.Contains(err.Error(), "broken 2.0") || !strings.Contains(err.Error(), `"last tuesday" is not RFC 3339`) {
@@ -281,7 +281,7 @@ func TestIndexLookup(t *testing.T) {
 		{Name: "corp-undated", Version: "1.0", Index: "https://pkgs.corp.example/simple"},
 	}, Sources: []inventory.SourceFile{{Path: "requirements.txt", Format: "requirements"}}}
 	fs, err := Check(context.Background(), inv, idx, DefaultConfig(), now)
-	if got := codes(fs); got != "corp-fresh:2.0:low,locked:3.1:low,newpin:1.3.0:low,onlynew:0.1:low" {
+	if got := codes(fs); got != "corp-fresh:2.0:info,locked:3.1:info,newpin:1.3.0:info,onlynew:0.1:info" {
 		t.Errorf("findings = %s", got)
 	}
 	// Not asked: the index's corp-fresh may be another project.
@@ -313,7 +313,7 @@ func TestIndexLookup(t *testing.T) {
 		t.Errorf("offline rerun made %d requests", srv.Requests.Load()-before)
 	}
 	// Without an index, only the inventory's times count.
-	if fs := mustCheck(t, inv, DefaultConfig()); codes(fs) != "corp-fresh:2.0:low,locked:3.1:low" {
+	if fs := mustCheck(t, inv, DefaultConfig()); codes(fs) != "corp-fresh:2.0:info,locked:3.1:info" {
 		t.Errorf("without index: %s", codes(fs))
 	}
 }

@@ -20,6 +20,7 @@ type auditOptions struct {
 	rf           reportFlags
 	desc         bool
 	aliases      bool
+	recursive    bool
 }
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -37,6 +38,7 @@ func newAuditCmd(a *app) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.requirements, "requirement", "r", nil, "requirements file to audit (repeatable)")
+	f.BoolVarP(&o.recursive, "recursive", "R", false, "audit every project under the directory PATH (default: the current directory), each with its own policy; exit 2 when a project could not be audited")
 	addReportFlags(cmd, &o.rf, "table")
 	f.BoolVar(&o.desc, "desc", false, "include advisory descriptions")
 	f.BoolVar(&o.aliases, "aliases", false, "include advisory aliases")
@@ -70,6 +72,9 @@ func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error
 	if !a.quiet {
 		opts.Progress = os.Stderr
 	}
+	if o.recursive {
+		return a.runAuditTree(cmd, opts, o)
+	}
 	res, err := audit.Run(cmd.Context(), opts)
 	if err != nil {
 		return exitWith(exitUsage, err)
@@ -85,6 +90,36 @@ func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error
 		fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: --strict: %d package(s) could not be audited exactly:\n  %s\n", len(res.Unaudited), strings.Join(res.Unaudited, "\n  "))
 	}
 	if res.Failed {
+		return exitWith(exitFindings, nil)
+	}
+	return nil
+}
+
+// runAuditTree is audit -R: every project under one directory, a section
+// each in the report (paths relative to the directory), then the total.
+func (a *app) runAuditTree(cmd *cobra.Command, opts audit.Options, o *auditOptions) error {
+	tree, err := audit.RunRecursive(cmd.Context(), opts)
+	if err != nil {
+		return exitWith(exitUsage, err)
+	}
+	res := tree.Report(toolVersion())
+	writeNotes(cmd.ErrOrStderr(), res.Notes)
+	ropts := report.Options{Desc: o.desc, Aliases: o.aliases, BaseDir: tree.Root, NoNotes: o.rf.toStdout() && strings.EqualFold(o.rf.format, "table")}
+	if err := o.rf.emit(cmd, res, ropts); err != nil {
+		return err
+	}
+	for _, p := range tree.Projects {
+		if p.Err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: %s: could not be audited: %v\n", p.Dir, p.Err)
+		}
+	}
+	if u := tree.Unaudited(); len(u) > 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: --strict: %d package(s) could not be audited exactly:\n  %s\n", len(u), strings.Join(u, "\n  "))
+	}
+	switch tree.ExitCode() {
+	case 2:
+		return exitWith(exitUsage, nil)
+	case 1:
 		return exitWith(exitFindings, nil)
 	}
 	return nil

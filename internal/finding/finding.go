@@ -139,6 +139,10 @@ type Finding struct {
 	// Ignored is set by policy when an ignore rule matched; IgnoreReason says which.
 	Ignored      bool   `json:"ignored,omitempty"`
 	IgnoreReason string `json:"ignore_reason,omitempty"`
+	// Project is the project the finding belongs to in a run over a whole
+	// tree (audit -R): its directory relative to the tree's root, "." for
+	// the root itself. Empty in a run over one project.
+	Project string `json:"project,omitempty"`
 }
 
 // Inexact reports whether the finding is an advisory matched against a range:

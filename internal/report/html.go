@@ -29,12 +29,30 @@ type htmlData struct {
 	Risks    []htmlRisk
 	Findings []htmlFinding
 	Notes    []string
-	Inexact  string // explains the "(not exact)" mark when a finding carries it
+	Inexact  string        // explains the "(not exact)" mark when a finding carries it
+	Resolved string        // explains the "(resolved)" mark when a finding carries it
+	Table    htmlTable     // the findings table of a run over one project
+	Projects []htmlProject // a run over a tree: a section per project
+	Total    string        // and the projects' total
 	Meta     [][2]string
 	Sources  []string
 	Graph    *Graph
 	NodeW    int
 	NodeH    int
+}
+
+// htmlProject is one project's section of a run over a tree.
+type htmlProject struct {
+	ProjectResult
+	Status string
+	Line   string
+	Table  htmlTable
+}
+
+// htmlTable is a findings table: its element id ("" none) and its rows.
+type htmlTable struct {
+	ID   string
+	Rows []htmlFinding
 }
 
 type htmlFinding struct {
@@ -69,13 +87,31 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 	for _, r := range finding.Risks() {
 		d.Risks = append(d.Risks, htmlRisk{Risk: string(r), OWASP: r.OWASPNumber(), Title: riskTitle(r), Count: sum.ByRisk[string(r)]})
 	}
-	for _, f := range shown(res, opts) {
-		hf := htmlFinding{Finding: f, Where: locationString(&f, opts.BaseDir), IDShown: idOrRule(&f), Pkg: shownLabel(&f),
-			Fixes: strings.Join(f.Fix, ", "), PathStr: strings.Join(f.Path, " → ")}
+	labels := newPkgLabels(res.Inventory)
+	fs := shown(res, opts)
+	for _, f := range fs {
+		hf := htmlFinding{Finding: f, Where: locationString(&f, opts.BaseDir), IDShown: idOrRule(&f), Pkg: labels.label(&f),
+			Fixes: strings.Join(f.Fix, ", "), PathStr: labels.path(&f)}
 		d.Findings = append(d.Findings, hf)
 	}
-	if anyInexact(shown(res, opts)) {
+	if len(res.Projects) > 0 {
+		for _, p := range res.Projects {
+			hp := htmlProject{ProjectResult: p, Status: projectStatus(&p), Line: summaryLine(p.Summary)}
+			for _, hf := range d.Findings {
+				if hf.Project == p.Path {
+					hp.Table.Rows = append(hp.Table.Rows, hf)
+				}
+			}
+			d.Projects = append(d.Projects, hp)
+		}
+		d.Total = projectsLine(res.Projects)
+	}
+	d.Table = htmlTable{ID: "findings-table", Rows: d.Findings}
+	if anyInexact(fs) {
 		d.Inexact = inexactNote
+	}
+	if labels.anyResolved(fs) {
+		d.Resolved = resolvedNote
 	}
 	for _, k := range sortedKeys(res.Meta) {
 		d.Meta = append(d.Meta, [2]string{k, res.Meta[k]})
@@ -224,24 +260,21 @@ svg .node { cursor: pointer; }
 </svg>
 </div>
 </section>{{end}}
-<section id="findings">
-<h2>Findings</h2>
-{{if .Findings}}<table id="findings-table">
-<thead><tr><th>Severity</th><th>Risk</th><th>Package</th><th>ID / rule</th><th>Fix</th><th>Location</th><th>Finding</th></tr></thead>
-<tbody>
-{{range .Findings}}<tr class="finding{{if .Ignored}} ignored{{end}}" data-risk="{{.Risk}}" data-package="{{.Package}}" data-severity="{{sevName .Severity}}">
-<td><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span>{{if .Ignored}}<br><span class="muted">ignored</span>{{end}}</td>
-<td>{{.Risk}}</td>
-<td>{{.Pkg}}{{if .PathStr}}<div class="detail">via {{.PathStr}}</div>{{end}}</td>
-<td><code>{{.IDShown}}</code>{{if .Aliases}}<div class="detail">{{range $i, $a := .Aliases}}{{if $i}}, {{end}}{{$a}}{{end}}</div>{{end}}</td>
-<td>{{if .Fixes}}{{.Fixes}}{{else}}—{{end}}</td>
-<td>{{if .Where}}<code>{{.Where}}</code>{{else}}—{{end}}</td>
-<td><strong>{{.Title}}</strong>{{if .Detail}}{{if gt (len .Detail) 320}}<details class="detail"><summary>{{short .Detail}}</summary>{{.Detail}}</details>{{else}}<div class="detail">{{.Detail}}</div>{{end}}{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
-</tr>
-{{end}}</tbody>
-</table>{{if .Inexact}}<p class="muted">{{.Inexact}}</p>{{end}}{{else}}<p id="no-findings">No findings.</p>{{end}}
+{{if .Projects}}{{range $i, $p := .Projects}}<section class="project" id="project-{{$i}}" data-project="{{$p.Path}}">
+<h2>Project <code>{{$p.Path}}</code> <span class="status {{if or $p.Error $p.Summary.Failed}}fail{{else}}pass{{end}}">{{$p.Status}}</span></h2>
+{{if $p.Error}}<p class="project-error"><strong>Error:</strong> {{$p.Error}}</p>{{else}}<p class="muted">{{$p.Line}}</p>
+{{if $p.Table.Rows}}{{template "findings" $p.Table}}{{else}}<p class="no-findings">No findings.</p>{{end}}{{end}}
 </section>
-{{if .Notes}}<section id="notes"><h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
+{{end}}<section id="total">
+<h2>Total</h2>
+<p><strong id="projects-line">{{.Total}}</strong>; {{.Line}}</p>
+{{if .Inexact}}<p class="muted">{{.Inexact}}</p>{{end}}{{if .Resolved}}<p class="muted">{{.Resolved}}</p>{{end}}
+</section>
+{{else}}<section id="findings">
+<h2>Findings</h2>
+{{if .Findings}}{{template "findings" .Table}}{{if .Inexact}}<p class="muted">{{.Inexact}}</p>{{end}}{{if .Resolved}}<p class="muted">{{.Resolved}}</p>{{end}}{{else}}<p id="no-findings">No findings.</p>{{end}}
+</section>
+{{end}}{{if .Notes}}<section id="notes"><h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
 </main>
 <script>
 (function () {
@@ -272,4 +305,17 @@ svg .node { cursor: pointer; }
 </script>
 </body>
 </html>
-`))
+{{define "findings"}}<table{{with .ID}} id="{{.}}"{{else}} class="findings-table"{{end}}>
+<thead><tr><th>Severity</th><th>Risk</th><th>Package</th><th>ID / rule</th><th>Fix</th><th>Location</th><th>Finding</th></tr></thead>
+<tbody>
+{{range .Rows}}<tr class="finding{{if .Ignored}} ignored{{end}}" data-risk="{{.Risk}}" data-package="{{.Package}}" data-severity="{{sevName .Severity}}">
+<td><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span>{{if .Ignored}}<br><span class="muted">ignored</span>{{end}}</td>
+<td>{{.Risk}}</td>
+<td>{{.Pkg}}{{if .PathStr}}<div class="detail">{{.PathStr}}</div>{{end}}</td>
+<td><code>{{.IDShown}}</code>{{if .Aliases}}<div class="detail">{{range $i, $a := .Aliases}}{{if $i}}, {{end}}{{$a}}{{end}}</div>{{end}}</td>
+<td>{{if .Fixes}}{{.Fixes}}{{else}}—{{end}}</td>
+<td>{{if .Where}}<code>{{.Where}}</code>{{else}}—{{end}}</td>
+<td><strong>{{.Title}}</strong>{{if .Detail}}{{if gt (len .Detail) 320}}<details class="detail"><summary>{{short .Detail}}</summary>{{.Detail}}</details>{{else}}<div class="detail">{{.Detail}}</div>{{end}}{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
+</tr>
+{{end}}</tbody>
+</table>{{end}}`))

@@ -31,6 +31,9 @@ type JSONReport struct {
 	Notes         []string               `json:"notes"`
 	Meta          map[string]string      `json:"meta"`
 	Sources       []inventory.SourceFile `json:"sources"`
+	// Projects are the projects of a run over a tree (audit -R), each
+	// with its own summary; absent for one project.
+	Projects []ProjectResult `json:"projects,omitempty"`
 }
 
 // JSONDependency is one inventory package, as pip-audit reports it.
@@ -104,6 +107,7 @@ func BuildJSON(res *Result, opts Options) *JSONReport {
 	for k, v := range res.Meta {
 		rep.Meta[k] = v
 	}
+	rep.Projects = append(rep.Projects, res.Projects...)
 	fs := append([]finding.Finding(nil), res.Findings...)
 	finding.Sort(fs)
 	for _, f := range fs {

@@ -51,50 +51,28 @@ func writeMarkdown(w io.Writer, res *Result, opts Options) error {
 		b.WriteString("\n")
 	}
 	fs := shown(res, opts)
-	if len(fs) > 0 {
-		b.WriteString("| Severity | Package | ID | Fix | Location | Title |\n|---|---|---|---|---|---|\n")
-		for i := range fs {
-			f := &fs[i]
-			sev := sevBadge[f.Severity] + " " + f.Severity.String()
-			if f.Ignored {
-				sev += " (ignored)"
+	labels := newPkgLabels(res.Inventory)
+	if len(res.Projects) > 0 {
+		// A run over a tree: a section per project, then the total.
+		for i := range res.Projects {
+			p := &res.Projects[i]
+			fmt.Fprintf(&b, "### `%s` — %s\n\n", mdCode(p.Path), projectStatus(p))
+			if p.Error != "" {
+				fmt.Fprintf(&b, "**Error:** %s\n\n", mdEscape(oneLine(p.Error)))
+				continue
 			}
-			id := "`" + mdCode(idOrRule(f)) + "`"
-			if opts.Aliases && len(f.Aliases) > 0 {
-				id += "<br>" + mdEscape(strings.Join(f.Aliases, ", "))
-			}
-			fix := mdEscape(strings.Join(f.Fix, ", "))
-			if fix == "" {
-				fix = "—"
-			}
-			loc := locationString(f, opts.BaseDir)
-			if loc == "" {
-				loc = "—"
-			} else {
-				loc = "`" + mdCode(loc) + "`"
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", sev, mdEscape(shownLabel(f)), id, fix, loc, mdEscape(oneLine(f.Title)))
+			fmt.Fprintf(&b, "%s.\n\n", summaryLine(p.Summary))
+			mdFindings(&b, projectFindings(fs, p.Path), labels, opts)
 		}
-		b.WriteString("\n")
-		if opts.Desc {
-			for i := range fs {
-				f := &fs[i]
-				fmt.Fprintf(&b, "<details><summary><code>%s</code> %s</summary>\n\n", htmlText(idOrRule(f)), htmlText(shownLabel(f)))
-				if f.Detail != "" {
-					fmt.Fprintf(&b, "%s\n\n", mdEscape(oneLine(f.Detail)))
-				}
-				if f.Action != "" {
-					fmt.Fprintf(&b, "**Action:** %s\n\n", mdEscape(oneLine(f.Action)))
-				}
-				if f.Ignored {
-					fmt.Fprintf(&b, "**Ignored:** %s\n\n", mdEscape(f.IgnoreReason))
-				}
-				b.WriteString("</details>\n\n")
-			}
-		}
+		fmt.Fprintf(&b, "### Total\n\n**%s**; %s.\n\n", projectsLine(res.Projects), summaryLine(sum))
+	} else {
+		mdFindings(&b, fs, labels, opts)
 	}
 	if anyInexact(fs) {
 		fmt.Fprintf(&b, "<sub>%s</sub>\n\n", mdEscape(inexactNote))
+	}
+	if labels.anyResolved(fs) {
+		fmt.Fprintf(&b, "<sub>%s</sub>\n\n", mdEscape(resolvedNote))
 	}
 	for _, n := range res.Notes {
 		fmt.Fprintf(&b, "> **Note:** %s\n\n", mdEscape(n))
@@ -108,6 +86,61 @@ func writeMarkdown(w io.Writer, res *Result, opts Options) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// mdFindings writes the table of fs (and their descriptions with Desc).
+func mdFindings(b *strings.Builder, fs []finding.Finding, labels *pkgLabels, opts Options) {
+	if len(fs) == 0 {
+		return
+	}
+	b.WriteString("| Severity | Package | ID | Fix | Location | Title |\n|---|---|---|---|---|---|\n")
+	for i := range fs {
+		f := &fs[i]
+		sev := sevBadge[f.Severity] + " " + f.Severity.String()
+		if f.Ignored {
+			sev += " (ignored)"
+		}
+		id := "`" + mdCode(idOrRule(f)) + "`"
+		if opts.Aliases && len(f.Aliases) > 0 {
+			id += "<br>" + mdEscape(strings.Join(f.Aliases, ", "))
+		}
+		fix := mdEscape(strings.Join(f.Fix, ", "))
+		if fix == "" {
+			fix = "—"
+		}
+		loc := locationString(f, opts.BaseDir)
+		if loc == "" {
+			loc = "—"
+		} else {
+			loc = "`" + mdCode(loc) + "`"
+		}
+		pkg := mdEscape(labels.label(f))
+		if via := labels.path(f); via != "" {
+			pkg += "<br><sub>" + mdEscape(via) + "</sub>"
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", sev, pkg, id, fix, loc, mdEscape(oneLine(f.Title)))
+	}
+	b.WriteString("\n")
+	if !opts.Desc {
+		return
+	}
+	for i := range fs {
+		f := &fs[i]
+		fmt.Fprintf(b, "<details><summary><code>%s</code> %s</summary>\n\n", htmlText(idOrRule(f)), htmlText(labels.label(f)))
+		if via := labels.path(f); via != "" {
+			fmt.Fprintf(b, "**Path:** %s\n\n", mdEscape(via))
+		}
+		if f.Detail != "" {
+			fmt.Fprintf(b, "%s\n\n", mdEscape(oneLine(f.Detail)))
+		}
+		if f.Action != "" {
+			fmt.Fprintf(b, "**Action:** %s\n\n", mdEscape(oneLine(f.Action)))
+		}
+		if f.Ignored {
+			fmt.Fprintf(b, "**Ignored:** %s\n\n", mdEscape(f.IgnoreReason))
+		}
+		b.WriteString("</details>\n\n")
+	}
 }
 
 // mdEscape escapes text for a Markdown table cell or paragraph.

@@ -28,6 +28,7 @@ type Result struct {
 	Skipped   map[string]string    // package → reason it could not be audited (overrides the default reasons)
 	Failed    bool                 // the run fails under the policy (shown in summaries)
 	Fixes     []JSONFix            // upgrades applied or proposed (pip-audit's "fixes")
+	Projects  []ProjectResult      // audit -R: one per project found, in path order (nil: one project)
 
 	Verifications []Verification     // verify
 	Remedy        *Remedy            // fix

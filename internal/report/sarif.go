@@ -140,6 +140,7 @@ func BuildSARIF(res *Result, opts Options) any {
 	fs := append([]finding.Finding(nil), res.Findings...)
 	finding.Sort(fs)
 	fallback := fallbackLocation(res, opts)
+	labels := newPkgLabels(res.Inventory)
 	for i := range fs {
 		f := &fs[i]
 		id := idOrRule(f)
@@ -153,7 +154,7 @@ func BuildSARIF(res *Result, opts Options) any {
 			RuleID:              id,
 			RuleIndex:           idx,
 			Level:               sarifLevel(f.Severity),
-			Message:             sarifText{Text: resultMessage(f)},
+			Message:             sarifText{Text: resultMessage(f, labels)},
 			PartialFingerprints: map[string]string{"pyvetFinding/v1": fingerprint(f)},
 			Properties: map[string]any{
 				"risk": string(f.Risk), "severity": f.Severity.String(), "owasp": f.Risk.OWASPNumber(),
@@ -168,6 +169,12 @@ func BuildSARIF(res *Result, opts Options) any {
 		}
 		if len(f.Path) > 0 {
 			r.Properties["path"] = f.Path
+		}
+		if labels.isResolved(f) {
+			r.Properties["resolved"] = true
+		}
+		if f.Project != "" {
+			r.Properties["project"] = f.Project
 		}
 		if len(f.Fix) > 0 {
 			r.Properties["fix_versions"] = f.Fix
@@ -191,6 +198,9 @@ func BuildSARIF(res *Result, opts Options) any {
 	}
 	if len(res.Meta) > 0 {
 		props["meta"] = res.Meta
+	}
+	if len(res.Projects) > 0 {
+		props["projects"] = res.Projects
 	}
 	if len(props) > 0 {
 		run.Properties = props
@@ -287,7 +297,7 @@ func camel(s string) string {
 	return b.String()
 }
 
-func resultMessage(f *finding.Finding) string {
+func resultMessage(f *finding.Finding, labels *pkgLabels) string {
 	msg := oneLine(f.Title)
 	if f.Package != "" && !strings.Contains(msg, f.Package) {
 		msg = packageLabel(f) + ": " + msg
@@ -298,8 +308,11 @@ func resultMessage(f *finding.Finding) string {
 	if len(f.Fix) > 0 {
 		msg += " Fixed in " + strings.Join(f.Fix, ", ") + "."
 	}
-	if len(f.Path) > 1 {
-		msg += " Introduced through " + strings.Join(f.Path, " → ") + "."
+	if via := labels.path(f); via != "" {
+		msg += " Introduced " + via + "."
+	}
+	if labels.isResolved(f) {
+		msg += " The version was chosen by resolution, not written in the input."
 	}
 	return msg
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -184,4 +185,158 @@ func anyInexact(fs []finding.Finding) bool {
 var severityOrder = []finding.Severity{
 	finding.SeverityMalicious, finding.SeverityCritical, finding.SeverityHigh, finding.SeverityMedium,
 	finding.SeverityUnknown, finding.SeverityLow, finding.SeverityInfo,
+}
+
+// ProjectResult is one project of a run over a whole tree (audit -R): its
+// findings are the run's findings whose Project is Path.
+type ProjectResult struct {
+	// Path is the project's directory relative to the tree's root, with
+	// forward slashes ("." for the root itself).
+	Path string `json:"path"`
+	// Summary counts the project's findings and packages; Summary.Failed
+	// says the project fails its own policy's gate.
+	Summary Summary `json:"summary"`
+	// Error says why the project could not be audited (its Summary is then
+	// empty).
+	Error string `json:"error,omitempty"`
+}
+
+// projectFindings returns the findings of fs that belong to project path.
+func projectFindings(fs []finding.Finding, path string) []finding.Finding {
+	var out []finding.Finding
+	for _, f := range fs {
+		if f.Project == path {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// projectStatus is a project's state in one phrase: "could not be audited",
+// "fails its policy" or "passes its policy".
+func projectStatus(p *ProjectResult) string {
+	switch {
+	case p.Error != "":
+		return "could not be audited"
+	case p.Summary.Failed:
+		return "fails its policy"
+	}
+	return "passes its policy"
+}
+
+// projectsLine is the total of a run over a tree: "3 projects: 1 fails its
+// policy, 1 could not be audited".
+func projectsLine(ps []ProjectResult) string {
+	failed, broken := 0, 0
+	for i := range ps {
+		switch {
+		case ps[i].Error != "":
+			broken++
+		case ps[i].Summary.Failed:
+			failed++
+		}
+	}
+	line := fmt.Sprintf("%d project%s", len(ps), plural(len(ps)))
+	var parts []string
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d fail%s its policy", failed, verbS(failed)))
+	}
+	if broken > 0 {
+		parts = append(parts, fmt.Sprintf("%d could not be audited", broken))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "all pass their policy")
+	}
+	return line + ": " + strings.Join(parts, ", ")
+}
+
+// verbS is the third-person "s" of a verb whose subject is n things.
+func verbS(n int) string {
+	if n == 1 {
+		return "s"
+	}
+	return ""
+}
+
+// resolvedMark is appended to the package of a finding whose version was
+// chosen by resolution rather than written in the input.
+const resolvedMark = " (resolved)"
+
+// resolvedNote explains the mark once per report.
+const resolvedNote = "resolved: the version was chosen by resolving the input's requirements for the target environment, not written in the input"
+
+// pkgLabels renders what a report says about a finding's package beyond
+// its name and version: the resolution path and whether resolution chose
+// the version. It indexes the run's inventory once.
+type pkgLabels struct {
+	versions map[string]string // name → version, "" when the inventory holds several
+	resolved map[string]bool   // name\x00version → chosen by resolution
+}
+
+// newPkgLabels indexes inv (nil: no versions, nothing resolved).
+func newPkgLabels(inv *inventory.Inventory) *pkgLabels {
+	l := &pkgLabels{versions: map[string]string{}, resolved: map[string]bool{}}
+	if inv == nil {
+		return l
+	}
+	for _, p := range inv.Packages {
+		if p == nil || p.Version == "" {
+			continue
+		}
+		if p.Resolved {
+			l.resolved[p.Name+"\x00"+p.Version] = true
+		}
+		if v, ok := l.versions[p.Name]; ok && v != p.Version {
+			l.versions[p.Name] = ""
+			continue
+		}
+		l.versions[p.Name] = p.Version
+	}
+	return l
+}
+
+// path renders the resolution path of a finding on a transitive package,
+// "via django 3.2.0 → sqlparse 0.4.1", each package with its version in
+// the inventory (the last one with the finding's); "" for a finding
+// without a path (a direct dependency, a file-level finding).
+func (l *pkgLabels) path(f *finding.Finding) string {
+	if len(f.Path) < 2 {
+		return ""
+	}
+	parts := make([]string, len(f.Path))
+	for i, name := range f.Path {
+		v := l.versions[name]
+		if i == len(f.Path)-1 && name == f.Package && f.Version != "" {
+			v = f.Version
+		}
+		parts[i] = name
+		if v != "" {
+			parts[i] += " " + v
+		}
+	}
+	return "via " + strings.Join(parts, " → ")
+}
+
+// isResolved reports whether the finding's package version was chosen by
+// resolution (inventory.Package.Resolved) rather than written in the input.
+func (l *pkgLabels) isResolved(f *finding.Finding) bool {
+	return f.Version != "" && l.resolved[f.Package+"\x00"+f.Version]
+}
+
+// label is shownLabel with the resolved mark.
+func (l *pkgLabels) label(f *finding.Finding) string {
+	if l.isResolved(f) {
+		return shownLabel(f) + resolvedMark
+	}
+	return shownLabel(f)
+}
+
+// anyResolved reports whether a finding in fs is on a resolved version.
+func (l *pkgLabels) anyResolved(fs []finding.Finding) bool {
+	for i := range fs {
+		if l.isResolved(&fs[i]) {
+			return true
+		}
+	}
+	return false
 }

@@ -116,7 +116,9 @@ func (r *RecursiveResult) Report(version string) *report.Result {
 	for _, p := range r.Projects {
 		pr := report.ProjectResult{Path: p.Dir}
 		if p.Err != nil {
-			pr.Error = finding.Clip(strings.Join(strings.Fields(p.Err.Error()), " "), 1000)
+			// The tree's paths relative to its root, as the report shows them.
+			msg := strings.ReplaceAll(p.Err.Error(), r.Root+string(filepath.Separator), "")
+			pr.Error = finding.Clip(strings.Join(strings.Fields(msg), " "), 1000)
 			pr.Summary = report.Summarize(&report.Result{})
 			out.Failed = true
 			out.Projects = append(out.Projects, pr)

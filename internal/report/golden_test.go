@@ -199,3 +199,12 @@ func TestGoldenKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestGoldenRecursive records a run over a tree of projects (audit -R) in
+// every format: a section per project, then the total.
+func TestGoldenRecursive(t *testing.T) {
+	for _, format := range Formats() {
+		out := writeProjects(t, format, treeRun(), Options{Color: ColorNever, BaseDir: "/src/monorepo"})
+		checkGolden(t, filepath.Join("testdata", "golden", "audit-recursive."+goldenExt(format)), []byte(out))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -112,6 +113,12 @@ func (r *RecursiveResult) Report(version string) *report.Result {
 	var invs []*inventory.Inventory
 	var notes finding.Notes
 	notes.AddAll(r.Notes)
+	// A note every audited project gives (the database is old) is the
+	// run's, said once; the others are said with their project.
+	common := commonNotes(r.Projects)
+	for _, n := range common {
+		notes.Add(n)
+	}
 	var policies, failOn []string
 	for _, p := range r.Projects {
 		pr := report.ProjectResult{Path: p.Dir}
@@ -132,7 +139,9 @@ func (r *RecursiveResult) Report(version string) *report.Result {
 			out.Findings = append(out.Findings, f)
 		}
 		for _, n := range res.Notes {
-			notes.Add(p.Dir + ": " + n)
+			if !slices.Contains(common, n) {
+				notes.Add(p.Dir + ": " + n)
+			}
 		}
 		for k, v := range res.Skipped {
 			out.Skipped[k] = v
@@ -311,6 +320,36 @@ func pathErr(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// commonNotes returns the notes every audited project gives, in the order
+// of the first (none when fewer than two projects were audited).
+func commonNotes(ps []ProjectRun) []string {
+	var first []string
+	count := map[string]int{}
+	audited := 0
+	for _, p := range ps {
+		if p.Result == nil {
+			continue
+		}
+		audited++
+		if first == nil {
+			first = p.Result.Notes
+		}
+		for _, n := range uniq(p.Result.Notes) {
+			count[n]++
+		}
+	}
+	if audited < 2 {
+		return nil
+	}
+	var out []string
+	for _, n := range uniq(first) {
+		if count[n] == audited {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // uniq returns the distinct strings of xs, in first-seen order, without

@@ -233,3 +233,22 @@ func TestRunRecursiveExitStatus(t *testing.T) {
 		t.Error("two roots accepted")
 	}
 }
+
+func TestReportSaysCommonNotesOnce(t *testing.T) {
+	stale := "the database is old"
+	tree := &RecursiveResult{Root: "/src", Projects: []ProjectRun{
+		{Dir: "a", Result: &Result{Notes: []string{stale, "requirements.txt:3: unsupported option"}}},
+		{Dir: "b", Err: os.ErrNotExist},
+		{Dir: "c", Result: &Result{Notes: []string{stale}}},
+	}}
+	got := tree.Report("v0").Notes
+	want := []string{stale, "a: requirements.txt:3: unsupported option"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("notes %q, want %q", got, want)
+	}
+	// One audited project: its notes are its own.
+	tree.Projects = tree.Projects[:2]
+	if got := tree.Report("v0").Notes; len(got) != 2 || got[0] != "a: "+stale {
+		t.Errorf("notes of one project %q", got)
+	}
+}

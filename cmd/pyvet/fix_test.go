@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,10 +10,33 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pyvet/pyvet/internal/pypi/pypitest"
 )
+
+// waitRecorder is an app's httpSleep that records the waits between two
+// attempts of a request instead of spending them, so retry tests run at once.
+type waitRecorder struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (w *waitRecorder) sleep(ctx context.Context, d time.Duration) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waits = append(w.waits, d)
+	return ctx.Err()
+}
+
+// count is the number of waits recorded.
+func (w *waitRecorder) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.waits)
+}
 
 // runCmd runs `pyvet args...` offline with a private cache and returns stdout and the error.
 func runCmd(t *testing.T, args ...string) (string, error) {
@@ -91,7 +115,13 @@ func TestFixBadInput(t *testing.T) {
 // servers) and a private cache.
 func runOnline(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	root := newRootCmd()
+	return runOnlineApp(t, &app{}, args...)
+}
+
+// runOnlineApp is runOnline with the run's test hooks given.
+func runOnlineApp(t *testing.T, a *app, args ...string) (string, error) {
+	t.Helper()
+	root := a.rootCmd()
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&bytes.Buffer{})
@@ -162,9 +192,13 @@ func TestFixHashedPinIndexFails(t *testing.T) {
 	req := filepath.Join(t.TempDir(), "requirements.txt")
 	orig := "--index-url " + srv.URL + "/simple\nsetuptools==81.0.0 \\\n    --hash=sha256:" + strings.Repeat("8", 64) + "\n"
 	writeFile(t, req, orig, 0o644)
-	out, err := runOnline(t, "fix", "--timeout", "2s", "--db", db, req)
+	w := &waitRecorder{}
+	out, err := runOnlineApp(t, &app{httpSleep: w.sleep}, "fix", "--timeout", "2s", "--db", db, req)
 	if exitCode(err) != exitFindings || !strings.Contains(out, "requirements.txt:2: setuptools:") {
 		t.Fatalf("exit = %v\n%s", err, out)
+	}
+	if w.count() == 0 {
+		t.Error("the index's 500 answers were not retried")
 	}
 	if got := mustRead(t, req); got != orig {
 		t.Errorf("file changed:\n%s", got)

@@ -19,6 +19,7 @@ func (a *app) configureHTTP() {
 		Offline:     a.offline,
 		Timeout:     a.httpTimeout,
 		DialContext: a.httpDial,
+		Sleep:       a.httpSleep,
 		Notes:       func(msg string) { fmt.Fprintln(notes, "pyvet: "+msg) },
 	}))
 }

@@ -52,6 +52,9 @@ type app struct {
 	httpNotes io.Writer
 	// httpDial, when set, opens the HTTP client's connections (tests count them).
 	httpDial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// httpSleep, when set, waits between two attempts of a request (tests
+	// record the waits instead of spending them).
+	httpSleep func(ctx context.Context, d time.Duration) error
 }
 
 // newRootCmd is pyvet's command tree for a fresh run.

@@ -283,6 +283,8 @@ func TestVerifyPlantedCacheRoot(t *testing.T) {
 	host := strings.NewReplacer("http://", "", ":", "-", "/", "-").Replace(down.URL)
 	vWrite(t, filepath.Join(cache, "sigstore", "trusted-root", host, "trusted_root.json"), f.inst.TrustedRoot)
 	id := []string{"--cert-identity", vSelfID, "--cert-oidc-issuer", vSelfIssuer}
+	w := &waitRecorder{}
+	a := func() *app { return &app{httpSleep: w.sleep} }
 	for _, mode := range [][]string{{"--offline"}, {}} {
 		pre := append([]string{"--cache-dir", cache}, mode...)
 		pre = append(pre, "verify")
@@ -291,7 +293,7 @@ func TestVerifyPlantedCacheRoot(t *testing.T) {
 			append(append([]string{"artifact", f.artifact}, id...), root...),
 			append(append([]string{"provenance", f.artifact, "--provenance", f.bundle}, id...), root...),
 		} {
-			out, errs, code := runPyvet(t, append(append([]string{}, pre...), args...)...)
+			out, errs, code := runPyvetApp(t, a(), append(append([]string{}, pre...), args...)...)
 			if code != 1 || !strings.Contains(errs, "untrusted root") || strings.Contains(out, "OK") {
 				t.Errorf("%v %v: exit %d\n%s\n%s", mode, args[0], code, out, errs)
 			}
@@ -301,11 +303,14 @@ func TestVerifyPlantedCacheRoot(t *testing.T) {
 			if !strings.Contains(errs, "ignored") && !strings.Contains(errs, "not used") {
 				t.Errorf("%v %v: no warning that the planted root was refused: %s", mode, args[0], errs)
 			}
-			out, errs, code = runPyvet(t, append(append(append([]string{}, pre...), args...), "--trusted-root", f.selfRoot)...)
+			out, errs, code = runPyvetApp(t, a(), append(append(append([]string{}, pre...), args...), "--trusted-root", f.selfRoot)...)
 			if code != 0 || !strings.Contains(out, "OK: ") {
 				t.Errorf("%v %v with --trusted-root: exit %d\n%s\n%s", mode, args[0], code, out, errs)
 			}
 		}
+	}
+	if w.count() == 0 {
+		t.Error("the failed TUF refresh was not retried")
 	}
 }
 

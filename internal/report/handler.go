@@ -116,6 +116,9 @@ type PackageInfo struct {
 // before Flush.
 type Gate struct {
 	Failed bool // the run fails (exit status 1)
+	// Projects are the verdicts of each project of a run over a tree
+	// (audit -R), in path order; nil for one project.
+	Projects []ProjectResult
 }
 
 // Handler receives the stream of one run, the way govulncheck's handlers
@@ -234,7 +237,7 @@ func Emit(h Handler, res *Result) error {
 		err = h.Note(res.Notes[i])
 	}
 	if err == nil {
-		err = h.Summary(&Gate{Failed: res.Failed})
+		err = h.Summary(&Gate{Failed: res.Failed, Projects: res.Projects})
 	}
 	if err == nil {
 		err = h.Flush()
@@ -310,7 +313,10 @@ func (c *Collector) PackageInfo(p *PackageInfo) error { c.Result.Package = p; re
 func (c *Collector) Note(n string) error { c.Result.Notes = append(c.Result.Notes, n); return nil }
 
 // Summary implements Handler.
-func (c *Collector) Summary(g *Gate) error { c.Result.Failed = g.Failed; return nil }
+func (c *Collector) Summary(g *Gate) error {
+	c.Result.Failed, c.Result.Projects = g.Failed, g.Projects
+	return nil
+}
 
 // Flush implements Handler; a Collector writes nothing.
 func (c *Collector) Flush() error { return nil }

@@ -232,6 +232,10 @@ func RunRecursive(ctx context.Context, o Options) (*RecursiveResult, error) {
 // out. See RunRecursive for what is skipped.
 func FindProjects(ctx context.Context, root string) ([]string, []string, error) {
 	var projects []string
+	// claimed are the files the projects found so far read: a directory
+	// whose files a project above it reads already (requirements/ of a
+	// project reading requirements/*.txt) is part of that project.
+	claimed := map[string]bool{}
 	deep := 0
 	visited := 0
 	var walk func(dir string, depth int) error
@@ -243,7 +247,7 @@ func FindProjects(ctx context.Context, root string) ([]string, []string, error) 
 		if visited > MaxDirs {
 			return fmt.Errorf("%s: more than %d directories; audit a smaller tree", root, MaxDirs)
 		}
-		if isProject(dir) {
+		if newProject(dir, claimed) {
 			projects = append(projects, dir)
 			if len(projects) > MaxProjects {
 				return fmt.Errorf("%s: more than %d projects; audit a smaller tree", root, MaxProjects)
@@ -292,15 +296,28 @@ func skipDir(name string) bool {
 	return strings.HasPrefix(name, ".") || skipDirs[name]
 }
 
-// isProject reports whether dir holds a dependency file a project scan
-// reads (the formats' own ProjectFiles, the list inventory.Load uses).
-func isProject(dir string) bool {
+// newProject reports whether dir holds a dependency file a project scan
+// reads (the formats' own ProjectFiles, the list inventory.Load uses) that
+// no project found before reads, and claims its files.
+func newProject(dir string, claimed map[string]bool) bool {
+	found := false
 	for _, f := range inventory.Formats() {
-		if f.ProjectFiles != nil && len(f.ProjectFiles(dir)) > 0 {
-			return true
+		if f.ProjectFiles == nil {
+			continue
+		}
+		for _, p := range f.ProjectFiles(dir) {
+			abs := p
+			if !filepath.IsAbs(abs) {
+				abs = filepath.Join(dir, p)
+			}
+			abs = filepath.Clean(abs)
+			if !claimed[abs] {
+				claimed[abs] = true
+				found = true
+			}
 		}
 	}
-	return false
+	return found
 }
 
 // relSlash is dir relative to root with forward slashes.

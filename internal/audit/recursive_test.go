@@ -92,12 +92,32 @@ func TestFindProjectsSkipsEnvironmentsAndLinks(t *testing.T) {
 		t.Fatalf("projects %q, notes %q; want %q", rel, notes, want)
 	}
 
+	// requirements/ of a project is read by the project: not a project of
+	// its own; a requirements file of its own in a subdirectory is.
+	for name, body := range map[string]string{"web/requirements/requirements-dev.txt": "safe==1.0\n", "web/docs/requirements.txt": "safe==1.0\n"} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _, _ = FindProjects(context.Background(), root)
+	rel = rel[:0]
+	for _, d := range got {
+		rel = append(rel, relSlash(root, d))
+	}
+	if want := append(want, "web/docs"); !reflect.DeepEqual(rel, want) {
+		t.Errorf("with requirements/ and docs/: projects %q, want %q", rel, want)
+	}
+
 	// A link to a project outside the tree is not followed either.
 	outside := writeTree(t, map[string]string{"requirements.txt": "safe==1.0\n"}, nil)
 	if err := os.Symlink(outside, filepath.Join(root, "linked")); err != nil {
 		t.Skip(err)
 	}
-	if got2, _, _ := FindProjects(context.Background(), root); len(got2) != len(want) {
+	if got2, _, _ := FindProjects(context.Background(), root); len(got2) != len(want)+1 {
 		t.Errorf("a linked directory was searched: %q", got2)
 	}
 }

@@ -105,7 +105,7 @@ func (a *app) runAuditTree(cmd *cobra.Command, opts audit.Options, o *auditOptio
 	res := tree.Report(toolVersion())
 	writeNotes(cmd.ErrOrStderr(), res.Notes)
 	ropts := report.Options{Desc: o.desc, Aliases: o.aliases, BaseDir: tree.Root, NoNotes: o.rf.toStdout() && strings.EqualFold(o.rf.format, "table")}
-	if err := o.rf.stream(cmd, ropts, func(h report.Handler) error { return report.EmitProjects(h, res) }); err != nil {
+	if err := o.rf.emit(cmd, res, ropts); err != nil {
 		return err
 	}
 	for _, p := range tree.Projects {

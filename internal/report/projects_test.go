@@ -128,7 +128,11 @@ func TestProjectsInEveryFormat(t *testing.T) {
 	opts := Options{Color: ColorNever, BaseDir: "/src/monorepo"}
 	outs := map[string]string{}
 	for _, format := range Formats() {
-		outs[format] = writeProjects(t, format, treeRun(), opts)
+		var b bytes.Buffer
+		if err := Write(&b, format, treeRun(), opts); err != nil {
+			t.Fatal(err)
+		}
+		outs[format] = b.String()
 	}
 	// The human formats: a section per project, in order, then the total.
 	for _, format := range []string{"table", "markdown", "html"} {
@@ -209,18 +213,4 @@ func TestProjectsInEveryFormat(t *testing.T) {
 	if ps, _ := sarif.Runs[0].Properties["projects"].([]any); len(ps) != 3 {
 		t.Errorf("sarif run properties %v", sarif.Runs[0].Properties)
 	}
-}
-
-// writeProjects renders a run over a tree in format, as audit -R sends it.
-func writeProjects(t testing.TB, format string, res *Result, opts Options) string {
-	t.Helper()
-	var b bytes.Buffer
-	h, err := New(&b, format, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := EmitProjects(h, res); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
 }

@@ -340,22 +340,3 @@ func (l *pkgLabels) anyResolved(fs []finding.Finding) bool {
 	}
 	return false
 }
-
-// projectSink is a handler that keeps the per-project results of a run
-// over a tree: every format that collects the run (see Collector).
-type projectSink interface{ keepProjects([]ProjectResult) }
-
-// keepProjects implements projectSink.
-func (c *Collector) keepProjects(ps []ProjectResult) {
-	c.Result.Projects = append([]ProjectResult(nil), ps...)
-}
-
-// EmitProjects is Emit for a run that may be over a tree (audit -R): the
-// per-project results of res go to h first, when h keeps them, then the
-// run as Emit sends it.
-func EmitProjects(h Handler, res *Result) error {
-	if s, ok := h.(projectSink); ok && res != nil && len(res.Projects) > 0 {
-		s.keepProjects(res.Projects)
-	}
-	return Emit(h, res)
-}

@@ -1,19 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pyvet/pyvet/internal/advisory"
-	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/policy"
 	"github.com/pyvet/pyvet/internal/pypi"
 	"github.com/pyvet/pyvet/internal/remedy"
+	"github.com/pyvet/pyvet/internal/report"
 )
 
 func newFixCmd(a *app) *cobra.Command {
@@ -21,7 +20,7 @@ func newFixCmd(a *app) *cobra.Command {
 		dryRun      bool
 		dbPath      string
 		outsideIncl bool // --allow-outside-includes
-		format      string
+		rf          reportFlags
 		timeout     time.Duration
 		fl          policy.Flags
 	)
@@ -42,8 +41,11 @@ func newFixCmd(a *app) *cobra.Command {
 			"left to fix, 1 when a dry run would change something, or a package has no safe version or needs a hand\n" +
 			"edit, for an advisory at or above fail-on, 2 on bad input or when a file cannot be written.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return exitWith(exitUsage, fmt.Errorf("--format must be text or json, not %q", format))
+			if strings.EqualFold(rf.format, "text") {
+				rf.format = "table" // the name fix's text had before every format was offered
+			}
+			if err := rf.check(); err != nil {
+				return err
 			}
 			popts := pypi.Options{CacheDir: pypi.DefaultCacheDir(a.cacheDir()), Offline: a.offline, Timeout: timeout}
 			sopts := advisory.SourceOptions{Path: dbPath, CacheDir: a.cacheDir(), Offline: a.offline}
@@ -58,36 +60,20 @@ func newFixCmd(a *app) *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			res, plan, findings, notes := out.Result, out.Result.Plan, out.Findings, out.Notes
-			var buf bytes.Buffer
-			switch {
-			case format == "json":
-				enc := json.NewEncoder(&buf)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(res); err != nil {
-					return exitWith(exitUsage, err)
-				}
-			case len(plan.Fixes) == 0:
-				buf.WriteString("No known vulnerabilities to fix.\n")
-			default:
-				if dryRun {
-					for _, f := range res.Files {
-						buf.WriteString(f.Diff())
-					}
-				}
-				buf.WriteString(res.Summary())
-				if !dryRun && len(res.Files) > 0 {
-					fmt.Fprintf(&buf, "Rewrote %d file(s).\n", len(res.Files))
-				}
-			}
-			if format != "json" {
-				writeIgnored(&buf, findings)
-			}
-			if _, err := cmd.OutOrStdout().Write(buf.Bytes()); err != nil {
-				return err
-			}
-			for _, n := range notes {
+			for _, n := range out.Notes {
 				fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: %s\n", n)
+			}
+			rem := &report.Remedy{Result: out.Result, DryRun: dryRun}
+			for _, f := range out.Result.Files {
+				rem.Diffs = append(rem.Diffs, report.FileDiff{Path: f.Path, Format: f.Format, Diff: f.Diff()})
+			}
+			if !dryRun {
+				rem.Written = len(out.Result.Files)
+			}
+			res := &report.Result{Kind: report.KindFix, Tool: "pyvet fix", Version: toolVersion(), Remedy: rem,
+				Findings: out.Findings, Notes: out.Notes, Failed: out.Fails}
+			if err := rf.emit(cmd, res, report.Options{}); err != nil {
+				return err
 			}
 			if out.Fails {
 				return exitWith(exitFindings, nil)
@@ -98,17 +84,8 @@ func newFixCmd(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print a unified diff; write nothing")
 	cmd.Flags().BoolVar(&outsideIncl, "allow-outside-includes", false, "read -r/-c includes of requirements files outside the project (absolute paths, .. above the project root, /proc, /dev, /sys)")
 	cmd.Flags().StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory or pyvet index (default: the cached one)")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	addReportFlags(cmd, &rf, "table")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "time limit for each package-index request")
 	addPolicyFlags(cmd, &fl)
 	return cmd
-}
-
-// writeIgnored lists the advisories the policy accepts, which fix leaves.
-func writeIgnored(buf *bytes.Buffer, findings []finding.Finding) {
-	for _, f := range findings {
-		if f.Ignored && (f.Risk == finding.RiskVulnerability || f.Risk == finding.RiskMalicious) {
-			fmt.Fprintf(buf, "Not fixed, ignored by the policy: %s %s %s (%s)\n", f.Package, f.Version, f.ID, f.IgnoreReason)
-		}
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/pyvet/pyvet/internal/report"
 	"github.com/pyvet/pyvet/internal/safeio"
@@ -20,8 +21,14 @@ type reportFlags struct {
 
 // addReportFlags adds -f/--format (default def) and -o/--output to cmd.
 func addReportFlags(cmd *cobra.Command, rf *reportFlags, def string) {
-	cmd.Flags().StringVarP(&rf.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", "))
-	cmd.Flags().StringVarP(&rf.output, "output", "o", "", "write the report to FILE instead of standard output")
+	addReportFlagSet(cmd.Flags(), rf, def)
+}
+
+// addReportFlagSet adds -f/--format (default def) and -o/--output to fs
+// (a command's persistent flags, for every subcommand).
+func addReportFlagSet(fs *pflag.FlagSet, rf *reportFlags, def string) {
+	fs.StringVarP(&rf.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", "))
+	fs.StringVarP(&rf.output, "output", "o", "", "write the report to FILE instead of standard output")
 }
 
 // check refuses an unknown format (exit 2); call it before any work.

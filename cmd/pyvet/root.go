@@ -45,7 +45,6 @@ type app struct {
 	offline      bool          // --offline
 	quiet        bool          // -q/--quiet
 	httpTimeout  time.Duration // audit --timeout: one HTTP attempt's limit (0: the default)
-	verifyJSON   bool          // verify --json
 
 	// httpNotes is where the HTTP client says that it gives up on a host
 	// (nil: standard error).

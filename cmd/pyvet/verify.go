@@ -1,17 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/report"
 	"github.com/pyvet/pyvet/internal/verify"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
@@ -35,13 +32,6 @@ func (f *verifyRootFlags) options() sigstore.RootOptions {
 	return sigstore.RootOptions{File: f.trustedRoot, Offline: a.offline, CacheDir: filepath.Join(a.cacheDir(), "sigstore"), MirrorURL: f.tufMirror}
 }
 
-// printJSON writes v as indented JSON.
-func printJSON(w io.Writer, v any) {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
-}
-
 // verifyExit maps an error of the verify packages to an exit status: 2 for
 // input pyvet cannot use, 1 for a failed verification.
 func verifyExit(err error) error {
@@ -51,83 +41,73 @@ func verifyExit(err error) error {
 	return exitWith(exitFindings, fmt.Errorf("verification FAILED: %w", err))
 }
 
-// renderVerify prints a verification result and maps it to the exit
-// status: success only for a verified result, or for a not-verified one the
-// user asked for (allowUnverified); the printed label says NOT VERIFIED
-// either way. A failed result is printed as JSON with --json; its reason goes
-// to stderr.
-func (a *app) renderVerify(cmd *cobra.Command, res *verify.Result, err error, allowUnverified bool) error {
-	if !a.quiet {
+// verifyOutput is what every verify subcommand shares: the app and the
+// report flags (-f/--format, -o/--output, and --json for -f json).
+type verifyOutput struct {
+	a      *app
+	rf     reportFlags
+	asJSON bool
+}
+
+// run wraps a subcommand's work: the format is checked before any.
+func (v *verifyOutput) run(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if v.asJSON {
+			v.rf.format = "json"
+		}
+		if err := v.rf.check(); err != nil {
+			return err
+		}
+		return fn(cmd, args)
+	}
+}
+
+// emit reports one verification through the report layer; failed is the
+// run's verdict (exit status 1).
+func (v *verifyOutput) emit(cmd *cobra.Command, ver report.Verification, failed bool) error {
+	res := &report.Result{Kind: report.KindVerify, Tool: cmd.CommandPath(), Version: toolVersion(), Verifications: []report.Verification{ver}, Failed: failed}
+	if err := v.rf.emit(cmd, res, report.Options{}); err != nil {
+		return err
+	}
+	if failed {
+		return exitWith(exitFindings, nil)
+	}
+	return nil
+}
+
+// render reports a verification result and maps it to the exit status:
+// success only for a verified result, or for a not-verified one the user
+// asked for (allowUnverified); the label says NOT VERIFIED either way. A
+// failed verification's reason goes to standard error; the document formats
+// record the failed result too, the table prints only results that were
+// checked to the end. Input pyvet cannot use is reported on standard error
+// only (exit 2).
+func (v *verifyOutput) render(cmd *cobra.Command, res *verify.Result, err error, allowUnverified bool) error {
+	if !v.a.quiet {
 		for _, w := range res.Warnings {
 			fmt.Fprintln(cmd.ErrOrStderr(), "pyvet: warning:", w)
 		}
 	}
-	w := cmd.OutOrStdout()
-	if a.verifyJSON && !res.Failure.InputKind() {
-		printJSON(w, res)
-	}
-	if err != nil {
+	if err != nil && res.Failure.InputKind() {
 		return verifyExit(err)
 	}
-	if !a.verifyJSON {
-		if res.Command == verify.CommandDist {
-			for i := range res.Attestations {
-				printResult(w, &res.Attestations[i])
-			}
-		} else {
-			printResult(w, res)
-		}
-	}
+	var fail error
 	switch {
+	case err != nil:
+		fail = verifyExit(err)
 	case res.Status.Verified():
-		return nil
 	case res.Status == sigstore.StatusNotVerified && allowUnverified:
-		return nil
 	case res.Status == sigstore.StatusNotVerified:
-		return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s: nothing was verified", res.Artifact))
+		fail = exitWith(exitFindings, fmt.Errorf("verification FAILED: %s: nothing was verified", res.Artifact))
+	default:
+		fail = exitWith(exitFindings, fmt.Errorf("verification FAILED: %s", res.Artifact))
 	}
-	return exitWith(exitFindings, fmt.Errorf("verification FAILED: %s", res.Artifact))
-}
-
-// printResult prints one result as text: the label line and its evidence.
-func printResult(w io.Writer, r *verify.Result) {
-	if r.Expected != "" {
-		fmt.Fprintln(w, "expected: "+r.Expected)
-	}
-	fmt.Fprintf(w, "%s: %s\n", r.Status, r.Artifact)
-	var fields [][2]string
-	switch r.Command {
-	case verify.CommandDist:
-		fields = append(fields, [2]string{"published by", r.Publisher}, [2]string{"predicate", r.PredicateType})
-	case verify.CommandProvenance:
-		fields = append(fields, [2]string{"predicate", r.PredicateType}, [2]string{"builder", r.Builder}, [2]string{"sources", strings.Join(r.Sources, ", ")}, [2]string{"provenance", r.Provenance})
-	}
-	if r.Sigstore != nil {
-		fields = append(fields, [2]string{"signer", r.Identity}, [2]string{"issuer", r.Issuer})
-		if r.SourceRepository != "" {
-			fields = append(fields, [2]string{"source", fmt.Sprintf("%s @ %s (%s)", r.SourceRepository, r.SourceRef, r.SourceDigest)})
-		}
-		if !r.SignedAt.IsZero() {
-			fields = append(fields, [2]string{"signed", r.SignedAt.UTC().Format(time.RFC3339)})
-		}
-		fields = append(fields, [2]string{"bundle", r.BundleVersion}, [2]string{"root", r.RootSource})
-	}
-	if r.Note != "" {
-		fields = append(fields, [2]string{"note", r.Note})
-	}
-	width := 0
-	for _, f := range fields {
-		width = max(width, len(f[0])+1)
-	}
-	for _, f := range fields {
-		fmt.Fprintf(w, "  %-*s %s\n", width, f[0]+":", f[1])
-	}
-	if r.Sigstore != nil {
-		fmt.Fprintln(w, "  evidence:")
-		for _, e := range r.Checks {
-			fmt.Fprintf(w, "    - %s\n", e)
+	if err == nil || !strings.EqualFold(v.rf.format, "table") {
+		if e := v.emit(cmd, report.Verification{Result: res}, fail != nil); e != nil && fail == nil {
+			return e
 		}
 	}
+	return fail
 }
 
 func newVerifyCmd(a *app) *cobra.Command {
@@ -137,23 +117,25 @@ func newVerifyCmd(a *app) *cobra.Command {
 		Long: "verify checks artifacts a Python user touches. Exit status: 0 verified, 1 verification failed (the reason is printed),\n" +
 			"2 bad usage or unreadable input.",
 	}
-	c.PersistentFlags().BoolVar(&a.verifyJSON, "json", false, "print the result as JSON")
-	c.AddCommand(newVerifyArtifactCmd(a), newVerifyCPythonCmd(a), newVerifyDistCmd(a), newVerifyProvenanceCmd(a), newVerifyHashesCmd(a), newVerifyEnvCmd(a))
+	v := &verifyOutput{a: a}
+	addReportFlagSet(c.PersistentFlags(), &v.rf, "table")
+	c.PersistentFlags().BoolVar(&v.asJSON, "json", false, "print the result as JSON (-f json)")
+	c.AddCommand(newVerifyArtifactCmd(v), newVerifyCPythonCmd(v), newVerifyDistCmd(v), newVerifyProvenanceCmd(v), newVerifyHashesCmd(v), newVerifyEnvCmd(v))
 	return c
 }
 
-func newVerifyArtifactCmd(a *app) *cobra.Command {
-	rf := verifyRootFlags{app: a}
+func newVerifyArtifactCmd(v *verifyOutput) *cobra.Command {
+	rf := verifyRootFlags{app: v.a}
 	var bundlePath, digest string
 	var id sigstore.Identity
 	c := &cobra.Command{
 		Use:   "artifact [FILE] --bundle FILE.sigstore --cert-identity ID --cert-oidc-issuer URL",
 		Short: "Verify a Sigstore bundle (v0.1-v0.3, message signature or DSSE) for a file or digest",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: v.run(func(cmd *cobra.Command, args []string) error {
 			res, err := verify.VerifyArtifact(cmd.Context(), verify.ArtifactOptions{Path: firstArg(args), Digest: digest, Bundle: bundlePath, Identity: id, Root: rf.options()})
-			return a.renderVerify(cmd, res, err, false)
-		},
+			return v.render(cmd, res, err, false)
+		}),
 	}
 	rf.add(c)
 	c.Flags().StringVar(&bundlePath, "bundle", "", "Sigstore bundle (default FILE.sigstore or FILE.sigstore.json)")
@@ -165,17 +147,17 @@ func newVerifyArtifactCmd(a *app) *cobra.Command {
 	return c
 }
 
-func newVerifyCPythonCmd(a *app) *cobra.Command {
-	rf := verifyRootFlags{app: a}
+func newVerifyCPythonCmd(v *verifyOutput) *cobra.Command {
+	rf := verifyRootFlags{app: v.a}
 	var bundlePath, digest, version, identities string
 	c := &cobra.Command{
 		Use:   "cpython [FILE] [--bundle FILE.sigstore] [--digest sha256:HEX --version X.Y.Z]",
 		Short: "Verify a CPython release artifact against the release manager identity python.org publishes for its series",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: v.run(func(cmd *cobra.Command, args []string) error {
 			res, err := verify.VerifyCPython(cmd.Context(), verify.CPythonOptions{Path: firstArg(args), Digest: digest, Bundle: bundlePath, Version: version, Identities: identities, Root: rf.options()})
-			return a.renderVerify(cmd, res, err, false)
-		},
+			return v.render(cmd, res, err, false)
+		}),
 	}
 	rf.add(c)
 	c.Flags().StringVar(&bundlePath, "bundle", "", "Sigstore bundle (default FILE.sigstore)")
@@ -185,8 +167,8 @@ func newVerifyCPythonCmd(a *app) *cobra.Command {
 	return c
 }
 
-func newVerifyDistCmd(a *app) *cobra.Command {
-	rf := verifyRootFlags{app: a}
+func newVerifyDistCmd(v *verifyOutput) *cobra.Command {
+	rf := verifyRootFlags{app: v.a}
 	var attPath, provPath, repo, kind, workflow, indexURL string
 	var id sigstore.Identity
 	var timeout time.Duration
@@ -195,11 +177,11 @@ func newVerifyDistCmd(a *app) *cobra.Command {
 		Use:   "dist FILE.whl|FILE.tar.gz [--attestation FILE | --provenance FILE] [--repository OWNER/REPO [--workflow FILE]]",
 		Short: "Verify PEP 740 attestations of a distribution file (from files, or online from the index's integrity API)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: v.run(func(cmd *cobra.Command, args []string) error {
 			res, err := verify.VerifyDist(cmd.Context(), verify.DistOptions{Path: args[0], Attestation: attPath, Provenance: provPath,
 				Repository: repo, Publisher: kind, Workflow: workflow, Identity: id, IndexURL: indexURL, Timeout: timeout, Retries: retries, Root: rf.options()})
-			return a.renderVerify(cmd, res, err, false)
-		},
+			return v.render(cmd, res, err, false)
+		}),
 	}
 	rf.add(c)
 	c.Flags().StringVar(&attPath, "attestation", "", "PEP 740 attestation file")
@@ -216,8 +198,8 @@ func newVerifyDistCmd(a *app) *cobra.Command {
 	return c
 }
 
-func newVerifyProvenanceCmd(a *app) *cobra.Command {
-	rf := verifyRootFlags{app: a}
+func newVerifyProvenanceCmd(v *verifyOutput) *cobra.Command {
+	rf := verifyRootFlags{app: v.a}
 	var provPath, builder, source string
 	var predTypes []string
 	var id sigstore.Identity
@@ -230,11 +212,11 @@ func newVerifyProvenanceCmd(a *app) *cobra.Command {
 			"builder and source repository it names. A bare statement or a DSSE envelope carries no verifiable signature and is\n" +
 			"refused (exit 1); --subjects-only compares its subjects with the artifact anyway and reports NOT VERIFIED.",
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: v.run(func(cmd *cobra.Command, args []string) error {
 			res, err := verify.VerifyProvenanceFile(cmd.Context(), verify.ProvenanceFileOptions{Path: args[0], Provenance: provPath,
 				Policy: verify.ProvenancePolicy{PredicateTypes: predTypes, BuilderID: builder, SourceRepository: source}, Identity: id, SubjectsOnly: subjectsOnly, Root: rf.options()})
-			return a.renderVerify(cmd, res, err, subjectsOnly)
-		},
+			return v.render(cmd, res, err, subjectsOnly)
+		}),
 	}
 	rf.add(c)
 	c.Flags().StringVar(&provPath, "provenance", "", "provenance file: a Sigstore bundle with an in-toto statement (bare statements and DSSE envelopes need --subjects-only)")
@@ -249,94 +231,34 @@ func newVerifyProvenanceCmd(a *app) *cobra.Command {
 	return c
 }
 
-func newVerifyHashesCmd(a *app) *cobra.Command {
-	c := &cobra.Command{
+func newVerifyHashesCmd(v *verifyOutput) *cobra.Command {
+	return &cobra.Command{
 		Use:   "hashes WHEELHOUSE|FILE LOCKFILE...",
 		Short: "Check downloaded distributions (a folder or one file) against the hashes a lockfile or requirements file pins",
 		Args:  cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			inv, err := inventory.Load(args[1:], inventory.Options{})
+		RunE: v.run(func(cmd *cobra.Command, args []string) error {
+			rep, err := verify.Hashes(cmd.Context(), verify.HashesOptions{Path: args[0], Lockfiles: args[1:]})
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			results, fs, err := verify.CheckHashes(args[0], inv)
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
-			w := cmd.OutOrStdout()
-			bad := 0
-			for _, r := range results {
-				if r.Status != "ok" {
-					bad++
-				}
-			}
-			if a.verifyJSON {
-				printJSON(w, map[string]any{"results": results, "findings": fs})
-				if bad > 0 {
-					return exitWith(exitFindings, nil)
-				}
-				return nil
-			}
-			for _, r := range results {
-				fmt.Fprintf(w, "%-16s %s", r.Status, r.File)
-				if r.Detail != "" {
-					fmt.Fprintf(w, "  (%s)", r.Detail)
-				}
-				fmt.Fprintln(w)
-			}
-			fmt.Fprintf(w, "%d files, %d findings\n", len(results), len(fs))
-			if bad > 0 {
-				return exitWith(exitFindings, nil)
-			}
-			return nil
-		},
+			return v.emit(cmd, report.Verification{Hashes: rep}, rep.Failed())
+		}),
 	}
-	return c
 }
 
-func newVerifyEnvCmd(a *app) *cobra.Command {
-	c := &cobra.Command{
+func newVerifyEnvCmd(v *verifyOutput) *cobra.Command {
+	return &cobra.Command{
 		Use:   "env [VENV]",
 		Short: "Re-hash every installed file against its RECORD: modified, missing and unrecorded files, .pth files that run code",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			venv := os.Getenv("VIRTUAL_ENV")
-			if len(args) == 1 {
-				venv = args[0]
-			}
-			if venv == "" {
-				venv = ".venv"
-			}
-			rep, err := verify.CheckEnv(venv)
+		RunE: v.run(func(cmd *cobra.Command, args []string) error {
+			rep, err := verify.Env(cmd.Context(), verify.EnvOptions{Venv: firstArg(args)})
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			w := cmd.OutOrStdout()
-			if a.verifyJSON {
-				printJSON(w, map[string]any{"report": rep, "findings": rep.Findings()})
-			}
-			for _, p := range rep.Problems {
-				if a.verifyJSON {
-					break
-				}
-				who := p.Package
-				if who == "" {
-					who = "-"
-				}
-				fmt.Fprintf(w, "%-11s %s  [%s] %s\n", p.Kind, p.Path, who, p.Detail)
-			}
-			if !a.verifyJSON {
-				fmt.Fprintf(w, "%d distributions, %d recorded files, %d problems in %s\n", rep.Packages, rep.Files, len(rep.Problems), strings.Join(rep.SitePackages, ", "))
-			}
-			for _, p := range rep.Problems {
-				if p.Kind == "modified" || p.Kind == "missing" || p.Kind == "not-regular" {
-					return exitWith(exitFindings, nil)
-				}
-			}
-			return nil
-		},
+			return v.emit(cmd, report.Verification{Env: rep}, rep.Failed())
+		}),
 	}
-	return c
 }
 
 // firstArg is the first argument, or "".

@@ -268,9 +268,9 @@ func writeVerifyResult(b *strings.Builder, r *verify.Result, command string) {
 	for _, f := range fields {
 		fmt.Fprintf(b, "  %-*s %s\n", width, f[0]+":", f[1])
 	}
-	if s := r.Sigstore; s != nil {
+	if r.Sigstore != nil {
 		b.WriteString("  evidence:\n")
-		for _, e := range s.Evidence {
+		for _, e := range r.Checks {
 			fmt.Fprintf(b, "    - %s\n", e)
 		}
 	}

@@ -1,16 +1,16 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/typosquat"
+	"github.com/pyvet/pyvet/internal/report"
 )
 
 func newDBCmd(a *app) *cobra.Command {
@@ -33,6 +33,7 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 		retries int
 		popURL  string
 		noPop   bool
+		rf      reportFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "update",
@@ -43,14 +44,16 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 			"--from installs a local OSV zip or directory (such as a clone of pypa/advisory-database) instead.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out := cmd.OutOrStdout()
+			if err := rf.check(); err != nil {
+				return err
+			}
+			meta := map[string]string{}
 			if from != "" {
-				m, err := advisory.Import(a.cacheDir(), from)
-				if err != nil {
+				if _, err := advisory.Import(a.cacheDir(), from); err != nil {
 					return exitWith(exitUsage, err)
 				}
-				fmt.Fprintf(out, "Imported %d advisories (%d packages) from %s into %s\n", m.Count, m.Packages, from, advisory.CachedPath(a.cacheDir()))
-				return nil
+				meta["update"], meta["from"] = "imported", from
+				return a.emitDBStatus(cmd, &rf, "pyvet db update", meta)
 			}
 			if a.offline {
 				return exitWith(exitUsage, errors.New("db update needs the network, but --offline was given (use --from PATH to import a local export)"))
@@ -64,15 +67,21 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			if res.NotModified {
-				fmt.Fprintf(out, "Advisory database is current (%d advisories, %s)\n", res.Meta.Count, res.Meta.Source)
-				a.updatePopularity(ctx, cmd, popURL, noPop)
-				return nil
+			meta["update"] = "current"
+			if !res.NotModified {
+				meta["update"], meta["downloaded_bytes"] = "updated", strconv.FormatInt(res.Bytes, 10)
 			}
-			fmt.Fprintf(out, "Updated advisory database: %d advisories (%d withdrawn), %d packages, %s downloaded from %s\n",
-				res.Meta.Count, res.Meta.Withdrawn, res.Meta.Packages, byteSize(res.Bytes), res.Meta.Source)
-			a.updatePopularity(ctx, cmd, popURL, noPop)
-			return nil
+			if !noPop {
+				// A failure is reported but does not fail the advisory update;
+				// the previous list stays in place.
+				path, err := typosquat.UpdatePopularity(ctx, popURL, a.cacheDir())
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: warning: popularity list not refreshed: %v\n", err)
+				} else {
+					meta["popularity_list"] = path
+				}
+			}
+			return a.emitDBStatus(cmd, &rf, "pyvet db update", meta)
 		},
 	}
 	cmd.Flags().StringVar(&url, "url", "", "export URL (default: $"+advisory.EnvURL+" or "+advisory.DefaultURL+")")
@@ -82,53 +91,38 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 	cmd.Flags().IntVar(&retries, "retries", 3, "retries after a network error or a server error")
 	cmd.Flags().StringVar(&popURL, "popularity-url", "", "popularity list for the name-confusion check (default "+typosquat.DefaultPopularityURL+")")
 	cmd.Flags().BoolVar(&noPop, "no-popularity", false, "do not refresh the popularity list")
+	addReportFlags(cmd, &rf, "table")
 	return cmd
 }
 
-// updatePopularity refreshes the list of the most-downloaded packages that the
-// name-confusion check compares names with. A failure is reported but does
-// not fail the advisory update; the previous list stays in place.
-func (a *app) updatePopularity(ctx context.Context, cmd *cobra.Command, url string, skip bool) {
-	if skip {
-		return
-	}
-	path, err := typosquat.UpdatePopularity(ctx, url, a.cacheDir())
+// emitDBStatus reports the status of the cached advisory database; meta
+// says what db update did (update: imported, current or updated).
+func (a *app) emitDBStatus(cmd *cobra.Command, rf *reportFlags, tool string, meta map[string]string) error {
+	st, err := advisory.ReadStatus(a.cacheDir(), time.Now())
 	if err != nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "pyvet: warning: popularity list not refreshed: %v\n", err)
-		return
+		return exitWith(exitUsage, err)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "Updated the popularity list in %s\n", path)
+	return rf.emit(cmd, &report.Result{Kind: report.KindDBStatus, Tool: tool, Version: toolVersion(), Database: st, Meta: meta}, report.Options{})
 }
 
 func newDBStatusCmd(a *app) *cobra.Command {
+	var rf reportFlags
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the source, date, size and age of the advisory database",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := advisory.ReadStatus(a.cacheDir(), time.Now())
-			if err != nil {
-				return exitWith(exitUsage, err)
-			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				rf.format = "json"
 			}
-			return st.WriteText(cmd.OutOrStdout())
+			if err := rf.check(); err != nil {
+				return err
+			}
+			return a.emitDBStatus(cmd, &rf, "pyvet db status", nil)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	addReportFlags(cmd, &rf, "table")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON (-f json)")
 	return cmd
-}
-
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/policy"
+	"github.com/pyvet/pyvet/internal/report"
 	"github.com/pyvet/pyvet/internal/sbom"
 )
 
@@ -56,10 +55,13 @@ func newSBOMCmd(a *app) *cobra.Command {
 				return exitWith(exitUsage, err)
 			}
 			writeNotes(cmd.ErrOrStderr(), res.Notes)
-			if output != "" && output != "-" && !a.quiet {
-				fmt.Fprintf(cmd.ErrOrStderr(), "Wrote %s (%d packages, %d vulnerabilities)\n", output, res.Packages, res.Vulnerabilities)
+			if output == "" || output == "-" || a.quiet {
+				return nil
 			}
-			return nil
+			// The summary goes to standard error: standard output may be the document.
+			sum := &report.Result{Kind: report.KindSBOM, Tool: "pyvet sbom", Version: toolVersion(),
+				Files: []report.File{{Path: output, Format: string(f), Packages: res.Packages, Vulnerabilities: res.Vulnerabilities}}}
+			return report.Write(cmd.ErrOrStderr(), "table", sum, report.Options{})
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", string(sbom.CycloneDXJSON), "cyclonedx-json, cyclonedx-xml or spdx-json")

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,8 +31,15 @@ func writeKindText(w io.Writer, res *Result) error {
 			writePackageInfo(&b, res.Package)
 		}
 	case KindDBStatus:
-		if res.Database != nil {
+		switch {
+		case res.Database == nil:
+		case res.Meta["update"] != "":
+			writeDBUpdate(&b, res.Database.Meta, res.Meta)
+		default:
 			writeDBStatus(&b, res.Database)
+		}
+		if p := res.Meta["popularity_list"]; p != "" {
+			fmt.Fprintf(&b, "Updated the popularity list in %s\n", p)
 		}
 	case KindSBOM:
 		for _, f := range res.Files {
@@ -179,6 +187,32 @@ func writeDBStatus(w io.Writer, s *advisory.DBStatus) {
 		fmt.Fprintf(w, "ETag:        %s\n", m.ETag)
 	}
 	fmt.Fprintf(w, "SHA-256:     %s\n", m.ContentSHA256)
+}
+
+// writeDBUpdate prints what `db update` did (meta["update"]): imported a
+// local export, found the database current, or downloaded a new one.
+func writeDBUpdate(w io.Writer, m advisory.Meta, meta map[string]string) {
+	switch meta["update"] {
+	case "imported":
+		fmt.Fprintf(w, "Imported %d advisories (%d packages) from %s into %s\n", m.Count, m.Packages, meta["from"], m.Path)
+	case "current":
+		fmt.Fprintf(w, "Advisory database is current (%d advisories, %s)\n", m.Count, m.Source)
+	default:
+		n, _ := strconv.ParseInt(meta["downloaded_bytes"], 10, 64)
+		fmt.Fprintf(w, "Updated advisory database: %d advisories (%d withdrawn), %d packages, %s downloaded from %s\n",
+			m.Count, m.Withdrawn, m.Packages, byteSize(n), m.Source)
+	}
+}
+
+// byteSize is n bytes for people: "12.3 MB", "4.0 kB", "12 bytes".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // writeRemedy prints what fix did: the diffs of a dry run, the plan, and

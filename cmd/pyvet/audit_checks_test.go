@@ -103,7 +103,8 @@ func TestAuditServiceMatchesLocal(t *testing.T) {
 			t.Errorf("remote misses %v", k)
 		}
 	}
-	if _, errs, code := runPyvet(t, "-q", "audit", "--service", "http://127.0.0.1:1", "-r", reqs); code != 2 || errs == "" {
+	w := &waitRecorder{}
+	if _, errs, code := runPyvetApp(t, &app{httpSleep: w.sleep}, "-q", "audit", "--service", "http://127.0.0.1:1", "-r", reqs); code != 2 || errs == "" || w.count() == 0 {
 		t.Errorf("unreachable service: exit %d, stderr %q", code, errs)
 	}
 }

@@ -172,15 +172,20 @@ func treeVersion(p *inventory.Package) string {
 
 // treeRequirement is the requirement that brought p in from parent ("" for
 // the input), without the name: "<4,>=3.3.2", "[socks]>=2; python_version
-// >= \"3.8\"". A root without a recorded requirement shows the specifier
-// the input declared when it is not the version shown.
+// >= \"3.8\"". A root's exact pin is the version shown and is left out; a
+// root without a recorded requirement shows the specifier the input
+// declared when it is not the version shown.
 func treeRequirement(p *inventory.Package, parent string, root bool) string {
 	if r, ok := p.Required[parent]; ok {
 		i := 0
 		for i < len(r) && (r[i] >= 'a' && r[i] <= 'z' || r[i] >= 'A' && r[i] <= 'Z' || r[i] >= '0' && r[i] <= '9' || r[i] == '.' || r[i] == '_' || r[i] == '-') {
 			i++
 		}
-		return strings.TrimSpace(r[i:])
+		r = strings.TrimSpace(r[i:])
+		if root && r == "=="+p.Version {
+			return "" // the version shown is the pin
+		}
+		return r
 	}
 	if root && p.Version != "" && p.Specifier != "" {
 		return p.Specifier

@@ -165,7 +165,7 @@ func resolvedFixture() *inventory.Inventory {
 func TestDepsTreeRequirements(t *testing.T) {
 	got := depsText(t, resolvedFixture())
 	want := `black @main (vcs)
-django 3.2.0 [required: ==3.2.0]
+django 3.2.0
 ├── asgiref 3.8.1 [required: <4,>=3.3.2]
 │   └── typing-extensions 4.12.2 [required: >=4; python_version < "3.13"]
 ├── pytz 2024.1

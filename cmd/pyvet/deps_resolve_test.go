@@ -37,12 +37,14 @@ func depsUniverse(t *testing.T) *pypitest.Server {
 		},
 		"typing-extensions": {"4.12.2": rel("typing-extensions", "4.12.2")},
 		"sqlparse":          {"0.4.1": rel("sqlparse", "0.4.1"), "0.5.0": rel("sqlparse", "0.5.0")},
+		"pre":               {"1.0": rel("pre", "1.0"), "2.0b1": rel("pre", "2.0b1")},
 		"pytz":              {"2024.1": rel("pytz", "2024.1")},
 		"werkzeug":          {"2.3.0": rel("werkzeug", "2.3.0", "markupsafe>=2.1.1"), "3.0.1": rel("werkzeug", "3.0.1", "markupsafe>=2.1.1")},
 		"markupsafe":        {"2.1.5": rel("markupsafe", "2.1.5")},
 		// Conflicts: needs-new-django cannot go with django==3.2.0.
 		"needs-new-django": {"1.0": rel("needs-new-django", "1.0", "django>=4")},
 	}
+	u["sqlparse"]["0.5.0"].UploadTime = "2025-06-01T00:00:00Z"
 	return pypitest.New(t, pypitest.WriteUniverse(t, u, pypitest.ModeJSON))
 }
 
@@ -213,5 +215,31 @@ func TestDepsResolveUsage(t *testing.T) {
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
 		}
+	}
+}
+
+func TestDepsResolveCutoffAndPre(t *testing.T) {
+	srv := depsUniverse(t)
+	index := srv.URL + "/simple"
+	cache := t.TempDir()
+	req := writeReqs(t, "django==3.2.0\npre\n")
+	out, errOut, code := runDepsIn(t, cache, "--resolve", "--index-url", index, "-f", "json", req)
+	if code != 0 || !strings.Contains(out, `"version": "0.5.0"`) || !strings.Contains(out, `"version": "1.0"`) {
+		t.Fatalf("exit %d (%s):\n%s", code, errOut, out)
+	}
+	// sqlparse 0.5.0 was uploaded in June 2025: a cutoff before it takes 0.4.1.
+	out, errOut, code = runDepsIn(t, cache, "--resolve", "--index-url", index, "--uploaded-prior-to", "2025-01-01", req)
+	if code != 0 || !strings.Contains(out, "sqlparse 0.4.1") {
+		t.Errorf("--uploaded-prior-to (exit %d, %s):\n%s", code, errOut, out)
+	}
+	out, errOut, code = runDepsIn(t, cache, "--resolve", "--index-url", index, "--pre", req)
+	if code != 0 || !strings.Contains(out, "pre 2.0b1") {
+		t.Errorf("--pre (exit %d, %s):\n%s", code, errOut, out)
+	}
+	// With an extra index the lock cannot say which index served a file: no index key.
+	lock := filepath.Join(t.TempDir(), "pylock.toml")
+	_, errOut, code = runDepsIn(t, cache, "--index-url", index, "--extra-index-url", srv.URL+"/simple/", "--write-pylock", lock, req)
+	if data := mustRead(t, lock); code != 0 || strings.Contains(data, "\nindex = ") || !strings.Contains(data, "name = 'sqlparse'") {
+		t.Errorf("--extra-index-url (exit %d, %s):\n%s", code, errOut, data)
 	}
 }

@@ -28,6 +28,7 @@ type recorded struct {
 	Notes         []string               `json:"notes"`
 	Meta          map[string]string      `json:"meta"`
 	Sources       []inventory.SourceFile `json:"sources"`
+	Projects      []ProjectResult        `json:"projects"` // audit -R
 	// deps: the inventory's own keys.
 	Packages     json.RawMessage        `json:"packages"` // a count in db status
 	IndexOptions inventory.IndexOptions `json:"index_options"`
@@ -72,6 +73,7 @@ func readJSON(r io.Reader) (*Result, error) {
 			res.Failed = doc.Summary.Failed
 		}
 		res.Fixes = doc.Fixes
+		res.Projects = doc.Projects
 		inv := &inventory.Inventory{Sources: doc.Sources}
 		for _, d := range doc.Dependencies {
 			p := &inventory.Package{Name: d.Name, Version: d.Version, Specifier: d.Specifier, Direct: d.Direct, Resolved: d.Resolved,

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 )
@@ -172,6 +174,17 @@ func TestProjectsInEveryFormat(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(outs["json"]), &doc); err != nil {
 		t.Fatal(err)
+	}
+	sch, err := jsonschema.NewCompiler().Compile("../../docs/report.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(outs["json"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("the JSON document of a tree does not match docs/report.schema.json: %v", err)
 	}
 	if len(doc.Projects) != 3 || doc.Projects[0].Error == "" || !doc.Projects[1].Summary.Failed || doc.Projects[2].Summary.Ignored != 1 {
 		t.Errorf("json projects %+v", doc.Projects)

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
 	"time"
@@ -64,8 +62,7 @@ func newPypiInfoCmd(a *app) *cobra.Command {
 			if strings.TrimSpace(name) == "" {
 				return exitWith(exitUsage, fmt.Errorf("pypi info: empty package name"))
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-			defer stop()
+			ctx := cmd.Context()
 			idx := a.indexClient(indexURL)
 			proj, err := idx.Project(ctx, name)
 			if err == nil && version != "" {
@@ -126,6 +123,7 @@ func newPypiPopularityCmd(a *app) *cobra.Command {
 	var (
 		url  string
 		from string
+		rf   reportFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "popularity",
@@ -135,6 +133,9 @@ func newPypiPopularityCmd(a *app) *cobra.Command {
 			"or imported from a local copy with --from. A broken download keeps the previous list.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := rf.check(); err != nil {
+				return err
+			}
 			var path string
 			var err error
 			switch {
@@ -143,9 +144,7 @@ func newPypiPopularityCmd(a *app) *cobra.Command {
 			case a.offline:
 				return exitWith(exitUsage, errors.New("pypi popularity needs the network, but --offline was given (use --from FILE)"))
 			default:
-				ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-				defer stop()
-				path, err = typosquat.UpdatePopularity(ctx, url, a.cacheDir())
+				path, err = typosquat.UpdatePopularity(cmd.Context(), url, a.cacheDir())
 			}
 			if err != nil {
 				return exitWith(exitUsage, err)
@@ -154,10 +153,11 @@ func newPypiPopularityCmd(a *app) *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "Installed the popularity list (%d packages, updated %s) in %s\n", pop.Len(), pop.Updated, path)
-			return nil
+			return rf.emit(cmd, &report.Result{Kind: report.KindPopularity, Tool: "pyvet pypi popularity", Version: toolVersion(),
+				Files: []report.File{{Path: path, Format: "popularity", Packages: pop.Len()}}, Meta: map[string]string{"updated": pop.Updated}}, report.Options{})
 		},
 	}
+	addReportFlags(cmd, &rf, "table")
 	cmd.Flags().StringVar(&url, "url", typosquat.DefaultPopularityURL, "where to download the list")
 	cmd.Flags().StringVar(&from, "from", "", "import a local copy instead of downloading")
 	return cmd

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pyvet/pyvet/internal/check/pinning"
 	"github.com/pyvet/pyvet/internal/policy"
+	"github.com/pyvet/pyvet/internal/report"
 )
 
 // addPolicyFlags registers the policy flags every gating command (audit,
@@ -44,12 +45,16 @@ func newPolicyCmd(a *app) *cobra.Command {
 
 func newPolicyShowCmd(a *app) *cobra.Command {
 	var fl policy.Flags
+	var rf reportFlags
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "show [DIR]",
 		Short: "Print the effective policy and where each value came from",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := rf.check(); err != nil {
+				return err
+			}
 			dir := "."
 			if len(args) == 1 {
 				dir = args[0]
@@ -66,11 +71,12 @@ func newPolicyShowCmd(a *app) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(p.Entries())
 			}
-			return p.Show(cmd.OutOrStdout())
+			return rf.emit(cmd, &report.Result{Kind: report.KindPolicy, Tool: "pyvet policy show", Version: toolVersion(), Policy: p.Entries()}, report.Options{})
 		},
 	}
 	addPolicyFlags(cmd, &fl)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries as JSON (key, value, origin)")
+	addReportFlags(cmd, &rf, "table")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the entries alone as a JSON array (key, value, origin); -f json writes the protocol's document")
 	return cmd
 }
 

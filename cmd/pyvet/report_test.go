@@ -72,7 +72,7 @@ func TestVersionFormats(t *testing.T) {
 		t.Fatalf("%v: %q", err, out)
 	}
 	js, err := runReport(t, "version", "-f", "json")
-	if err != nil || !strings.Contains(js, `"kind": "version"`) || !strings.Contains(js, `"schema_version": "1.0"`) {
+	if err != nil || !strings.Contains(js, `"kind": "version"`) || !strings.Contains(js, `"schema_version": "1.1"`) {
 		t.Fatalf("%v: %s", err, js)
 	}
 }

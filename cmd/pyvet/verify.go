@@ -62,10 +62,17 @@ func (v *verifyOutput) run(fn func(cmd *cobra.Command, args []string) error) fun
 	}
 }
 
-// emit reports one verification through the report layer; failed is the
-// run's verdict (exit status 1).
+// emit reports one verification through the report layer, with the
+// findings of a hashes or env check as the run's (SARIF lists them); failed
+// is the run's verdict (exit status 1).
 func (v *verifyOutput) emit(cmd *cobra.Command, ver report.Verification, failed bool) error {
 	res := &report.Result{Kind: report.KindVerify, Tool: cmd.CommandPath(), Version: toolVersion(), Verifications: []report.Verification{ver}, Failed: failed}
+	switch {
+	case ver.Hashes != nil:
+		res.Findings = ver.Hashes.Findings
+	case ver.Env != nil:
+		res.Findings = ver.Env.Findings()
+	}
 	if err := v.rf.emit(cmd, res, report.Options{}); err != nil {
 		return err
 	}

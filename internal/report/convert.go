@@ -10,6 +10,7 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
 	"github.com/pyvet/pyvet/internal/remedy"
 	"github.com/pyvet/pyvet/internal/verify"
 )
@@ -47,6 +48,8 @@ type recorded struct {
 	Status   json.RawMessage `json:"status"`
 	Results  json.RawMessage `json:"results"`
 	Report   json.RawMessage `json:"report"`
+	// policy show
+	Entries []policy.Entry `json:"entries"`
 }
 
 // readJSON decodes a recorded JSON document.
@@ -99,8 +102,10 @@ func readJSON(r io.Reader) (*Result, error) {
 		res.Fixes = doc.Fixes
 		res.Remedy = &Remedy{Result: &remedy.Result{Plan: doc.Plan, Edits: doc.Edits, Commands: doc.Commands, Manual: doc.Manual},
 			Diffs: doc.Diffs, DryRun: doc.DryRun, Written: doc.Written}
-	case KindSBOM:
+	case KindSBOM, KindPopularity:
 		res.Files = doc.Files
+	case KindPolicy:
+		res.Policy = append([]policy.Entry{}, doc.Entries...)
 	case KindPackageInfo:
 		res.Package = doc.Package
 	case KindDBStatus:

@@ -14,7 +14,10 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
+	"github.com/pyvet/pyvet/internal/remedy"
 	"github.com/pyvet/pyvet/internal/verify"
+	"github.com/pyvet/pyvet/internal/verify/sigstore"
 )
 
 // update rewrites the golden files: go test ./internal/report -run Golden -update
@@ -150,6 +153,9 @@ func kindRuns(t testing.TB) map[string]*Result {
 	meta := advisory.Meta{Source: "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip", Format: "zip", ContentSHA256: "ab12",
 		Built: now.Add(-time.Hour), Newest: now.Add(-50 * 24 * time.Hour), Count: 7080, Withdrawn: 12, Packages: 3100, ETag: `"e1"`,
 		Fetched: now.Add(-30 * time.Hour), Path: "/cache/pyvet/advisories.idx"}
+	env := &verify.EnvReport{SitePackages: []string{".venv/lib/python3.12/site-packages"}, Packages: 3, Files: 41, Problems: []verify.RecordProblem{
+		{Package: "demo", Version: "1.0", Path: "demo/__init__.py", Kind: "modified", Detail: "sha256 differs from RECORD"},
+		{Path: "evil.pth", Kind: "pth-exec", Detail: "import os; os.system('id')"}}}
 	return map[string]*Result{
 		"deps":      {Kind: KindDeps, Tool: "pyvet deps", Version: "v1.2.3", Inventory: inv},
 		"deps-tree": {Kind: KindDeps, Tool: "pyvet deps", Version: "v1.2.3", Inventory: resolvedFixture()},
@@ -159,7 +165,43 @@ func kindRuns(t testing.TB) map[string]*Result {
 		"sbom":      {Kind: KindSBOM, Tool: "pyvet sbom", Version: "v1.2.3", Files: []File{{Path: "bom.json", Format: "cyclonedx-json", Packages: 8, Vulnerabilities: 1}}, Notes: []string{"requirements.txt:9: unsupported option"}},
 		"verify-hashes": {Kind: KindVerify, Tool: "pyvet verify hashes", Version: "v1.2.3", Failed: true, Verifications: []Verification{{Hashes: &verify.HashesReport{
 			Results: []verify.HashResult{{File: "demo-1.0.tar.gz", Package: "demo", Version: "1.0", Status: "mismatch", Detail: "sha256 differs"}}}}}},
+		"verify-env":      {Kind: KindVerify, Tool: "pyvet verify env", Version: "v1.2.3", Failed: true, Verifications: []Verification{{Env: env}}, Findings: env.Findings()},
+		"verify-artifact": {Kind: KindVerify, Tool: "pyvet verify artifact", Version: "v1.2.3", Verifications: []Verification{{Result: verifiedArtifact(now)}}},
+		"verify-failed": {Kind: KindVerify, Tool: "pyvet verify artifact", Version: "v1.2.3", Failed: true, Verifications: []Verification{{Result: &verify.Result{
+			Command: verify.CommandArtifact, Subject: verify.Subject{Artifact: "demo-1.0.tar.gz", Digest: "sha256:" + strings.Repeat("ab", 32)},
+			Status: sigstore.StatusFailed, Failure: sigstore.FailIdentity, Reason: "certificate identity https://github.com/x/y does not match the policy"}}}},
+		"fix": {Kind: KindFix, Tool: "pyvet fix", Version: "v1.2.3", Failed: true, Remedy: fixRemedy(), Findings: []finding.Finding{{Risk: finding.RiskVulnerability,
+			Rule: "vuln", ID: "PYSEC-2099-2", Package: "jinja2", Version: "2.10", Title: "sandbox escape", Ignored: true, IgnoreReason: "not reachable", Severity: finding.SeverityHigh}}},
+		"db-update": {Kind: KindDBStatus, Tool: "pyvet db update", Version: "v1.2.3", Database: statusAt(meta, now),
+			Meta: map[string]string{"update": "updated", "downloaded_bytes": "12582912", "popularity_list": "/cache/pyvet/top-pypi-packages.json"}},
+		"pypi-popularity": {Kind: KindPopularity, Tool: "pyvet pypi popularity", Version: "v1.2.3", Meta: map[string]string{"updated": "2026-07-01 06:34:06"},
+			Files: []File{{Path: "/cache/pyvet/top-pypi-packages.json", Format: "popularity", Packages: 15000}}},
+		"policy": {Kind: KindPolicy, Tool: "pyvet policy show", Version: "v1.2.3", Policy: []policy.Entry{
+			{Key: "fail-on", Value: `"medium"`, Origin: "pyvet.toml:1"},
+			{Key: "checks.unmaintained.enabled", Value: "true", Default: "true", Origin: "default", Doc: "no release for a long time (risk 5)"},
+			{Key: "checks.unmaintained.after", Value: `"21d"`, Default: `"730d"`, Origin: "pyvet.toml:3", Doc: "how long without a release"}}},
 	}
+}
+
+// verifiedArtifact is a verified `verify artifact` result with its evidence.
+func verifiedArtifact(now time.Time) *verify.Result {
+	checks := []string{"certificate chains to a Fulcio CA of the embedded Sigstore production trusted root", "signer identity matches the policy"}
+	return &verify.Result{Command: verify.CommandArtifact, Subject: verify.Subject{Artifact: "demo-1.0.tar.gz", Digest: "sha256:" + strings.Repeat("ab", 32)},
+		Status: sigstore.StatusVerified, Evidence: verify.Evidence{Identity: "release@example.org", Issuer: "https://accounts.example.org", SignedAt: now,
+			BundleVersion: "v0.3", RootSource: "embedded Sigstore production trusted root", LogIndexes: []int64{153454663}, Checks: checks},
+		Sigstore: &sigstore.Result{Status: sigstore.StatusVerified, BundleVersion: "v0.3", SAN: "release@example.org", Issuer: "https://accounts.example.org",
+			SignedAt: now, Evidence: checks, RootSource: "embedded Sigstore production trusted root", LogIndexes: []int64{153454663}}}
+}
+
+// fixRemedy is a dry run of `pyvet fix` that upgrades one pin.
+func fixRemedy() *Remedy {
+	loc := []inventory.Location{{File: "requirements.txt", Line: 2}}
+	return &Remedy{DryRun: true, Result: &remedy.Result{
+		Plan: &remedy.Plan{Fixes: []remedy.Fix{{Name: "requests", From: []string{"2.19.0"}, To: "2.20.1", Advisories: []string{"PYSEC-2018-28"},
+			Targets: []remedy.Target{{From: "2.19.0", To: "2.20.1", Advisories: []string{"PYSEC-2018-28"}, Locations: loc}}}}},
+		Edits: []remedy.Edit{{File: "requirements.txt", Line: 2, Name: "requests", Old: "==2.19.0", New: "==2.20.1"}}},
+		Diffs: []FileDiff{{Path: "requirements.txt", Format: "requirements",
+			Diff: "--- requirements.txt\n+++ requirements.txt\n@@ -1,2 +1,2 @@\n # app\n-requests==2.19.0\n+requests==2.20.1\n"}}}
 }
 
 // TestGoldenKinds records every other command's run in every format and

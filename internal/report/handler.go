@@ -9,6 +9,7 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
 	"github.com/pyvet/pyvet/internal/remedy"
 	"github.com/pyvet/pyvet/internal/verify"
 )
@@ -16,7 +17,7 @@ import (
 // SchemaVersion is the version of the JSON protocol (docs/json.md): the
 // minor number grows when keys are added, the major number when a key
 // changes meaning or goes away.
-const SchemaVersion = "1.0"
+const SchemaVersion = "1.1"
 
 // Kind names the command a run comes from; each format lays out the data
 // of each kind (the table of `deps` is a package list, that of `audit` a
@@ -32,12 +33,14 @@ const (
 	KindSBOM        Kind = "sbom"
 	KindDBStatus    Kind = "db-status"
 	KindPackageInfo Kind = "pypi-info"
+	KindPopularity  Kind = "pypi-popularity"
+	KindPolicy      Kind = "policy"
 	KindVersion     Kind = "version"
 )
 
 // Kinds returns every kind, sorted.
 func Kinds() []Kind {
-	ks := []Kind{KindAudit, KindDeps, KindVerify, KindFix, KindSBOM, KindDBStatus, KindPackageInfo, KindVersion}
+	ks := []Kind{KindAudit, KindDeps, KindVerify, KindFix, KindSBOM, KindDBStatus, KindPackageInfo, KindPopularity, KindPolicy, KindVersion}
 	sort.Slice(ks, func(i, j int) bool { return ks[i] < ks[j] })
 	return ks
 }
@@ -80,7 +83,8 @@ type FileDiff struct {
 	Diff   string `json:"diff"`
 }
 
-// File is a document a run wrote (sbom's bill of materials).
+// File is a document a run wrote or installed (sbom's bill of materials,
+// the popularity list of `pypi popularity`).
 type File struct {
 	Path            string `json:"path"`            // "-" for standard output
 	Format          string `json:"format"`          // e.g. "cyclonedx-json"
@@ -139,7 +143,8 @@ type Handler interface {
 	File(*File) error
 	Database(*advisory.DBStatus) error
 	PackageInfo(*PackageInfo) error
-	Note(string) error // one line for the user (expired ignore, stale database, ...)
+	Policy([]policy.Entry) error // the effective policy (policy show)
+	Note(string) error           // one line for the user (expired ignore, stale database, ...)
 	Summary(*Gate) error
 	Flush() error
 }
@@ -233,6 +238,9 @@ func Emit(h Handler, res *Result) error {
 	if err == nil && res.Package != nil {
 		err = h.PackageInfo(res.Package)
 	}
+	if err == nil && res.Policy != nil {
+		err = h.Policy(res.Policy)
+	}
 	for i := 0; err == nil && i < len(res.Notes); i++ {
 		err = h.Note(res.Notes[i])
 	}
@@ -308,6 +316,9 @@ func (c *Collector) Database(s *advisory.DBStatus) error { c.Result.Database = s
 
 // PackageInfo implements Handler.
 func (c *Collector) PackageInfo(p *PackageInfo) error { c.Result.Package = p; return nil }
+
+// Policy implements Handler.
+func (c *Collector) Policy(es []policy.Entry) error { c.Result.Policy = es; return nil }
 
 // Note implements Handler.
 func (c *Collector) Note(n string) error { c.Result.Notes = append(c.Result.Notes, n); return nil }

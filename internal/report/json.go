@@ -13,6 +13,7 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
 )
 
 func init() { register("json", writeJSON) }
@@ -228,11 +229,11 @@ func writeKindJSON(w io.Writer, res *Result, opts Options) error {
 	case KindVerify:
 		switch {
 		case len(res.Verifications) == 1:
-			payload = append(payload, verificationJSON(&res.Verifications[0]))
+			payload = append(payload, verificationJSON(&res.Verifications[0], opts))
 		case len(res.Verifications) > 1:
 			var all []any
 			for i := range res.Verifications {
-				all = append(all, verificationJSON(&res.Verifications[i]))
+				all = append(all, verificationJSON(&res.Verifications[i], opts))
 			}
 			doc = append(doc, jsonField{"verifications", all})
 		}
@@ -242,8 +243,10 @@ func writeKindJSON(w io.Writer, res *Result, opts Options) error {
 			doc = append(doc, jsonField{"dry_run", r.DryRun}, jsonField{"written", r.Written}, jsonField{"diffs", nonNilDiffs(r.Diffs)})
 		}
 		doc = append(doc, jsonField{"fixes", fixesOf(res)}, jsonField{"findings", jsonFindings(res, opts)})
-	case KindSBOM:
+	case KindSBOM, KindPopularity:
 		doc = append(doc, jsonField{"files", append([]File{}, res.Files...)})
+	case KindPolicy:
+		doc = append(doc, jsonField{"entries", append([]policy.Entry{}, res.Policy...)})
 	case KindDBStatus:
 		if st := res.Database; st != nil {
 			payload = append(payload, dbStatusJSON(st))
@@ -273,16 +276,12 @@ func writeKindJSON(w io.Writer, res *Result, opts Options) error {
 
 // verificationJSON is the JSON value of one verification, with the keys
 // verify has always printed.
-func verificationJSON(v *Verification) any {
+func verificationJSON(v *Verification, opts Options) any {
 	switch {
 	case v.Hashes != nil:
-		fs := v.Hashes.Findings
-		if fs == nil {
-			fs = []finding.Finding{}
-		}
-		return map[string]any{"results": v.Hashes.Results, "findings": fs}
+		return map[string]any{"results": v.Hashes.Results, "findings": jsonFindings(&Result{Findings: v.Hashes.Findings}, opts)}
 	case v.Env != nil:
-		return map[string]any{"report": v.Env, "findings": v.Env.Findings()}
+		return map[string]any{"report": v.Env, "findings": jsonFindings(&Result{Findings: v.Env.Findings()}, opts)}
 	}
 	return v.Result
 }

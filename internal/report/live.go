@@ -6,6 +6,7 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
 	"github.com/pyvet/pyvet/internal/progress"
 )
 
@@ -46,6 +47,9 @@ func (t tee) Database(s *advisory.DBStatus) error {
 }
 func (t tee) PackageInfo(p *PackageInfo) error {
 	return t.each(func(h Handler) error { return h.PackageInfo(p) })
+}
+func (t tee) Policy(es []policy.Entry) error {
+	return t.each(func(h Handler) error { return h.Policy(es) })
 }
 func (t tee) Note(n string) error   { return t.each(func(h Handler) error { return h.Note(n) }) }
 func (t tee) Summary(g *Gate) error { return t.each(func(h Handler) error { return h.Summary(g) }) }

@@ -12,6 +12,7 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/internal/policy"
 	"github.com/pyvet/pyvet/internal/progress"
 )
 
@@ -35,6 +36,7 @@ type Result struct {
 	Files         []File             // documents written (sbom)
 	Database      *advisory.DBStatus // db status
 	Package       *PackageInfo       // pypi info
+	Policy        []policy.Entry     // policy show: the effective policy, one entry per value
 }
 
 // kind is the run's kind, KindAudit when unset.

@@ -212,9 +212,12 @@ func RunRecursive(ctx context.Context, o Options) (*RecursiveResult, error) {
 		return nil, fmt.Errorf("%s: no projects found (no directory below it holds a dependency file pyvet reads)", o.Paths[0])
 	}
 	out := &RecursiveResult{Root: root, Notes: notes}
-	for _, dir := range dirs {
+	for i, dir := range dirs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "pyvet: project %d/%d: %s\n", i+1, len(dirs), relSlash(root, dir))
 		}
 		po := o
 		po.Paths = []string{dir}

@@ -659,8 +659,12 @@ func (fl Flags) Resolve(dir string) (*Policy, error) {
 }
 
 // Show writes the effective policy, one value per line with its origin.
-func (p *Policy) Show(w io.Writer) error {
-	es := p.Entries()
+func (p *Policy) Show(w io.Writer) error { return WriteEntries(w, p.Entries()) }
+
+// WriteEntries writes policy entries as `pyvet policy show` prints them: one
+// value per line, aligned, with its origin (and the default when the value
+// is not it).
+func WriteEntries(w io.Writer, es []Entry) error {
 	width := 0
 	for _, e := range es {
 		if n := len(e.Key) + 3 + len(e.Value); n > width && n < 70 {

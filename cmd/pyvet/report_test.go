@@ -76,3 +76,52 @@ func TestVersionFormats(t *testing.T) {
 		t.Fatalf("%v: %s", err, js)
 	}
 }
+
+// Every command that reports through the layer: -f json -o FILE records the
+// run (nothing on standard output, the same exit status), and the recorded
+// run converts to exactly the table the command prints.
+func TestCommandsRecordAndConvert(t *testing.T) {
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "cache")
+	sp := filepath.Join(dir, "venv", "lib", "python3.12", "site-packages")
+	writeFile(t, filepath.Join(sp, "x-1.0.dist-info", "METADATA"), "Metadata-Version: 2.1\nName: x\nVersion: 1.0\n", 0o644)
+	writeFile(t, filepath.Join(sp, "x-1.0.dist-info", "RECORD"), "x.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\nx-1.0.dist-info/RECORD,,\n", 0o644)
+	writeFile(t, filepath.Join(sp, "x.py"), "changed\n", 0o644)
+	req := filepath.Join(dir, "proj", "requirements.txt")
+	writeFile(t, req, "requests==2.19.0\n", 0o644)
+	writeFile(t, filepath.Join(dir, "proj", "pyvet.toml"), "fail-on = \"medium\"\n", 0o644)
+	if _, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "db", "update", "--from", testOSV); code != 0 {
+		t.Fatalf("db update: exit %d %s", code, errs)
+	}
+	pop := filepath.Join("..", "..", "internal", "check", "typosquat", "testdata", "popular.json")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // in the table
+	}{
+		{[]string{"verify", "env", filepath.Join(dir, "venv")}, 1, "modified    x.py  [x]"},
+		{[]string{"fix", "--dry-run", "--db", testOSV, req}, 1, "+requests==2.20.1"},
+		{[]string{"db", "status"}, 0, "Advisories:  5 (0 withdrawn), 4 packages"},
+		{[]string{"db", "update", "--from", testOSV}, 0, "Imported 5 advisories (4 packages) from " + testOSV},
+		{[]string{"policy", "show", filepath.Join(dir, "proj")}, 0, `fail-on = "medium"`},
+		{[]string{"pypi", "popularity", "--from", pop}, 0, "Installed the popularity list ("},
+	} {
+		pre := []string{"--cache-dir", cache, "--offline", "-q"}
+		table, errs, code := runPyvet(t, append(append([]string{}, pre...), tc.args...)...)
+		if code != tc.code || !strings.Contains(table, tc.want) {
+			t.Fatalf("%v: exit %d, want %d and %q:\n%s%s", tc.args, code, tc.code, tc.want, table, errs)
+		}
+		rec := filepath.Join(dir, "run.json")
+		out, errs, code := runPyvet(t, append(append(append([]string{}, pre...), tc.args...), "-f", "json", "-o", rec)...)
+		if code != tc.code || out != "" {
+			t.Fatalf("%v -f json -o: exit %d, stdout %q, %s", tc.args, code, out, errs)
+		}
+		if doc, err := os.ReadFile(rec); err != nil || !bytes.Contains(doc, []byte(`"schema_version": "1.1"`)) {
+			t.Fatalf("%v: recorded %s, %v", tc.args, doc, err)
+		}
+		got, err := runReport(t, "report", "convert", rec, "-f", "table")
+		if err != nil || got != table {
+			t.Errorf("%v: converted table differs (%v):\n%s\nwant:\n%s", tc.args, err, got, table)
+		}
+	}
+}

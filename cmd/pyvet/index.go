@@ -4,15 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/pyvet/pyvet/internal/check/license"
 	"github.com/pyvet/pyvet/internal/check/typosquat"
-	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/pypi"
 	"github.com/pyvet/pyvet/internal/report"
 )
@@ -77,7 +73,7 @@ func newPypiInfoCmd(a *app) *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			s := summarize(proj)
+			s := report.PackageInfoOf(proj)
 			if page, err := idx.Simple(ctx, name); err == nil {
 				s.Status = page.ProjectStatus
 			}
@@ -93,30 +89,6 @@ func newPypiInfoCmd(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (-f json)")
 	cmd.Flags().StringVar(&indexURL, "index-url", "", "Simple API base of another index (the JSON API is derived from it)")
 	return cmd
-}
-
-func summarize(p *pypi.Project) report.PackageInfo {
-	lic := license.Resolve(p.Info.LicenseExpression, p.Info.License, p.Info.Classifiers)
-	s := report.PackageInfo{Name: finding.Clip(p.Info.Name, 200), Version: finding.Clip(p.Info.Version, 200), Summary: finding.Clip(p.Info.Summary, 300), License: finding.Clip(lic.Expression, 300),
-		LicenseClass: string(lic.Class), LicenseSource: string(lic.Source), RequiresPython: p.Info.RequiresPython}
-	var first, last time.Time
-	for _, r := range p.ReleaseList() {
-		s.Releases++
-		if r.Yanked {
-			s.Yanked = append(s.Yanked, r.Version)
-		}
-		if !r.Uploaded.IsZero() && (first.IsZero() || r.Uploaded.Before(first)) {
-			first = r.Uploaded
-		}
-		if r.Uploaded.After(last) {
-			last = r.Uploaded
-		}
-	}
-	sort.Strings(s.Yanked)
-	if !first.IsZero() {
-		s.FirstRelease, s.LatestUpload = first.Format("2006-01-02"), last.Format("2006-01-02")
-	}
-	return s
 }
 
 func newPypiPopularityCmd(a *app) *cobra.Command {

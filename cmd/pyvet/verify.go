@@ -32,6 +32,15 @@ func (f *verifyRootFlags) options() sigstore.RootOptions {
 	return sigstore.RootOptions{File: f.trustedRoot, Offline: a.offline, CacheDir: filepath.Join(a.cacheDir(), "sigstore"), MirrorURL: f.tufMirror}
 }
 
+// addIdentityFlags adds the signer identity policy flags: --cert-identity
+// (described by san) or its regexp, and the OIDC issuer or its regexp.
+func addIdentityFlags(c *cobra.Command, id *sigstore.Identity, san string) {
+	c.Flags().StringVar(&id.SAN, "cert-identity", "", san)
+	c.Flags().StringVar(&id.SANRegexp, "cert-identity-regexp", "", "regular expression the certificate identity must match")
+	c.Flags().StringVar(&id.Issuer, "cert-oidc-issuer", "", "expected OIDC issuer")
+	c.Flags().StringVar(&id.IssuerRegexp, "cert-oidc-issuer-regexp", "", "regular expression the OIDC issuer must match")
+}
+
 // verifyExit maps an error of the verify packages to an exit status: 2 for
 // input pyvet cannot use, 1 for a failed verification.
 func verifyExit(err error) error {
@@ -147,10 +156,7 @@ func newVerifyArtifactCmd(v *verifyOutput) *cobra.Command {
 	rf.add(c)
 	c.Flags().StringVar(&bundlePath, "bundle", "", "Sigstore bundle (default FILE.sigstore or FILE.sigstore.json)")
 	c.Flags().StringVar(&digest, "digest", "", "verify against this digest (sha256:HEX) instead of a FILE")
-	c.Flags().StringVar(&id.SAN, "cert-identity", "", "expected certificate identity (SAN: email or URI)")
-	c.Flags().StringVar(&id.SANRegexp, "cert-identity-regexp", "", "regular expression the certificate identity must match")
-	c.Flags().StringVar(&id.Issuer, "cert-oidc-issuer", "", "expected OIDC issuer")
-	c.Flags().StringVar(&id.IssuerRegexp, "cert-oidc-issuer-regexp", "", "regular expression the OIDC issuer must match")
+	addIdentityFlags(c, &id, "expected certificate identity (SAN: email or URI)")
 	return c
 }
 
@@ -196,9 +202,7 @@ func newVerifyDistCmd(v *verifyOutput) *cobra.Command {
 	c.Flags().StringVar(&repo, "repository", "", "Trusted Publisher repository: OWNER/REPO or https://github.com/OWNER/REPO or https://gitlab.com/NS/PROJECT")
 	c.Flags().StringVar(&kind, "publisher", "", "Trusted Publisher kind: github (default) or gitlab")
 	c.Flags().StringVar(&workflow, "workflow", "", "Trusted Publisher workflow file (e.g. release.yml, .gitlab-ci.yml)")
-	c.Flags().StringVar(&id.SAN, "cert-identity", "", "expected certificate identity instead of a Trusted Publisher")
-	c.Flags().StringVar(&id.SANRegexp, "cert-identity-regexp", "", "regular expression the certificate identity must match")
-	c.Flags().StringVar(&id.Issuer, "cert-oidc-issuer", "", "expected OIDC issuer (with --cert-identity)")
+	addIdentityFlags(c, &id, "expected certificate identity instead of a Trusted Publisher")
 	c.Flags().StringVar(&indexURL, "index-url", pep740.DefaultIndexURL, "index URL (Simple API base, as pip means it); the integrity API is derived from it")
 	c.Flags().DurationVar(&timeout, "timeout", 20*time.Second, "timeout per HTTP request")
 	c.Flags().IntVar(&retries, "retries", 2, "retries for failed HTTP requests")
@@ -230,10 +234,7 @@ func newVerifyProvenanceCmd(v *verifyOutput) *cobra.Command {
 	c.Flags().StringVar(&builder, "builder-id", "", "required builder id (a trailing @ or / makes it a prefix)")
 	c.Flags().StringVar(&source, "source-repository", "", "required source repository (OWNER/REPO or URL)")
 	c.Flags().StringSliceVar(&predTypes, "predicate-type", nil, "allowed predicate types (default SLSA v0.2, v1 and PyPI publish/v1)")
-	c.Flags().StringVar(&id.SAN, "cert-identity", "", "expected signer identity of the Sigstore bundle")
-	c.Flags().StringVar(&id.SANRegexp, "cert-identity-regexp", "", "regular expression for the signer identity")
-	c.Flags().StringVar(&id.Issuer, "cert-oidc-issuer", "", "expected OIDC issuer")
-	c.Flags().StringVar(&id.IssuerRegexp, "cert-oidc-issuer-regexp", "", "regular expression the OIDC issuer must match")
+	addIdentityFlags(c, &id, "expected signer identity of the Sigstore bundle")
 	c.Flags().BoolVar(&subjectsOnly, "subjects-only", false, "accept a statement without a verifiable signature for a subjects check only; the result reads NOT VERIFIED (exit 0 when the subjects match)")
 	return c
 }

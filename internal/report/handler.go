@@ -5,11 +5,14 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pyvet/pyvet/internal/advisory"
+	"github.com/pyvet/pyvet/internal/check/license"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/policy"
+	"github.com/pyvet/pyvet/internal/pypi"
 	"github.com/pyvet/pyvet/internal/remedy"
 	"github.com/pyvet/pyvet/internal/verify"
 )
@@ -114,6 +117,34 @@ type PackageInfo struct {
 	RequiresPython string   `json:"requires_python,omitempty"`
 	Status         string   `json:"project_status,omitempty"`
 	PopularityRank int      `json:"popularity_rank,omitempty"`
+}
+
+// PackageInfoOf is what `pypi info` shows of a project the index
+// described: its licence resolved from the metadata, the release count, the
+// yanked releases and the first and latest upload dates. Status and
+// PopularityRank come from elsewhere (the Simple API, the popularity list).
+func PackageInfoOf(p *pypi.Project) PackageInfo {
+	lic := license.Resolve(p.Info.LicenseExpression, p.Info.License, p.Info.Classifiers)
+	s := PackageInfo{Name: finding.Clip(p.Info.Name, 200), Version: finding.Clip(p.Info.Version, 200), Summary: finding.Clip(p.Info.Summary, 300), License: finding.Clip(lic.Expression, 300),
+		LicenseClass: string(lic.Class), LicenseSource: string(lic.Source), RequiresPython: p.Info.RequiresPython}
+	var first, last time.Time
+	for _, r := range p.ReleaseList() {
+		s.Releases++
+		if r.Yanked {
+			s.Yanked = append(s.Yanked, r.Version)
+		}
+		if !r.Uploaded.IsZero() && (first.IsZero() || r.Uploaded.Before(first)) {
+			first = r.Uploaded
+		}
+		if r.Uploaded.After(last) {
+			last = r.Uploaded
+		}
+	}
+	sort.Strings(s.Yanked)
+	if !first.IsZero() {
+		s.FirstRelease, s.LatestUpload = first.Format("2006-01-02"), last.Format("2006-01-02")
+	}
+	return s
 }
 
 // Gate is the verdict of a run under the policy; it is the last message

@@ -51,7 +51,9 @@ func writeKindText(w io.Writer, res *Result) error {
 			fmt.Fprintf(&b, "Installed the popularity list (%d packages, updated %s) in %s\n", f.Packages, res.Meta["updated"], f.Path)
 		}
 	case KindPolicy:
-		writePolicy(&b, res.Policy)
+		if err := policy.WriteEntries(&b, res.Policy); err != nil {
+			return err
+		}
 	case KindFix:
 		writeRemedy(&b, res)
 	case KindVerify:
@@ -194,26 +196,6 @@ func writeDBStatus(w io.Writer, s *advisory.DBStatus) {
 		fmt.Fprintf(w, "ETag:        %s\n", m.ETag)
 	}
 	fmt.Fprintf(w, "SHA-256:     %s\n", m.ContentSHA256)
-}
-
-// writePolicy prints the effective policy as `key = value  # origin` lines,
-// the origins aligned; a setting changed from its built-in value names the
-// default too.
-func writePolicy(b *strings.Builder, es []policy.Entry) {
-	width := 0
-	for _, e := range es {
-		if n := len(e.Key) + 3 + len(e.Value); n > width && n < 70 {
-			width = n
-		}
-	}
-	for _, e := range es {
-		line := e.Key + " = " + e.Value
-		origin := e.Origin
-		if e.Default != "" && origin != "default" && e.Default != e.Value {
-			origin += " (default " + e.Default + ")"
-		}
-		fmt.Fprintf(b, "%s%s# %s\n", line, strings.Repeat(" ", max(width-len(line), 0)+2), origin)
-	}
 }
 
 // writeDBUpdate prints what `db update` did (meta["update"]): imported a

@@ -146,6 +146,10 @@ flask 3.0.0 [required: >=1.0]
 			t.Errorf("lock lacks %s:\n%s", want, data)
 		}
 	}
+	// "-" prints the same lock instead of the tree.
+	if out, errOut, code := runDepsIn(t, cache, "--index-url", index, "--write-pylock", "-", req); code != 0 || out != data {
+		t.Errorf("--write-pylock - (exit %d, %s):\n%s\nwant:\n%s", code, errOut, out, data)
+	}
 	// pyvet deps reads it as a lockfile: the same packages, nothing to resolve.
 	out, _, code = runDepsIn(t, cache, "-f", "json", lock)
 	var relock struct {

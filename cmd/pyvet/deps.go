@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,25 +12,15 @@ import (
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/report"
 	"github.com/pyvet/pyvet/internal/resolve"
-	"github.com/pyvet/pyvet/pep508"
 )
-
-// depsResolveFlags are deps' resolution flags, spelled as audit's.
-type depsResolveFlags struct {
-	resolve         bool     // --resolve
-	pylock          string   // --write-pylock
-	indexURL        string   // --index-url
-	extraIndexURLs  []string // --extra-index-url
-	uploadedPriorTo string   // --uploaded-prior-to
-	pre             bool     // --pre
-}
 
 func newDepsCmd(a *app) *cobra.Command {
 	var (
 		rf           reportFlags
-		rs           depsResolveFlags
-		pyVersion    string
-		platform     string
+		rs           resolveFlags
+		resolving    bool   // --resolve
+		pylock       string // --write-pylock
+		indexURL     string // --index-url
 		allPlatforms bool
 		outsideIncl  bool // --allow-outside-includes
 	)
@@ -55,23 +43,19 @@ func newDepsCmd(a *app) *cobra.Command {
 			if err := rf.check(); err != nil {
 				return err
 			}
-			resolving := rs.resolve || rs.pylock != ""
+			resolving = resolving || pylock != ""
 			if resolving && allPlatforms {
 				return exitWith(exitUsage, errors.New("--all-platforms cannot be combined with --resolve or --write-pylock: a resolution is for one target environment"))
 			}
-			switch platform {
-			case "linux", "darwin", "win32":
-			default:
-				return exitWith(exitUsage, fmt.Errorf("--platform must be linux, darwin or win32, not %q", platform))
+			env, err := rs.env()
+			if err != nil {
+				return exitWith(exitUsage, err)
 			}
-			env := pep508.DefaultEnv(pyVersion, platform)
-			var cutoff time.Time
-			if rs.uploadedPriorTo != "" {
-				t, err := resolve.ParseCutoff(rs.uploadedPriorTo, time.Now())
-				if err != nil {
-					return exitWith(exitUsage, err)
+			var ro resolve.InventoryOptions
+			if resolving {
+				if ro, err = rs.options(a, indexURL, cmd.ErrOrStderr()); err != nil {
+					return err
 				}
-				cutoff = t
 			}
 			opts := inventory.Options{AllowOutsideIncludes: outsideIncl}
 			if !allPlatforms {
@@ -82,11 +66,7 @@ func newDepsCmd(a *app) *cobra.Command {
 				return exitWith(exitUsage, err)
 			}
 			if resolving {
-				o := depsResolution{env: env, flags: rs, cutoff: cutoff, cacheDir: a.cacheDir(), offline: a.offline}
-				if !a.quiet {
-					o.progress = cmd.ErrOrStderr()
-				}
-				if inv, err = o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), inv); err != nil {
+				if inv, err = resolveDeps(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), inv, ro, pylock); err != nil {
 					return err
 				}
 			}
@@ -96,7 +76,7 @@ func newDepsCmd(a *app) *cobra.Command {
 			notes.AddAll(inv.Warnings)
 			inv.Warnings = notes.Lines()
 			writeNotes(cmd.ErrOrStderr(), inv.Warnings)
-			if rs.pylock == "-" {
+			if pylock == "-" {
 				return nil // the lock was the output
 			}
 			return rf.emit(cmd, &report.Result{Kind: report.KindDeps, Tool: "pyvet deps", Version: toolVersion(), Inventory: inv}, report.Options{})
@@ -104,89 +84,43 @@ func newDepsCmd(a *app) *cobra.Command {
 	}
 	addReportFlags(cmd, &rf, "table")
 	f := cmd.Flags()
-	f.StringVar(&pyVersion, "python-version", "3.12", "target Python version for environment markers")
-	f.StringVar(&platform, "platform", "linux", "target platform for environment markers: linux, darwin or win32")
+	addResolveFlags(f, &rs)
 	f.BoolVar(&outsideIncl, "allow-outside-includes", false, "read -r/-c includes of requirements files outside the project (absolute paths, .. above the project root, /proc, /dev, /sys)")
 	f.BoolVar(&allPlatforms, "all-platforms", false, "keep every declaration whatever its environment marker")
-	f.BoolVar(&rs.resolve, "resolve", false, "resolve what PATH declares for the target environment and print the resolved graph")
-	f.StringVar(&rs.pylock, "write-pylock", "", "also write the resolution as a PEP 751 pylock.toml to `FILE` (implies --resolve; - prints only the lock)")
-	f.StringVar(&rs.indexURL, "index-url", "", "Simple API base to resolve from (default: the input's --index-url, else https://pypi.org/simple)")
-	f.StringArrayVar(&rs.extraIndexURLs, "extra-index-url", nil, "another Simple API base to resolve from (repeatable; added to the input's)")
-	f.StringVar(&rs.uploadedPriorTo, "uploaded-prior-to", "", "resolve only from files uploaded before `WHEN`: an RFC 3339 time, a date (YYYY-MM-DD) or a duration back from now (7d, 36h, 2w)")
-	f.BoolVar(&rs.pre, "pre", false, "allow pre-releases and development releases")
+	f.BoolVar(&resolving, "resolve", false, "resolve what PATH declares for the target environment and print the resolved graph")
+	f.StringVar(&pylock, "write-pylock", "", "also write the resolution as a PEP 751 pylock.toml to `FILE` (implies --resolve; - prints only the lock)")
+	f.StringVar(&indexURL, "index-url", "", "Simple API base to resolve from (default: the input's --index-url, else https://pypi.org/simple)")
 	return cmd
 }
 
-// depsResolution is one deps --resolve run.
-type depsResolution struct {
-	env      pep508.Env
-	flags    depsResolveFlags
-	cutoff   time.Time
-	cacheDir string
-	offline  bool
-	progress io.Writer
-}
-
-// run resolves inv's requirements and returns the resolved inventory; with
-// --write-pylock it also writes the lock (to stdout for "-", instead of the
-// report). A failed resolution is exit 2:
-// one line naming the input, the explanation below it on stderr, and
-// nothing written.
-func (o depsResolution) run(ctx context.Context, stdout, stderr io.Writer, inv *inventory.Inventory) (*inventory.Inventory, error) {
-	ro := resolve.InventoryOptions{Env: o.env, IndexURL: o.flags.indexURL, ExtraIndexURLs: o.flags.extraIndexURLs,
-		CacheDir: o.cacheDir, Offline: o.offline, UploadedPriorTo: o.cutoff, Progress: o.progress}
-	if o.flags.pre {
-		ro.Prereleases = resolve.PrereleasesAllow
-	}
-	resolved, g, err := resolve.ResolveInventory(ctx, inv, ro)
+// resolveDeps resolves inv's requirements with o and returns the resolved
+// inventory; with pylock set it also writes the lock there (to stdout for
+// "-", instead of the report). A failed resolution is exit 2 with the
+// reason on stderr, and nothing is written.
+func resolveDeps(ctx context.Context, stdout, stderr io.Writer, inv *inventory.Inventory, o resolve.InventoryOptions, pylock string) (*inventory.Inventory, error) {
+	resolved, g, err := resolve.ResolveInventory(ctx, inv, o)
 	if err != nil {
-		return nil, depsResolutionError(stderr, inv, err)
+		return nil, resolutionError(stderr, err, "")
 	}
-	if o.flags.pylock != "" {
-		reqs, constraints, _ := resolve.Requirements(inv)
-		po := resolve.PylockOptions{Env: o.env, Requirements: reqs, Constraints: constraints,
-			IndexURL: resolve.IndexURLFor(inv, ro), ExtraIndexURLs: resolve.ExtraIndexURLsFor(inv, ro)}
-		if o.flags.pylock == "-" {
-			data, err := resolve.MarshalPylock(g, po)
-			if err != nil {
-				return nil, exitWith(exitUsage, fmt.Errorf("pylock.toml: %w", err))
-			}
-			_, err = stdout.Write(data)
-			return resolved, err
+	if pylock == "" {
+		return resolved, nil
+	}
+	reqs, constraints, _ := resolve.Requirements(inv)
+	po := resolve.PylockOptions{Env: o.Env, Requirements: reqs, Constraints: append(constraints, o.Constraints...),
+		IndexURL: resolve.IndexURLFor(inv, o), ExtraIndexURLs: resolve.ExtraIndexURLsFor(inv, o)}
+	if pylock == "-" {
+		data, err := resolve.MarshalPylock(g, po)
+		if err != nil {
+			return nil, exitWith(exitUsage, fmt.Errorf("pylock.toml: %w", err))
 		}
-		if err := resolve.WritePylock(o.flags.pylock, g, po); err != nil {
-			return nil, exitWith(exitUsage, fmt.Errorf("%s: %w", o.flags.pylock, err))
-		}
-		if o.progress != nil {
-			fmt.Fprintf(o.progress, "wrote %s (%d packages)\n", o.flags.pylock, len(g.Packages))
-		}
+		_, err = stdout.Write(data)
+		return resolved, err
+	}
+	if err := resolve.WritePylock(pylock, g, po); err != nil {
+		return nil, exitWith(exitUsage, fmt.Errorf("%s: %w", pylock, err))
+	}
+	if o.Progress != nil {
+		fmt.Fprintf(o.Progress, "wrote %s (%d packages)\n", pylock, len(g.Packages))
 	}
 	return resolved, nil
-}
-
-// maxExplanationLines bounds the explanation of a conflict on stderr.
-const maxExplanationLines = 200
-
-// depsResolutionError reports a failed resolution on stderr, as exit 2: a
-// line naming the inputs, then the explanation of a conflict below it.
-func depsResolutionError(stderr io.Writer, inv *inventory.Inventory, err error) error {
-	input := resolve.InputName(inv)
-	var ns *resolve.NoSolutionError
-	var inc *resolve.IncompleteError
-	switch {
-	case errors.As(err, &ns):
-		fmt.Fprintln(stderr, "pyvet: "+errorLine(fmt.Errorf("%s: the requirements cannot be resolved together:", input)))
-		lines := strings.Split(strings.TrimSpace(ns.Explanation), "\n")
-		for i, l := range lines {
-			if i == maxExplanationLines {
-				fmt.Fprintf(stderr, "  … (%d more lines)\n", len(lines)-i)
-				break
-			}
-			fmt.Fprintln(stderr, "  "+finding.Clip(l, maxError))
-		}
-		return exitWith(exitUsage, nil)
-	case errors.As(err, &inc):
-		return exitWith(exitUsage, fmt.Errorf("%s: %w", input, inc))
-	}
-	return exitWith(exitUsage, err)
 }

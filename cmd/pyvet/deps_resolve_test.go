@@ -214,6 +214,8 @@ func TestDepsResolveUsage(t *testing.T) {
 		{"--write-pylock", filepath.Join(t.TempDir(), "pylock.toml"), "--all-platforms", req},
 		{"--resolve", "--uploaded-prior-to", "yesterday-ish", req},
 		{"--resolve", "--platform", "beos", req},
+		{"--resolve", "--python-version", "3.x", req},
+		{"--python-version", "3.12; rm -rf", req},
 	} {
 		out, errOut, code := runDepsIn(t, t.TempDir(), args...)
 		if code != exitUsage || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {

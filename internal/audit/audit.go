@@ -6,6 +6,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -22,8 +23,10 @@ import (
 	"github.com/pyvet/pyvet/internal/policy"
 	"github.com/pyvet/pyvet/internal/pypi"
 	"github.com/pyvet/pyvet/internal/report"
+	"github.com/pyvet/pyvet/internal/resolve"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Options configure one audit.
@@ -52,6 +55,15 @@ type Options struct {
 
 	// Strict fails the audit when a package could not be audited exactly.
 	Strict bool
+
+	// NoDeps audits what the inputs declare, without resolving the inputs
+	// that leave their dependencies to the installer (--no-deps).
+	NoDeps bool
+	// Resolve configures the resolution of such inputs: the target
+	// environment (Env), ExtraIndexURLs, UploadedPriorTo and Prereleases.
+	// Its IndexURL defaults to IndexURL; Run sets its CacheDir, Offline,
+	// Progress and Client from the audit's.
+	Resolve resolve.InventoryOptions
 
 	// CacheDir is pyvet's cache directory (required).
 	CacheDir string
@@ -116,6 +128,19 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var index *pypi.Client // one client for the resolution and the --all checks
+	resolution := ""
+	if !o.NoDeps && resolve.NeedsResolution(inv) {
+		ro := o.resolveOptions()
+		url := resolve.IndexURLFor(inv, ro)
+		index = o.newClient(url)
+		ro.Client = index
+		rinv, g, err := resolve.ResolveInventory(ctx, inv, ro)
+		if err != nil {
+			return nil, resolutionError(err, ro)
+		}
+		inv, resolution = rinv, resolve.Summary(inv, g, ro)
+	}
 	src, notes, err := openSource(ctx, o, inv)
 	if err != nil {
 		return nil, err
@@ -129,10 +154,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		},
 	}
 	if o.All {
-		in.Index = pypi.New(pypi.Options{
-			CacheDir: pypi.DefaultCacheDir(o.CacheDir), Offline: o.Offline,
-			SimpleURL: o.IndexURL, JSONURL: o.JSONURL, Progress: o.Progress,
-		})
+		if index == nil || strings.TrimRight(index.Options().SimpleURL, "/") != strings.TrimRight(o.indexURL(), "/") {
+			index = o.newClient(o.indexURL())
+		}
+		in.Index = index
 	}
 	var always, selected []check.Check
 	for _, c := range reg.Checks() {
@@ -192,6 +217,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := run(selected, true); err != nil {
 		return nil, err
 	}
+	if resolution != "" {
+		markResolved(fs, inv)
+	}
 	finding.Sort(fs)
 	var polNotes []string
 	res.Findings, polNotes = pol.Apply(fs, now())
@@ -207,6 +235,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		"database_age":        m.Age(now()).Round(time.Minute).String(),
 		"fail_on":             pol.FailOn.String(),
 	}
+	if resolution != "" {
+		res.Meta["resolution"] = resolution
+	}
 	if len(pol.Files) > 0 {
 		res.Meta["policy"] = strings.Join(pol.Files, ", ")
 	}
@@ -218,6 +249,119 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	res.Failed = pol.ExitCode(res.Findings) != 0 || len(res.Unaudited) > 0
 	return res, nil
+}
+
+// indexURL is the Simple API base of the --index-url flag (PyPI's when unset).
+func (o Options) indexURL() string {
+	if o.IndexURL == "" {
+		return pypi.DefaultSimpleURL
+	}
+	return o.IndexURL
+}
+
+// newClient returns the index client of the audit for the Simple API base
+// url: the cache under o.CacheDir, o's offline mode, and the JSON API of
+// --json-url when url is the --index-url's.
+func (o Options) newClient(url string) *pypi.Client {
+	json := ""
+	if strings.TrimRight(url, "/") == strings.TrimRight(o.indexURL(), "/") {
+		json = o.JSONURL
+	}
+	return pypi.New(pypi.Options{
+		CacheDir: pypi.DefaultCacheDir(o.CacheDir), Offline: o.Offline,
+		SimpleURL: url, JSONURL: json, Progress: o.Progress,
+	})
+}
+
+// resolveOptions are the resolution options of o.
+func (o Options) resolveOptions() resolve.InventoryOptions {
+	ro := o.Resolve
+	if ro.IndexURL == "" {
+		ro.IndexURL = o.IndexURL
+	}
+	ro.CacheDir, ro.Offline, ro.Progress = o.CacheDir, o.Offline, o.Progress
+	return ro
+}
+
+// resolutionError is a failed resolution as the audit reports it: a line
+// naming the input, the resolver's explanation below it, and the way out.
+func resolutionError(err error, ro resolve.InventoryOptions) error {
+	input := "the input"
+	var ie *resolve.InputError
+	if errors.As(err, &ie) {
+		input, err = ie.Input, ie.Err
+	}
+	env := ro.Env
+	if len(env) == 0 {
+		env = pep508.DefaultEnv("3.12", "linux")
+	}
+	target := "Python " + env["python_full_version"] + " on " + env["sys_platform"]
+	var why string
+	var ns *resolve.NoSolutionError
+	var inc *resolve.IncompleteError
+	switch {
+	case errors.As(err, &ns):
+		why = fmt.Sprintf("%s: its requirements cannot be resolved for %s:\n%s", input, target, indent(ns.Explanation))
+	case errors.As(err, &inc):
+		how := "the index could not be read"
+		if ro.Offline {
+			how = "offline, and the cache does not hold them"
+		}
+		var b strings.Builder
+		for _, n := range inc.Names() {
+			fmt.Fprintf(&b, "\n  %s: %s", n, finding.Clip(inc.Projects[n].Error(), 300))
+		}
+		why = fmt.Sprintf("%s: its requirements could not be resolved for %s: %s for %d project(s):%s",
+			input, target, how, len(inc.Projects), b.String())
+	default:
+		why = fmt.Sprintf("%s: its requirements could not be resolved: %v", input, err)
+	}
+	return errors.New(why + "\n--no-deps audits only what the file declares")
+}
+
+// indent indents every line of s by two spaces.
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}
+
+// markResolved says, on every finding about a package whose version was
+// chosen by resolution, that it was and which declaration brings it in
+// (the direct dependency at the start of its path and where it is
+// declared): the place to change to fix it.
+func markResolved(fs []finding.Finding, inv *inventory.Inventory) {
+	byName := map[string]*inventory.Package{}
+	for _, p := range inv.Packages {
+		if p.Resolved || p.Version != "" && p.Source.Kind == inventory.SourceIndex {
+			if byName[p.Name] == nil {
+				byName[p.Name] = p
+			}
+		}
+	}
+	for i := range fs {
+		f := &fs[i]
+		p := byName[f.Package]
+		if p == nil || !p.Resolved {
+			continue
+		}
+		if f.Evidence == nil {
+			f.Evidence = map[string]string{}
+		}
+		f.Evidence["resolved"] = "the version was chosen by resolving the input's requirements, not written in the input"
+		root := p
+		if len(f.Path) > 0 {
+			if q := byName[f.Path[0]]; q != nil {
+				root = q
+			}
+		}
+		if len(root.Locations) > 0 {
+			l := root.Locations[0]
+			at := l.File
+			if l.Line > 0 {
+				at += fmt.Sprintf(":%d", l.Line)
+			}
+			f.Evidence["declared_by"] = root.Name + " (" + at + ")"
+		}
+	}
 }
 
 // openSource opens the advisory source of o: the service's answers for

@@ -2,13 +2,16 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/policy"
+	"github.com/pyvet/pyvet/internal/pypi/pypitest"
 )
 
 var fixtureDB = filepath.Join("..", "advisory", "testdata", "osv")
@@ -26,7 +29,7 @@ func writeReqs(t *testing.T, body string) string {
 func TestRunFindsAndGates(t *testing.T) {
 	now := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
 	reqs := writeReqs(t, "Foo_Bar==1.0.0\nflask>=2\n")
-	o := Options{Paths: []string{reqs}, DBPath: fixtureDB, CacheDir: t.TempDir(), Offline: true, Now: func() time.Time { return now }}
+	o := Options{Paths: []string{reqs}, DBPath: fixtureDB, CacheDir: t.TempDir(), Offline: true, NoDeps: true, Now: func() time.Time { return now }}
 	res, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -83,10 +86,10 @@ func TestRunErrorsNameTheInput(t *testing.T) {
 	reqs := writeReqs(t, "foo==1\n")
 	cache := t.TempDir()
 	for name, o := range map[string]Options{
-		"--db":      {Paths: []string{reqs}, DBPath: filepath.Join(cache, "missing.zip"), CacheDir: cache, Offline: true},
-		"no db":     {Paths: []string{reqs}, CacheDir: cache, Offline: true},
-		"--service": {Paths: []string{reqs}, Service: "ftp://example.invalid", CacheDir: cache, Offline: true},
-		"input":     {Paths: []string{filepath.Join(cache, "nope.txt")}, DBPath: fixtureDB, CacheDir: cache, Offline: true},
+		"--db":      {Paths: []string{reqs}, DBPath: filepath.Join(cache, "missing.zip"), CacheDir: cache, Offline: true, NoDeps: true},
+		"no db":     {Paths: []string{reqs}, CacheDir: cache, Offline: true, NoDeps: true},
+		"--service": {Paths: []string{reqs}, Service: "ftp://example.invalid", CacheDir: cache, Offline: true, NoDeps: true},
+		"input":     {Paths: []string{filepath.Join(cache, "nope.txt")}, DBPath: fixtureDB, CacheDir: cache, Offline: true, NoDeps: true},
 	} {
 		_, err := Run(context.Background(), o)
 		if err == nil {
@@ -99,5 +102,112 @@ func TestRunErrorsNameTheInput(t *testing.T) {
 		if (name == "--db" || name == "--service") && !strings.HasPrefix(err.Error(), name) {
 			t.Errorf("%s: error %q does not name the flag", name, err)
 		}
+	}
+}
+
+// sqlparseDB is an advisory database with one advisory on sqlparse < 0.4.4.
+func sqlparseDB(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	osv := `{"id": "PYSEC-2099-50", "modified": "2099-01-02T00:00:00Z", "summary": "ReDoS in sqlparse",
+  "affected": [{"package": {"name": "sqlparse", "ecosystem": "PyPI"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "0.4.4"}]}]}],
+  "database_specific": {"severity": "HIGH"}}`
+	if err := os.WriteFile(filepath.Join(dir, "PYSEC-2099-50.json"), []byte(osv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func djangoIndex(t *testing.T) string {
+	t.Helper()
+	rel := func(name, v string, requires ...string) *pypitest.Release {
+		return &pypitest.Release{Requires: requires, Files: []string{pypitest.Wheel(name, v, "py3-none-any")}}
+	}
+	return pypitest.New(t, pypitest.WriteUniverse(t, map[string]map[string]*pypitest.Release{
+		"django":   {"3.2.0": rel("django", "3.2.0", "asgiref>=3.3.2,<4", "sqlparse>=0.2.2,<0.4.2", "pytz")},
+		"asgiref":  {"3.7.2": rel("asgiref", "3.7.2")},
+		"sqlparse": {"0.4.1": rel("sqlparse", "0.4.1"), "0.4.4": rel("sqlparse", "0.4.4")},
+		"pytz":     {"2023.3": rel("pytz", "2023.3")},
+	}, pypitest.ModeJSON)).URL + "/simple"
+}
+
+func TestRunResolves(t *testing.T) {
+	index := djangoIndex(t)
+	reqs := writeReqs(t, "django==3.2.0\n")
+	cache := t.TempDir()
+	o := Options{Paths: []string{reqs}, DBPath: sqlparseDB(t), CacheDir: cache, IndexURL: index}
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range res.Inventory.Packages {
+		got[p.Name] = p.Version
+		if p.Resolved == (p.Name == "django") {
+			t.Errorf("%s: resolved = %v", p.Name, p.Resolved)
+		}
+	}
+	if len(got) != 4 || got["sqlparse"] != "0.4.1" || got["asgiref"] != "3.7.2" || got["pytz"] != "2023.3" {
+		t.Errorf("resolved set %v", got)
+	}
+	if want := "resolved 4 packages for Python 3.12.0 on linux from " + index; res.Meta["resolution"] != want {
+		t.Errorf("meta resolution %q, want %q", res.Meta["resolution"], want)
+	}
+	var f *finding.Finding
+	for i := range res.Findings {
+		if res.Findings[i].ID == "PYSEC-2099-50" {
+			f = &res.Findings[i]
+		}
+	}
+	if f == nil || !res.Failed {
+		t.Fatalf("no finding on the resolved sqlparse: %+v", res.Findings)
+	}
+	if strings.Join(f.Path, " ") != "django sqlparse" || f.Evidence["resolved"] == "" || f.Evidence["declared_by"] != "django ("+reqs+":1)" || f.Direct {
+		t.Errorf("finding %+v", f)
+	}
+	// --no-deps: only what the file declares, no resolution, no finding.
+	o.NoDeps = true
+	res, err = Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Inventory.Packages) != 1 || len(res.Findings) != 0 || res.Meta["resolution"] != "" {
+		t.Errorf("--no-deps: %d packages, findings %+v, meta %v", len(res.Inventory.Packages), res.Findings, res.Meta)
+	}
+	// Offline from the cache the first run filled: the same set.
+	o.NoDeps, o.Offline = false, true
+	res, err = Run(context.Background(), o)
+	if err != nil || len(res.Inventory.Packages) != 4 || !strings.Contains(res.Meta["resolution"], "offline") {
+		t.Errorf("offline from the cache: %v, %v", err, res)
+	}
+}
+
+func TestRunResolutionFails(t *testing.T) {
+	index := djangoIndex(t)
+	db := sqlparseDB(t)
+	// A conflict: no solution, the input named, the explanation below it
+	// and the way out.
+	reqs := writeReqs(t, "django==3.2.0\nsqlparse>=0.4.4\n")
+	_, err := Run(context.Background(), Options{Paths: []string{reqs}, DBPath: db, CacheDir: t.TempDir(), IndexURL: index})
+	lines := strings.Split(fmt.Sprint(err), "\n")
+	if err == nil || !strings.HasPrefix(lines[0], reqs+": its requirements cannot be resolved for Python 3.12.0 on linux") ||
+		!strings.Contains(err.Error(), "sqlparse") || lines[len(lines)-1] != "--no-deps audits only what the file declares" {
+		t.Errorf("conflict: %v", err)
+	}
+	// Offline with an empty cache: names what could not be read.
+	_, err = Run(context.Background(), Options{Paths: []string{reqs}, DBPath: db, CacheDir: t.TempDir(), IndexURL: index, Offline: true})
+	if err == nil || !strings.Contains(err.Error(), "offline, and the cache does not hold them") || !strings.Contains(err.Error(), "\n  django: ") {
+		t.Errorf("offline: %v", err)
+	}
+	// The target Python is outside the project's requires-python.
+	dir := t.TempDir()
+	pp := filepath.Join(dir, "pyproject.toml")
+	if err := os.WriteFile(pp, []byte("[project]\nname = \"app\"\nversion = \"1\"\nrequires-python = \">=3.13\"\ndependencies = [\"django\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), Options{Paths: []string{pp}, DBPath: db, CacheDir: t.TempDir(), IndexURL: index})
+	if err == nil || !strings.Contains(err.Error(), "requires-python >=3.13 does not include the target Python 3.12.0") {
+		t.Errorf("requires-python: %v", err)
 	}
 }

@@ -74,7 +74,7 @@ func monorepo(t *testing.T) string {
 
 func treeOptions(t *testing.T, root string) Options {
 	now := time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
-	return Options{Paths: []string{root}, DBPath: fixtureDB, CacheDir: t.TempDir(), Offline: true, Now: func() time.Time { return now }}
+	return Options{Paths: []string{root}, DBPath: fixtureDB, CacheDir: t.TempDir(), Offline: true, NoDeps: true, Now: func() time.Time { return now }}
 }
 
 func TestFindProjectsSkipsEnvironmentsAndLinks(t *testing.T) {

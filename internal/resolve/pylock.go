@@ -132,18 +132,19 @@ func MarshalPylock(g *Graph, o PylockOptions) ([]byte, error) {
 		}
 		sort.Slice(p.Dependencies, func(i, j int) bool { return p.Dependencies[i].Name < p.Dependencies[j].Name })
 		var sdists []pylockFile
-		requiresPython, samePython := "", true
-		for i, f := range n.Files {
+		requiresPython, samePython, first := "", true, true
+		for _, f := range n.Files {
 			lf, ok := lockFile(f)
-			if !ok {
-				continue
+			kind := distKind(lf.Name)
+			if !ok || kind == "" {
+				continue // unlockable, or an egg or installer no lock installs
 			}
-			if i == 0 {
-				requiresPython = f.RequiresPython
+			if first {
+				requiresPython, first = f.RequiresPython, false
 			} else if f.RequiresPython != requiresPython {
 				samePython = false
 			}
-			if strings.HasSuffix(strings.ToLower(f.Filename), ".whl") {
+			if kind == "wheel" {
 				p.Wheels = append(p.Wheels, lf)
 			} else {
 				sdists = append(sdists, lf)
@@ -172,7 +173,11 @@ func MarshalPylock(g *Graph, o PylockOptions) ([]byte, error) {
 		doc.Packages = append(doc.Packages, p)
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("cannot lock %s: the index gives no file with a sha256 (or other hexadecimal) hash and an absolute URL for the target", strings.Join(missing, ", "))
+		names := strings.Join(missing[:min(len(missing), 5)], ", ")
+		if len(missing) > 5 {
+			names += fmt.Sprintf(" (+%d)", len(missing)-5)
+		}
+		return nil, fmt.Errorf("cannot lock %s: the index gives no wheel or sdist with a sha256 (or other hexadecimal) hash and an absolute URL for the target", names)
 	}
 	if len(o.Requirements)+len(o.Constraints) > 0 {
 		doc.Tool = &pylockTool{Pyvet: pylockToolPyvet{Requirements: requirementStrings(o.Requirements), Constraints: requirementStrings(o.Constraints)}}
@@ -243,6 +248,19 @@ func lockFile(f File) (pylockFile, bool) {
 		lf.UploadTime = f.Uploaded.UTC()
 	}
 	return lf, true
+}
+
+// distKind says whether a file name is a "wheel" or an "sdist" (the
+// archive formats pip builds from), or "" for anything else.
+func distKind(name string) string {
+	n := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(n, ".whl"):
+		return "wheel"
+	case strings.HasSuffix(n, ".tar.gz"), strings.HasSuffix(n, ".zip"), strings.HasSuffix(n, ".tar.bz2"), strings.HasSuffix(n, ".tar.xz"), strings.HasSuffix(n, ".tar"):
+		return "sdist"
+	}
+	return ""
 }
 
 // absoluteURL reports whether s is a URL an installer can fetch: a scheme

@@ -182,6 +182,7 @@ func TestPylockHostile(t *testing.T) {
 			{Filename: "bad-url.whl", URL: "javascript:alert(1)", Hashes: map[string]string{"sha256": hashB}},
 			{Filename: "relative.whl", URL: "/packages/relative.whl", Hashes: map[string]string{"sha256": hashB}},
 			{Filename: "nohash.whl", URL: "https://h.example/nohash.whl"},
+			{Filename: "ok-2.0-py2.7.egg", URL: "https://h.example/ok-2.0-py2.7.egg", Hashes: map[string]string{"sha256": hashB}},
 		}},
 	}}
 	data, err := MarshalPylock(g, PylockOptions{Env: map[string]string{"sys_platform": "linux' or '1", "python_version": "3.12\n[x]"}})
@@ -222,12 +223,39 @@ func TestPylockHostile(t *testing.T) {
 		t.Errorf("hashes %v, want only the valid sha256", h)
 	}
 	ok := pkgs[0].(map[string]any)
+	if sd := ok["sdist"].(map[string]any); sd["name"] != "ok-2.0.tar.gz" {
+		t.Errorf("sdist %v, want the .tar.gz (an egg is no sdist)", sd)
+	}
 	if _, has := ok["wheels"]; has {
 		t.Errorf("wheels without an absolute URL or a hash were written: %v", ok["wheels"])
 	}
 	inv, err := inventory.ParsePylock("pylock.toml", data, inventory.Options{})
 	if err != nil || len(inv.Packages) != 2 {
 		t.Fatalf("read back: %v", err)
+	}
+}
+
+func TestPylockRequiresPython(t *testing.T) {
+	g := lockGraph()
+	// An unlockable first file does not hide the others' requires-python.
+	g.Packages[0].Files = append([]File{{Filename: "asgiref-3.8.1-py2-none-any.whl", RequiresPython: ">=2.7"}}, g.Packages[0].Files...)
+	// Files that disagree give no package requires-python.
+	g.Packages[1].Files[1].RequiresPython = ">=3.6"
+	data, err := MarshalPylock(g, PylockOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Packages []struct {
+			Name           string `toml:"name"`
+			RequiresPython string `toml:"requires-python"`
+		} `toml:"packages"`
+	}
+	if err := toml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Packages[0].RequiresPython != ">=3.8" || doc.Packages[1].RequiresPython != "" {
+		t.Errorf("requires-python %+v", doc.Packages)
 	}
 }
 

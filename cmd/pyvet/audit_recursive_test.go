@@ -16,11 +16,14 @@ import (
 func recursiveTree(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
+	// Every requirement hashed: the files lock their whole set, so the
+	// audit reads them as they are (no resolution, no index).
+	hash := " --hash=sha256:" + strings.Repeat("ab", 32) + "\n"
 	lock := "version = 1\nrequires-python = \">=3.9\"\n\n[[package]]\nname = \"foo-bar\"\nversion = \"2.0.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n"
 	files := [][2]string{
-		{"services/api/requirements.txt", "foo-bar==1.0.0\nsafe==1.0\n"},
+		{"services/api/requirements.txt", "foo-bar==1.0.0" + hash + "safe==1.0" + hash},
 		{"services/jobs/uv.lock", lock},
-		{"admin/requirements.txt", "foo-bar==1.0.0\n"},
+		{"admin/requirements.txt", "foo-bar==1.0.0" + hash},
 		{"admin/pyvet.toml", "[[ignore]]\nid = \"PYSEC-2099-1\"\nreason = \"admin is internal\"\n"},
 		{"legacy/pyproject.toml", "[project\n"},
 		{"frontend/node_modules/py/requirements.txt", "evil-pkg==1.0\n"},

@@ -65,10 +65,13 @@ func newDepsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
+			var meta map[string]string
 			if resolving {
-				if inv, err = resolveDeps(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), inv, ro, pylock); err != nil {
+				var summary string
+				if inv, summary, err = resolveDeps(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), inv, ro, pylock); err != nil {
 					return err
 				}
+				meta = map[string]string{"resolution": summary}
 			}
 			// Warnings, bounded and with repeats counted, go to standard error
 			// in every format; the JSON document keeps them too.
@@ -79,7 +82,7 @@ func newDepsCmd(a *app) *cobra.Command {
 			if pylock == "-" {
 				return nil // the lock was the output
 			}
-			return rf.emit(cmd, &report.Result{Kind: report.KindDeps, Tool: "pyvet deps", Version: toolVersion(), Inventory: inv}, report.Options{})
+			return rf.emit(cmd, &report.Result{Kind: report.KindDeps, Tool: "pyvet deps", Version: toolVersion(), Inventory: inv, Meta: meta}, report.Options{})
 		},
 	}
 	addReportFlags(cmd, &rf, "table")
@@ -94,16 +97,17 @@ func newDepsCmd(a *app) *cobra.Command {
 }
 
 // resolveDeps resolves inv's requirements with o and returns the resolved
-// inventory; with pylock set it also writes the lock there (to stdout for
+// inventory and how it was obtained (resolve.Summary); with pylock set it also writes the lock there (to stdout for
 // "-", instead of the report). A failed resolution is exit 2 with the
 // reason on stderr, and nothing is written.
-func resolveDeps(ctx context.Context, stdout, stderr io.Writer, inv *inventory.Inventory, o resolve.InventoryOptions, pylock string) (*inventory.Inventory, error) {
+func resolveDeps(ctx context.Context, stdout, stderr io.Writer, inv *inventory.Inventory, o resolve.InventoryOptions, pylock string) (*inventory.Inventory, string, error) {
 	resolved, g, err := resolve.ResolveInventory(ctx, inv, o)
 	if err != nil {
-		return nil, resolutionError(stderr, err, "")
+		return nil, "", resolutionError(stderr, err, "")
 	}
+	summary := resolve.Summary(inv, g, o)
 	if pylock == "" {
-		return resolved, nil
+		return resolved, summary, nil
 	}
 	reqs, constraints, _ := resolve.Requirements(inv)
 	po := resolve.PylockOptions{Env: o.Env, Requirements: reqs, Constraints: append(constraints, o.Constraints...),
@@ -111,16 +115,16 @@ func resolveDeps(ctx context.Context, stdout, stderr io.Writer, inv *inventory.I
 	if pylock == "-" {
 		data, err := resolve.MarshalPylock(g, po)
 		if err != nil {
-			return nil, exitWith(exitUsage, fmt.Errorf("pylock.toml: %w", err))
+			return nil, "", exitWith(exitUsage, fmt.Errorf("pylock.toml: %w", err))
 		}
 		_, err = stdout.Write(data)
-		return resolved, err
+		return resolved, summary, err
 	}
 	if err := resolve.WritePylock(pylock, g, po); err != nil {
-		return nil, exitWith(exitUsage, fmt.Errorf("%s: %w", pylock, err))
+		return nil, "", exitWith(exitUsage, fmt.Errorf("%s: %w", pylock, err))
 	}
 	if o.Progress != nil {
 		fmt.Fprintf(o.Progress, "wrote %s (%d packages)\n", pylock, len(g.Packages))
 	}
-	return resolved, nil
+	return resolved, summary, nil
 }

@@ -92,9 +92,13 @@ flask 3.0.0 [required: >=1.0]
 	var doc struct {
 		Kind     string               `json:"kind"`
 		Packages []*inventory.Package `json:"packages"`
+		Meta     map[string]string    `json:"meta"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, out)
+	}
+	if want := "resolved 7 packages for Python 3.12.0 on linux from " + index; doc.Meta["resolution"] != want {
+		t.Errorf("meta.resolution = %q, want %q", doc.Meta["resolution"], want)
 	}
 	got := map[string]*inventory.Package{}
 	for _, p := range doc.Packages {

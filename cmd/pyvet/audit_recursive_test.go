@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pyvet/pyvet/internal/pypi/pypitest"
 )
 
 // recursiveTree writes a tree of services: api pins a vulnerable foo-bar,
@@ -152,6 +154,39 @@ func TestAuditRecursiveTableAndExitStatus(t *testing.T) {
 		_, errs, code = runPyvet(t, "--cache-dir", cache, "-q", "audit", "--db", fixtureDB, "-R", arg)
 		if code != 2 || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 			t.Errorf("-R %s: exit %d, stderr %q (want 2 and one line)", arg, code, errs)
+		}
+	}
+}
+
+// Every project of a tree is resolved as its own project: a requirement
+// that leaves its dependencies to the installer is resolved against the
+// index, and the finding on the resolved dependency gives the path.
+func TestAuditRecursiveResolvesEachProject(t *testing.T) {
+	rel := func(name, version string, requires ...string) *pypitest.Release {
+		return &pypitest.Release{Requires: requires, Files: []string{pypitest.Wheel(name, version, "py3-none-any")}}
+	}
+	srv := pypitest.New(t, pypitest.WriteUniverse(t, map[string]map[string]*pypitest.Release{
+		"app":     {"1.0": rel("app", "1.0", "foo-bar<1.5,>=1.0")},
+		"foo-bar": {"1.0.0": rel("foo-bar", "1.0.0"), "1.4": rel("foo-bar", "1.4"), "2.4": rel("foo-bar", "2.4")},
+	}, pypitest.ModeJSON))
+	root := t.TempDir()
+	for name, body := range map[string]string{"web/requirements.txt": "app==1.0\n", "cli/requirements.txt": "foo-bar>=2.4\n"} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "--index-url", srv.URL+"/simple", "-R", root)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, errs, out)
+	}
+	for _, want := range []string{"== cli: passes its policy ==", "== web: fails its policy ==", "foo-bar 1.4 (resolved)", "via app 1.0 → foo-bar 1.4",
+		"resolved: the version was chosen by resolving"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q:\n%s", want, out)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/pyvet/pyvet/internal/audit"
 	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/report"
+	"github.com/pyvet/pyvet/internal/resolve"
 )
 
 type auditOptions struct {
@@ -21,6 +23,7 @@ type auditOptions struct {
 	desc         bool
 	aliases      bool
 	recursive    bool
+	resolve      resolveFlags
 }
 
 func newAuditCmd(a *app) *cobra.Command {
@@ -32,7 +35,15 @@ func newAuditCmd(a *app) *cobra.Command {
 			"virtualenv or archive pyvet reads) against the OSV advisory database, following the OSV schema and PEP 440.\n" +
 			"Without --db it uses the database `pyvet db update` maintains, refreshing it when it is older than a day\n" +
 			"unless --offline. Unpinned requirements are matched against the versions their specifier allows and\n" +
-			"reported as not exact; --strict fails the run when a package cannot be audited exactly.\n" +
+			"reported as not exact; --strict fails the run when a package cannot be audited exactly.\n\n" +
+			"An input that does not pin its whole dependency closure (a requirements file with ranges or only top-level\n" +
+			"pins, -c constraints included, unless every line is hashed; a pyproject.toml, Pipfile or setup.cfg without a\n" +
+			"lockfile) is resolved first, the way pip would install it for --python-version / --platform (newest versions\n" +
+			"first, with backtracking; markers, extras, requires-python, yanked releases, wheel tags), from --index-url,\n" +
+			"else the file's own --index-url, else PyPI, plus every --extra-index-url; the resolved set is audited and a\n" +
+			"finding on a resolved package gives the path that brings it in. Offline, it resolves from the cache. Local,\n" +
+			"editable, VCS and URL requirements are kept as declared. A resolution that fails exits 2 with the reason;\n" +
+			"--no-deps audits only what the file declares. See docs/resolution.md.\n" +
 			"Exit status: 0 nothing found, 1 findings at or above --fail-on (or --strict failed), 2 bad input or usage.",
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runAudit(cmd, args, &o) },
 	}
@@ -48,7 +59,9 @@ func newAuditCmd(a *app) *cobra.Command {
 	f.StringVar(&o.DBPath, "db", "", "advisory database: an OSV zip, a directory of OSV .json/.yaml files or a pyvet index")
 	f.BoolVar(&o.All, "all", false, "run every check: also mutable references, package health, name confusion, license and size")
 	f.BoolVar(&o.Attestations, "attestations", false, "verify the PEP 740 provenance of every distribution file a lockfile records")
-	f.StringVar(&o.IndexURL, "index-url", "", "index URL (Simple API base, as pip means it; default https://pypi.org/simple) for --all and --attestations; the JSON and integrity APIs are derived from it")
+	f.StringVar(&o.IndexURL, "index-url", "", "index URL (Simple API base, as pip means it; default: the input's own --index-url, else https://pypi.org/simple) to resolve unlocked inputs from, and for --all and --attestations; the JSON and integrity APIs are derived from it")
+	f.BoolVar(&o.NoDeps, "no-deps", false, "audit only what the input declares: do not resolve the dependencies of unlocked inputs")
+	addResolveFlags(f, &o.resolve)
 	f.StringVar(&o.JSONURL, "json-url", "", "JSON API base of that index (default: derived from --index-url, .../simple -> .../pypi)")
 	f.StringVar(&o.IntegrityURL, "integrity-url", "", "integrity API base of that index, for --attestations (default: derived from --index-url, .../simple -> ...)")
 	f.DurationVar(&a.httpTimeout, "timeout", httpx.DefaultTimeout, "time limit of each network request attempt")
@@ -72,10 +85,18 @@ func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error
 	if !a.quiet {
 		opts.Progress = os.Stderr
 	}
+	ro, err := o.resolve.options(a, o.IndexURL, cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
+	opts.Resolve = ro
 	if o.recursive {
 		return a.runAuditTree(cmd, opts, o)
 	}
 	res, err := audit.Run(cmd.Context(), opts)
+	if ie := (*resolve.InputError)(nil); errors.As(err, &ie) {
+		return resolutionError(cmd.ErrOrStderr(), err, noDepsHint)
+	}
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}
@@ -124,6 +145,9 @@ func (a *app) runAuditTree(cmd *cobra.Command, opts audit.Options, o *auditOptio
 	}
 	return nil
 }
+
+// noDepsHint follows a failed resolution of audit's input.
+const noDepsHint = "--no-deps audits only what the file declares"
 
 // writeNotes prints the notes of a run to w, one "warning:" line each.
 func writeNotes(w io.Writer, notes []string) {

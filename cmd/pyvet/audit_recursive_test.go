@@ -189,4 +189,10 @@ func TestAuditRecursiveResolvesEachProject(t *testing.T) {
 			t.Errorf("no %q:\n%s", want, out)
 		}
 	}
+
+	// --no-deps reaches every project: only what the files declare, no index.
+	out, errs, code = runPyvet(t, "--cache-dir", t.TempDir(), "--offline", "-q", "audit", "--db", fixtureDB, "--no-deps", "-R", root)
+	if code != 0 || !strings.Contains(out, "== web: passes its policy ==") || strings.Contains(out, "resolved") {
+		t.Errorf("--no-deps: exit %d\n%s\n%s", code, errs, out)
+	}
 }

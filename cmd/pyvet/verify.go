@@ -72,10 +72,11 @@ func (v *verifyOutput) run(fn func(cmd *cobra.Command, args []string) error) fun
 }
 
 // emit reports one verification through the report layer, with the
-// findings of a hashes or env check as the run's (SARIF lists them); failed
-// is the run's verdict (exit status 1).
-func (v *verifyOutput) emit(cmd *cobra.Command, ver report.Verification, failed bool) error {
-	res := &report.Result{Kind: report.KindVerify, Tool: cmd.CommandPath(), Version: toolVersion(), Verifications: []report.Verification{ver}, Failed: failed}
+// findings of a hashes or env check as the run's (SARIF lists them), and
+// returns fail, the run's exit status (nil: success), once the report is
+// written; a report that cannot be written is exit 2.
+func (v *verifyOutput) emit(cmd *cobra.Command, ver report.Verification, fail error) error {
+	res := &report.Result{Kind: report.KindVerify, Tool: cmd.CommandPath(), Version: toolVersion(), Verifications: []report.Verification{ver}, Failed: fail != nil}
 	switch {
 	case ver.Hashes != nil:
 		res.Findings = ver.Hashes.Findings
@@ -85,6 +86,11 @@ func (v *verifyOutput) emit(cmd *cobra.Command, ver report.Verification, failed 
 	if err := v.rf.emit(cmd, res, report.Options{}); err != nil {
 		return err
 	}
+	return fail
+}
+
+// failedExit is exit status 1 when failed, else nil.
+func failedExit(failed bool) error {
 	if failed {
 		return exitWith(exitFindings, nil)
 	}
@@ -118,12 +124,10 @@ func (v *verifyOutput) render(cmd *cobra.Command, res *verify.Result, err error,
 	default:
 		fail = exitWith(exitFindings, fmt.Errorf("verification FAILED: %s", res.Artifact))
 	}
-	if err == nil || !strings.EqualFold(v.rf.format, "table") {
-		if e := v.emit(cmd, report.Verification{Result: res}, fail != nil); e != nil && fail == nil {
-			return e
-		}
+	if err != nil && strings.EqualFold(v.rf.format, "table") {
+		return fail
 	}
-	return fail
+	return v.emit(cmd, report.Verification{Result: res}, fail)
 }
 
 func newVerifyCmd(a *app) *cobra.Command {
@@ -249,7 +253,7 @@ func newVerifyHashesCmd(v *verifyOutput) *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			return v.emit(cmd, report.Verification{Hashes: rep}, rep.Failed())
+			return v.emit(cmd, report.Verification{Hashes: rep}, failedExit(rep.Failed()))
 		}),
 	}
 }
@@ -264,7 +268,7 @@ func newVerifyEnvCmd(v *verifyOutput) *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			return v.emit(cmd, report.Verification{Env: rep}, rep.Failed())
+			return v.emit(cmd, report.Verification{Env: rep}, failedExit(rep.Failed()))
 		}),
 	}
 }

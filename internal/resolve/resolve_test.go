@@ -247,6 +247,18 @@ func TestConflictExplanation(t *testing.T) {
 	if got := solved(g); got != "a==2.0 c==1.0" {
 		t.Errorf("constraints: %s", got)
 	}
+	// A range constraint keeps the newest version out; one that matches
+	// nothing the requirement allows is named in the explanation.
+	if got := solved(mustResolve(t, u, Options{Constraints: reqs(t, "c<2")}, "c")); got != "c==1.0" {
+		t.Errorf("range constraint: %s, want c==1.0", got)
+	}
+	if got := solved(mustResolve(t, u, Options{Constraints: reqs(t, "c<2 ; sys_platform == 'win32'")}, "c")); got != "c==2.0" {
+		t.Errorf("constraint with a false marker: %s, want c==2.0", got)
+	}
+	ns = mustFail(t, u, Options{Constraints: reqs(t, "c<2")}, "b")
+	if !strings.Contains(ns.Explanation, "excluded by the constraint c<2") {
+		t.Errorf("constraint conflict:\n%s", ns.Explanation)
+	}
 }
 
 // failing fails Releases for one project as an unreachable index would.

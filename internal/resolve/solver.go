@@ -93,6 +93,7 @@ type solver struct {
 	rootReqs    []*pep508.Requirement // root requirements that apply in env
 	explicitPre map[string]bool       // projects a root requirement opts into pre-releases for
 	pins        map[string][]pep440.SpecifierSet
+	constraints map[string][]*pep508.Requirement // constraints that apply in env, by project
 	noBinary    map[string]bool
 	noBuild     map[string]bool
 
@@ -114,7 +115,7 @@ func newSolver(ctx context.Context, reqs []*pep508.Requirement, opts Options) (*
 		tags = Tags(env)
 	}
 	s := &solver{ctx: ctx, opts: opts, env: env, python: py, tags: map[string]int{}, byKey: map[string]int{},
-		explicitPre: map[string]bool{}, pins: map[string][]pep440.SpecifierSet{},
+		explicitPre: map[string]bool{}, pins: map[string][]pep440.SpecifierSet{}, constraints: map[string][]*pep508.Requirement{},
 		noBinary: nameSet(opts.NoBinary), noBuild: nameSet(opts.NoBuild), failed: map[string]error{}}
 	for i, t := range tags {
 		if _, ok := s.tags[t]; !ok {
@@ -129,6 +130,12 @@ func newSolver(ctx context.Context, reqs []*pep508.Requirement, opts Options) (*
 	for _, r := range reqs {
 		if r.Marker == nil || r.Marker.Evaluate(env) {
 			s.rootReqs = append(s.rootReqs, r)
+		}
+	}
+	for _, r := range opts.Constraints {
+		if r.Marker == nil || r.Marker.Evaluate(env) {
+			n := pep508.NormalizeName(r.Name)
+			s.constraints[n] = append(s.constraints[n], r)
 		}
 	}
 	for _, r := range append(slices.Clone(s.rootReqs), opts.Constraints...) {
@@ -284,6 +291,10 @@ func (s *solver) addProject(name string, rels []Release, err error) {
 			mark(reason, i)
 			continue
 		}
+		if c := s.excludedBy(name, r.Version); c != nil {
+			mark("is excluded by the constraint "+c.String(), i)
+			continue
+		}
 		if r.Version.IsPrerelease() && s.opts.Prereleases == PrereleasesIfNecessaryOrExplicit && !allPre && !s.explicitPre[name] {
 			mark("is a pre-release (not requested)", i)
 		}
@@ -291,6 +302,17 @@ func (s *solver) addProject(name string, rels []Release, err error) {
 	for _, reason := range order {
 		s.addIncompat(&incompat{terms: []term{{id, groups[reason]}}, kind: causeUnavailable, from: id, ver: -1, reason: reason})
 	}
+}
+
+// excludedBy returns the first constraint on name that v does not satisfy
+// (pre-releases are the pre-release rule's business, not the constraint's).
+func (s *solver) excludedBy(name string, v pep440.Version) *pep508.Requirement {
+	for _, c := range s.constraints[name] {
+		if !c.Specifier.ContainsPrereleases(v, true) {
+			return c
+		}
+	}
+	return nil
 }
 
 func (s *solver) fail(name string, err error) {

@@ -6,7 +6,6 @@ package audit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -26,7 +25,6 @@ import (
 	"github.com/pyvet/pyvet/internal/resolve"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
 	"github.com/pyvet/pyvet/internal/verify/sigstore"
-	"github.com/pyvet/pyvet/pep508"
 )
 
 // Options configure one audit.
@@ -107,7 +105,10 @@ func (r *Result) Report(version string) *report.Result {
 
 // Run audits o.Paths. Its error is the audit's failure to run (unreadable
 // input, a bad policy, no advisory database, a service that does not
-// answer): one line naming what failed, for exit status 2.
+// answer): one line naming what failed, for exit status 2. An input that
+// needs resolution and cannot be resolved is a *resolve.InputError naming
+// it (wrapping *resolve.NoSolutionError, whose explanation has several
+// lines, or *resolve.IncompleteError): never a partial set audited.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -137,7 +138,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		ro.Client = index
 		rinv, g, err := resolve.ResolveInventory(ctx, inv, ro)
 		if err != nil {
-			return nil, resolutionError(err, ro)
+			return nil, err // a *resolve.InputError naming the input
 		}
 		inv, resolution = rinv, resolve.Summary(inv, g, ro)
 	}
@@ -281,47 +282,6 @@ func (o Options) resolveOptions() resolve.InventoryOptions {
 	}
 	ro.CacheDir, ro.Offline, ro.Progress = o.CacheDir, o.Offline, o.Progress
 	return ro
-}
-
-// resolutionError is a failed resolution as the audit reports it: a line
-// naming the input, the resolver's explanation below it, and the way out.
-func resolutionError(err error, ro resolve.InventoryOptions) error {
-	input := "the input"
-	var ie *resolve.InputError
-	if errors.As(err, &ie) {
-		input, err = ie.Input, ie.Err
-	}
-	env := ro.Env
-	if len(env) == 0 {
-		env = pep508.DefaultEnv("3.12", "linux")
-	}
-	target := "Python " + env["python_full_version"] + " on " + env["sys_platform"]
-	var why string
-	var ns *resolve.NoSolutionError
-	var inc *resolve.IncompleteError
-	switch {
-	case errors.As(err, &ns):
-		why = fmt.Sprintf("%s: its requirements cannot be resolved for %s:\n%s", input, target, indent(ns.Explanation))
-	case errors.As(err, &inc):
-		how := "the index could not be read"
-		if ro.Offline {
-			how = "offline, and the cache does not hold them"
-		}
-		var b strings.Builder
-		for _, n := range inc.Names() {
-			fmt.Fprintf(&b, "\n  %s: %s", n, finding.Clip(inc.Projects[n].Error(), 300))
-		}
-		why = fmt.Sprintf("%s: its requirements could not be resolved for %s: %s for %d project(s):%s",
-			input, target, how, len(inc.Projects), b.String())
-	default:
-		why = fmt.Sprintf("%s: its requirements could not be resolved: %v", input, err)
-	}
-	return errors.New(why + "\n--no-deps audits only what the file declares")
-}
-
-// indent indents every line of s by two spaces.
-func indent(s string) string {
-	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
 }
 
 // markResolved says, on every finding about a package whose version was

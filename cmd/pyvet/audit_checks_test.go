@@ -45,7 +45,7 @@ func TestAuditAllRunsEveryOfflineCheck(t *testing.T) {
 		t.Fatalf("popularity import: exit %d: %s", code, errs)
 	}
 	reqs := writeReqs(t, "Foo_Bar==1.0.0\nreqeusts==2.0\nflask>=2\n")
-	base := []string{"--cache-dir", cache, "-q", "--offline", "audit", "--db", fixtureDB, "-r", reqs, "-f", "json"}
+	base := []string{"--cache-dir", cache, "-q", "--offline", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs, "-f", "json"}
 
 	plain, code := auditFindings(t, base...)
 	if code != 1 || !plain[[2]string{"PYSEC-2099-1", "foo-bar"}] {
@@ -90,8 +90,8 @@ func TestAuditServiceMatchesLocal(t *testing.T) {
 
 	reqs := writeReqs(t, "Foo_Bar==1.0.0\nevil-pkg==0.1\nsafe==1.0\n")
 	cache := t.TempDir()
-	local, lcode := auditFindings(t, "--cache-dir", cache, "-q", "audit", "--db", fixtureDB, "-r", reqs, "-f", "json")
-	remote, rcode := auditFindings(t, "--cache-dir", cache, "-q", "audit", "--service", srv.URL, "-r", reqs, "-f", "json")
+	local, lcode := auditFindings(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs, "-f", "json")
+	remote, rcode := auditFindings(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "--service", srv.URL, "-r", reqs, "-f", "json")
 	if lcode != 1 || rcode != 1 || len(local) == 0 {
 		t.Fatalf("exit local %d remote %d; local findings %v", lcode, rcode, local)
 	}
@@ -104,7 +104,7 @@ func TestAuditServiceMatchesLocal(t *testing.T) {
 		}
 	}
 	w := &waitRecorder{}
-	if _, errs, code := runPyvetApp(t, &app{httpSleep: w.sleep}, "-q", "audit", "--service", "http://127.0.0.1:1", "-r", reqs); code != 2 || errs == "" || w.count() == 0 {
+	if _, errs, code := runPyvetApp(t, &app{httpSleep: w.sleep}, "-q", "audit", "--no-deps", "--service", "http://127.0.0.1:1", "-r", reqs); code != 2 || errs == "" || w.count() == 0 {
 		t.Errorf("unreachable service: exit %d, stderr %q", code, errs)
 	}
 }
@@ -119,7 +119,7 @@ func TestAuditEnforcesRequiredAttestations(t *testing.T) {
 	if err := os.WriteFile(pol, []byte("[verify]\nrequire-attestations = [\"safe\"]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	got, code := auditFindings(t, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--db", fixtureDB, dir, "-f", "json")
+	got, code := auditFindings(t, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--no-deps", "--db", fixtureDB, dir, "-f", "json")
 	if code != 1 || !got[[2]string{"attestation-required-unchecked", "safe"}] {
 		t.Fatalf("exit %d, findings %v", code, got)
 	}
@@ -130,7 +130,7 @@ func TestAuditEnforcesRequiredAttestations(t *testing.T) {
 	if err := os.WriteFile(pol, []byte("fail-on = \"high\"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if got, code := auditFindings(t, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--db", fixtureDB, dir, "-f", "json"); code != 0 || len(got) != 0 {
+	if got, code := auditFindings(t, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--no-deps", "--db", fixtureDB, dir, "-f", "json"); code != 0 || len(got) != 0 {
 		t.Errorf("no requirement: exit %d, findings %v", code, got)
 	}
 }

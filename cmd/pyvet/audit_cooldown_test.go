@@ -131,14 +131,14 @@ func TestAuditCooldownIndex(t *testing.T) {
 	srv := pypitest.New(t, pypitest.Layout{ProjectJSON: dir})
 	cache := t.TempDir()
 	reqs := writeReqs(t, "newpin==1.3.0\n")
-	got, _, _ := cooldownFindings(t, "--cache-dir", cache, "-q", "audit", "--db", fixtureDB, "-r", reqs, "-f", "json")
+	got, _, _ := cooldownFindings(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs, "-f", "json")
 	if len(got) != 0 {
 		t.Errorf("without --all: %v", got)
 	}
 	if _, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "pypi", "popularity", "--from", filepath.Join("testdata", "popularity.json")); code != 0 {
 		t.Fatalf("popularity import: exit %d: %s", code, errs)
 	}
-	got, notes, code := cooldownFindings(t, "--cache-dir", cache, "-q", "audit", "--db", fixtureDB, "-r", reqs, "--all", "--index-url", srv.URL+"/simple", "-f", "json")
+	got, notes, code := cooldownFindings(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs, "--all", "--index-url", srv.URL+"/simple", "-f", "json")
 	f := got["newpin"]
 	if f == nil || code != 1 { // the other --all checks find the unknown project
 		t.Fatalf("--all: findings %v, exit %d, notes %q", got, code, notes)

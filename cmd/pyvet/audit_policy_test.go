@@ -24,7 +24,7 @@ func writePolicyFile(t *testing.T, path, body string) string {
 // reported on standard error.
 func TestAuditIgnoreVulnWithPackage(t *testing.T) {
 	reqs := writeReqs(t, "foo-bar==1.0.0\n")
-	base := []string{"--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", reqs}
+	base := []string{"--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs}
 	if _, errs, code := runPyvet(t, append(base, "--ignore-vuln", "PYSEC-2099-1:Foo_Bar")...); code != 0 {
 		t.Errorf("ID:package: exit %d\n%s", code, errs)
 	}
@@ -45,7 +45,7 @@ func TestAuditIgnoreVulnWithPackage(t *testing.T) {
 func TestAuditPolicyFlags(t *testing.T) {
 	reqs := writeReqs(t, "foo-bar==1.0.0\n")
 	dir := t.TempDir()
-	base := []string{"--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", reqs}
+	base := []string{"--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs}
 	if _, _, code := runPyvet(t, append(base, "--disable", "vulnerability")...); code != 0 {
 		t.Errorf("--disable vulnerability: exit %d", code)
 	}
@@ -82,7 +82,7 @@ func TestAuditFindsTheProjectPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(root)
-	out, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "--db", db, "-r", "requirements/prod.txt", "-f", "json")
+	out, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "--db", db, "-r", "requirements/prod.txt", "-f", "json")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, errs)
 	}
@@ -99,7 +99,7 @@ func TestAuditFindsTheProjectPolicy(t *testing.T) {
 func TestAuditWarningsOnStderr(t *testing.T) {
 	reqs := writeReqs(t, "foo-bar==1.0.0\n")
 	for _, format := range []string{"json", "sarif", "table", "markdown"} {
-		out, errs, _ := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", reqs, "-f", format, "--ignore-vuln", "NOPE-1")
+		out, errs, _ := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs, "-f", format, "--ignore-vuln", "NOPE-1")
 		const note = "ignore for NOPE-1 (--ignore-vuln) matched no finding"
 		if !strings.Contains(errs, "pyvet: warning: "+note) {
 			t.Errorf("%s: no warning on stderr: %q", format, errs)
@@ -117,7 +117,7 @@ func TestAuditVersionAndInexact(t *testing.T) {
 	version = "v0.0.0-test"
 	defer func() { version = "" }()
 	reqs := writeReqs(t, "foo.bar>=2.2\n")
-	base := []string{"--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", reqs}
+	base := []string{"--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs}
 	out, _, _ := runPyvet(t, append(base, "-f", "json")...)
 	var rep struct {
 		Version string `json:"version"`

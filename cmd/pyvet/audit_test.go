@@ -69,7 +69,7 @@ func TestAuditExitCodesAndFlags(t *testing.T) {
 	vulnerable := writeReqs(t, "Foo_Bar==1.0.0\nsafe==1.0\n")
 	clean := writeReqs(t, "foo-bar==1.5\n")
 	unpinned := writeReqs(t, "foo.bar>=2.2\n")
-	base := []string{"--cache-dir", cache, "-q", "audit", "--db", fixtureDB}
+	base := []string{"--cache-dir", cache, "-q", "audit", "--no-deps", "--db", fixtureDB}
 
 	out, _, code := runPyvet(t, append(base, "-r", vulnerable, "-f", "json")...)
 	if code != 1 {
@@ -134,7 +134,7 @@ func TestAuditExitCodesAndFlags(t *testing.T) {
 		append(base, "-r", vulnerable, "-f", "yaml"),
 		append(base, "-r", vulnerable, "--fail-on", "severe"),
 		append(base, "-r", filepath.Join(t.TempDir(), "missing.txt")),
-		{"--cache-dir", cache, "-q", "audit", "--db", filepath.Join(t.TempDir(), "none.zip"), "-r", vulnerable},
+		{"--cache-dir", cache, "-q", "audit", "--no-deps", "--db", filepath.Join(t.TempDir(), "none.zip"), "-r", vulnerable},
 	} {
 		if _, errs, code := runPyvet(t, args...); code != 2 || errs == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errs)
@@ -145,14 +145,14 @@ func TestAuditExitCodesAndFlags(t *testing.T) {
 func TestAuditCachedDatabase(t *testing.T) {
 	cache := t.TempDir()
 	reqs := writeReqs(t, "evil_pkg==0.1\n")
-	_, errs, code := runPyvet(t, "--cache-dir", cache, "--offline", "-q", "audit", "-r", reqs)
+	_, errs, code := runPyvet(t, "--cache-dir", cache, "--offline", "-q", "audit", "--no-deps", "-r", reqs)
 	if code != 2 || !strings.Contains(errs, "pyvet db update") {
 		t.Fatalf("no database, offline: exit %d, stderr %q", code, errs)
 	}
 	if out, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "db", "update", "--from", fixtureDB); code != 0 {
 		t.Fatalf("db update --from: exit %d %s %s", code, out, errs)
 	}
-	out, _, code := runPyvet(t, "--cache-dir", cache, "--offline", "-q", "audit", "-r", reqs)
+	out, _, code := runPyvet(t, "--cache-dir", cache, "--offline", "-q", "audit", "--no-deps", "-r", reqs)
 	if code != 1 || !strings.Contains(out, "MAL-2099-7") || !strings.Contains(out, "malicious") {
 		t.Errorf("cached database: exit %d\n%s", code, out)
 	}
@@ -208,11 +208,11 @@ func TestAuditRefreshesStaleDatabase(t *testing.T) {
 	}
 	reqs := writeReqs(t, "evil_pkg==0.1\n")
 	// --offline: the stale database is used as it is.
-	if _, _, code := runPyvet(t, "--cache-dir", cache, "--offline", "-q", "audit", "-r", reqs); code != 1 || requests.Load() != 1 {
+	if _, _, code := runPyvet(t, "--cache-dir", cache, "--offline", "-q", "audit", "--no-deps", "-r", reqs); code != 1 || requests.Load() != 1 {
 		t.Fatalf("offline: exit %d, %d requests", code, requests.Load())
 	}
 	// Online: it is refreshed first.
-	if _, _, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "-r", reqs); code != 1 || requests.Load() != 2 {
+	if _, _, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "-r", reqs); code != 1 || requests.Load() != 2 {
 		t.Fatalf("online: exit %d, %d requests", code, requests.Load())
 	}
 	m, err := advisory.Status(cache)
@@ -220,7 +220,7 @@ func TestAuditRefreshesStaleDatabase(t *testing.T) {
 		t.Errorf("after refresh: %+v, %v", m, err)
 	}
 	// Fresh now: no request.
-	if _, _, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "-r", reqs); code != 1 || requests.Load() != 2 {
+	if _, _, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "-r", reqs); code != 1 || requests.Load() != 2 {
 		t.Errorf("fresh: exit %d, %d requests", code, requests.Load())
 	}
 }

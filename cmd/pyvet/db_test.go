@@ -71,8 +71,8 @@ func TestDBRefusesNonRegularFiles(t *testing.T) {
 	for _, args := range [][]string{
 		{"db", "update", "--from", "/dev/zero"},
 		{"db", "update", "--from", fifo},
-		{"audit", "--offline", "--db", fifo, "-r", req},
-		{"audit", "--offline", "--db", "/dev/zero", "-r", req},
+		{"audit", "--offline", "--db", fifo, "-r", req, "--no-deps"},
+		{"audit", "--offline", "--db", "/dev/zero", "-r", req, "--no-deps"},
 	} {
 		cache := t.TempDir()
 		out, errs, code := runPyvet(t, append([]string{"--cache-dir", cache, "-q"}, args...)...)
@@ -130,9 +130,9 @@ func TestDBStatusShowsDataAge(t *testing.T) {
 	req := writeReqs(t, "oldpkg==2.0\n")
 	warn := "the newest advisory in the database was modified"
 	for _, args := range [][]string{
-		{"--cache-dir", cache, "--offline", "audit", "-r", req},
-		{"--cache-dir", t.TempDir(), "--offline", "audit", "--db", dir, "-r", req},
-		{"--cache-dir", t.TempDir(), "--offline", "audit", "--db", dir, "-r", req, "-f", "json"},
+		{"--cache-dir", cache, "--offline", "audit", "--no-deps", "-r", req},
+		{"--cache-dir", t.TempDir(), "--offline", "audit", "--no-deps", "--db", dir, "-r", req},
+		{"--cache-dir", t.TempDir(), "--offline", "audit", "--no-deps", "--db", dir, "-r", req, "-f", "json"},
 	} {
 		out, errs, code := runPyvet(t, args...)
 		if code != 0 || !strings.Contains(out+errs, warn) || !strings.Contains(out+errs, "40 days ago") {
@@ -141,7 +141,7 @@ func TestDBStatusShowsDataAge(t *testing.T) {
 	}
 	// Fresh data: no warning.
 	fresh := writeAgedDB(t, 2*24*time.Hour)
-	out, errs, code = runPyvet(t, "--cache-dir", t.TempDir(), "--offline", "audit", "--db", fresh, "-r", req)
+	out, errs, code = runPyvet(t, "--cache-dir", t.TempDir(), "--offline", "audit", "--no-deps", "--db", fresh, "-r", req)
 	if code != 0 || strings.Contains(out+errs, warn) {
 		t.Errorf("fresh data: exit %d\nstdout %s\nstderr %s", code, out, errs)
 	}

@@ -34,7 +34,7 @@ func TestHostileIncludeRefusedByEveryCommand(t *testing.T) {
 	for _, include := range []string{"-r /proc/self/environ", "-r /etc/passwd", "-c ../secret.txt", "--requirement=/dev/zero"} {
 		_, req := hostileProject(t, "six==1.16.0\n"+include+"\n")
 		for _, cmd := range [][]string{
-			{"audit", "--db", fixtureDB, "-f", "json", "-r", req},
+			{"audit", "--no-deps", "--db", fixtureDB, "-f", "json", "-r", req},
 			{"deps", "--format", "json", req},
 			{"sbom", req},
 			{"fix", "--dry-run", "--db", fixtureDB, req},
@@ -60,7 +60,7 @@ func TestHostileAllowOutsideIncludes(t *testing.T) {
 		t.Errorf("deps --allow-outside-includes: exit %d, stderr %q", code, errs)
 	}
 	cache := t.TempDir()
-	_, errs, code = runPyvet(t, "--cache-dir", cache, "-q", "audit", "--db", fixtureDB, "--allow-outside-includes", "-r", req)
+	_, errs, code = runPyvet(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "--db", fixtureDB, "--allow-outside-includes", "-r", req)
 	if code != 0 {
 		t.Errorf("audit --allow-outside-includes: exit %d, stderr %q", code, errs)
 	}
@@ -82,7 +82,7 @@ func TestHostileRequirementsNonRegularExit2(t *testing.T) {
 		{inner, inner + ":2: cannot read included file"},
 		{"/dev/zero", "/dev/zero"},
 	} {
-		_, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "--db", fixtureDB, "-r", c.path)
+		_, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", c.path)
 		if code != 2 || !strings.Contains(errs, c.want) || len(errs) > 400 {
 			t.Errorf("audit -r %s: exit %d, stderr %q", c.path, code, errs)
 		}
@@ -115,7 +115,7 @@ func TestHostileIncludeCycleExit2(t *testing.T) {
 func TestHostileBOMRequirementsAudited(t *testing.T) {
 	_, req := hostileProject(t, "\ufeffFoo_Bar==1.0.0\n")
 	cache := t.TempDir()
-	out, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "--db", fixtureDB, "-f", "json", "-r", req)
+	out, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "audit", "--no-deps", "--db", fixtureDB, "-f", "json", "-r", req)
 	if code != 1 || !strings.Contains(out, "foo-bar") {
 		t.Errorf("exit %d, stderr %q", code, errs)
 	}

@@ -33,7 +33,7 @@ func TestAuditAllDeadIndexIsBounded(t *testing.T) {
 	for i := 0; i < 200; i++ {
 		fmt.Fprintf(&reqs, "package-%03d==1.0\n", i)
 	}
-	out, errs, code := runPyvetApp(t, hooks, "--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", writeReqs(t, reqs.String()),
+	out, errs, code := runPyvetApp(t, hooks, "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", writeReqs(t, reqs.String()),
 		"--all", "--index-url", "http://"+addr+"/simple", "--timeout", "5s", "-f", "json")
 	if code == 2 {
 		t.Fatalf("exit 2: %s", errs)
@@ -75,7 +75,7 @@ func TestOfflineNeverDials(t *testing.T) {
 		return nil, fmt.Errorf("dialled %s offline", a)
 	}}
 	reqs := writeReqs(t, "flask==2.0.0 --hash=sha256:"+strings.Repeat("a", 64)+"\n")
-	_, errs, code := runPyvetApp(t, hooks, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--db", fixtureDB, "-r", reqs, "--all", "--attestations", "-f", "json")
+	_, errs, code := runPyvetApp(t, hooks, "--cache-dir", t.TempDir(), "-q", "--offline", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs, "--all", "--attestations", "-f", "json")
 	if code == 2 {
 		t.Fatalf("exit 2: %s", errs)
 	}
@@ -90,7 +90,7 @@ func TestAuditIndexURLDerivation(t *testing.T) {
 	srv := pypitest.New(t, pypitest.Layout{ProjectJSON: filepath.Join("..", "..", "internal", "pypi", "testdata", "pypi")})
 	reqs := writeReqs(t, "demo==1.0.0\n")
 	notes := func(extra ...string) []string {
-		args := append([]string{"--cache-dir", t.TempDir(), "-q", "audit", "--db", fixtureDB, "-r", reqs, "--all", "-f", "json"}, extra...)
+		args := append([]string{"--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs, "--all", "-f", "json"}, extra...)
 		out, errs, code := runPyvet(t, args...)
 		if code == 2 {
 			t.Fatalf("%v: exit 2: %s", extra, errs)

@@ -37,7 +37,7 @@ func TestOutputSymlink(t *testing.T) {
 	if err := os.Symlink(filepath.Join("reports", "audit.json"), link); err != nil {
 		t.Fatal(err)
 	}
-	_, err := runCmd(t, "audit", "--db", testOSV, "-f", "json", "-o", link, auditRequirements(t))
+	_, err := runCmd(t, "audit", "--no-deps", "--db", testOSV, "-f", "json", "-o", link, auditRequirements(t))
 	if exitCode(err) != exitFindings {
 		t.Fatalf("exit = %v", err)
 	}
@@ -73,7 +73,7 @@ func TestOutputFIFO(t *testing.T) {
 		b, _ := io.ReadAll(io.LimitReader(f, 1<<20))
 		got <- b
 	}()
-	if _, err := runCmd(t, "audit", "--db", testOSV, "-f", "json", "-o", fifo, auditRequirements(t)); exitCode(err) != exitFindings {
+	if _, err := runCmd(t, "audit", "--no-deps", "--db", testOSV, "-f", "json", "-o", fifo, auditRequirements(t)); exitCode(err) != exitFindings {
 		t.Fatalf("exit = %v", err)
 	}
 	assertReport(t, <-got)
@@ -91,7 +91,7 @@ func TestOutputDevNull(t *testing.T) {
 	}
 	var b, a syscall.Stat_t
 	syscall.Stat(os.DevNull, &b)
-	if _, err := runCmd(t, "audit", "--db", testOSV, "-f", "json", "-o", os.DevNull, auditRequirements(t)); exitCode(err) != exitFindings {
+	if _, err := runCmd(t, "audit", "--no-deps", "--db", testOSV, "-f", "json", "-o", os.DevNull, auditRequirements(t)); exitCode(err) != exitFindings {
 		t.Fatalf("exit = %v", err)
 	}
 	after, err := os.Lstat(os.DevNull)
@@ -108,7 +108,7 @@ func TestOutputDevNull(t *testing.T) {
 func TestOutputReadOnlyKeepsFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report.json")
 	os.WriteFile(out, []byte("previous"), 0o444)
-	_, err := runCmd(t, "audit", "--db", testOSV, "-f", "json", "-o", out, auditRequirements(t))
+	_, err := runCmd(t, "audit", "--no-deps", "--db", testOSV, "-f", "json", "-o", out, auditRequirements(t))
 	if exitCode(err) != exitUsage || !strings.Contains(err.Error(), "read-only") {
 		t.Fatalf("exit = %v", err)
 	}

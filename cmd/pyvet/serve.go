@@ -1,19 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"log"
-	"net"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/server"
 )
@@ -68,46 +62,14 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 			if opts.MaxBodyBytes < 1 || opts.MaxBodyBytes > safeio.MaxJSON {
 				return exitWith(exitUsage, fmt.Errorf("--max-body %d: want 1 to %d bytes", opts.MaxBodyBytes, safeio.MaxJSON))
 			}
-			lo := server.LoadOptions{Path: dbPath, CacheDir: a.cacheDir(), AnswerCacheBytes: answerCache}
 			// The root's context ends on SIGINT and SIGTERM: a graceful
 			// shutdown. SIGHUP reloads the database.
-			ctx := cmd.Context()
-
-			src, err := lo.Loader()(ctx)
-			if errors.Is(err, advisory.ErrNoDatabase) && !a.offline {
-				opts.Log.Printf("no cached advisory database; downloading it")
-				lo.Update = true
-				src, err = lo.Loader()(ctx)
-			}
+			err := server.Run(cmd.Context(), server.RunOptions{Listen: listen, Server: opts, Refresh: refresh, Offline: a.offline,
+				Load: server.LoadOptions{Path: dbPath, CacheDir: a.cacheDir(), AnswerCacheBytes: answerCache}})
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
-			lo.Update = dbPath == "" && !a.offline
-			s := server.New(src, opts)
-			opts.Log.Printf("%d advisories loaded", src.Len())
-
-			ln, err := net.Listen("tcp", listen)
-			if err != nil {
-				return exitWith(exitUsage, fmt.Errorf("listen on %s: %w", listen, err))
-			}
-			hup := make(chan os.Signal, 1)
-			signal.Notify(hup, syscall.SIGHUP)
-			defer signal.Stop(hup)
-			trigger := make(chan struct{}, 1)
-			go func() {
-				for range hup {
-					select {
-					case trigger <- struct{}{}:
-					default: // a refresh is already pending
-					}
-				}
-			}()
-			if ds, ok := src.(*server.DBSource); ok && lo.Update && ds.DB.Meta().Age(time.Now()) > advisory.MaxAge {
-				opts.Log.Printf("the cached database is older than %s; updating it now", advisory.MaxAge)
-				trigger <- struct{}{}
-			}
-			go s.RunRefresher(ctx, lo.Loader(), refresh, trigger)
-			return s.Serve(ctx, ln)
+			return nil
 		},
 	}
 	f := cmd.Flags()

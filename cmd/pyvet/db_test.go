@@ -27,6 +27,11 @@ func TestDBUpdateRefreshesPopularity(t *testing.T) {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/PyPI/all.zip":
+			if r.Header.Get("If-None-Match") == `"v1"` {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+			w.Header().Set("ETag", `"v1"`)
 			w.Write(zipData)
 		case "/top.json":
 			if !popOK {
@@ -42,7 +47,8 @@ func TestDBUpdateRefreshesPopularity(t *testing.T) {
 	cache := t.TempDir()
 	args := []string{"--cache-dir", cache, "-q", "db", "update", "--url", ts.URL + "/PyPI/all.zip", "--popularity-url", ts.URL + "/top.json", "--retries", "0"}
 	out, errs, code := runPyvet(t, args...)
-	if code != 0 || !strings.Contains(out, "popularity list") {
+	if code != 0 || !strings.Contains(out, "Updated advisory database: ") || !strings.Contains(out, "downloaded from "+ts.URL+"/PyPI/all.zip\n") ||
+		!strings.Contains(out, "Updated the popularity list in "+typosquat.PopularityPath(cache)+"\n") {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errs)
 	}
 	p, err := typosquat.LoadPopularity(typosquat.PopularityPath(cache))
@@ -57,6 +63,15 @@ func TestDBUpdateRefreshesPopularity(t *testing.T) {
 	}
 	if _, err := typosquat.LoadPopularity(typosquat.PopularityPath(cache)); err != nil {
 		t.Errorf("old popularity list damaged: %v", err)
+	}
+	// The same export again: the database is current, and the summary is a document too.
+	out, errs, code = runPyvet(t, append(args, "--no-popularity", "-f", "json")...)
+	if code != 0 || !strings.Contains(out, `"update": "current"`) || !strings.Contains(out, `"kind": "db-status"`) {
+		t.Fatalf("current: exit %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	out, _, _ = runPyvet(t, append(args, "--no-popularity")...)
+	if !strings.HasPrefix(out, "Advisory database is current (") || strings.Contains(out, "popularity") {
+		t.Errorf("current, table: %q", out)
 	}
 }
 

@@ -105,7 +105,7 @@ func resolutionError(stderr io.Writer, err error, hint string) error {
 	}
 	var ns *resolve.NoSolutionError
 	if errors.As(err, &ns) {
-		fmt.Fprintln(stderr, "pyvet: "+errorLine(fmt.Errorf("%s: the requirements cannot be resolved together:", input)))
+		fmt.Fprintln(stderr, "pyvet: "+finding.Clip(input+": the requirements cannot be resolved together:", maxError))
 		lines := strings.Split(strings.TrimSpace(ns.Explanation), "\n")
 		for i, l := range lines {
 			if i == maxExplanationLines {

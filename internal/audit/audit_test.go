@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,7 +108,7 @@ func TestRunErrorsNameTheInput(t *testing.T) {
 }
 
 // sqlparseDB is an advisory database with one advisory on sqlparse < 0.4.4.
-func sqlparseDB(t *testing.T) string {
+func sqlparseDB(t testing.TB) string {
 	t.Helper()
 	dir := t.TempDir()
 	osv := `{"id": "PYSEC-2099-50", "modified": "2099-01-02T00:00:00Z", "summary": "ReDoS in sqlparse",
@@ -211,4 +212,70 @@ func TestRunResolutionFails(t *testing.T) {
 	if !errors.As(err, &ns) || !strings.Contains(err.Error(), "requires-python >=3.13 does not include the target Python 3.12.0") {
 		t.Errorf("requires-python: %v", err)
 	}
+}
+
+// benchUniverse is 20 direct projects, each with 5 releases requiring two
+// of 40 shared libraries (5 releases each), and the requirements file
+// naming the 20 with ranges.
+func benchUniverse(b *testing.B) (index, reqs string) {
+	projects := map[string]map[string]*pypitest.Release{}
+	versions := []string{"1.0.0", "1.1.0", "1.2.0", "2.0.0", "2.1.0"}
+	for i := range 40 {
+		name := fmt.Sprintf("lib%02d", i)
+		projects[name] = map[string]*pypitest.Release{}
+		for _, v := range versions {
+			projects[name][v] = &pypitest.Release{Files: []string{pypitest.Wheel(name, v, "py3-none-any"), pypitest.Sdist(name, v)}}
+		}
+	}
+	var body strings.Builder
+	for i := range 20 {
+		name := fmt.Sprintf("app%02d", i)
+		projects[name] = map[string]*pypitest.Release{}
+		for _, v := range versions {
+			projects[name][v] = &pypitest.Release{Files: []string{pypitest.Wheel(name, v, "py3-none-any")},
+				Requires: []string{fmt.Sprintf("lib%02d>=1.1", (2*i)%40), fmt.Sprintf("lib%02d<2.1", (2*i+7)%40)}}
+		}
+		fmt.Fprintf(&body, "%s>=1.0\n", name)
+	}
+	srv := pypitest.New(b, pypitest.WriteUniverse(b, projects, pypitest.ModeJSON))
+	dir := b.TempDir()
+	reqs = filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(reqs, []byte(body.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return srv.URL + "/simple", reqs
+}
+
+// BenchmarkRunResolve audits a 20-requirement file against a local index:
+// cold (an empty cache each time), warm (the cache filled, online) and
+// warm offline.
+func BenchmarkRunResolve(b *testing.B) {
+	index, reqs := benchUniverse(b)
+	db := sqlparseDB(b)
+	run := func(b *testing.B, cache string, offline bool) {
+		res, err := Run(context.Background(), Options{Paths: []string{reqs}, DBPath: db, CacheDir: cache, IndexURL: index, Offline: offline})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n := len(res.Inventory.Packages); n < 40 {
+			b.Fatalf("resolved %d packages", n)
+		}
+	}
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			run(b, b.TempDir(), false)
+		}
+	})
+	warm := b.TempDir()
+	run(b, warm, false)
+	b.Run("warm", func(b *testing.B) {
+		for b.Loop() {
+			run(b, warm, false)
+		}
+	})
+	b.Run("warm-offline", func(b *testing.B) {
+		for b.Loop() {
+			run(b, warm, true)
+		}
+	})
 }

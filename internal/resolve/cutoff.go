@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pyvet/pyvet/internal/finding"
 )
 
 // maxCutoffUnits bounds a duration's count (about 270 years in days), so a
@@ -35,8 +37,5 @@ func ParseCutoff(s string, now time.Time) (time.Time, error) {
 			return now.Add(-time.Duration(n) * unit), nil
 		}
 	}
-	if len(s) > 60 {
-		s = s[:57] + "..."
-	}
-	return time.Time{}, fmt.Errorf("--uploaded-prior-to %q: want an RFC 3339 time, a date (YYYY-MM-DD) or a duration such as 7d, 36h or 2w", s)
+	return time.Time{}, fmt.Errorf("--uploaded-prior-to %s: want an RFC 3339 time, a date (YYYY-MM-DD) or a duration such as 7d, 36h or 2w", finding.Clip(s, 40))
 }

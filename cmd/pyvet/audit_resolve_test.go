@@ -193,3 +193,37 @@ func TestAuditResolveTargetAndExtraIndex(t *testing.T) {
 		t.Errorf("win32: exit %d, stderr %s\n%s", code, errs, out)
 	}
 }
+
+func TestAuditResolveCutoffAndPre(t *testing.T) {
+	rel := func(name, v, uploaded string) *pypitest.Release {
+		return &pypitest.Release{Files: []string{pypitest.Wheel(name, v, "py3-none-any")}, UploadTime: uploaded}
+	}
+	index := pypitest.New(t, pypitest.WriteUniverse(t, map[string]map[string]*pypitest.Release{
+		"sqlparse": {
+			"0.4.1":    rel("sqlparse", "0.4.1", "2021-01-20T00:00:00Z"),
+			"0.4.4":    rel("sqlparse", "0.4.4", "2023-04-18T00:00:00Z"),
+			"0.5.0rc1": rel("sqlparse", "0.5.0rc1", "2024-03-01T00:00:00Z"),
+		},
+	}, pypitest.ModeJSON)).URL + "/simple"
+	db := sqlparseAdvisoryDB(t)
+	req := writeReqs(t, "sqlparse\n")
+	version := func(args ...string) (string, int) {
+		t.Helper()
+		out, errs, code := runPyvet(t, append([]string{"--cache-dir", t.TempDir(), "-q", "audit", "-r", req, "--index-url", index, "--db", db, "-f", "json"}, args...)...)
+		var rep resolvedReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Dependencies) != 1 {
+			t.Fatalf("%v: exit %d, stderr %s\n%s", args, code, errs, out)
+		}
+		return rep.Dependencies[0].Version, code
+	}
+	if v, code := version(); v != "0.4.4" || code != 0 {
+		t.Errorf("default: %s, exit %d", v, code)
+	}
+	// Before 0.4.4 was uploaded: the vulnerable 0.4.1, found.
+	if v, code := version("--uploaded-prior-to", "2022-01-01"); v != "0.4.1" || code != 1 {
+		t.Errorf("--uploaded-prior-to: %s, exit %d", v, code)
+	}
+	if v, _ := version("--pre"); v != "0.5.0rc1" {
+		t.Errorf("--pre: %s", v)
+	}
+}

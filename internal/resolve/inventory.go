@@ -460,6 +460,19 @@ func resolvedInventory(inv *inventory.Inventory, g *Graph, skipped map[string]st
 			}
 		}
 	}
+	// Declarations whose marker is false for the target are not installed
+	// there; say so, since they are not audited either.
+	var inapplicable []string
+	for _, p := range inv.Packages {
+		if p != nil && !p.Project && !p.Constraint && skipped[p.Name] == "" && byName[p.Name] == nil && !slices.Contains(inapplicable, p.Name) {
+			inapplicable = append(inapplicable, p.Name)
+		}
+	}
+	if len(inapplicable) > 0 {
+		sort.Strings(inapplicable)
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%d declaration(s) do not apply to the target environment (their markers) and are not audited: %s; --python-version and --platform choose the target",
+			len(inapplicable), finding.Clip(strings.Join(inapplicable, ", "), 200)))
+	}
 	sort.Strings(kept)
 	for _, name := range kept {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%s: %s; its own dependencies are not resolved and not audited", name, skipped[name]))

@@ -166,6 +166,19 @@ func TestResolveInventory(t *testing.T) {
 	if s := Summary(inv, g, InventoryOptions{IndexURL: index}); s != "resolved 7 packages for Python 3.12.0 on linux from "+index {
 		t.Errorf("summary = %q", s)
 	}
+	// A declaration whose marker is false for the target is not a root: idna
+	// is left out with a warning, pytz still comes in through django.
+	inv = load(t, map[string]string{"requirements.txt": "django==3.2.0\npytz; sys_platform == 'win32'\nidna; python_version < '3.8'\n"}, "requirements.txt")
+	out, g, err = ResolveInventory(context.Background(), inv, InventoryOptions{IndexURL: index, CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := invPkg(out, "pytz"); p == nil || p.Direct || invPkg(out, "idna") != nil || len(g.Packages) != 4 {
+		t.Errorf("markers: pytz %+v, %d packages", p, len(g.Packages))
+	}
+	if w := strings.Join(out.Warnings, "\n"); !strings.Contains(w, "1 declaration(s) do not apply to the target environment (their markers) and are not audited: idna;") {
+		t.Errorf("markers: warnings %q", out.Warnings)
+	}
 	// The input's own --index-url is read when none is given.
 	inv = load(t, map[string]string{"requirements.txt": "--index-url " + index + "\ndjango<4\n"}, "requirements.txt")
 	out, _, err = ResolveInventory(context.Background(), inv, InventoryOptions{CacheDir: t.TempDir()})

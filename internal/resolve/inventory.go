@@ -247,56 +247,13 @@ func ResolveInventory(ctx context.Context, inv *inventory.Inventory, o Inventory
 		ix = ix.WithExtraIndexes(extra...)
 	}
 	g, err := Resolve(ctx, reqs, Options{
-		Provider: constrain(ix, constraints, env), Env: env, Prereleases: o.Prereleases, Constraints: constraints,
+		Provider: ix, Env: env, Prereleases: o.Prereleases, Constraints: constraints,
 		UploadedPriorTo: o.UploadedPriorTo,
 	})
 	if err != nil {
 		return fail(err)
 	}
 	return resolvedInventory(inv, g, skipped), g, nil
-}
-
-// constrained is a Provider whose releases are restricted by constraints
-// (pip's -c): a constraint only narrows the versions a project may have.
-type constrained struct {
-	*Index
-	sets map[string][]pep440.SpecifierSet
-}
-
-// constrain returns ix restricted by the constraints that apply in env.
-func constrain(ix *Index, constraints []*pep508.Requirement, env pep508.Env) Provider {
-	sets := map[string][]pep440.SpecifierSet{}
-	for _, c := range constraints {
-		if c.Specifier.IsEmpty() || c.Marker != nil && !c.Marker.Evaluate(env) {
-			continue
-		}
-		n := pep508.NormalizeName(c.Name)
-		sets[n] = append(sets[n], c.Specifier)
-	}
-	if len(sets) == 0 {
-		return ix
-	}
-	return constrained{Index: ix, sets: sets}
-}
-
-// Releases returns the project's releases every constraint on it admits.
-func (c constrained) Releases(ctx context.Context, name string) ([]Release, error) {
-	rs, err := c.Index.Releases(ctx, name)
-	sets := c.sets[pep508.NormalizeName(name)]
-	if err != nil || len(sets) == 0 {
-		return rs, err
-	}
-	out := rs[:0:0]
-	for _, r := range rs {
-		ok := true
-		for _, s := range sets {
-			ok = ok && s.ContainsPrereleases(r.Version, true)
-		}
-		if ok {
-			out = append(out, r)
-		}
-	}
-	return out, nil
 }
 
 // extraIndexes are the inventory's --extra-index-url options, then o's.

@@ -41,6 +41,10 @@ type Options struct {
 	// DBPath is the advisory database to use (--db; "": the cached one,
 	// downloaded or refreshed unless Offline).
 	DBPath string
+	// Source, when set, is an advisory source already open (RunRecursive
+	// opens the database once for every project of a tree): Run uses it
+	// instead of opening DBPath and leaves it open; the caller closes it.
+	Source advisory.Source
 	// Service is an OSV-compatible API to query instead of a database.
 	Service string
 
@@ -209,7 +213,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		// The findings own their data: let the advisories go before the
 		// other checks run and the report is built, which keeps the peak
 		// memory of large runs down.
-		src.Close()
+		if o.Source == nil {
+			src.Close()
+		}
 		in.Advisories = nil
 	}
 	if err != nil {
@@ -328,6 +334,9 @@ func markResolved(fs []finding.Finding, inv *inventory.Inventory) {
 // inv, or the database (--db, else the cached one, with its freshness
 // policy). The notes say why a database could not be refreshed.
 func openSource(ctx context.Context, o Options, inv *inventory.Inventory) (advisory.Source, []string, error) {
+	if o.Source != nil {
+		return o.Source, nil, nil
+	}
 	if o.Service != "" {
 		client, err := osvclient.New(o.Service)
 		if err != nil {

@@ -212,6 +212,17 @@ func RunRecursive(ctx context.Context, o Options) (*RecursiveResult, error) {
 		return nil, fmt.Errorf("%s: no projects found (no directory below it holds a dependency file pyvet reads)", o.Paths[0])
 	}
 	out := &RecursiveResult{Root: root, Notes: notes}
+	if o.Service == "" && o.Source == nil {
+		// One database for the whole tree: opening it is most of the
+		// cost of auditing a project. A service answers per inventory.
+		src, srcNotes, err := openSource(ctx, o, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer src.Close()
+		o.Source = src
+		out.Notes = append(out.Notes, srcNotes...)
+	}
 	for i, dir := range dirs {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -272,3 +272,23 @@ func TestReportSaysCommonNotesOnce(t *testing.T) {
 		t.Errorf("notes of one project %q", got)
 	}
 }
+
+// The database is opened once for the tree: a missing one fails the run,
+// not each project.
+func TestRunRecursiveOpensTheDatabaseOnce(t *testing.T) {
+	root := writeTree(t, map[string]string{"a/requirements.txt": "safe==1.0\n", "b/requirements.txt": "foo-bar==1.0.0\n"}, nil)
+	o := treeOptions(t, root)
+	o.DBPath = filepath.Join(t.TempDir(), "missing.zip")
+	if tree, err := RunRecursive(context.Background(), o); err == nil || !strings.Contains(err.Error(), "--db") {
+		t.Fatalf("missing database: %v, %+v", err, tree)
+	}
+	// The shared source is left open by each project's Run: the second
+	// project still matches against it.
+	tree, err := RunRecursive(context.Background(), treeOptions(t, root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := tree.Projects[1].Result; b == nil || len(b.Findings) == 0 || b.Meta["database"] == "" {
+		t.Errorf("second project: %+v", b)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/policy"
 	"github.com/pyvet/pyvet/internal/pypi"
+	"github.com/pyvet/pyvet/internal/resolve"
 )
 
 // FixOptions are what `pyvet fix` runs with.
@@ -27,6 +28,9 @@ type FixOptions struct {
 	// Index configures the package-index client (yanked releases, hashes,
 	// requires-python); the inventory's own index options take precedence.
 	Index pypi.Options
+	// Resolve, when set, checks the plan with the resolver (see
+	// CheckResolves); its Client defaults to the planning client.
+	Resolve *resolve.InventoryOptions
 	// DryRun computes the changes and writes nothing.
 	DryRun bool
 	// Now is the time the policy's expiries are compared with; nil is
@@ -87,6 +91,13 @@ func Run(ctx context.Context, opts FixOptions) (*FixResult, error) {
 		Accept:     policyAccepts(pol, t),
 		ProjectDir: policy.ProjectDir(opts.Paths),
 	})
+	if opts.Resolve != nil {
+		o := *opts.Resolve
+		if o.Client == nil && o.IndexURL == "" {
+			o.Client = client
+		}
+		_ = CheckResolves(ctx, inv, plan, o) // the note says what the resolver found
+	}
 	res, err := Rewrite(inv, plan)
 	if err != nil {
 		return nil, err

@@ -124,17 +124,56 @@ func projectFiles(dir string) []projectFile {
 	return out
 }
 
+// EnvironmentOptions say how Load reads installed environments besides
+// the paths it is given.
+type EnvironmentOptions struct {
+	// ActiveEnvironment makes Load with no paths (and no InstallPaths) read
+	// the active environment when the current directory is a project
+	// directory without dependency files: the virtualenv VIRTUAL_ENV names
+	// (with the system site-packages when its pyvenv.cfg includes them),
+	// else the site-packages of the python3 on PATH, as pip-audit does.
+	// Without it, or when the directory holds dependency files, no paths
+	// means ".".
+	ActiveEnvironment bool
+	// Local limits the active environment to what is installed in the
+	// environment itself: a virtualenv without the system and user
+	// site-packages, a system interpreter without the user site
+	// (pip-audit's --local).
+	Local bool
+	// InstallPaths are directories of installed distributions (a
+	// site-packages folder, a virtualenv or prefix) read besides the
+	// paths (pip-audit's --path); given without paths they are all that
+	// is read.
+	InstallPaths []string
+}
+
 // Load reads every path (project directories, single files of any format,
 // virtualenvs, site-packages folders, *.dist-info, wheels and sdists; none
-// means ".") and merges the results: a package declared in several places
+// means ".", or the active environment: see EnvironmentOptions) and the
+// InstallPaths, and merges the results: a package declared in several places
 // (a lockfile and its pyproject.toml, two requirements files) appears once
 // per name and version with every location. The first error stops Load: no
 // partial inventory is returned.
 func Load(paths []string, opts Options) (*Inventory, error) {
-	if len(paths) == 0 {
-		paths = []string{"."}
-	}
 	var parts []*Inventory
+	for _, dir := range opts.InstallPaths {
+		inv, err := loadInstallPath(dir, opts)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, inv)
+	}
+	if len(paths) == 0 && len(parts) == 0 {
+		if opts.ActiveEnvironment && Detect(".") == FormatProject && len(projectFiles(".")) == 0 {
+			inv, err := loadActiveEnvironment(opts)
+			if err != nil {
+				return nil, fmt.Errorf("no dependency files in the current directory, and %w", err)
+			}
+			parts = append(parts, inv)
+		} else {
+			paths = []string{"."}
+		}
+	}
 	for _, path := range paths {
 		st, err := os.Stat(path)
 		if err != nil {

@@ -34,6 +34,9 @@ type Options struct {
 	// installed from a local path or in editable mode (Package.Local), with
 	// a warning saying how many (pip-audit's --skip-editable).
 	SkipEditable bool
+	// EnvironmentOptions say how installed environments are read (the
+	// active environment, --local, --path).
+	EnvironmentOptions
 }
 
 func (o Options) readFile(path string) ([]byte, error) {

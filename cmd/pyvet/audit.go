@@ -67,6 +67,7 @@ func newAuditCmd(a *app) *cobra.Command {
 	f.DurationVar(&a.httpTimeout, "timeout", httpx.DefaultTimeout, "time limit of each network request attempt")
 	f.StringVar(&o.Service, "service", "", "query this OSV-compatible API (for example a pyvet serve mirror) URL instead of the local database")
 	addPolicyFlags(cmd, &o.Policy)
+	addEnvironmentFlags(cmd, &o.Inventory)
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/pyvet/pyvet/internal/pypi"
 	"github.com/pyvet/pyvet/internal/remedy"
 	"github.com/pyvet/pyvet/internal/report"
+	"github.com/pyvet/pyvet/internal/resolve"
 )
 
 func newFixCmd(a *app) *cobra.Command {
@@ -23,6 +24,9 @@ func newFixCmd(a *app) *cobra.Command {
 		rf          reportFlags
 		timeout     time.Duration
 		fl          policy.Flags
+		rsf         resolveFlags
+		indexURL    string
+		noDeps      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "fix [PATH ...]",
@@ -36,6 +40,10 @@ func newFixCmd(a *app) *cobra.Command {
 			"files or none. Hashed pins get the new version's hashes from the index; when those cannot be fetched\n" +
 			"(offline, index down) the line is left unchanged and reported. Lockfiles are not edited: fix prints the\n" +
 			"uv, Poetry, PDM or pipenv command that upgrades them.\n\n" +
+			"For inputs pip resolves (requirements files, pyproject.toml, Pipfile, setup.cfg without a lockfile) the\n" +
+			"project is resolved with the planned upgrades for --python-version / --platform, and the plan says whether\n" +
+			"it installs together, the resolver's explanation when it does not, or that it could not be checked\n" +
+			"(offline without the index cached, index unreachable); --no-deps skips the check.\n\n" +
 			"The policy is audit's (pyvet.toml or [tool.pyvet], --policy, --ignore-vuln, --fail-on, --disable).\n" +
 			"--dry-run prints a unified diff and writes nothing. Exit status: 0 when nothing at or above fail-on is\n" +
 			"left to fix, 1 when a dry run would change something, or a package has no safe version or needs a hand\n" +
@@ -47,7 +55,17 @@ func newFixCmd(a *app) *cobra.Command {
 			if err := rf.check(); err != nil {
 				return err
 			}
-			popts := pypi.Options{CacheDir: pypi.DefaultCacheDir(a.cacheDir()), Offline: a.offline, Timeout: timeout}
+			popts := pypi.Options{CacheDir: pypi.DefaultCacheDir(a.cacheDir()), Offline: a.offline, Timeout: timeout, SimpleURL: indexURL}
+			var check *resolve.InventoryOptions
+			if !noDeps {
+				// The planning client (its index, cache and offline mode) also
+				// serves the resolution that checks the plan.
+				o, err := rsf.options(a, "", cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				check = &o
+			}
 			sopts := advisory.SourceOptions{Path: dbPath, CacheDir: a.cacheDir(), Offline: a.offline}
 			if !a.quiet {
 				popts.Progress = cmd.ErrOrStderr()
@@ -55,7 +73,7 @@ func newFixCmd(a *app) *cobra.Command {
 			}
 			out, err := remedy.Run(cmd.Context(), remedy.FixOptions{
 				Paths: args, Policy: fl, Inventory: inventory.Options{AllowOutsideIncludes: outsideIncl},
-				Advisories: sopts, Index: popts, DryRun: dryRun,
+				Advisories: sopts, Index: popts, DryRun: dryRun, Resolve: check,
 			})
 			if err != nil {
 				return exitWith(exitUsage, err)
@@ -86,6 +104,9 @@ func newFixCmd(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory or pyvet index (default: the cached one)")
 	addReportFlags(cmd, &rf, "table")
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "time limit for each package-index request")
+	cmd.Flags().StringVar(&indexURL, "index-url", "", "index URL (Simple API base; default https://pypi.org/simple) to read versions, hashes and, for the check of the plan, dependencies from")
+	cmd.Flags().BoolVar(&noDeps, "no-deps", false, "do not check with the resolver that the upgraded project installs together")
+	addResolveFlags(cmd.Flags(), &rsf)
 	addPolicyFlags(cmd, &fl)
 	return cmd
 }

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pyvet/pyvet/internal/pypi/pypitest"
+)
+
+// fix checks its plan with the resolver: the upgrade is reported as
+// installable with the rest of the project when it is, the resolver's
+// explanation is given when the upgrade conflicts with another pin, the
+// plan says it was not checked when the index cannot be read, and
+// --no-deps skips the check.
+func TestFixChecksPlanWithResolver(t *testing.T) {
+	wheel := func(name, v string) []string { return []string{pypitest.Wheel(name, v, "py3-none-any")} }
+	u := map[string]map[string]*pypitest.Release{
+		"requests": {
+			"2.19.0": {Requires: []string{"idna>=2.5"}, Files: wheel("requests", "2.19.0")},
+			"2.20.1": {Requires: []string{"idna>=2.6"}, Files: wheel("requests", "2.20.1")},
+		},
+		"idna": {
+			"2.5": {Files: wheel("idna", "2.5")},
+			"2.7": {Files: wheel("idna", "2.7")},
+		},
+	}
+	srv := pypitest.New(t, pypitest.WriteUniverse(t, u, pypitest.ModeJSON))
+	index := srv.URL + "/simple"
+	run := func(reqs string, extra ...string) string {
+		t.Helper()
+		req := filepath.Join(t.TempDir(), "requirements.txt")
+		writeFile(t, req, reqs, 0o644)
+		args := append([]string{"--cache-dir", t.TempDir(), "-q"}, extra...)
+		args = append(args, "fix", "--dry-run", "--db", testOSV, "--index-url", index, req)
+		out, errs, code := runPyvet(t, args...)
+		if code != exitFindings {
+			t.Fatalf("%v: exit %d\n%s\n%s", extra, code, out, errs)
+		}
+		if !strings.Contains(out, "+requests==2.20.1") {
+			t.Errorf("%v: the plan lost the upgrade:\n%s", extra, out)
+		}
+		return out + errs
+	}
+	if got := run("requests==2.19.0\nidna==2.7\n"); !strings.Contains(got, "checked: the project resolves with these upgrades") {
+		t.Errorf("compatible upgrade not reported as checked:\n%s", got)
+	}
+	got := run("requests==2.19.0\nidna==2.5\n")
+	if !strings.Contains(got, "do not resolve together") || !strings.Contains(got, "idna") || strings.Contains(got, "checked: the project resolves") {
+		t.Errorf("conflicting upgrade not explained:\n%s", got)
+	}
+	if got := run("requests==2.19.0\nidna==2.7\n", "--offline"); !strings.Contains(got, "not checked against the resolver") {
+		t.Errorf("offline plan claims a check:\n%s", got)
+	}
+	req := filepath.Join(t.TempDir(), "requirements.txt")
+	writeFile(t, req, "requests==2.19.0\nidna==2.7\n", 0o644)
+	out, errs, _ := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "fix", "--dry-run", "--no-deps", "--db", testOSV, "--index-url", index, req)
+	if strings.Contains(out+errs, "resolve") {
+		t.Errorf("--no-deps still checked the plan:\n%s\n%s", out, errs)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -32,15 +31,6 @@ func writeIndex(t testing.TB, projects map[string]map[string]*served, mode index
 func wheelName(name, version, tag string) string { return pypitest.Wheel(name, version, tag) }
 
 func sdistName(name, version string) string { return pypitest.Sdist(name, version) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 func TestIndexProvider(t *testing.T) {
 	projects := map[string]map[string]*served{

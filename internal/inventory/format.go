@@ -153,6 +153,7 @@ var formats = []*FileFormat{
 	&pylockFormat,
 	&archiveFormat,
 	&condaEnvFormat,
+	&scriptFormat,
 	&requirementsFormat,
 }
 

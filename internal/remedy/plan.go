@@ -41,7 +41,20 @@ type Target struct {
 	Residual  string               `json:"residual,omitempty"`
 	Python    string               `json:"python,omitempty"` // oldest Python the new version had to support
 	Locations []inventory.Location `json:"locations,omitempty"`
+	// next are, for a pin, the following safe versions above To, oldest
+	// first (bounded): what the resolver check tries when To does not
+	// install with the rest of the project.
+	next []alternative
 }
+
+// alternative is one further safe version of a pin and its hashes.
+type alternative struct {
+	to     string
+	hashes []string
+}
+
+// maxAlternatives bounds the safe versions kept beyond a pin's target.
+const maxAlternatives = 8
 
 // Fix is the planned upgrade of one vulnerable package: a target per
 // declaration, each the smallest safe upgrade within that declaration's own
@@ -466,7 +479,15 @@ func (c *chooser) choosePin(d *declaration) Target {
 		if k.v.Compare(floor) <= 0 || !c.fits(d, k, floor.IsPrerelease(), &rej) {
 			continue
 		}
-		t.To, t.Hashes = k.s, k.hashes
+		if t.To == "" {
+			t.To, t.Hashes = k.s, k.hashes
+			continue
+		}
+		if t.next = append(t.next, alternative{k.s, k.hashes}); len(t.next) == maxAlternatives {
+			break
+		}
+	}
+	if t.To != "" {
 		return t
 	}
 	t.Reason = c.reason(d, rej)

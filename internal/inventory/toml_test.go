@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -54,6 +55,13 @@ func firstDifference(a, b reflect.Value, path string) string {
 		}
 		return firstDifference(a.Elem(), b.Elem(), path)
 	case reflect.Struct:
+		if ta, ok := a.Interface().(time.Time); ok {
+			// The same instant; the decoders may give different *Location values for UTC.
+			if tb := b.Interface().(time.Time); !ta.Equal(tb) {
+				return path + fmt.Sprintf(" (%v vs %v)", ta, tb)
+			}
+			return ""
+		}
 		for i := range a.NumField() {
 			if !a.Type().Field(i).IsExported() {
 				if !reflect.DeepEqual(a.Interface(), b.Interface()) {

@@ -121,7 +121,6 @@ func (ip *interpreterPaths) sites(local bool) []string {
 		cands = append(cands, ip.UserSite)
 	}
 	var out []string
-	seen := map[string]bool{}
 	for _, d := range cands {
 		if d == "" || !filepath.IsAbs(d) || !isDir(d) {
 			continue
@@ -129,16 +128,9 @@ func (ip *interpreterPaths) sites(local bool) []string {
 		if local && inVenv && !within(filepath.Clean(d), filepath.Clean(ip.Prefix)) {
 			continue
 		}
-		real, err := filepath.EvalSymlinks(d)
-		if err != nil {
-			real = d
-		}
-		if !seen[real] {
-			seen[real] = true
-			out = append(out, d)
-		}
+		out = append(out, d)
 	}
-	return out
+	return uniqueDirs(out)
 }
 
 // systemSitePackages reports whether a virtualenv's pyvenv.cfg gives it

@@ -408,20 +408,27 @@ func sitePackagesOf(root string) []string {
 		out = append(out, m...)
 	}
 	// lib64 is often a symlink to lib: keep each real directory once.
+	uniq := uniqueDirs(out)
+	sort.Strings(uniq)
+	return uniq
+}
+
+// uniqueDirs keeps the first of dirs that resolve to the same real
+// directory, in order.
+func uniqueDirs(dirs []string) []string {
 	seen := map[string]bool{}
-	uniq := out[:0]
-	for _, d := range out {
+	var out []string
+	for _, d := range dirs {
 		real, err := filepath.EvalSymlinks(d)
 		if err != nil {
 			real = d
 		}
 		if !seen[real] {
 			seen[real] = true
-			uniq = append(uniq, d)
+			out = append(out, d)
 		}
 	}
-	sort.Strings(uniq)
-	return uniq
+	return out
 }
 
 func fileExists(path string) bool {

@@ -8,10 +8,11 @@ import (
 	"html"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // Release is one release of a test universe: its requirements, extras
@@ -57,7 +58,7 @@ func WriteUniverse(t testing.TB, projects map[string]map[string]*Release, mode M
 		}
 	}
 	for name, versions := range projects {
-		n := normalize(name)
+		n := pep508.NormalizeName(name)
 		type jfile struct {
 			Filename       string            `json:"filename"`
 			URL            string            `json:"url"`
@@ -145,13 +146,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// normalize is PEP 503's name normalisation.
-func normalize(name string) string {
-	return strings.ToLower(nameRuns.ReplaceAllString(name, "-"))
-}
-
-var nameRuns = regexp.MustCompile(`[-_.]+`)
-
 // requiresDist is the Requires-Dist list of a release: its requirements,
 // then each extra's with the extra added to the marker.
 func requiresDist(r *Release) []string {
@@ -171,12 +165,12 @@ func requiresDist(r *Release) []string {
 // Wheel is the file name of a wheel of a release with one tag
 // ("py3-none-any").
 func Wheel(name, version, tag string) string {
-	return strings.ReplaceAll(normalize(name), "-", "_") + "-" + version + "-" + tag + ".whl"
+	return strings.ReplaceAll(pep508.NormalizeName(name), "-", "_") + "-" + version + "-" + tag + ".whl"
 }
 
 // Sdist is the file name of a release's sdist.
 func Sdist(name, version string) string {
-	return strings.ReplaceAll(normalize(name), "-", "_") + "-" + version + ".tar.gz"
+	return strings.ReplaceAll(pep508.NormalizeName(name), "-", "_") + "-" + version + ".tar.gz"
 }
 
 // FileHash is the sha256 (hex) a universe's index gives for a file: that of

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -72,11 +71,6 @@ func newAuditCmd(a *app) *cobra.Command {
 }
 
 func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit: the advisory blocks inflated while matching are
-		// short-lived, so collecting earlier keeps the peak small.
-		debug.SetMemoryLimit(64 << 20)
-	}
 	if err := o.rf.check(); err != nil {
 		return err
 	}

@@ -5,7 +5,8 @@
 // and 5xx), a per-host circuit breaker that stops asking a host that failed to
 // connect several times in a row and says so once, an offline mode that
 // refuses every request before anything is dialled, a cap on every response
-// body and one User-Agent. Base URLs stay with the callers.
+// body and one User-Agent. Every failure of the network or of a server is an
+// error errors.Is matches with ErrNetwork. Base URLs stay with the callers.
 package httpx
 
 import (
@@ -61,7 +62,9 @@ type Options struct {
 	BreakAfter int
 	// UserAgent is sent with every request that sets none.
 	UserAgent string
-	// Notes receives one line when a host is given up on. Nil: silence.
+	// Notes receives one line when a request is first refused because its
+	// host was given up on (a request that fails by itself says why in its
+	// error). Nil: silence.
 	Notes func(msg string)
 	// OnRetry, when set, is called before each wait between two attempts.
 	OnRetry func(RetryInfo)
@@ -233,7 +236,24 @@ var (
 	ErrUnreachable = errors.New("host unreachable")
 	// ErrCircuitOpen: the host failed to connect too often; it was not asked.
 	ErrCircuitOpen = errors.New("host given up on after repeated connection failures")
+	// ErrNetwork: the network or a server failed: no answer came (DNS,
+	// connect, TLS, a timeout, a connection cut, ErrCircuitOpen), or the
+	// answer was a transient server error (Retryable: 5xx, 429, 408) on the
+	// last attempt. Offline mode (ErrOffline) is not a network failure.
+	// Errors of other packages carrying an HTTP status match it through
+	// IsNetworkStatus.
+	ErrNetwork = errors.New("network failure")
 )
+
+// IsNetworkStatus reports whether an HTTP status, answered on a request's
+// last attempt, is a failure of the server rather than an answer about what
+// was asked: a status Retryable reports. Error types of other packages that
+// carry a status use it to match ErrNetwork:
+//
+//	func (e *MyStatusError) Is(target error) bool {
+//		return target == httpx.ErrNetwork && httpx.IsNetworkStatus(e.Status)
+//	}
+func IsNetworkStatus(status int) bool { return Retryable(status) }
 
 type errKind int
 
@@ -261,11 +281,14 @@ func (e *Error) Error() string { return e.Host + ": " + e.Reason }
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is matches ErrOffline, ErrUnreachable and ErrCircuitOpen.
+// Is matches ErrOffline, ErrUnreachable, ErrCircuitOpen and, for every
+// kind but offline, ErrNetwork.
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrOffline:
 		return e.kind == kindOffline
+	case ErrNetwork:
+		return e.kind != kindOffline
 	case ErrUnreachable:
 		return e.kind == kindConnect || e.kind == kindCircuit
 	case ErrCircuitOpen:
@@ -291,6 +314,11 @@ type StatusError struct {
 
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("%s: HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
+}
+
+// Is matches ErrNetwork when the status is a server's failure (IsNetworkStatus).
+func (e *StatusError) Is(target error) bool {
+	return target == ErrNetwork && IsNetworkStatus(e.Status)
 }
 
 // Retryable reports whether an answer with this status is worth asking again:
@@ -517,6 +545,11 @@ func (c *Client) loop(req *http.Request, try func(r *http.Request, last bool) er
 		if err == nil || attempt == tries || ctx.Err() != nil || !c.transient(err) {
 			return finalError(err)
 		}
+		if _, open := c.shared.breaker.isOpen(hostOf(req.URL)); open {
+			// The host was given up on during this request: another
+			// attempt would be refused; this failure is the answer.
+			return finalError(err)
+		}
 		wait := b.NextBackOff()
 		var rs *retryStatus
 		if errors.As(err, &rs) && rs.wait > 0 {
@@ -606,7 +639,7 @@ func (c *Client) admit(req *http.Request) error {
 	if c.shared.offline {
 		return &Error{URL: req.URL.Redacted(), Host: host, Reason: "not fetched (offline mode)", Err: ErrOffline, kind: kindOffline}
 	}
-	if reason, open := c.shared.breaker.isOpen(host); open {
+	if reason, open := c.shared.breaker.refuse(host); open {
 		return &Error{URL: req.URL.Redacted(), Host: host, Reason: reason, Err: ErrCircuitOpen, kind: kindCircuit}
 	}
 	return nil
@@ -741,6 +774,7 @@ type breaker struct {
 type hostState struct {
 	fails  int    // failed connections in a row
 	open   bool   // given up on
+	noted  bool   // the note saying so was sent
 	reason string // the last failure
 }
 
@@ -751,6 +785,25 @@ func (b *breaker) isOpen(host string) (string, bool) {
 		return h.reason, true
 	}
 	return "", false
+}
+
+// refuse is isOpen for a request about to be refused: the first refusal
+// of a host sends the note saying it is given up on.
+func (b *breaker) refuse(host string) (string, bool) {
+	b.mu.Lock()
+	h := b.hosts[host]
+	if h == nil || !h.open {
+		b.mu.Unlock()
+		return "", false
+	}
+	note := !h.noted
+	h.noted = true
+	reason, n := h.reason, h.fails
+	b.mu.Unlock()
+	if note && b.notes != nil {
+		b.notes(fmt.Sprintf("%s: %s (%d failed connections); not asking it again in this run", host, reason, n))
+	}
+	return reason, true
 }
 
 func (b *breaker) succeeded(host string) {
@@ -768,15 +821,16 @@ func (b *breaker) failed(host, reason string) {
 		h = &hostState{}
 		b.hosts[host] = h
 	}
+	if h.open {
+		// A request sent before the host was given up on: the count and
+		// the reason stay those that opened the breaker.
+		b.mu.Unlock()
+		return
+	}
 	h.fails++
 	h.reason = reason
-	opened := false
-	if b.after > 0 && !h.open && h.fails >= b.after {
-		h.open, opened = true, true
+	if b.after > 0 && h.fails >= b.after {
+		h.open = true
 	}
-	n := h.fails
 	b.mu.Unlock()
-	if opened && b.notes != nil {
-		b.notes(fmt.Sprintf("%s: %s (%d failed connections); not asking it again in this run", host, reason, n))
-	}
 }

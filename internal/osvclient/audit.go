@@ -11,6 +11,8 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/inventory"
+	"github.com/pyvet/pyvet/pep440"
+	"github.com/pyvet/pyvet/pep508"
 )
 
 // getConcurrency bounds the GET /v1/vulns requests in flight.
@@ -105,8 +107,27 @@ func NewSource(ctx context.Context, c *Client, inv *inventory.Inventory) (adviso
 	return sourceFrom(c.BaseURL, entries)
 }
 
+// Source is a service's answers held in memory: an advisory database built
+// from them (so matching is the local matcher's), which also gives each
+// matched advisory as the hit a finding is made from.
+type Source struct {
+	*advisory.DB
+}
+
+// MatchHits is Match, as the hits of the matched advisories for the package.
+func (s *Source) MatchHits(name, version string) ([]*advisory.Hit, error) {
+	es, err := s.Match(name, version)
+	return advisory.HitsOf(es, pep508.NormalizeName(name)), err
+}
+
+// QuerySpecHits is QuerySpec, as the hits of the matched advisories for the
+// package.
+func (s *Source) QuerySpecHits(name string, spec pep440.SpecifierSet) []*advisory.Hit {
+	return advisory.HitsOf(s.QuerySpec(name, spec), pep508.NormalizeName(name))
+}
+
 // sourceFrom indexes a service's answers in memory.
-func sourceFrom(url string, entries map[string]json.RawMessage) (*advisory.DB, error) {
+func sourceFrom(url string, entries map[string]json.RawMessage) (*Source, error) {
 	raws := make(map[string][]byte, len(entries))
 	for id, raw := range entries {
 		raws[id] = raw
@@ -115,5 +136,5 @@ func sourceFrom(url string, entries map[string]json.RawMessage) (*advisory.DB, e
 	if err != nil {
 		return nil, fmt.Errorf("service answer: %w", err)
 	}
-	return db, nil
+	return &Source{DB: db}, nil
 }

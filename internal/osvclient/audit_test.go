@@ -16,6 +16,7 @@ import (
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/osvclient"
 	"github.com/pyvet/pyvet/internal/server"
+	"github.com/pyvet/pyvet/pep440"
 )
 
 const fixtures = "../server/testdata/osv"
@@ -121,5 +122,51 @@ func TestAuditBadEntry(t *testing.T) {
 	_, err := osvclient.Audit(context.Background(), c, inv)
 	if err == nil || !strings.Contains(err.Error(), "X-1") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestSourceHits: the service's answers give the same hits as the local
+// database's entries, for pinned versions and for specifiers.
+func TestSourceHits(t *testing.T) {
+	db, c := serveFixtures(t)
+	inv := &inventory.Inventory{Packages: []*inventory.Package{
+		idx(inventory.Package{Name: "demo-pkg", Version: "1.0"}),
+		idx(inventory.Package{Name: "Other_Lib", Specifier: ">=1.0"}),
+	}}
+	s, err := osvclient.NewSource(context.Background(), c, inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	src := s.(*osvclient.Source)
+	hits, err := src.MatchHits("Demo_Pkg", "1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	es, _ := db.Match("demo-pkg", "1.0")
+	if want := advisory.HitsOf(es, "demo-pkg"); len(hits) == 0 || !reflect.DeepEqual(hits, want) {
+		t.Errorf("MatchHits = %+v, want %+v", hits, want)
+	}
+	byID := map[string]*advisory.Hit{}
+	for _, h := range hits {
+		byID[h.ID] = h
+	}
+	// Facts read from the fixture files.
+	if h := byID["PYSEC-2099-5"]; h == nil || !slices.Equal(h.Fixed, []string{"1.0.2"}) || !slices.Equal(h.Aliases, []string{"CVE-2099-0005"}) {
+		t.Errorf("PYSEC-2099-5: %+v", h)
+	}
+	if _, ok := byID["PYSEC-2099-4"]; ok {
+		t.Error("withdrawn advisory among the hits")
+	}
+	if _, err := src.MatchHits("demo-pkg", "not a version"); err == nil {
+		t.Error("no error for a version that is not PEP 440")
+	}
+	spec, _ := pep440.ParseSpecifierSet(">=1.0")
+	sh := src.QuerySpecHits("other-lib", spec)
+	if want := advisory.HitsOf(db.QuerySpec("other-lib", spec), "other-lib"); len(sh) == 0 || !reflect.DeepEqual(sh, want) {
+		t.Errorf("QuerySpecHits = %+v, want %+v", sh, want)
+	}
+	if got := src.QuerySpecHits("nope", spec); got != nil {
+		t.Errorf("QuerySpecHits of an unknown package = %+v", got)
 	}
 }

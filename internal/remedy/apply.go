@@ -32,6 +32,10 @@ type Result struct {
 	Manual   []string     `json:"manual,omitempty"`   // declarations that need a hand edit
 	// ManualNames are the packages of Manual, normalized.
 	ManualNames []string `json:"-"`
+	// FixVersions are the outcome of every planned target, as pip-audit's
+	// fixes: applied (or, in a dry run, to apply) or skipped with the
+	// reason.
+	FixVersions []FixVersion `json:"-"`
 }
 
 // rewriter edits the declarations of one file of a format.
@@ -69,6 +73,7 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // Write.
 func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 	res := &Result{Plan: plan}
+	seenAt := newOutcomes()
 	formats := map[string]string{}
 	for _, s := range inv.Sources {
 		if _, ok := formats[s.Path]; !ok {
@@ -93,6 +98,7 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 	type lockTarget struct {
 		format   *inventory.FileFormat
 		name, to string
+		loc      inventory.Location
 	}
 	var locks []lockTarget
 	type want struct {
@@ -113,7 +119,9 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 				format := formatOf(l.File)
 				switch {
 				case strings.Contains(l.File, "://") && editable(format):
-					manual(f.Name, fmt.Sprintf("%s: %s: included by URL, cannot be edited; move it to %s by hand", l.File, f.Name, t.To))
+					msg := fmt.Sprintf("%s: %s: included by URL, cannot be edited; move it to %s by hand", l.File, f.Name, t.To)
+					manual(f.Name, msg)
+					seenAt.set(f.Name, l, msg)
 				case editable(format):
 					if perFile[l.File] == nil {
 						perFile[l.File] = newChangeSet()
@@ -121,9 +129,11 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 					perFile[l.File].add(f.Name, Change{Name: f.Name, To: t.To, Hashes: t.Hashes, Lines: []int{l.Line}})
 					wanted = append(wanted, want{f.Name, t.To, l})
 				case upgradeCommand(format, f.Name, t.To, false) != "":
-					locks = append(locks, lockTarget{format, f.Name, t.To})
+					locks = append(locks, lockTarget{format, f.Name, t.To, l})
 				default:
-					manual(f.Name, fmt.Sprintf("%s: %s: no requirements file, pyproject.toml or lockfile to update; move it to %s by hand", l.File, f.Name, t.To))
+					msg := fmt.Sprintf("%s: %s: no requirements file, pyproject.toml or lockfile to update; move it to %s by hand", l.File, f.Name, t.To)
+					manual(f.Name, msg)
+					seenAt.set(f.Name, l, msg)
 				}
 			}
 			if t.Residual != "" {
@@ -157,6 +167,7 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 		}
 		for i := range edits {
 			e := &edits[i]
+			seenAt.edit(*e)
 			if e.Skipped == "" {
 				edited[e.Name] = true
 			} else {
@@ -180,7 +191,11 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 		// Every targeted declaration was found in its file (edited,
 		// skipped, or already at the target).
 		if !perFile[w.loc.File].matched(w.name, w.loc.Line) {
-			manual(w.name, fmt.Sprintf("%s:%d: %s: the declaration was not found where the inventory placed it; move it to %s by hand", w.loc.File, w.loc.Line, w.name, w.to))
+			msg := fmt.Sprintf("%s:%d: %s: the declaration was not found where the inventory placed it; move it to %s by hand", w.loc.File, w.loc.Line, w.name, w.to)
+			manual(w.name, msg)
+			seenAt.set(w.name, w.loc, msg)
+		} else if _, ok := seenAt.sites[siteKey{w.name, w.loc.File, w.loc.Line}]; !ok {
+			seenAt.set(w.name, w.loc, "") // already at the target
 		}
 	}
 	seen := map[string]bool{}
@@ -192,11 +207,13 @@ func Rewrite(inv *inventory.Inventory, plan *Plan) (*Result, error) {
 	})
 	for _, l := range locks {
 		cmd := upgradeCommand(l.format, l.name, l.to, direct[l.name] && !edited[l.name])
+		seenAt.set(l.name, l.loc, fmt.Sprintf("%s is a lockfile, which fix does not edit: run %s", l.loc.File, cmd))
 		if !seen[cmd] {
 			seen[cmd] = true
 			res.Commands = append(res.Commands, cmd)
 		}
 	}
+	res.FixVersions = seenAt.fixVersions(plan)
 	return res, nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -18,6 +19,8 @@ func newServeCmd(a *app) *cobra.Command {
 		dbPath      string
 		refresh     time.Duration
 		answerCache int64
+		tlsCert     string
+		tlsKey      string
 		opts        server.Options
 	)
 	cmd := &cobra.Command{
@@ -62,9 +65,16 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 			if opts.MaxBodyBytes < 1 || opts.MaxBodyBytes > safeio.MaxJSON {
 				return exitWith(exitUsage, fmt.Errorf("--max-body %d: want 1 to %d bytes", opts.MaxBodyBytes, safeio.MaxJSON))
 			}
+			var certs *server.CertFiles
+			if tlsCert != "" || tlsKey != "" {
+				if tlsCert == "" || tlsKey == "" {
+					return exitWith(exitUsage, errors.New("--tls-cert and --tls-key go together: give both files"))
+				}
+				certs = &server.CertFiles{Cert: tlsCert, Key: tlsKey}
+			}
 			// The root's context ends on SIGINT and SIGTERM: a graceful
-			// shutdown. SIGHUP reloads the database.
-			err := server.Run(cmd.Context(), server.RunOptions{Listen: listen, Server: opts, Refresh: refresh, Offline: a.offline,
+			// shutdown. SIGHUP reloads the database and the certificate.
+			err := server.Run(cmd.Context(), server.RunOptions{Listen: listen, Server: opts, Refresh: refresh, Offline: a.offline, TLS: certs,
 				Load: server.LoadOptions{Path: dbPath, CacheDir: a.cacheDir(), AnswerCacheBytes: answerCache}})
 			if err != nil {
 				return exitWith(exitUsage, err)
@@ -77,6 +87,8 @@ atomic swap; SIGINT and SIGTERM shut down gracefully.`,
 	f.StringVar(&dbPath, "db", "", "advisory database: OSV zip, directory of OSV files or pyvet index (default: the cached database)")
 	f.DurationVar(&refresh, "refresh", 24*time.Hour, "reload (and, for the cached database, update) this often; 0 disables")
 	f.Int64Var(&answerCache, "answer-cache-bytes", server.DefaultAnswerCacheBytes, "memory for remembered query answers per database, in bytes (0 disables)")
+	f.StringVar(&tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2+) with this PEM certificate chain, leaf first (with --tls-key; reread on SIGHUP)")
+	f.StringVar(&tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
 	f.Int64Var(&opts.MaxBodyBytes, "max-body", 8<<20, "largest request body in bytes")
 	f.IntVar(&opts.MaxBatch, "max-batch", 1000, "most queries per /v1/querybatch request (at most 1000)")
 	f.DurationVar(&opts.ReadTimeout, "read-timeout", 30*time.Second, "time to read a whole request")

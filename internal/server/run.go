@@ -28,20 +28,34 @@ type RunOptions struct {
 	// Offline never downloads: no first download of a missing cached
 	// database, no updates on refresh.
 	Offline bool
+	// TLS, when set, serves HTTPS with this certificate and key (TLS 1.2 or
+	// newer), read again on SIGHUP.
+	TLS *CertFiles
 }
 
 // Run is `pyvet serve`: it loads the database (downloading the cached one
 // when there is none, unless offline), listens, and serves the OSV API until
 // ctx ends, which shuts the server down gracefully. The database is reloaded
-// every o.Refresh and on SIGHUP with an atomic swap; a cached database is
-// updated on each reload unless offline, and at once when it is older than
-// advisory.MaxAge. An error is a database that cannot be loaded, an address
-// that cannot be listened on, or the server's own.
+// every o.Refresh and on SIGHUP with an atomic swap; SIGHUP also reads the
+// TLS certificate again. A cached database is updated on each reload unless
+// offline, and at once when it is older than advisory.MaxAge. An error is a
+// database that cannot be loaded, an address that cannot be listened on, a
+// TLS certificate or key that cannot be used, or the server's own.
 func Run(ctx context.Context, o RunOptions) error {
 	logf := func(format string, args ...any) {
 		if o.Server.Log != nil {
 			o.Server.Log.Printf(format, args...)
 		}
+	}
+	// A bad certificate fails at once, before the database is loaded.
+	var certs *certStore
+	if o.TLS != nil {
+		var err error
+		if certs, err = newCertStore(*o.TLS); err != nil {
+			return err
+		}
+		logf("%s", describeCert(certs.cur.Load(), time.Now()))
+		o.Server.TLS = certs.tlsConfig()
 	}
 	lo := o.Load
 	src, err := lo.Loader()(ctx)
@@ -67,6 +81,15 @@ func Run(ctx context.Context, o RunOptions) error {
 	trigger := make(chan struct{}, 1)
 	go func() {
 		for range hup {
+			// The certificate is cheap to read again: at once, and a
+			// bad one keeps the previous one.
+			if certs != nil {
+				if c, err := certs.reload(); err != nil {
+					logf("TLS certificate not reloaded, still serving the previous one: %v", err)
+				} else {
+					logf("reloaded %s", describeCert(c, time.Now()))
+				}
+			}
 			select {
 			case trigger <- struct{}{}:
 			default: // a refresh is already pending

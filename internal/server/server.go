@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,9 @@ type Options struct {
 	WriteTimeout    time.Duration // writing the answer (default 60 s)
 	IdleTimeout     time.Duration // keep-alive connections (default 120 s)
 	ShutdownTimeout time.Duration // grace period for requests in flight (default 15 s)
+	// TLS, when set, makes Serve answer HTTPS (HTTP/2 and HTTP/1.1) with
+	// this configuration; Run sets it from RunOptions.TLS.
+	TLS *tls.Config
 	// Log receives one line per server event (load, swap, shutdown); nil
 	// discards them.
 	Log *log.Logger
@@ -185,8 +189,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          s.opts.Log,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	s.logf("serving the OSV API on http://%s", ln.Addr())
+	scheme := "http"
+	if s.opts.TLS != nil {
+		scheme = "https"
+		hs.TLSConfig = s.opts.TLS.Clone()
+		// Certificates come from the configuration, not from files here.
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
+	s.logf("serving the OSV API on %s://%s", scheme, ln.Addr())
 	select {
 	case err := <-errc:
 		return err

@@ -61,6 +61,7 @@ const (
 // Options tune a report.
 type Options struct {
 	Color       ColorMode // table only
+	Width       int       // table: the width to fit in columns; 0: the terminal's (COLUMNS when set), 100 when not a terminal
 	Desc        bool      // include advisory descriptions (table, markdown)
 	Aliases     bool      // include advisory aliases (table, markdown)
 	ShowIgnored bool      // list ignored findings too (table, markdown, html); JSON and SARIF always carry them, marked

@@ -10,6 +10,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ossf/osv-schema/bindings/go/osvschema"
+	"google.golang.org/protobuf/encoding/protojson"
+
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/inventory"
@@ -219,5 +222,30 @@ func BenchmarkCorpusQuery(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// TestCorpusEntriesDecodeAsOSVDev: every advisory of the snapshot, as
+// /v1/vulns/{id} serves it, decodes with protojson (which refuses unknown
+// fields) into the Vulnerability message of osv.dev's Go bindings, the one
+// osv-scanner reads, with the id asked for.
+func TestCorpusEntriesDecodeAsOSVDev(t *testing.T) {
+	db := corpusDB(t)
+	src := mustSource(t, db)
+	n := 0
+	for _, id := range db.IDs() {
+		raw, ok := src.Raw(id)
+		if !ok {
+			t.Fatalf("%s: not served", id)
+		}
+		var v osvschema.Vulnerability
+		if err := protojson.Unmarshal(raw, &v); err != nil || v.GetId() != id {
+			t.Errorf("%s: %v (id %q)", id, err, v.GetId())
+			continue
+		}
+		n++
+	}
+	if n < 7000 {
+		t.Errorf("only %d entries decoded", n)
 	}
 }

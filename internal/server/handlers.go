@@ -142,15 +142,6 @@ func noDatabase(w http.ResponseWriter) {
 	writeError(w, http.StatusServiceUnavailable, osvclient.CodeUnavailable, "no advisory database loaded yet")
 }
 
-// decodeBody reads one JSON value from the body into v, within the size limit.
-func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
-	data, err := s.readBody(w, r)
-	if err != nil {
-		return err
-	}
-	return decodeJSON(data, v)
-}
-
 // readBody reads the request body within the size limit.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
@@ -273,6 +264,10 @@ func resolveQuery(q osvclient.Query) (target, error) {
 	if strings.TrimSpace(p.Name) == "" {
 		return t, badRequest("invalid query: the package has no name")
 	}
+	if p.Ecosystem == "" && q.Version == "" {
+		// osv.dev lists a package's advisories only within an ecosystem.
+		return t, badRequest("Invalid query: a package without a version needs its ecosystem (%q)", osvclient.EcosystemPyPI)
+	}
 	unserved, err := checkEcosystem(p.Ecosystem)
 	if err != nil {
 		return t, err
@@ -382,8 +377,13 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request, st *state) 
 	if !allowMethod(w, r, http.MethodPost) {
 		return
 	}
-	var q osvclient.Query
-	if err := s.decodeBody(w, r, &q); err != nil {
+	data, err := s.readBody(w, r)
+	if err != nil {
+		writeAPIError(w, err)
+		return
+	}
+	q, err := decodeQuery(data)
+	if err != nil {
 		writeAPIError(w, err)
 		return
 	}

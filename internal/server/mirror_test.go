@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -123,5 +124,51 @@ func TestVulnExactID(t *testing.T) {
 		if code, got := get(id); code != 404 {
 			t.Errorf("%s: %d with entry %q, want 404", id, code, got)
 		}
+	}
+}
+
+// TestAsOSVDev: requests osv.dev answers without an error are answered
+// here too (fields it does not know are ignored, as its gateway drops them;
+// the page token may be spelled page_token or pageToken, as protobuf JSON
+// reads it), and a package without a version or an ecosystem is a 400, as
+// osv.dev's "Invalid query."
+func TestAsOSVDev(t *testing.T) {
+	_, ts, _ := newTestServer(t, Options{PageSize: 1})
+	tok := encodePageToken("PYSEC-2099-2")
+	for _, tc := range []struct {
+		name, body string
+		code       int
+		want       string
+	}{
+		{"unknown fields", `{"package":{"name":"demo-pkg","ecosystem":"PyPI","flavour":"x"},"version":"1.1","extra":[1,{}]}`, 200, `"id":"PYSEC-2099-1"`},
+		{"page_token", `{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"page_token":"` + tok + `"}`, 200, `"id":"PYSEC-2099-5"`},
+		{"pageToken", `{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"pageToken":"` + tok + `"}`, 200, `"id":"PYSEC-2099-5"`},
+		{"both spellings, same token", `{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"page_token":"` + tok + `","pageToken":"` + tok + `"}`, 200, `"id":"PYSEC-2099-5"`},
+		{"both spellings, two tokens", `{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"page_token":"` + tok + `","pageToken":"djE6QQ"}`, 400, "given twice"},
+		{"bad pageToken", `{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"pageToken":"!!"}`, 400, "invalid page_token"},
+		{"no ecosystem, no version", `{"package":{"name":"demo-pkg"}}`, 400, "Invalid query: a package without a version needs its ecosystem"},
+		{"no ecosystem, a version", `{"package":{"name":"demo-pkg"},"version":"1.1"}`, 200, `"id":"PYSEC-2099-1"`},
+		{"empty query", `{}`, 400, "invalid query"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, body := post(t, ts.URL+"/v1/query", tc.body)
+			var compact bytes.Buffer
+			_ = json.Compact(&compact, body)
+			if code != tc.code || !strings.Contains(compact.String(), tc.want) {
+				t.Errorf("%d %s, want %d with %q", code, body, tc.code, tc.want)
+			}
+			if code == 400 && !strings.HasPrefix(string(body), `{"code":3,"message":`) {
+				t.Errorf("error shape: %s", body)
+			}
+		})
+	}
+	// In a batch, a query by pageToken too.
+	code, body := post(t, ts.URL+"/v1/querybatch", `{"queries":[{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"pageToken":"`+tok+`"}]}`)
+	if code != 200 || !strings.Contains(string(body), `"id":"PYSEC-2099-5"`) || strings.Contains(string(body), `PYSEC-2099-1`) {
+		t.Errorf("batch with pageToken: %d %s", code, body)
+	}
+	code, body = post(t, ts.URL+"/v1/querybatch", `{"queries":[{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"page_token":"`+tok+`","pageToken":"djE6QQ"}]}`)
+	if code != 400 || !strings.Contains(string(body), "query 0: the page token is given twice") {
+		t.Errorf("batch with two tokens: %d %s", code, body)
 	}
 }

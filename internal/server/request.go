@@ -74,6 +74,36 @@ func jsonKind(t reflect.Type) string {
 	return t.String()
 }
 
+// wireQuery is a query as clients send it. osv.dev reads requests as
+// protobuf JSON, which takes a field by its proto name and by its
+// lowerCamelCase JSON name, and osv.dev's own Go client (protojson) writes
+// "pageToken": both spellings are read.
+type wireQuery struct {
+	osvclient.Query
+	PageTokenJSON string `json:"pageToken"`
+}
+
+// query is the query, with its page token whichever way it was spelled.
+func (w *wireQuery) query() (osvclient.Query, error) {
+	q := w.Query
+	if w.PageTokenJSON != "" {
+		if q.PageToken != "" && q.PageToken != w.PageTokenJSON {
+			return q, badRequest("the page token is given twice, as page_token and as pageToken")
+		}
+		q.PageToken = w.PageTokenJSON
+	}
+	return q, nil
+}
+
+// decodeQuery parses one /v1/query body.
+func decodeQuery(data []byte) (osvclient.Query, error) {
+	var w wireQuery
+	if err := decodeJSON(data, &w); err != nil {
+		return osvclient.Query{}, err
+	}
+	return w.query()
+}
+
 // decodeBatch parses a /v1/querybatch body, {"queries":[...]}, one query at
 // a time, and fails as soon as it holds more than max queries: a body of
 // tiny queries never becomes millions of decoded ones. Other members of
@@ -122,9 +152,13 @@ func decodeBatch(data []byte, max int) ([]osvclient.Query, error) {
 			if len(queries) == max {
 				return nil, badRequest("too many queries: more than %d per batch", max)
 			}
-			var q osvclient.Query
-			if err := dec.Decode(&q); err != nil {
+			var w wireQuery
+			if err := dec.Decode(&w); err != nil {
 				return nil, badRequest("query %d: invalid JSON request: %s", len(queries), jsonProblem(err))
+			}
+			q, err := w.query()
+			if err != nil {
+				return nil, badRequest("query %d: %s", len(queries), err)
 			}
 			queries = append(queries, q)
 		}

@@ -137,7 +137,7 @@ func TestQueryPagination(t *testing.T) {
 		t.Errorf("paged: got %v, want %v", g, want)
 	}
 	// The first page carries a token and exactly one entry.
-	_, body := post(t, ts.URL+"/v1/query", `{"package":{"name":"demo-pkg"}}`)
+	_, body := post(t, ts.URL+"/v1/query", `{"package":{"name":"demo-pkg","ecosystem":"PyPI"}}`)
 	var page osvclient.QueryResponse
 	if err := json.Unmarshal(body, &page); err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func TestQueryPagination(t *testing.T) {
 		t.Fatalf("first page: %d vulns, token %q", len(page.Vulns), page.NextPageToken)
 	}
 	// The last page has no token.
-	q := fmt.Sprintf(`{"package":{"name":"demo-pkg"},"page_token":%q}`, encodePageToken("PYSEC-2099-2"))
+	q := fmt.Sprintf(`{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"page_token":%q}`, encodePageToken("PYSEC-2099-2"))
 	_, body = post(t, ts.URL+"/v1/query", q)
 	page = osvclient.QueryResponse{}
 	if err := json.Unmarshal(body, &page); err != nil {
@@ -316,7 +316,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	if resp.StatusCode != 503 {
 		t.Errorf("healthz without a database: %d", resp.StatusCode)
 	}
-	if code, _ := post(t, ts.URL+"/v1/query", `{"package":{"name":"a"}}`); code != 503 {
+	if code, _ := post(t, ts.URL+"/v1/query", `{"package":{"name":"a","ecosystem":"PyPI"}}`); code != 503 {
 		t.Errorf("query without a database: %d", code)
 	}
 	s.Swap(loadFixtures(t, "testdata/osv"))
@@ -333,7 +333,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	if resp.StatusCode != 200 || h.Status != "ok" || h.Advisories != 6 {
 		t.Errorf("healthz: %d %+v", resp.StatusCode, h)
 	}
-	post(t, ts.URL+"/v1/querybatch", `{"queries":[{"package":{"name":"a"}},{"package":{"name":"b"}}]}`)
+	post(t, ts.URL+"/v1/querybatch", `{"queries":[{"package":{"name":"a","ecosystem":"PyPI"}},{"package":{"name":"b"},"version":"1"}]}`)
 	post(t, ts.URL+"/v1/query", `{`)
 	resp, err = http.Get(ts.URL + "/metrics")
 	if err != nil {
@@ -530,7 +530,7 @@ func TestPanicBecomes500(t *testing.T) {
 	s := New(panicSource{constSource{"A-1"}}, Options{})
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
-	code, body := post(t, ts.URL+"/v1/query", `{"package":{"name":"a"}}`)
+	code, body := post(t, ts.URL+"/v1/query", `{"package":{"name":"a","ecosystem":"PyPI"}}`)
 	var e osvclient.Error
 	if code != 500 || json.Unmarshal(body, &e) != nil || e.Code != osvclient.CodeInternal {
 		t.Errorf("got %d %s", code, body)

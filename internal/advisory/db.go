@@ -1,8 +1,8 @@
 package advisory
 
 import (
-	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,33 +10,29 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pyvet/pyvet/internal/safeio"
 )
 
-// DB is a loaded advisory database. It is safe for concurrent use.
+// DB is a loaded advisory database: an index file read in place. It is safe
+// for concurrent use. Nothing it returns refers to the file's memory, so
+// results stay valid after Close.
 type DB struct {
-	meta    Meta
-	entries []idxEntry
-	blocks  []blockRef
-	byID    map[string]int32   // id → entry
-	byAlias map[string][]int32 // upper-case alias → entries
-	byPkg   map[string][]int32 // normalized name → entries affecting it
+	meta Meta
+	data []byte // the whole index file
+	// Tables: offsets into data and row counts, checked at open.
+	nAdv, nPkg, nRef, nID, nAlias       int
+	advOff, pkgOff, refOff, idOff, aOff int
+	closer                              func() error
 
-	raw      io.ReaderAt
-	rawOff   int64
-	matchLen int64 // size of the compressed match section
-	closer   io.Closer
-
-	cacheMu   sync.Mutex
-	cache     [blockCacheSize]cachedBlock
-	cacheNext int
-
-	pkgs sync.Map // name → *pkgMatcher
+	pkgsOnce sync.Once
+	pkgs     []atomic.Pointer[pkgMatcher] // by package row, decoded on first query
 
 	damagedMu sync.Mutex
 	damaged   map[string]bool // advisories that could not be decoded
@@ -70,7 +66,7 @@ func OpenWith(path string, opts Options) (*DB, error) {
 		magic := make([]byte, len(indexMagic))
 		n, _ := io.ReadFull(f, magic)
 		f.Close()
-		if n >= 8 && string(magic[:8]) == indexMagic[:8] {
+		if n >= len(magicPrefix) && string(magic[:len(magicPrefix)]) == magicPrefix {
 			return openIndexFile(path)
 		}
 	}
@@ -154,114 +150,209 @@ func contentHash(path string, dir bool) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// openIndexFile loads an index file, keeping it open for Raw.
+// openIndexFile loads an index file: mapped read-only where the system
+// allows, else read into memory. The file is never written in place (the
+// updater installs a new one by renaming), so the mapping stays as opened.
 func openIndexFile(path string) (*DB, error) {
 	f, err := openArchive(path)
 	if err != nil {
 		return nil, err
 	}
-	db, err := newDB(path, f.OS(), f.Stat().Size())
+	defer f.Close()
+	size := f.Stat().Size()
+	data, unmap, ok := mapFile(f.OS(), size)
+	if !ok {
+		data, err = safeio.ReadAll(f, maxArchive, path)
+		if err != nil {
+			return nil, err
+		}
+	}
+	db, err := newDB(path, data)
 	if err != nil {
-		f.Close()
+		if unmap != nil {
+			unmap()
+		}
 		return nil, err
 	}
-	db.closer = f
+	db.closer = unmap
 	db.meta.Path = path
 	return db, nil
 }
 
 // openIndexBytes loads an index held in memory.
 func openIndexBytes(name string, data []byte) (*DB, error) {
-	return newDB(name, bytes.NewReader(data), int64(len(data)))
+	return newDB(name, data)
 }
 
-func newDB(name string, r io.ReaderAt, size int64) (*DB, error) {
-	h, d, rawOff, err := decodeIndex(name, r, size)
-	if err != nil {
-		return nil, err
+// newDB checks an index file's header, checksum and tables. Every offset the
+// tables hold is checked here, so the accessors can trust them; records are
+// checked when first decoded.
+func newDB(name string, data []byte) (*DB, error) {
+	size := uint64(len(data))
+	if len(data) < len(magicPrefix) || string(data[:len(magicPrefix)]) != magicPrefix {
+		return nil, formatError(name, "bad magic")
 	}
-	db := &DB{
-		meta:     h.Meta,
-		entries:  d.Entries,
-		blocks:   d.Blocks,
-		byID:     make(map[string]int32, len(d.Entries)),
-		byAlias:  make(map[string][]int32, 2*len(d.Entries)),
-		byPkg:    make(map[string][]int32, len(d.Entries)/4),
-		raw:      r,
-		rawOff:   rawOff,
-		matchLen: h.MatchLen,
-	}
-	if !db.meta.Built.IsZero() && db.meta.Newest.After(db.meta.Built) {
-		// Written before Newest left out modification times in the future.
-		db.meta.Newest = newestBefore(d.Entries, db.meta.Built)
-	}
-	for i := range d.Entries {
-		e := &d.Entries[i]
-		db.byID[strings.ToUpper(strings.TrimSpace(e.ID))] = int32(i)
-		for _, a := range e.Aliases {
-			k := strings.ToUpper(strings.TrimSpace(a))
-			db.byAlias[k] = append(db.byAlias[k], int32(i))
+	if len(data) < len(indexMagic) || string(data[:len(indexMagic)]) != indexMagic {
+		v := "unknown"
+		if len(data) > len(magicPrefix) && data[len(magicPrefix)] >= '0' && data[len(magicPrefix)] <= '9' {
+			v = string(data[len(magicPrefix)])
 		}
-		for j, a := range e.Affected {
-			if j > 0 && containsName(e.Affected[:j], a.Name) {
-				continue
+		return nil, &VersionError{Path: name, Version: v}
+	}
+	if len(data) < hdrSize {
+		return nil, formatError(name, "too short")
+	}
+	if binary.LittleEndian.Uint64(data[hFileSize:]) != size {
+		return nil, formatError(name, "truncated or extended: %d bytes, the header says %d", size, binary.LittleEndian.Uint64(data[hFileSize:]))
+	}
+	h := func(off int) uint64 { return uint64(u32(data, off)) }
+	tablesEnd := h(hTablesEnd)
+	if tablesEnd < hdrSize || tablesEnd > size {
+		return nil, formatError(name, "bad table size")
+	}
+	if checksum(data[16:tablesEnd]) != u32(data, hCRC) {
+		return nil, formatError(name, "checksum mismatch")
+	}
+	table := func(offField, nField int, rowSize uint64) (int, int, bool) {
+		off, n := h(offField), h(nField)
+		return int(off), int(n), off >= hdrSize && off+n*rowSize <= tablesEnd
+	}
+	db := &DB{data: data}
+	var ok [6]bool
+	var metaOff, metaLen int
+	metaOff, metaLen, ok[0] = table(hMetaOff, hMetaLen, 1)
+	db.advOff, db.nAdv, ok[1] = table(hAdvOff, hNAdv, advRowSize)
+	db.pkgOff, db.nPkg, ok[2] = table(hPkgOff, hNPkg, pkgRowSize)
+	db.refOff, db.nRef, ok[3] = table(hRefOff, hNRef, refSize)
+	db.idOff, db.nID, ok[4] = table(hIDOff, hNID, keyRowSize)
+	db.aOff, db.nAlias, ok[5] = table(hAliasOff, hNAlias, keyRowSize)
+	if slices.Contains(ok[:], false) || metaLen > maxMeta {
+		return nil, formatError(name, "table out of bounds")
+	}
+	if err := json.Unmarshal(data[metaOff:metaOff+metaLen], &db.meta); err != nil {
+		return nil, formatError(name, "metadata: %v", err)
+	}
+	heapRef := func(row, field int) bool {
+		off, n := h(row+field), h(row+field+4)
+		return off >= tablesEnd && off+n <= size
+	}
+	nAdv := uint64(db.nAdv)
+	for i := range db.nAdv {
+		row := db.advOff + i*advRowSize
+		if !heapRef(row, aIDOff) || !heapRef(row, aModOff) || !heapRef(row, aZOff) || !heapRef(row, aHitOff) || h(row+aPlain) > uint64(maxPlain) {
+			return nil, formatError(name, "advisory %d out of bounds", i)
+		}
+	}
+	prev := uint64(0)
+	for k := range db.nPkg {
+		row := db.pkgOff + k*pkgRowSize
+		first := h(row + pRefIdx)
+		if !heapRef(row, pNameOff) || !heapRef(row, pRecOff) || first < prev || first > uint64(db.nRef) || k == 0 && first != 0 {
+			return nil, formatError(name, "package %d out of bounds", k)
+		}
+		prev = first
+	}
+	for i := range db.nRef {
+		if h(db.refOff+i*refSize) >= nAdv {
+			return nil, formatError(name, "reference %d out of bounds", i)
+		}
+	}
+	for _, t := range [][2]int{{db.idOff, db.nID}, {db.aOff, db.nAlias}} {
+		for i := range t[1] {
+			row := t[0] + i*keyRowSize
+			if !heapRef(row, 0) || h(row+8) >= nAdv {
+				return nil, formatError(name, "key %d out of bounds", i)
 			}
-			db.byPkg[a.Name] = append(db.byPkg[a.Name], int32(i))
 		}
 	}
 	return db, nil
 }
 
-// newestBefore is the newest modification time of the entries at or before
-// cutoff.
-func newestBefore(entries []idxEntry, cutoff time.Time) time.Time {
-	var newest time.Time
-	for i := range entries {
-		if t, err := time.Parse(time.RFC3339Nano, entries[i].Modified); err == nil && t.After(newest) && !t.After(cutoff) {
-			newest = t.UTC()
-		}
-	}
-	return newest
+// field reads a uint32 field of a checked table row.
+func (db *DB) field(off int) int { return int(u32(db.data, off)) }
+
+// view returns the bytes a checked (offset, length) field pair names. The
+// bytes are the file's: callers copy what they return.
+func (db *DB) view(off int) []byte {
+	o, n := db.field(off), db.field(off+4)
+	return db.data[o : o+n : o+n]
 }
 
-func containsName(as []idxAffected, name string) bool {
-	for _, a := range as {
-		if a.Name == name {
-			return true
-		}
+func (db *DB) advRow(i int32) int { return db.advOff + int(i)*advRowSize }
+
+// advID returns the id of advisory i (a copy).
+func (db *DB) advID(i int32) string { return string(db.view(db.advRow(i) + aIDOff)) }
+
+// advModified returns the modification time of advisory i (a copy).
+func (db *DB) advModified(i int32) string { return string(db.view(db.advRow(i) + aModOff)) }
+
+// withdrawn reports whether advisory i is withdrawn.
+func (db *DB) withdrawn(i int32) bool { return db.field(db.advRow(i)+aFlags)&flagWdrn != 0 }
+
+// pkgName returns the name of package row k (the file's bytes).
+func (db *DB) pkgName(k int) []byte { return db.view(db.pkgOff + k*pkgRowSize + pNameOff) }
+
+// pkgRefs returns the advisories of package row k.
+func (db *DB) pkgRefs(k int) []int32 {
+	first := db.field(db.pkgOff + k*pkgRowSize + pRefIdx)
+	end := db.nRef
+	if k+1 < db.nPkg {
+		end = db.field(db.pkgOff + (k+1)*pkgRowSize + pRefIdx)
 	}
-	return false
+	out := make([]int32, end-first)
+	for j := range out {
+		out[j] = int32(db.field(db.refOff + (first+j)*refSize))
+	}
+	return out
 }
 
-// Close releases the index file. The DB must not be used afterwards.
+// findPkg returns the row of a normalized package name.
+func (db *DB) findPkg(name string) (int, bool) {
+	k, ok := sort.Find(db.nPkg, func(k int) int { return strings.Compare(name, peek(db.pkgName(k))) })
+	return k, ok
+}
+
+// findKey returns the advisory of the first row of a key table (ids or
+// aliases) holding key.
+func (db *DB) findKey(off, n int, key string) (int32, bool) {
+	k, ok := sort.Find(n, func(k int) int { return strings.Compare(key, peek(db.view(off+k*keyRowSize))) })
+	if !ok {
+		return 0, false
+	}
+	return int32(db.field(off + k*keyRowSize + 8)), true
+}
+
+// Close releases the index file. The DB must not be used afterwards; what
+// it returned stays valid.
 func (db *DB) Close() error {
 	if db == nil || db.closer == nil {
 		return nil
 	}
-	return db.closer.Close()
+	c := db.closer
+	db.closer = nil
+	return c()
 }
 
 // Meta describes the database.
 func (db *DB) Meta() Meta { return db.meta }
 
 // Len is the number of advisories, withdrawn ones included.
-func (db *DB) Len() int { return len(db.entries) }
+func (db *DB) Len() int { return db.nAdv }
 
 // Packages returns the normalized names of every package with an advisory, sorted.
 func (db *DB) Packages() []string {
-	out := make([]string, 0, len(db.byPkg))
-	for n := range db.byPkg {
-		out = append(out, n)
+	out := make([]string, db.nPkg)
+	for k := range out {
+		out[k] = string(db.pkgName(k))
 	}
-	sort.Strings(out)
 	return out
 }
 
 // IDs returns every advisory id, sorted.
 func (db *DB) IDs() []string {
-	out := make([]string, len(db.entries))
-	for i := range db.entries {
-		out[i] = db.entries[i].ID
+	out := make([]string, db.nAdv)
+	for i := range out {
+		out[i] = db.advID(int32(i))
 	}
 	sort.Strings(out)
 	return out
@@ -270,13 +361,10 @@ func (db *DB) IDs() []string {
 // lookup finds an entry by id, then by alias.
 func (db *DB) lookup(id string) (int32, bool) {
 	k := strings.ToUpper(strings.TrimSpace(id))
-	if i, ok := db.byID[k]; ok {
+	if i, ok := db.findKey(db.idOff, db.nID, k); ok {
 		return i, true
 	}
-	if is := db.byAlias[k]; len(is) > 0 {
-		return is[0], true
-	}
-	return 0, false
+	return db.findKey(db.aOff, db.nAlias, k)
 }
 
 // Get returns the advisory with that id, or the first one that has it as an
@@ -306,64 +394,14 @@ func (db *DB) Raw(id string) ([]byte, bool) {
 	return b, true
 }
 
+// rawJSON inflates the JSON of advisory i (a new slice).
 func (db *DB) rawJSON(i int32) ([]byte, error) {
-	e := &db.entries[i]
-	return db.slice(e.ID, e.Block, e.Start, e.Len)
-}
-
-// slice returns length bytes at start of inflated block n.
-func (db *DB) slice(id string, n, start, length int32) ([]byte, error) {
-	b, err := db.block(n)
+	row := db.advRow(i)
+	b, err := inflate(db.view(row+aZOff), int64(db.field(row+aPlain)))
 	if err != nil {
-		return nil, fmt.Errorf("advisory %s: %w", id, err)
+		return nil, fmt.Errorf("advisory %s: %w", db.advID(i), err)
 	}
-	if int(start)+int(length) > len(b) {
-		return nil, fmt.Errorf("advisory %s: damaged index block", id)
-	}
-	return b[start : start+length : start+length], nil
-}
-
-// blockCacheSize is how many inflated raw blocks a DB keeps, and
-// maxCachedBlock the largest it keeps (real blocks are tens of kB), so the
-// cache stays within 32 MiB.
-const (
-	blockCacheSize = 32
-	maxCachedBlock = 1 << 20
-)
-
-// block returns raw block n inflated, through a small cache.
-func (db *DB) block(n int32) ([]byte, error) {
-	db.cacheMu.Lock()
-	for _, c := range db.cache {
-		if c.n == n && c.data != nil {
-			db.cacheMu.Unlock()
-			return c.data, nil
-		}
-	}
-	db.cacheMu.Unlock()
-	ref := db.blocks[n]
-	buf := make([]byte, ref.Len)
-	if _, err := db.raw.ReadAt(buf, db.rawOff+ref.Off); err != nil {
-		return nil, err
-	}
-	b, err := inflate(buf, ref.Plain)
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxCachedBlock {
-		return b, nil
-	}
-	db.cacheMu.Lock()
-	db.cache[db.cacheNext] = cachedBlock{n: n, data: b}
-	db.cacheNext = (db.cacheNext + 1) % len(db.cache)
-	db.cacheMu.Unlock()
 	return b, nil
-}
-
-// cachedBlock is one inflated raw block.
-type cachedBlock struct {
-	n    int32
-	data []byte
 }
 
 // Damaged returns the ids of the advisories that matched but could not be
@@ -380,41 +418,37 @@ func (db *DB) Damaged() []string {
 	return out
 }
 
+// markDamaged records advisories that could not be read.
+func (db *DB) markDamaged(is ...int32) {
+	db.damagedMu.Lock()
+	defer db.damagedMu.Unlock()
+	if db.damaged == nil {
+		db.damaged = map[string]bool{}
+	}
+	for _, i := range is {
+		db.damaged[db.advID(i)] = true
+	}
+}
+
 // entry parses advisory i, recording a failure in Damaged.
 func (db *DB) entry(i int32) (*Entry, error) {
 	e, err := db.decodeEntry(i)
 	if err != nil {
-		db.damagedMu.Lock()
-		if db.damaged == nil {
-			db.damaged = map[string]bool{}
-		}
-		db.damaged[db.entries[i].ID] = true
-		db.damagedMu.Unlock()
+		db.markDamaged(i)
 	}
 	return e, err
 }
 
-// decodeEntry parses advisory i from its lite JSON and restores its versions
-// lists from the index. Parsed advisories are not kept: a run touches each
-// one about once, and the inflated blocks are cached.
+// decodeEntry parses advisory i from its JSON. Parsed advisories are not
+// kept: a run touches each one about once.
 func (db *DB) decodeEntry(i int32) (*Entry, error) {
-	ie := &db.entries[i]
-	b, err := db.slice(ie.ID, ie.LBlock, ie.LStart, ie.LLen)
+	b, err := db.rawJSON(i)
 	if err != nil {
 		return nil, err
 	}
 	var e Entry
 	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, fmt.Errorf("advisory %s: %w", ie.ID, err)
-	}
-	for _, a := range ie.Affected {
-		if !a.Stripped {
-			continue
-		}
-		if a.Index < 0 || a.Index >= len(e.Affected) {
-			return nil, fmt.Errorf("advisory %s: damaged index entry", ie.ID)
-		}
-		e.Affected[a.Index].Versions = strings.Split(a.Listed, "\n")
+		return nil, fmt.Errorf("advisory %s: %w", db.advID(i), err)
 	}
 	return &e, nil
 }

@@ -1,14 +1,10 @@
 package advisory
 
 import (
-	"bufio"
 	"bytes"
+	"cmp"
 	"compress/flate"
-	"compress/gzip"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/gob"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,18 +19,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep508"
-)
-
-// indexMagic starts every index file; the last byte before the newline is the
-// format version.
-const indexMagic = "PYVETIDX5\n"
-
-// maxHeader and maxMatch bound the sections of an index file.
-const (
-	maxHeader = 1 << 20
-	maxMatch  = 256 << 20
 )
 
 // Meta describes a loaded database.
@@ -55,14 +40,6 @@ type Meta struct {
 	Path          string    `json:"path,omitempty"`          // the index file, when read from one
 }
 
-// indexHeader is the JSON header of an index file.
-type indexHeader struct {
-	Meta        Meta   `json:"meta"`
-	MatchLen    int64  `json:"match_len"`
-	MatchSHA256 string `json:"match_sha256"`
-	RawLen      int64  `json:"raw_len"`
-}
-
 // Event kinds in the index.
 const (
 	evIntroduced uint8 = iota + 1
@@ -81,50 +58,25 @@ type idxEvent struct {
 type idxAffected struct {
 	Name     string       // PEP 503 normalized
 	Ranges   [][]idxEvent // ECOSYSTEM and SEMVER ranges, events in file order
-	Versions string       // canonical keys of the versions list, "\n"-joined (see versionKey)
-	Index    int          // position in Entry.Affected
-	Listed   string       // the versions list as written, "\n"-joined, when the lite JSON leaves it out
-	Stripped bool         // the lite JSON leaves the versions list out
+	Versions []string     // canonical keys of the versions list, sorted (see VersionKey)
 }
 
 // idxEntry is the matching data of one advisory.
 type idxEntry struct {
 	ID        string
-	Aliases   []string
 	Withdrawn bool
-	Modified  string
 	Affected  []idxAffected
-	Block     int32 // raw block holding the advisory's JSON
-	Start     int32 // offset of the JSON in the inflated block
-	Len       int32 // length of the JSON
-	// The same for the lite JSON: the advisory without the versions lists
-	// that idxAffected.Listed holds, which is faster to decode.
-	LBlock, LStart, LLen int32
 }
 
-// blockRef locates one compressed raw block in the raw section.
-type blockRef struct {
-	Off, Len int64
-	Plain    int64 // inflated length
-}
+// maxPlain caps the JSON of one advisory in an index (its compact form can
+// be longer than the file it came from: YAML scalars gain escapes).
+const maxPlain = 2 * maxAdvisorySize
 
-// indexData is the match section of an index file.
-type indexData struct {
-	Entries []idxEntry
-	Blocks  []blockRef
-}
-
-// blockSize is how many advisories share one compressed raw block: larger
-// blocks compress better, smaller ones make Raw cheaper. maxBlockPlain caps
-// an inflated block.
-const (
-	blockSize     = 8
-	maxBlockPlain = blockSize * maxAdvisorySize
-)
-
-// build parses every document of src and returns the index bytes.
+// build parses every document of src and returns the index bytes. Documents
+// are parsed and prepared in parallel; each advisory's parsed form is
+// dropped as soon as its index data is written.
 func build(src *source, meta Meta) ([]byte, error) {
-	docs := make([]document, len(src.names))
+	preps := make([]*prepared, len(src.names))
 	errs := make([]error, len(src.names))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
@@ -139,14 +91,18 @@ func build(src *source, meta Meta) ([]byte, error) {
 				errs[i] = err
 				return nil
 			}
-			docs[i] = d
+			p, err := prepare(d)
+			if err != nil {
+				return fmt.Errorf("%s: %w", src.path, err)
+			}
+			preps[i] = p
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	var kept []document
+	kept := preps[:0]
 	for i, err := range errs {
 		if err != nil {
 			if errors.Is(err, errNoID) {
@@ -155,19 +111,19 @@ func build(src *source, meta Meta) ([]byte, error) {
 			}
 			return nil, fmt.Errorf("%s: %w", src.path, err)
 		}
-		kept = append(kept, docs[i])
+		kept = append(kept, preps[i])
 	}
 	if len(kept) == 0 {
 		return nil, fmt.Errorf("%s: no OSV advisories found", src.path)
 	}
 	seen := make(map[string]string, len(kept))
-	for _, d := range kept {
-		if prev, dup := seen[d.entry.ID]; dup {
-			return nil, fmt.Errorf("%s: advisory %s appears twice (%s and %s)", src.path, d.entry.ID, prev, d.name)
+	for _, p := range kept {
+		if prev, dup := seen[p.id]; dup {
+			return nil, fmt.Errorf("%s: advisory %s appears twice (%s and %s)", src.path, p.id, prev, p.name)
 		}
-		seen[d.entry.ID] = d.name
+		seen[p.id] = p.name
 	}
-	return encodeIndex(kept, meta)
+	return assemble(kept, meta)
 }
 
 // openIndexBytesFromDocs indexes parsed documents in memory.
@@ -181,72 +137,207 @@ func openIndexBytesFromDocs(docs []document) (*DB, error) {
 
 // encodeIndex writes documents as an index file.
 func encodeIndex(docs []document, meta Meta) ([]byte, error) {
-	// Advisories of the same package sit next to each other, so the few raw
-	// blocks a package's matches need are inflated once.
-	keys := make(map[*Entry]string, len(docs))
-	for _, d := range docs {
-		keys[d.entry] = firstPackage(d.entry)
-	}
-	sort.Slice(docs, func(i, j int) bool {
-		a, b := keys[docs[i].entry], keys[docs[j].entry]
-		if a != b {
-			return a < b
-		}
-		return docs[i].entry.ID < docs[j].entry.ID
-	})
-	nblocks := (len(docs) + blockSize - 1) / blockSize
-	blocks := make([][]byte, 2*nblocks) // raw blocks, then lite blocks
-	plainLens := make([]int64, 2*nblocks)
-	data := indexData{Entries: make([]idxEntry, len(docs)), Blocks: make([]blockRef, 2*nblocks)}
+	preps := make([]*prepared, len(docs))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	for b := range nblocks {
+	for i := range docs {
 		g.Go(func() error {
-			var plain, lite []byte
-			for i := b * blockSize; i < min(len(docs), (b+1)*blockSize); i++ {
-				e := indexEntry(docs[i].entry)
-				l, err := liteJSON(docs[i].entry, &e)
-				if err != nil {
-					return fmt.Errorf("advisory %s: %w", docs[i].entry.ID, err)
-				}
-				if len(plain)+len(docs[i].raw) > math.MaxInt32 || len(lite)+len(l) > math.MaxInt32 {
-					return fmt.Errorf("advisory %s: too large", docs[i].entry.ID)
-				}
-				e.Block, e.Start, e.Len = int32(b), int32(len(plain)), int32(len(docs[i].raw))
-				e.LBlock, e.LStart, e.LLen = int32(nblocks+b), int32(len(lite)), int32(len(l))
-				data.Entries[i] = e
-				plain = append(plain, docs[i].raw...)
-				lite = append(lite, l...)
-			}
-			for k, p := range map[int][]byte{b: plain, nblocks + b: lite} {
-				z, err := deflate(p)
-				if err != nil {
-					return err
-				}
-				blocks[k], plainLens[k] = z, int64(len(p))
-			}
-			return nil
+			p, err := prepare(docs[i])
+			preps[i] = p
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	var raw bytes.Buffer
-	for b, z := range blocks {
-		data.Blocks[b] = blockRef{Off: int64(raw.Len()), Len: int64(len(z)), Plain: plainLens[b]}
-		raw.Write(z)
+	return assemble(preps, meta)
+}
+
+// prepared is one advisory as the index stores it.
+type prepared struct {
+	id, modified string
+	name         string // the file it came from
+	first        string // its first PyPI package (the match order)
+	withdrawn    bool
+	aliasKeys    []string // upper-case, trimmed
+	z            []byte   // compressed JSON
+	plain        int      // its length inflated
+	hit          []byte   // hit record
+	pkgs         []pkgPart
+}
+
+// pkgPart is the record of one advisory for one of its packages: the
+// package's part of its Hit, and the parsed matching data of every affected
+// entry of the package.
+type pkgPart struct {
+	name string
+	rec  []byte
+}
+
+// Event flags in a package record.
+const (
+	evfZero  = 1 // introduced "0"
+	evfBuild = 2 // the bound named a build of the version
+)
+
+// prepare computes what the index stores of one advisory.
+func prepare(d document) (*prepared, error) {
+	e := d.entry
+	if int64(len(d.raw)) > maxPlain {
+		return nil, fmt.Errorf("advisory %s: %d bytes of JSON, more than the limit of %d", e.ID, len(d.raw), maxPlain)
 	}
-	names := map[string]bool{}
-	meta.Count, meta.Withdrawn = len(docs), 0
-	for i := range data.Entries {
-		e := &data.Entries[i]
-		if e.Withdrawn {
+	ie := indexEntry(e)
+	p := &prepared{id: e.ID, modified: e.Modified, name: d.name, first: firstPackage(e), withdrawn: ie.Withdrawn, plain: len(d.raw)}
+	for _, a := range e.Aliases {
+		p.aliasKeys = append(p.aliasKeys, strings.ToUpper(strings.TrimSpace(a)))
+	}
+	z, err := deflate(d.raw)
+	if err != nil {
+		return nil, err
+	}
+	p.z = z
+	h := HitOf(e, p.first)
+	var hw recWriter
+	hw.strs(h.Aliases)
+	hw.str(h.Summary)
+	hw.str(h.Details)
+	hw.str(h.Published)
+	hw.str(h.Withdrawn)
+	if h.Malicious {
+		hw.byte1(1)
+	} else {
+		hw.byte1(0)
+	}
+	p.hit = hw.b
+	for j := range ie.Affected {
+		name := ie.Affected[j].Name
+		if containsName(ie.Affected[:j], name) {
+			continue
+		}
+		var w recWriter
+		h := HitOf(e, name)
+		w.strs(h.Fixed)
+		w.uvarint(uint64(h.Rating.Level))
+		w.u64(math.Float64bits(h.Rating.Score))
+		w.str(h.Rating.Vector)
+		w.str(h.Rating.Source)
+		w.strs(h.Bounds)
+		n := 0
+		for k := j; k < len(ie.Affected); k++ {
+			if ie.Affected[k].Name == name {
+				n++
+			}
+		}
+		w.uvarint(uint64(n))
+		for k := j; k < len(ie.Affected); k++ {
+			if ie.Affected[k].Name != name {
+				continue
+			}
+			pa := parseAffected(&ie.Affected[k])
+			w.uvarint(uint64(len(pa.ranges)))
+			for _, r := range pa.ranges {
+				writeEvents(&w, r.events)
+				writeEvents(&w, r.limits)
+			}
+			w.strs(pa.unread)
+			w.keys(ie.Affected[k].Versions)
+		}
+		p.pkgs = append(p.pkgs, pkgPart{name: name, rec: w.b})
+	}
+	return p, nil
+}
+
+func containsName(as []idxAffected, name string) bool {
+	for _, a := range as {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// writeEvents writes parsed events: kind, flags and the version as it
+// parses back to the same version.
+func writeEvents(w *recWriter, evs []pevent) {
+	w.uvarint(uint64(len(evs)))
+	for _, ev := range evs {
+		w.byte1(ev.kind)
+		var f byte
+		if ev.zero {
+			f |= evfZero
+		}
+		if ev.build {
+			f |= evfBuild
+		}
+		w.byte1(f)
+		if !ev.zero {
+			t, _ := ev.v.MarshalText()
+			w.bytes(t)
+		}
+	}
+}
+
+// heapWriter collects the heap of an index file; offsets are relative to
+// its start until the tables are written.
+type heapWriter struct {
+	b []byte
+}
+
+// add appends b and returns its offset and length.
+func (h *heapWriter) add(b []byte) [2]uint32 {
+	off := len(h.b)
+	h.b = append(h.b, b...)
+	return [2]uint32{uint32(off), uint32(len(b))}
+}
+
+func (h *heapWriter) addString(s string) [2]uint32 {
+	off := len(h.b)
+	h.b = append(h.b, s...)
+	return [2]uint32{uint32(off), uint32(len(s))}
+}
+
+// keyRow is one row of the id or alias table.
+type keyRow struct {
+	key string
+	adv uint32
+}
+
+// assemble lays out prepared advisories as an index file.
+func assemble(preps []*prepared, meta Meta) ([]byte, error) {
+	// The match order: advisories of the same package next to each other,
+	// then by id.
+	slices.SortFunc(preps, func(a, b *prepared) int {
+		return cmp.Or(strings.Compare(a.first, b.first), strings.Compare(a.id, b.id))
+	})
+	type ref struct {
+		adv uint32
+		rec []byte
+	}
+	byPkg := map[string][]ref{}
+	var ids, aliases []keyRow
+	meta.Count, meta.Withdrawn = len(preps), 0
+	for i, p := range preps {
+		if p.withdrawn {
 			meta.Withdrawn++
 		}
-		for _, a := range e.Affected {
-			names[a.Name] = true
+		for _, part := range p.pkgs {
+			byPkg[part.name] = append(byPkg[part.name], ref{uint32(i), part.rec})
+		}
+		ids = append(ids, keyRow{strings.ToUpper(strings.TrimSpace(p.id)), uint32(i)})
+		for _, k := range p.aliasKeys {
+			aliases = append(aliases, keyRow{k, uint32(i)})
 		}
 	}
+	names := make([]string, 0, len(byPkg))
+	nrefs := 0
+	for n, rs := range byPkg {
+		names = append(names, n)
+		nrefs += len(rs)
+	}
+	sort.Strings(names)
+	byKey := func(a, b keyRow) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.adv, b.adv)) }
+	slices.SortFunc(ids, byKey)
+	slices.SortFunc(aliases, byKey)
 	meta.Packages = len(names)
 	// The data is as new as its newest advisory; a modification time in the
 	// future (a clock or data error) says nothing about that.
@@ -254,30 +345,96 @@ func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 	if cutoff.IsZero() {
 		cutoff = time.Now()
 	}
-	meta.Newest = newestBefore(data.Entries, cutoff)
-	var match bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&match, gzip.BestCompression)
-	if err := gob.NewEncoder(zw).Encode(&data); err != nil {
-		return nil, err
+	meta.Newest = time.Time{}
+	for _, p := range preps {
+		if t, err := time.Parse(time.RFC3339Nano, p.modified); err == nil && t.After(meta.Newest) && !t.After(cutoff) {
+			meta.Newest = t.UTC()
+		}
 	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(match.Bytes())
-	hdr, err := json.Marshal(indexHeader{Meta: meta, MatchLen: int64(match.Len()), MatchSHA256: hex.EncodeToString(sum[:]), RawLen: int64(raw.Len())})
+	mj, err := json.Marshal(meta)
 	if err != nil {
 		return nil, err
 	}
-	var out bytes.Buffer
-	out.Grow(len(indexMagic) + 4 + len(hdr) + match.Len() + raw.Len())
-	out.WriteString(indexMagic)
-	var n [4]byte
-	binary.LittleEndian.PutUint32(n[:], uint32(len(hdr)))
-	out.Write(n[:])
-	out.Write(hdr)
-	out.Write(match.Bytes())
-	out.Write(raw.Bytes())
-	return out.Bytes(), nil
+	if len(mj) > maxMeta {
+		return nil, errors.New("index metadata too large")
+	}
+	metaOff := hdrSize
+	advOff := metaOff + len(mj)
+	pkgOff := advOff + len(preps)*advRowSize
+	refOff := pkgOff + len(names)*pkgRowSize
+	idOff := refOff + nrefs*refSize
+	aliasOff := idOff + len(ids)*keyRowSize
+	tablesEnd := aliasOff + len(aliases)*keyRowSize
+
+	out := make([]byte, tablesEnd, tablesEnd+tablesEnd)
+	var heap heapWriter
+	heap.b = make([]byte, 0, 1<<20)
+	put := func(off int, v uint32) { binary.LittleEndian.PutUint32(out[off:], v) }
+	putRef := func(off int, r [2]uint32) {
+		put(off, uint32(tablesEnd)+r[0])
+		put(off+4, r[1])
+	}
+	idRefs := make([][2]uint32, len(preps))
+	for i, p := range preps {
+		row := advOff + i*advRowSize
+		idRefs[i] = heap.addString(p.id)
+		putRef(row+aIDOff, idRefs[i])
+		putRef(row+aModOff, heap.addString(p.modified))
+		if p.withdrawn {
+			put(row+aFlags, flagWdrn)
+		}
+		putRef(row+aZOff, heap.add(p.z))
+		put(row+aPlain, uint32(p.plain))
+		putRef(row+aHitOff, heap.add(p.hit))
+		put(row+aHitCRC, checksum(p.hit))
+		p.z, p.hit = nil, nil
+	}
+	ri := 0
+	for k, n := range names {
+		row := pkgOff + k*pkgRowSize
+		putRef(row+pNameOff, heap.addString(n))
+		start := len(heap.b)
+		for _, r := range byPkg[n] {
+			heap.b = append(heap.b, r.rec...)
+			put(refOff+ri*refSize, r.adv)
+			ri++
+		}
+		rec := heap.b[start:]
+		putRef(row+pRecOff, [2]uint32{uint32(start), uint32(len(rec))})
+		put(row+pRecCRC, checksum(rec))
+		put(row+pRefIdx, uint32(ri-len(byPkg[n])))
+		delete(byPkg, n)
+	}
+	for k, r := range ids {
+		row := idOff + k*keyRowSize
+		if r.key == preps[r.adv].id {
+			putRef(row, idRefs[r.adv])
+		} else {
+			putRef(row, heap.addString(r.key))
+		}
+		put(row+8, r.adv)
+	}
+	for k, r := range aliases {
+		row := aliasOff + k*keyRowSize
+		putRef(row, heap.addString(r.key))
+		put(row+8, r.adv)
+	}
+	if int64(tablesEnd)+int64(len(heap.b)) > maxArchive {
+		return nil, fmt.Errorf("index of %d bytes, larger than the limit of %d", int64(tablesEnd)+int64(len(heap.b)), maxArchive)
+	}
+	copy(out, indexMagic)
+	binary.LittleEndian.PutUint64(out[hFileSize:], uint64(tablesEnd+len(heap.b)))
+	for _, f := range [][2]int{
+		{hTablesEnd, tablesEnd}, {hMetaOff, metaOff}, {hMetaLen, len(mj)},
+		{hNAdv, len(preps)}, {hAdvOff, advOff}, {hNPkg, len(names)}, {hPkgOff, pkgOff},
+		{hNRef, nrefs}, {hRefOff, refOff}, {hNID, len(ids)}, {hIDOff, idOff},
+		{hNAlias, len(aliases)}, {hAliasOff, aliasOff},
+	} {
+		put(f[0], uint32(f[1]))
+	}
+	copy(out[metaOff:], mj)
+	put(hCRC, checksum(out[16:tablesEnd]))
+	return append(out, heap.b...), nil
 }
 
 // firstPackage is the normalized name of the first PyPI package an advisory
@@ -294,13 +451,17 @@ func firstPackage(e *Entry) string {
 // dictionary primes the compression of each advisory with common OSV text.
 var dictionary = []byte(`{"id":"PYSEC-","schema_version":"1.6.0","modified":"","published":"","aliases":["CVE-","GHSA-"],"details":"","affected":[{"package":{"name":"","ecosystem":"PyPI","purl":"pkg:pypi/"},"ranges":[{"type":"GIT","repo":"https://github.com/","events":[{"introduced":"0"},{"fixed":""}]},{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":""},{"last_affected":""}]}],"versions":["0.1","0.2","1.0","1.1","1.2","2.0","0.1.0","0.1.1","0.2.0","1.0.0","1.0.1","1.1.0","2.0.0"]}],"references":[{"type":"ADVISORY","url":"https://github.com/advisories/GHSA-"},{"type":"WEB","url":"https://github.com/"},{"type":"FIX","url":"https://github.com/"},{"type":"PACKAGE","url":"https://pypi.org/project/"},{"type":"REPORT","url":"https://"}],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}]}`)
 
+// deflateLevel trades the index's size for the build's speed.
+const deflateLevel = 5
+
 var flatePool = sync.Pool{New: func() any {
-	w, _ := flate.NewWriterDict(io.Discard, 5, dictionary)
+	w, _ := flate.NewWriterDict(io.Discard, deflateLevel, dictionary)
 	return w
 }}
 
 func deflate(b []byte) ([]byte, error) {
 	var out bytes.Buffer
+	out.Grow(len(b)/3 + 64)
 	w := flatePool.Get().(*flate.Writer)
 	defer flatePool.Put(w)
 	w.Reset(&out)
@@ -315,10 +476,10 @@ func deflate(b []byte) ([]byte, error) {
 
 var inflatePool = sync.Pool{New: func() any { return flate.NewReaderDict(bytes.NewReader(nil), dictionary) }}
 
-// inflate decompresses a raw block whose inflated length is plain.
+// inflate decompresses one advisory's JSON whose inflated length is plain.
 func inflate(b []byte, plain int64) ([]byte, error) {
-	if plain < 0 || plain > maxBlockPlain {
-		return nil, errors.New("advisory block too large")
+	if plain < 0 || plain > maxPlain {
+		return nil, errors.New("advisory too large")
 	}
 	r := inflatePool.Get().(io.ReadCloser)
 	defer inflatePool.Put(r)
@@ -334,12 +495,12 @@ func inflate(b []byte, plain int64) ([]byte, error) {
 
 // indexEntry extracts the matching data of an advisory.
 func indexEntry(e *Entry) idxEntry {
-	ie := idxEntry{ID: e.ID, Aliases: e.Aliases, Withdrawn: strings.TrimSpace(e.Withdrawn) != "", Modified: e.Modified}
-	for j, a := range e.Affected {
+	ie := idxEntry{ID: e.ID, Withdrawn: strings.TrimSpace(e.Withdrawn) != ""}
+	for _, a := range e.Affected {
 		if !isPyPI(a.Package.Ecosystem) || a.Package.Name == "" {
 			continue
 		}
-		ia := idxAffected{Name: pep508.NormalizeName(a.Package.Name), Index: j}
+		ia := idxAffected{Name: pep508.NormalizeName(a.Package.Name)}
 		for _, r := range a.Ranges {
 			if r.Type != "ECOSYSTEM" && r.Type != "SEMVER" {
 				continue
@@ -364,93 +525,13 @@ func indexEntry(e *Entry) idxEntry {
 			keys = append(keys, VersionKey(v))
 		}
 		sort.Strings(keys)
-		ia.Versions = strings.Join(keys, "\n")
+		ia.Versions = keys
 		ie.Affected = append(ie.Affected, ia)
 	}
 	return ie
 }
 
-// liteJSON returns the advisory's JSON without the versions lists that ie
-// can restore (it marks them Stripped and keeps them in Listed).
-func liteJSON(e *Entry, ie *idxEntry) ([]byte, error) {
-	c := *e
-	c.Affected = slices.Clone(e.Affected)
-	for k := range ie.Affected {
-		ia := &ie.Affected[k]
-		vs := c.Affected[ia.Index].Versions
-		if len(vs) == 0 || slices.ContainsFunc(vs, func(v string) bool { return strings.Contains(v, "\n") }) {
-			continue
-		}
-		ia.Listed, ia.Stripped = strings.Join(vs, "\n"), true
-		c.Affected[ia.Index].Versions = nil
-	}
-	return json.Marshal(&c)
-}
-
 // isPyPI reports whether an OSV ecosystem string names PyPI.
 func isPyPI(eco string) bool {
 	return eco == Ecosystem || strings.HasPrefix(eco, Ecosystem+":")
-}
-
-// decodeIndex reads the header and match section of an index. r reads the
-// whole file; size is its length.
-func decodeIndex(name string, r io.ReaderAt, size int64) (*indexHeader, *indexData, int64, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%s: not a valid pyvet advisory index: %s", name, fmt.Sprintf(format, args...))
-	}
-	pre := make([]byte, len(indexMagic)+4)
-	if _, err := r.ReadAt(pre, 0); err != nil {
-		return nil, nil, 0, bad("too short")
-	}
-	if string(pre[:len(indexMagic)]) != indexMagic {
-		return nil, nil, 0, bad("bad magic or unsupported version")
-	}
-	hlen := int64(binary.LittleEndian.Uint32(pre[len(indexMagic):]))
-	if hlen > maxHeader || int64(len(pre))+hlen > size {
-		return nil, nil, 0, bad("bad header length")
-	}
-	hb := make([]byte, hlen)
-	if _, err := r.ReadAt(hb, int64(len(pre))); err != nil {
-		return nil, nil, 0, bad("truncated header")
-	}
-	var h indexHeader
-	if err := json.Unmarshal(hb, &h); err != nil {
-		return nil, nil, 0, bad("header: %v", err)
-	}
-	off := int64(len(pre)) + hlen
-	if h.MatchLen < 0 || h.MatchLen > maxMatch || h.RawLen < 0 || off+h.MatchLen+h.RawLen != size {
-		return nil, nil, 0, bad("section lengths do not match the file size")
-	}
-	mb := make([]byte, h.MatchLen)
-	if _, err := r.ReadAt(mb, off); err != nil {
-		return nil, nil, 0, bad("truncated")
-	}
-	sum := sha256.Sum256(mb)
-	if hex.EncodeToString(sum[:]) != h.MatchSHA256 {
-		return nil, nil, 0, bad("checksum mismatch")
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(mb))
-	if err != nil {
-		return nil, nil, 0, bad("%v", err)
-	}
-	var d indexData
-	if err := gob.NewDecoder(bufio.NewReader(zr)).Decode(&d); err != nil {
-		return nil, nil, 0, bad("%v", err)
-	}
-	rawOff := off + h.MatchLen
-	for _, b := range d.Blocks {
-		if b.Off < 0 || b.Len < 0 || b.Off+b.Len > h.RawLen {
-			return nil, nil, 0, bad("raw block out of bounds")
-		}
-		if b.Plain < 0 || b.Plain > maxBlockPlain {
-			return nil, nil, 0, bad("raw block larger than %d advisories of %s", blockSize, safeio.HumanBytes(maxAdvisorySize))
-		}
-	}
-	for _, e := range d.Entries {
-		if e.Block < 0 || int(e.Block) >= len(d.Blocks) || e.Start < 0 || e.Len < 0 ||
-			e.LBlock < 0 || int(e.LBlock) >= len(d.Blocks) || e.LStart < 0 || e.LLen < 0 {
-			return nil, nil, 0, bad("entry %s out of bounds", e.ID)
-		}
-	}
-	return &h, &d, rawOff, nil
 }

@@ -1,10 +1,13 @@
 package advisory
 
 import (
+	"math"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
+	"sync/atomic"
+
+	"github.com/pyvet/pyvet/internal/finding"
 
 	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/pep440"
@@ -39,17 +42,20 @@ type prange struct {
 
 // paffected is the parsed matching data of one affected package.
 type paffected struct {
-	ranges   []prange
-	versions []string // sorted canonical keys
-	read     []string // how bounds that name a build were read
-	unread   []string // bounds whose range is not used, as `kind "bound"`
+	ranges []prange
+	keys   keyList  // sorted canonical keys of the versions list
+	read   []string // how bounds that name a build were read
+	unread []string // bounds whose range is not used, as `kind "bound"`
 }
 
-// pkgMatcher holds the parsed matching data of every advisory of a package.
+// pkgMatcher holds the parsed matching data of every advisory of a package,
+// decoded from its record the first time the package is queried.
 type pkgMatcher struct {
-	once    sync.Once
-	entries []int32
+	entries []int32       // advisories, in match order
 	affs    [][]paffected // parallel to entries
+	hitAt   []int         // where each advisory's part of its Hit starts in rec
+	rec     []byte        // the package record (the file's bytes)
+	hits    []atomic.Pointer[Hit]
 }
 
 // How readBound read a range bound.
@@ -137,11 +143,18 @@ func eventName(kind uint8) string {
 // quoteBound quotes a bound for a message, shortened when long.
 func quoteBound(s string) string { return safeio.ExcerptN(s, 40) }
 
+// keyListOf holds sorted keys as a keyList.
+func keyListOf(keys []string) keyList {
+	var w recWriter
+	w.keys(keys)
+	r := recReader{b: w.b}
+	return r.keys()
+}
+
+// parseAffected parses the ranges of an affected package (not its versions
+// list, see keyListOf).
 func parseAffected(a *idxAffected) paffected {
 	var pa paffected
-	if a.Versions != "" {
-		pa.versions = strings.Split(a.Versions, "\n")
-	}
 ranges:
 	for _, evs := range a.Ranges {
 		var r prange
@@ -204,12 +217,12 @@ func (db *DB) UnreadRanges(name string) []UnreadRange {
 	}
 	var out []UnreadRange
 	for k, i := range pm.entries {
-		if db.entries[i].Withdrawn {
+		if db.withdrawn(i) {
 			continue
 		}
 		for _, pa := range pm.affs[k] {
 			for _, b := range pa.unread {
-				out = append(out, UnreadRange{ID: db.entries[i].ID, Package: n, Bound: b})
+				out = append(out, UnreadRange{ID: db.advID(i), Package: n, Bound: b})
 			}
 		}
 	}
@@ -287,10 +300,7 @@ func (r *prange) contains(v pep440.Version) bool {
 }
 
 // hasKey reports whether the sorted versions list holds key.
-func (pa *paffected) hasKey(key string) bool {
-	i := sort.SearchStrings(pa.versions, key)
-	return i < len(pa.versions) && pa.versions[i] == key
-}
+func (pa *paffected) hasKey(key string) bool { return pa.keys.has(key) }
 
 // affects reports whether v (with canonical key key; v is nil when the
 // version is not PEP 440) is affected.
@@ -309,26 +319,150 @@ func (pa *paffected) affects(v *pep440.Version, key string) bool {
 	return false
 }
 
-// matcher returns the parsed matching data of a normalized package name.
+// matcher returns the parsed matching data of a normalized package name,
+// decoding its record on first use. A record that fails its checksum or does
+// not decode marks the package's advisories damaged and matches none.
 func (db *DB) matcher(name string) *pkgMatcher {
-	idx := db.byPkg[name]
-	if len(idx) == 0 {
+	k, ok := db.findPkg(name)
+	if !ok {
 		return nil
 	}
-	m, _ := db.pkgs.LoadOrStore(name, &pkgMatcher{entries: idx})
-	pm := m.(*pkgMatcher)
-	pm.once.Do(func() {
-		pm.affs = make([][]paffected, len(pm.entries))
-		for k, i := range pm.entries {
-			e := &db.entries[i]
-			for j := range e.Affected {
-				if e.Affected[j].Name == name {
-					pm.affs[k] = append(pm.affs[k], parseAffected(&e.Affected[j]))
-				}
-			}
-		}
-	})
+	db.pkgsOnce.Do(func() { db.pkgs = make([]atomic.Pointer[pkgMatcher], db.nPkg) })
+	if pm := db.pkgs[k].Load(); pm != nil {
+		return pm
+	}
+	pm, err := db.decodePkg(k)
+	if err != nil {
+		db.markDamaged(db.pkgRefs(k)...)
+		pm = &pkgMatcher{}
+	}
+	if !db.pkgs[k].CompareAndSwap(nil, pm) {
+		return db.pkgs[k].Load()
+	}
 	return pm
+}
+
+// decodePkg decodes the record of package row k.
+func (db *DB) decodePkg(k int) (*pkgMatcher, error) {
+	row := db.pkgOff + k*pkgRowSize
+	rec := db.view(row + pRecOff)
+	if checksum(rec) != u32(db.data, row+pRecCRC) {
+		return nil, errDamaged
+	}
+	refs := db.pkgRefs(k)
+	pm := &pkgMatcher{entries: refs, affs: make([][]paffected, len(refs)), hitAt: make([]int, len(refs)), rec: rec,
+		hits: make([]atomic.Pointer[Hit], len(refs))}
+	r := recReader{b: rec}
+	for j := range refs {
+		pm.hitAt[j] = r.off
+		skipHitPart(&r)
+		n := r.count(3)
+		affs := make([]paffected, n)
+		for a := range affs {
+			pa := &affs[a]
+			pa.ranges = make([]prange, r.count(2))
+			for g := range pa.ranges {
+				pa.ranges[g].events = readEvents(&r)
+				pa.ranges[g].limits = readEvents(&r)
+			}
+			pa.unread = r.strs()
+			pa.keys = r.keys()
+		}
+		pm.affs[j] = affs
+	}
+	if r.err != nil || r.off != len(rec) {
+		return nil, errDamaged
+	}
+	return pm, nil
+}
+
+// skipHitPart skips the package's part of a Hit in a package record.
+func skipHitPart(r *recReader) {
+	r.skipStrs()
+	r.uvarint(math.MaxUint8)
+	r.u64()
+	r.bytes()
+	r.bytes()
+	r.skipStrs()
+}
+
+// readEvents reads events written by writeEvents.
+func readEvents(r *recReader) []pevent {
+	n := r.count(2)
+	if n == 0 {
+		return nil
+	}
+	out := make([]pevent, n)
+	for i := range out {
+		ev := &out[i]
+		ev.kind = r.byte1()
+		f := r.byte1()
+		if ev.kind < evIntroduced || ev.kind > evLimit || f&^(evfZero|evfBuild) != 0 {
+			r.fail()
+			return nil
+		}
+		ev.zero, ev.build = f&evfZero != 0, f&evfBuild != 0
+		if ev.zero {
+			continue
+		}
+		v, err := pep440.Parse(string(r.bytes()))
+		if err != nil {
+			r.fail()
+			return nil
+		}
+		ev.v = v
+	}
+	return out
+}
+
+// hit returns the Hit of the j-th advisory of a package, decoding it on
+// first use; nil when its record is damaged (the advisory is then marked).
+func (db *DB) hit(pm *pkgMatcher, j int) *Hit {
+	if h := pm.hits[j].Load(); h != nil {
+		return h
+	}
+	i := pm.entries[j]
+	h, err := db.decodeHit(i, pm.rec[pm.hitAt[j]:])
+	if err != nil {
+		db.markDamaged(i)
+		return nil
+	}
+	if !pm.hits[j].CompareAndSwap(nil, h) {
+		return pm.hits[j].Load()
+	}
+	return h
+}
+
+// decodeHit decodes the Hit of advisory i from its hit record and the
+// package's part at the start of part.
+func (db *DB) decodeHit(i int32, part []byte) (*Hit, error) {
+	row := db.advRow(i)
+	rec := db.view(row + aHitOff)
+	if checksum(rec) != u32(db.data, row+aHitCRC) {
+		return nil, errDamaged
+	}
+	h := &Hit{ID: db.advID(i), Modified: db.advModified(i)}
+	r := recReader{b: rec}
+	h.Aliases = r.strs()
+	h.Summary = r.str()
+	h.Details = r.str()
+	h.Published = r.str()
+	h.Withdrawn = r.str()
+	h.Malicious = r.byte1() == 1
+	if r.err != nil || r.off != len(rec) {
+		return nil, errDamaged
+	}
+	r = recReader{b: part}
+	h.Fixed = r.strs()
+	h.Rating.Level = finding.Severity(r.uvarint(math.MaxUint8))
+	h.Rating.Score = math.Float64frombits(r.u64())
+	h.Rating.Vector = r.str()
+	h.Rating.Source = r.str()
+	h.Bounds = r.strs()
+	if r.err != nil {
+		return nil, errDamaged
+	}
+	return h, nil
 }
 
 // Match returns the advisories (withdrawn excluded) that affect the version of
@@ -352,7 +486,7 @@ func (db *DB) QueryIDs(name, version string) []string {
 	idx, _ := db.match(name, version)
 	out := make([]string, len(idx))
 	for k, i := range idx {
-		out[k] = db.entries[i].ID
+		out[k] = db.advID(i)
 	}
 	return out
 }
@@ -369,23 +503,50 @@ type Ref struct {
 func (db *DB) QueryRefs(name, version string) []Ref {
 	var idx []int32
 	if strings.TrimSpace(version) == "" {
-		for _, i := range db.byPkg[pep508.NormalizeName(name)] {
-			if !db.entries[i].Withdrawn {
-				idx = append(idx, i)
-			}
-		}
+		idx = db.live(name)
 	} else {
 		idx, _ = db.match(name, version)
 	}
 	out := make([]Ref, len(idx))
 	for k, i := range idx {
-		out[k] = Ref{ID: db.entries[i].ID, Modified: db.entries[i].Modified}
+		out[k] = Ref{ID: db.advID(i), Modified: db.advModified(i)}
+	}
+	return out
+}
+
+// live returns the advisories of a package, withdrawn ones left out, in
+// match order, without decoding the package's record.
+func (db *DB) live(name string) []int32 {
+	k, ok := db.findPkg(pep508.NormalizeName(name))
+	if !ok {
+		return nil
+	}
+	var out []int32
+	for _, i := range db.pkgRefs(k) {
+		if !db.withdrawn(i) {
+			out = append(out, i)
+		}
 	}
 	return out
 }
 
 // match returns the entries affecting the version of the package.
 func (db *DB) match(name, version string) ([]int32, error) {
+	pos, err := db.matchPos(name, version)
+	if len(pos) == 0 {
+		return nil, err
+	}
+	pm := db.matcher(pep508.NormalizeName(name))
+	out := make([]int32, len(pos))
+	for k, j := range pos {
+		out[k] = pm.entries[j]
+	}
+	return out, err
+}
+
+// matchPos returns the positions in the package's matcher of the entries
+// affecting the version.
+func (db *DB) matchPos(name, version string) ([]int, error) {
 	v, perr := pep440.Parse(strings.TrimSpace(version))
 	pm := db.matcher(pep508.NormalizeName(name))
 	if pm == nil {
@@ -396,14 +557,14 @@ func (db *DB) match(name, version string) ([]int32, error) {
 	if perr == nil {
 		vp, key = &v, v.Canonical()
 	}
-	var out []int32
+	var out []int
 	for k, i := range pm.entries {
-		if db.entries[i].Withdrawn {
+		if db.withdrawn(i) {
 			continue
 		}
 		for j := range pm.affs[k] {
 			if pm.affs[k][j].affects(vp, key) {
-				out = append(out, i)
+				out = append(out, k)
 				break
 			}
 		}
@@ -411,15 +572,35 @@ func (db *DB) match(name, version string) ([]int32, error) {
 	return out, perr
 }
 
+// MatchHits is Match with the prepared data of each advisory: no advisory
+// is decoded.
+func (db *DB) MatchHits(name, version string) ([]*Hit, error) {
+	pos, err := db.matchPos(name, version)
+	if len(pos) == 0 {
+		return nil, err
+	}
+	return db.hits(pep508.NormalizeName(name), pos), err
+}
+
+// hits returns the Hits at the positions of a package's matcher, damaged
+// ones left out.
+func (db *DB) hits(name string, pos []int) []*Hit {
+	pm := db.matcher(name)
+	out := make([]*Hit, 0, len(pos))
+	for _, j := range pos {
+		if h := db.hit(pm, j); h != nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // Query returns the advisories (withdrawn excluded) that affect that version
 // of the package; with version "" it returns every advisory of the package.
 func (db *DB) Query(name, version string) []*Entry {
 	if strings.TrimSpace(version) == "" {
 		var out []*Entry
-		for _, i := range db.byPkg[pep508.NormalizeName(name)] {
-			if db.entries[i].Withdrawn {
-				continue
-			}
+		for _, i := range db.live(name) {
 			if e, err := db.entry(i); err == nil {
 				out = append(out, e)
 			}
@@ -438,6 +619,28 @@ func (db *DB) Query(name, version string) []*Entry {
 // on the side of reporting.
 func (db *DB) QuerySpec(name string, spec pep440.SpecifierSet) []*Entry {
 	pm := db.matcher(pep508.NormalizeName(name))
+	var out []*Entry
+	for _, j := range db.specPos(pm, spec) {
+		if e, err := db.entry(pm.entries[j]); err == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// QuerySpecHits is QuerySpec with the prepared data of each advisory: no
+// advisory is decoded.
+func (db *DB) QuerySpecHits(name string, spec pep440.SpecifierSet) []*Hit {
+	n := pep508.NormalizeName(name)
+	pos := db.specPos(db.matcher(n), spec)
+	if len(pos) == 0 {
+		return nil
+	}
+	return db.hits(n, pos)
+}
+
+// specPos returns the positions in pm of the advisories QuerySpec returns.
+func (db *DB) specPos(pm *pkgMatcher, spec pep440.SpecifierSet) []int {
 	if pm == nil {
 		return nil
 	}
@@ -447,15 +650,13 @@ func (db *DB) QuerySpec(name string, spec pep440.SpecifierSet) []*Entry {
 			cands = append(cands, v)
 		}
 	}
-	var out []*Entry
+	var out []int
 	for k, i := range pm.entries {
-		if db.entries[i].Withdrawn {
+		if db.withdrawn(i) {
 			continue
 		}
 		if specHit(pm.affs[k], cands) {
-			if e, err := db.entry(i); err == nil {
-				out = append(out, e)
-			}
+			out = append(out, k)
 		}
 	}
 	return out
@@ -502,8 +703,8 @@ func candidates(pm *pkgMatcher, spec pep440.SpecifierSet) []pep440.Version {
 	addString("0")
 	for _, affs := range pm.affs {
 		for j := range affs {
-			for _, key := range affs[j].versions {
-				addString(key)
+			for n := range affs[j].keys.len() {
+				addString(string(affs[j].keys.at(n)))
 			}
 			for _, r := range affs[j].ranges {
 				for _, ev := range r.events {
@@ -549,6 +750,7 @@ func Affects(e *Entry, name, version string) bool {
 			continue
 		}
 		pa := parseAffected(&ie.Affected[j])
+		pa.keys = keyListOf(ie.Affected[j].Versions)
 		if pa.affects(vp, key) {
 			return true
 		}

@@ -43,7 +43,7 @@ func bounded(res *Result) *Result {
 	}
 	out.Fixes = make([]JSONFix, len(res.Fixes))
 	for i, f := range res.Fixes {
-		f.Name, f.OldVersion, f.NewVersion = finding.Clip(f.Name, maxName), finding.Clip(f.OldVersion, maxName), finding.Clip(f.NewVersion, maxName)
+		f.Name, f.Version, f.OldVersion, f.NewVersion = finding.Clip(f.Name, maxName), finding.Clip(f.Version, maxName), finding.Clip(f.OldVersion, maxName), finding.Clip(f.NewVersion, maxName)
 		f.SkipReason = finding.Clip(f.SkipReason, maxLine)
 		out.Fixes[i] = f
 	}

@@ -199,7 +199,8 @@ func fixRemedy() *Remedy {
 	return &Remedy{DryRun: true, Result: &remedy.Result{
 		Plan: &remedy.Plan{Fixes: []remedy.Fix{{Name: "requests", From: []string{"2.19.0"}, To: "2.20.1", Advisories: []string{"PYSEC-2018-28"},
 			Targets: []remedy.Target{{From: "2.19.0", To: "2.20.1", Advisories: []string{"PYSEC-2018-28"}, Locations: loc}}}}},
-		Edits: []remedy.Edit{{File: "requirements.txt", Line: 2, Name: "requests", Old: "==2.19.0", New: "==2.20.1"}}},
+		Edits:       []remedy.Edit{{File: "requirements.txt", Line: 2, Name: "requests", Old: "==2.19.0", New: "==2.20.1"}},
+		FixVersions: []remedy.FixVersion{{Name: "requests", OldVersion: "2.19.0", NewVersion: "2.20.1"}}},
 		Diffs: []FileDiff{{Path: "requirements.txt", Format: "requirements",
 			Diff: "--- requirements.txt\n+++ requirements.txt\n@@ -1,2 +1,2 @@\n # app\n-requests==2.19.0\n+requests==2.20.1\n"}}}
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/pyvet/pyvet/internal/advisory"
@@ -67,7 +66,9 @@ type JSONVuln struct {
 
 // JSONFix is an applied or proposed upgrade, as pip-audit reports it.
 type JSONFix struct {
-	Name       string `json:"name"`
+	Name string `json:"name"`
+	// Version is, on a skipped fix, the version that stays (pip-audit's key).
+	Version    string `json:"version,omitempty"`
 	OldVersion string `json:"old_version,omitempty"`
 	NewVersion string `json:"new_version,omitempty"`
 	SkipReason string `json:"skip_reason,omitempty"`
@@ -126,6 +127,19 @@ func BuildJSON(res *Result, opts Options) *JSONReport {
 		s.Path = relPath(s.Path, opts.BaseDir)
 		rep.Sources = append(rep.Sources, s)
 	}
+	rep.Dependencies = jsonDependencies(res, fs, opts)
+	return rep
+}
+
+// jsonDependencies is pip-audit's dependencies[] of a run: one entry per
+// package of the inventory (one per name and version), sorted by name, with
+// the vulnerability findings of fs (sorted, not ignored) under it and the
+// reason it could not be audited exactly. res is bounded.
+func jsonDependencies(res *Result, fs []finding.Finding, opts Options) []JSONDependency {
+	out := []JSONDependency{}
+	if res.Inventory == nil {
+		return out
+	}
 	// Vulnerabilities (not ignored) by package name and version.
 	type pv struct{ name, version string }
 	vulns := map[pv][]JSONVuln{}
@@ -176,10 +190,10 @@ func BuildJSON(res *Result, opts Options) *JSONReport {
 		if d.SkipReason == "" && d.Vulns == nil {
 			d.Vulns = &[]JSONVuln{}
 		}
-		rep.Dependencies = append(rep.Dependencies, d)
+		out = append(out, d)
 	}
-	sort.SliceStable(rep.Dependencies, func(i, j int) bool { return rep.Dependencies[i].Name < rep.Dependencies[j].Name })
-	return rep
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 // defaultSkipReason says why a package without an exact version could not be audited exactly.
@@ -242,7 +256,9 @@ func writeKindJSON(w io.Writer, res *Result, opts Options) error {
 			payload = append(payload, r.Result)
 			doc = append(doc, jsonField{"dry_run", r.DryRun}, jsonField{"written", r.Written}, jsonField{"diffs", nonNilDiffs(r.Diffs)})
 		}
-		doc = append(doc, jsonField{"fixes", fixesOf(res)}, jsonField{"findings", jsonFindings(res, opts)})
+		fs := append([]finding.Finding(nil), res.Findings...)
+		finding.Sort(fs)
+		doc = append(doc, jsonField{"dependencies", jsonDependencies(res, fs, opts)}, jsonField{"fixes", fixesOf(res)}, jsonField{"findings", jsonFindings(res, opts)})
 	case KindSBOM, KindPopularity:
 		doc = append(doc, jsonField{"files", append([]File{}, res.Files...)})
 	case KindPolicy:
@@ -300,21 +316,18 @@ func dbStatusJSON(st *advisory.DBStatus) any {
 	return out
 }
 
-// fixesOf is pip-audit's fixes[] of a fix run: the fixes sent, or else one
-// per package the plan upgrades (skip_reason when it found no safe version).
+// fixesOf is pip-audit's fixes[] of a fix run: the fixes sent, or else the
+// outcome of every planned declaration (remedy.Result.FixVersions): applied,
+// or skipped with the reason and the version that stays.
 func fixesOf(res *Result) []JSONFix {
-	if len(res.Fixes) > 0 || res.Remedy == nil || res.Remedy.Result == nil || res.Remedy.Result.Plan == nil {
+	if len(res.Fixes) > 0 || res.Remedy == nil || res.Remedy.Result == nil {
 		return append([]JSONFix{}, res.Fixes...)
 	}
 	out := []JSONFix{}
-	for _, f := range res.Remedy.Result.Plan.Fixes {
-		old := make([]string, len(f.From))
-		for i, v := range f.From {
-			old[i] = strings.TrimPrefix(v, "==")
-		}
-		fx := JSONFix{Name: f.Name, OldVersion: strings.Join(old, ", "), NewVersion: f.To}
-		if f.To == "" {
-			fx.SkipReason = f.Reason
+	for _, f := range res.Remedy.Result.FixVersions {
+		fx := JSONFix{Name: f.Name, OldVersion: f.OldVersion, NewVersion: f.NewVersion, SkipReason: f.SkipReason}
+		if f.Skipped() {
+			fx.Version = f.OldVersion
 		}
 		out = append(out, fx)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/typosquat"
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/report"
 )
 
@@ -41,7 +42,8 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 		Long: "update downloads OSV's export of every PyPI advisory (--url, $" + advisory.EnvURL + ", default\n" +
 			advisory.DefaultURL + ") and installs it atomically: a failed or corrupt download leaves\n" +
 			"the current database as it was. The server is asked whether the export changed since the last download.\n" +
-			"--from installs a local OSV zip or directory (such as a clone of pypa/advisory-database) instead.",
+			"--from installs a local OSV zip or directory (such as a clone of pypa/advisory-database) instead;\n" +
+			"the same file again (same path, same SHA-256) is not rebuilt. Without network, db update exits 3.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := rf.check(); err != nil {
@@ -49,14 +51,14 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 			}
 			meta := map[string]string{}
 			if from != "" {
-				if _, err := advisory.Import(a.cacheDir(), from); err != nil {
+				if _, err := advisory.ImportWith(advisory.ImportOptions{CacheDir: a.cacheDir(), Path: from, Force: force}); err != nil {
 					return exitWith(exitUsage, err)
 				}
 				meta["update"], meta["from"] = "imported", from
 				return a.emitDBStatus(cmd, &rf, "pyvet db update", meta)
 			}
 			if a.offline {
-				return exitWith(exitUsage, errors.New("db update needs the network, but --offline was given (use --from PATH to import a local export)"))
+				return exitWith(exitUsage, errors.New("db update needs the network, but --offline was given; without network: "+fromRemedy))
 			}
 			ctx := cmd.Context()
 			opts := advisory.UpdateOptions{URL: url, CacheDir: a.cacheDir(), Force: force, Timeout: timeout, Retries: retries}
@@ -64,6 +66,9 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 				opts.Progress = cmd.ErrOrStderr()
 			}
 			res, err := advisory.Update(ctx, opts)
+			if errors.Is(err, httpx.ErrNetwork) {
+				return fmt.Errorf("%w; without network: %s", err, fromRemedy)
+			}
 			if err != nil {
 				return exitWith(exitUsage, err)
 			}
@@ -86,7 +91,7 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&url, "url", "", "export URL (default: $"+advisory.EnvURL+" or "+advisory.DefaultURL+")")
 	cmd.Flags().StringVar(&from, "from", "", "install a local OSV zip or directory instead of downloading")
-	cmd.Flags().BoolVar(&force, "force", false, "download even if the server says nothing changed")
+	cmd.Flags().BoolVar(&force, "force", false, "download even if the server says nothing changed (with --from: rebuild even if the file is the one installed)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 10*time.Minute, "time limit for each download attempt")
 	cmd.Flags().IntVar(&retries, "retries", 3, "retries after a network error or a server error")
 	cmd.Flags().StringVar(&popURL, "popularity-url", "", "popularity list for the name-confusion check (default "+typosquat.DefaultPopularityURL+")")
@@ -94,6 +99,9 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 	addReportFlags(cmd, &rf, "table")
 	return cmd
 }
+
+// fromRemedy is how to install the advisory database without network.
+const fromRemedy = "`pyvet db update --from FILE` installs a copy of OSV's PyPI all.zip (or a directory of OSV files)"
 
 // emitDBStatus reports the status of the cached advisory database; meta
 // says what db update did (update: imported, current or updated).

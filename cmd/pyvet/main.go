@@ -4,7 +4,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
@@ -16,19 +15,11 @@ import (
 const maxError = 1000
 
 func main() {
-	err := newRootCmd().Execute()
-	if err == nil {
-		return
+	code, msg := exitStatus(newRootCmd().Execute())
+	if msg != nil {
+		fmt.Fprintln(os.Stderr, "pyvet:", errorLine(msg))
 	}
-	var ex *exitError
-	if errors.As(err, &ex) {
-		if ex.err != nil {
-			fmt.Fprintln(os.Stderr, "pyvet:", errorLine(ex.err))
-		}
-		os.Exit(ex.code)
-	}
-	fmt.Fprintln(os.Stderr, "pyvet:", errorLine(err))
-	os.Exit(2)
+	os.Exit(code)
 }
 
 // errorLine is err's message on one bounded line, control characters escaped.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,32 +11,71 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pyvet/pyvet/internal/httpx"
 )
 
-// Exit statuses shared by every command.
+// Exit statuses shared by every command (docs/exit-status.md).
 const (
 	exitOK       = 0 // nothing found / verified
 	exitFindings = 1 // findings at or above the gate / verification failed
 	exitUsage    = 2 // bad input, bad usage, unreadable files
+	exitNetwork  = 3 // the network or a server failed (httpx.ErrNetwork)
 )
+
+// exitStatus is the one place an error becomes an exit status: the code an
+// exitError carries, else exitUsage; a failure of the network (anywhere in
+// the error chain: httpx.ErrNetwork) is exitNetwork instead of exitUsage,
+// whichever command it came from. msg is what main prints (nil: nothing).
+func exitStatus(err error) (code int, msg error) {
+	if err == nil {
+		return exitOK, nil
+	}
+	code, msg = exitUsage, err
+	var ex *exitError
+	if errors.As(err, &ex) {
+		code, msg = ex.code, ex.err
+	}
+	if code == exitUsage && errors.Is(err, httpx.ErrNetwork) {
+		code = exitNetwork
+	}
+	return code, msg
+}
 
 // exitError carries an exit status out of a command. A nil err exits quietly.
 type exitError struct {
 	code int
 	err  error
+	// cause is a failure the command has printed itself: main prints
+	// nothing more, but the exit status is mapped from it (exitStatus).
+	cause error
 }
 
 func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
+	switch {
+	case e.err != nil:
+		return e.err.Error()
+	case e.cause != nil:
+		return e.cause.Error()
 	}
-	return e.err.Error()
+	return fmt.Sprintf("exit status %d", e.code)
 }
 
-func (e *exitError) Unwrap() error { return e.err }
+func (e *exitError) Unwrap() error {
+	if e.err != nil {
+		return e.err
+	}
+	return e.cause
+}
 
 // exitWith returns an error that makes main exit with code, printing err if non-nil.
 func exitWith(code int, err error) error { return &exitError{code: code, err: err} }
+
+// exitPrinted returns the error of a command that failed with err and has
+// printed why itself (a resolver's explanation, say): main prints nothing
+// more, and the exit status is err's as exitStatus maps it (exitUsage, or
+// exitNetwork for a failure of the network).
+func exitPrinted(err error) error { return &exitError{code: exitUsage, cause: err} }
 
 // app is what the commands of one run of pyvet share: the global flags and
 // the hooks tests set. It replaces package-level state, so every run (and

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pyvet/pyvet/internal/httpx"
@@ -213,10 +215,41 @@ func Update(ctx context.Context, opts UpdateOptions) (*UpdateResult, error) {
 	}
 	res, err := fetch(ctx, opts, cur, dir)
 	if err != nil {
-		return nil, fmt.Errorf("advisory update from %s: %w", opts.URL, err)
+		return nil, updateError(opts.URL, err)
 	}
 	return res, nil
 }
+
+// updateError says that the update from u failed with err, naming u once:
+// a network failure of u's host or an HTTP status of u is the URL and the
+// cause ("advisory update from URL: connection refused"); errors.Is and As
+// still find err.
+func updateError(u string, err error) error {
+	msg := ""
+	switch e := err.(type) {
+	case *httpx.Error:
+		if pu, perr := url.Parse(u); perr == nil && strings.EqualFold(pu.Host, e.Host) {
+			msg = e.Reason
+		}
+	case *httpx.StatusError:
+		if e.URL == u {
+			msg = fmt.Sprintf("HTTP %d %s", e.Status, http.StatusText(e.Status))
+		}
+	}
+	if msg == "" {
+		return fmt.Errorf("advisory update from %s: %w", u, err)
+	}
+	return &wrapError{msg: "advisory update from " + u + ": " + msg, err: err}
+}
+
+// wrapError is an error with its own message around another.
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e *wrapError) Error() string { return e.msg }
+func (e *wrapError) Unwrap() error { return e.err }
 
 // fetch sends the conditional GET for the export, the only HTTP request the
 // updater makes, through the program's HTTP client: it repeats the request
@@ -257,7 +290,7 @@ func download(resp *http.Response, opts UpdateOptions, cur *Meta, dir string) (*
 		m.Checked = now
 		return &UpdateResult{NotModified: true, Meta: m}, nil
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("server answered %s", resp.Status)
+		return nil, &httpx.StatusError{URL: resp.Request.URL.Redacted(), Status: resp.StatusCode}
 	}
 	if resp.ContentLength > opts.MaxSize {
 		return nil, fmt.Errorf("download is %d bytes, more than the limit of %d", resp.ContentLength, opts.MaxSize)
@@ -325,39 +358,93 @@ func (m Meta) String() string {
 }
 
 // Import installs a local OSV zip or directory as the cached database, the
-// way Update installs a download (for machines without network access).
+// way Update installs a download (for machines without network access). A
+// source whose content the installed database was built from is not built
+// again (see ImportWith).
 func Import(cacheDir, path string) (Meta, error) {
-	if cacheDir == "" {
-		return Meta{}, errors.New("advisory import: no cache directory")
-	}
-	st, err := os.Stat(path)
+	res, err := ImportWith(ImportOptions{CacheDir: cacheDir, Path: path})
 	if err != nil {
 		return Meta{}, err
 	}
-	removeStale(filepath.Dir(CachedPath(cacheDir)), 0)
-	hash, err := contentHash(path, st.IsDir())
-	if err != nil {
-		return Meta{}, err
+	return res.Meta, nil
+}
+
+// ImportOptions configure ImportWith.
+type ImportOptions struct {
+	CacheDir string // required
+	Path     string // an OSV zip or a directory of OSV files
+	// Force builds the index even when the installed database was built
+	// from the same content.
+	Force bool
+	Now   func() time.Time // default time.Now
+}
+
+// ImportWith installs a local OSV zip or directory as the cached database.
+// When the installed database was imported from the same path and its
+// content hash (Meta.ContentSHA256) is the source's, nothing is built: the
+// database is confirmed current (UpdateResult.NotModified, its check time
+// renewed). Otherwise the index is built and swapped in with a rename, as
+// Update does (UpdateResult.Updated); a source that cannot be read leaves
+// the current database as it was.
+func ImportWith(o ImportOptions) (*UpdateResult, error) {
+	if o.CacheDir == "" {
+		return nil, errors.New("advisory import: no cache directory")
 	}
-	abs, _ := filepath.Abs(path)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	st, err := os.Stat(o.Path)
+	if err != nil {
+		return nil, err
+	}
+	removeStale(filepath.Dir(CachedPath(o.CacheDir)), 0)
+	hash, err := contentHash(o.Path, st.IsDir())
+	if err != nil {
+		return nil, err
+	}
+	abs, _ := filepath.Abs(o.Path)
 	format := "zip"
 	if st.IsDir() {
 		format = "dir"
 	}
-	now := time.Now().UTC()
-	data, err := buildFrom(path, Meta{Source: abs, Format: format, ContentSHA256: hash, Built: now, Fetched: now, Checked: now})
+	now := o.Now().UTC()
+	if !o.Force {
+		if m, ok := installedFrom(o.CacheDir, abs, format, hash); ok {
+			if err := writeState(o.CacheDir, state{Checked: now}); err != nil {
+				return nil, err
+			}
+			m.Checked = now
+			return &UpdateResult{NotModified: true, Meta: m}, nil
+		}
+	}
+	data, err := buildFrom(o.Path, Meta{Source: abs, Format: format, ContentSHA256: hash, Built: now, Fetched: now, Checked: now})
 	if err != nil {
-		return Meta{}, err
+		return nil, err
 	}
-	db, err := openIndexBytes(path, data)
+	db, err := openIndexBytes(o.Path, data)
 	if err != nil {
-		return Meta{}, err
+		return nil, err
 	}
-	if err := install(CachedPath(cacheDir), data); err != nil {
-		return Meta{}, err
+	if err := install(CachedPath(o.CacheDir), data); err != nil {
+		return nil, err
 	}
-	if err := writeState(cacheDir, state{Checked: now}); err != nil {
-		return Meta{}, err
+	if err := writeState(o.CacheDir, state{Checked: now}); err != nil {
+		return nil, err
 	}
-	return db.Meta(), nil
+	m := db.Meta()
+	m.Path = CachedPath(o.CacheDir)
+	return &UpdateResult{Updated: true, Meta: m}, nil
+}
+
+// installedFrom returns the metadata of the cached database when it opens
+// and was built from source (its absolute path), in format, with the
+// content hash hash.
+func installedFrom(cacheDir, source, format, hash string) (Meta, bool) {
+	db, err := OpenCached(cacheDir)
+	if err != nil {
+		return Meta{}, false
+	}
+	m := db.Meta()
+	db.Close()
+	return m, m.ContentSHA256 == hash && m.Source == source && m.Format == format
 }

@@ -1,8 +1,10 @@
 package advisory
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/pyvet/pyvet/internal/httpx"
 )
 
 // exportServer serves a zip like OSV's bucket, with an ETag.
@@ -188,5 +192,147 @@ func TestUpdateURLFromEnv(t *testing.T) {
 	res, err := Update(context.Background(), UpdateOptions{CacheDir: t.TempDir(), Backoff: time.Millisecond})
 	if err != nil || res.Meta.Source != ts.URL+"/env.zip" || srv.requests.Load() != 1 {
 		t.Fatalf("res = %+v, err = %v", res, err)
+	}
+}
+
+// TestImportSkipsUnchangedContent: importing the file the database was
+// built from again confirms it current without building or writing the
+// index; --force, other content or another path build it.
+func TestImportSkipsUnchangedContent(t *testing.T) {
+	cache := t.TempDir()
+	src := zipDir(t, fixtureDir)
+	t0 := time.Date(2026, 7, 23, 10, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) func() time.Time { return func() time.Time { return t0.Add(d) } }
+	idx := CachedPath(cache)
+	stat := func() os.FileInfo {
+		t.Helper()
+		st, err := os.Stat(idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	res, err := ImportWith(ImportOptions{CacheDir: cache, Path: src, Now: at(0)})
+	if err != nil || !res.Updated || res.NotModified || res.Meta.Count != 6 {
+		t.Fatalf("first import: %+v %v", res, err)
+	}
+	before := stat()
+	res, err = ImportWith(ImportOptions{CacheDir: cache, Path: src, Now: at(time.Hour)})
+	if err != nil || res.Updated || !res.NotModified || res.Meta.Count != 6 || !res.Meta.Checked.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("same file again: %+v %v, want current, checked at +1h", res, err)
+	}
+	if after := stat(); !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+		t.Error("the index was rewritten for an unchanged file")
+	}
+	if st, err := ReadStatus(cache, t0.Add(2*time.Hour)); err != nil || st.CheckAge != time.Hour {
+		t.Errorf("status after the confirmation: %+v %v, want checked an hour before", st, err)
+	}
+	if m, err := Import(cache, src); err != nil || m.Count != 6 || !os.SameFile(before, stat()) {
+		t.Errorf("Import of the same file: %+v %v, want the installed database, not rebuilt", m, err)
+	}
+
+	res, err = ImportWith(ImportOptions{CacheDir: cache, Path: src, Force: true, Now: at(2 * time.Hour)})
+	if err != nil || !res.Updated || os.SameFile(before, stat()) {
+		t.Fatalf("--force: %+v %v, want a rebuilt index", res, err)
+	}
+	// Same content at another path: built, so the source it names is true.
+	moved := filepath.Join(t.TempDir(), "copy.zip")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(moved, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(moved)
+	if res, err = ImportWith(ImportOptions{CacheDir: cache, Path: moved}); err != nil || !res.Updated || res.Meta.Source != abs {
+		t.Fatalf("same content, other path: %+v %v", res, err)
+	}
+	// Other content at the same path: built.
+	dir := t.TempDir()
+	copyFile := func(from string) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(fixtureDir, "vulns", from))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(from)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile("foo-bar/PYSEC-2099-1.json")
+	if res, err = ImportWith(ImportOptions{CacheDir: cache, Path: dir}); err != nil || !res.Updated || res.Meta.Format != "dir" {
+		t.Fatalf("directory: %+v %v", res, err)
+	}
+	n := res.Meta.Count
+	if res, err = ImportWith(ImportOptions{CacheDir: cache, Path: dir}); err != nil || !res.NotModified {
+		t.Fatalf("directory again: %+v %v, want current", res, err)
+	}
+	copyFile("ranges/PYSEC-2099-4.json")
+	if res, err = ImportWith(ImportOptions{CacheDir: cache, Path: dir}); err != nil || !res.Updated || res.Meta.Count != n+1 {
+		t.Fatalf("directory with one more advisory: %+v %v, want %d advisories, rebuilt", res, err, n+1)
+	}
+}
+
+// TestImportBadSourceKeepsDatabase: a source that is not an export is one
+// error naming it, and the installed database stays as it was.
+func TestImportBadSourceKeepsDatabase(t *testing.T) {
+	cache := t.TempDir()
+	src := zipDir(t, fixtureDir)
+	if _, err := Import(cache, src); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(CachedPath(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(src)
+	dir := t.TempDir()
+	trunc := filepath.Join(dir, "trunc.zip")
+	if err := os.WriteFile(trunc, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{trunc, empty, filepath.Join(dir, "missing.zip"), "/dev/null"} {
+		_, err := ImportWith(ImportOptions{CacheDir: cache, Path: p, Force: true})
+		if err == nil || !strings.Contains(err.Error(), p) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want one line naming it", p, err)
+		}
+	}
+	if got, _ := os.ReadFile(CachedPath(cache)); !bytes.Equal(got, want) {
+		t.Error("a bad source changed the installed database")
+	}
+}
+
+// TestUpdateNetworkFailures: a dead host and a server answering 503 after
+// the retries are errors matching httpx.ErrNetwork that name the host or
+// URL once, on one line.
+func TestUpdateNetworkFailures(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	var requests atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer hs.Close()
+	for _, tc := range []struct{ url, want string }{
+		{"http://" + dead + "/all.zip", "advisory update from http://" + dead + "/all.zip: connection refused"},
+		{hs.URL + "/all.zip", "advisory update from " + hs.URL + "/all.zip: HTTP 503 Service Unavailable"},
+	} {
+		_, err := Update(context.Background(), fastOpts(tc.url, t.TempDir()))
+		if !errors.Is(err, httpx.ErrNetwork) || err.Error() != tc.want {
+			t.Errorf("%s: %v, want %q matching httpx.ErrNetwork", tc.url, err, tc.want)
+		}
+	}
+	if n := requests.Load(); n != 3 {
+		t.Errorf("%d requests to the 503 server, want 3 (2 retries)", n)
 	}
 }

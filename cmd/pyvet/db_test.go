@@ -161,3 +161,173 @@ func TestDBStatusShowsDataAge(t *testing.T) {
 		t.Errorf("fresh data: exit %d\nstdout %s\nstderr %s", code, out, errs)
 	}
 }
+
+// TestNoDatabaseMessageIsOne: every command that needs the advisory
+// database says the same line when there is none, with both remedies.
+func TestNoDatabaseMessageIsOne(t *testing.T) {
+	cache := t.TempDir()
+	want := "pyvet: no advisory database in " + filepath.Join(cache, "advisories") +
+		"; run `pyvet db update` (or `pyvet db update --from FILE` without network), or pass --db PATH\n"
+	reqs := writeReqs(t, "foo-bar==1.0.0\n")
+	for _, args := range [][]string{
+		{"audit", "--no-deps", "-r", reqs},
+		{"audit", "--no-deps", "-r", reqs, "-f", "json"},
+		{"db", "status"},
+		{"db", "status", "--json"},
+		{"fix", "--dry-run", reqs},
+		{"sbom", "--with-vulns", reqs},
+		{"serve", "--listen", "127.0.0.1:0"},
+	} {
+		out, errs, code := runExit(t, append([]string{"--cache-dir", cache, "-q", "--offline"}, args...)...)
+		if code != exitUsage || out != "" || errs != want {
+			t.Errorf("%v: exit %d\nstdout %q\nstderr %q\nwant   %q", args, code, out, errs, want)
+		}
+	}
+}
+
+// TestDBUpdateFromSameFileIsNotRebuilt: importing the installed file again
+// leaves the index file as it is; --force and another file rebuild it.
+func TestDBUpdateFromSameFileIsNotRebuilt(t *testing.T) {
+	cache := t.TempDir()
+	src := filepath.Join(t.TempDir(), "all.zip")
+	if err := os.WriteFile(src, zipFixture(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	update := func(extra ...string) (os.FileInfo, string) {
+		t.Helper()
+		out, errs, code := runExit(t, append([]string{"--cache-dir", cache, "-q", "db", "update", "--from", src, "-f", "json"}, extra...)...)
+		if code != 0 {
+			t.Fatalf("db update --from %v: exit %d %s", extra, code, errs)
+		}
+		var doc struct {
+			Meta map[string]string `json:"meta"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		st, err := os.Stat(advisory.CachedPath(cache))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, doc.Meta["update"]
+	}
+	first, _ := update()
+	again, _ := update()
+	if !os.SameFile(first, again) || !again.ModTime().Equal(first.ModTime()) {
+		t.Error("the same file again rewrote the index")
+	}
+	forced, kind := update("--force")
+	if os.SameFile(first, forced) || kind != "imported" {
+		t.Errorf("--force: kind %q, rewritten %v; want a rebuilt index", kind, !os.SameFile(first, forced))
+	}
+}
+
+// TestDBUpdateHostileInputs: a --from that is no export, and cache
+// directories that cannot hold the database, are one line and exit 2; the
+// installed database is untouched.
+func TestDBUpdateHostileInputs(t *testing.T) {
+	cache := t.TempDir()
+	good := filepath.Join(t.TempDir(), "all.zip")
+	data := zipFixture(t)
+	if err := os.WriteFile(good, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := runExit(t, "--cache-dir", cache, "-q", "db", "update", "--from", good); code != 0 {
+		t.Fatalf("setup: exit %d %s", code, errs)
+	}
+	installed, err := os.ReadFile(advisory.CachedPath(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.zip")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	trunc := filepath.Join(dir, "trunc.zip")
+	if err := os.WriteFile(trunc, data[:len(data)/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, from := range []string{fifo, "/dev/zero", "/dev/null", trunc, empty, filepath.Join(dir, "missing.zip")} {
+		out, errs, code := runExit(t, "--cache-dir", cache, "-q", "db", "update", "--from", from)
+		if code != exitUsage || out != "" || !oneLine(errs) || !strings.Contains(errs, from) {
+			t.Errorf("--from %s: exit %d, want 2 and one line naming it:\n%s%s", from, code, out, errs)
+		}
+	}
+	if got, _ := os.ReadFile(advisory.CachedPath(cache)); string(got) != string(installed) {
+		t.Error("a bad --from changed the installed database")
+	}
+	// A cache directory that is a file.
+	file := filepath.Join(dir, "cache-file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, errs, code := runExit(t, "--cache-dir", file, "-q", "db", "update", "--from", good); code != exitUsage || out != "" || !oneLine(errs) || !strings.Contains(errs, file) {
+		t.Errorf("cache dir a file: exit %d\n%s%s", code, out, errs)
+	}
+	if b, _ := os.ReadFile(file); string(b) != "x" {
+		t.Error("the file given as cache directory was changed")
+	}
+	// A cache directory that is a symlink: the database goes through it,
+	// and the link stays a link.
+	real := t.TempDir()
+	link := filepath.Join(dir, "cache-link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if _, errs, code := runExit(t, "--cache-dir", link, "-q", "db", "update", "--from", good); code != 0 {
+			t.Fatalf("cache dir a symlink: exit %d %s", code, errs)
+		}
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the cache symlink was replaced: %v %v", st.Mode(), err)
+	}
+	if _, err := os.Stat(advisory.CachedPath(real)); err != nil {
+		t.Errorf("no database behind the symlink: %v", err)
+	}
+}
+
+// TestAllWithoutPopularityList: audit --all without a popularity list says
+// once how to install it, online and offline; once installed, nothing.
+func TestAllWithoutPopularityList(t *testing.T) {
+	cache := t.TempDir()
+	reqs := writeReqs(t, "foo-bar==1.5\nreqeusts==1.0\n")
+	args := []string{"--cache-dir", cache, "--offline", "audit", "--no-deps", "--db", fixtureDB, "-r", reqs, "--all", "-f", "json"}
+	out, errs, code := runExit(t, args...)
+	if code == exitUsage {
+		t.Fatalf("exit 2: %s", errs)
+	}
+	var doc struct {
+		Notes []string `json:"notes"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	n := 0
+	for _, note := range doc.Notes {
+		if strings.Contains(note, "popularity") {
+			n++
+			if note != typosquat.MissingNote {
+				t.Errorf("note %q, want %q", note, typosquat.MissingNote)
+			}
+		}
+	}
+	if n != 1 || strings.Count(errs, typosquat.MissingNote) != 1 {
+		t.Errorf("%d notes on the popularity list, %d on stderr, want 1 each: %q\n%s", n, strings.Count(errs, typosquat.MissingNote), doc.Notes, errs)
+	}
+	if _, errs, code := runExit(t, "--cache-dir", cache, "-q", "pypi", "popularity", "--from", filepath.Join("testdata", "popularity.json")); code != 0 {
+		t.Fatalf("pypi popularity --from: exit %d %s", code, errs)
+	}
+	out, errs, _ = runExit(t, args...)
+	if strings.Contains(out, "popularity list") || strings.Contains(errs, "popularity list") {
+		t.Errorf("list installed, still a note:\n%s%s", out, errs)
+	}
+	if !strings.Contains(out, `"name-confusion"`) {
+		t.Errorf("reqeusts not reported once the list is installed:\n%s", out)
+	}
+}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pyvet/pyvet/internal/check"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/pypi"
@@ -276,5 +278,40 @@ func TestUnverifiedTargets(t *testing.T) {
 	want := map[string]finding.Severity{"toppackag": finding.SeverityMedium, "midpackag": finding.SeverityLow}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestRunWithoutPopularityList: without a list the check says once how to
+// install it, online and offline, and reports nothing; a damaged list says
+// the same remedy and names the file; an installed one runs silently.
+func TestRunWithoutPopularityList(t *testing.T) {
+	cache := t.TempDir()
+	inv := &inventory.Inventory{Packages: []*inventory.Package{{Name: "reqeusts", Version: "1.0"}, {Name: "djnago", Version: "1.0"}}}
+	in := &check.Input{Inventory: inv, CacheDir: cache, Offline: true}
+	res, err := New().Run(context.Background(), in)
+	if err != nil || len(res.Findings) != 0 || len(res.Notes) != 1 || res.Notes[0] != MissingNote {
+		t.Fatalf("no list: %+v %v, want the one note %q", res, err, MissingNote)
+	}
+	for _, want := range []string{"`pyvet pypi popularity`", "`pyvet pypi popularity --from FILE`", DefaultPopularityURL} {
+		if !strings.Contains(MissingNote, want) {
+			t.Errorf("note %q does not say %s", MissingNote, want)
+		}
+	}
+	if len(MissingNote) > finding.MaxNote {
+		t.Errorf("note is %d bytes, more than a note keeps (%d)", len(MissingNote), finding.MaxNote)
+	}
+	if err := os.WriteFile(PopularityPath(cache), []byte(`{"rows": [`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = New().Run(context.Background(), in)
+	if err != nil || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "--from FILE") || !strings.Contains(res.Notes[0], PopularityPath(cache)) {
+		t.Fatalf("damaged list: %+v %v, want one note with the remedy and the file", res, err)
+	}
+	if _, err := ImportPopularity(filepath.Join("testdata", "popular.json"), cache); err != nil {
+		t.Fatal(err)
+	}
+	res, err = New().Run(context.Background(), in)
+	if err != nil || len(res.Notes) != 0 || len(res.Findings) == 0 {
+		t.Fatalf("installed list: %+v %v, want findings and no note", res, err)
 	}
 }

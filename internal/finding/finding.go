@@ -153,33 +153,35 @@ func (f *Finding) Inexact() bool {
 	return !f.Exact && (f.Risk == RiskVulnerability || f.Risk == RiskMalicious)
 }
 
-// Sort orders findings deterministically: severity rank (highest first; see
+// Sort orders findings deterministically (see Less).
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool { return Less(&fs[i], &fs[j]) })
+}
+
+// Less is the order of Sort: severity rank (highest first; see
 // Severity.Rank, so unknown sorts with medium, after it), risk, package,
 // version, id, rule, title.
-func Sort(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := &fs[i], &fs[j]
-		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
-			return ra > rb
-		}
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if a.Risk != b.Risk {
-			return a.Risk < b.Risk
-		}
-		if a.Package != b.Package {
-			return a.Package < b.Package
-		}
-		if a.Version != b.Version {
-			return a.Version < b.Version
-		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
-		}
-		return a.Title < b.Title
-	})
+func Less(a, b *Finding) bool {
+	if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+		return ra > rb
+	}
+	if a.Severity != b.Severity {
+		return a.Severity > b.Severity
+	}
+	if a.Risk != b.Risk {
+		return a.Risk < b.Risk
+	}
+	if a.Package != b.Package {
+		return a.Package < b.Package
+	}
+	if a.Version != b.Version {
+		return a.Version < b.Version
+	}
+	if a.ID != b.ID {
+		return a.ID < b.ID
+	}
+	if a.Rule != b.Rule {
+		return a.Rule < b.Rule
+	}
+	return a.Title < b.Title
 }

@@ -31,6 +31,14 @@ func Clip(s string, n int) string {
 	if n < 24 {
 		n = 24
 	}
+	if fits(s, n) {
+		return s // the common case: nothing to escape or cut, no copy
+	}
+	return clip(s, n)
+}
+
+// clip is Clip without its fast path.
+func clip(s string, n int) string {
 	var b strings.Builder
 	width := 0
 	var ends []int // b.Len() and width after each piece, for a clean cut
@@ -307,6 +315,34 @@ func ClipText(s string, n int) string {
 		i += size
 	}
 	return b.String()
+}
+
+// fits reports whether Clip(s, n) is s: valid UTF-8 of at most n
+// characters without a control character, tab, U+2028 or U+2029.
+func fits(s string, n int) bool {
+	if len(s) > 4*n {
+		return false
+	}
+	count := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' || unicode.IsControl(r) {
+				return false
+			}
+			i += size
+		}
+		if count++; count > n {
+			return false
+		}
+	}
+	return true
 }
 
 func hasControl(s string) bool {

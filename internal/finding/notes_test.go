@@ -3,6 +3,7 @@ package finding
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -117,4 +118,28 @@ func FuzzClip(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestClipFastPath: Clip returns the text itself exactly when the full
+// computation would give the same text, for texts of every character class.
+func TestClipFastPath(t *testing.T) {
+	pieces := []string{"a", "é", "日本", "\n", "\t", "\r", "\x00", "\x7f", "\u0085", "\u2028", "\u2029", "\xff", "\xe2\x80", "\ufffd", "|", "<&>", " ", "😀"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(40) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s, n := b.String(), 24+rng.IntN(20)
+		if got, want := Clip(s, n), clip(s, n); got != want {
+			t.Fatalf("Clip(%q, %d) = %q, want %q", s, n, got, want)
+		}
+	}
+	long := strings.Repeat("x", 500)
+	if got := Clip(long, 300); got != clip(long, 300) || len(got) >= 500 {
+		t.Errorf("a long text is not cut: %q", got)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { _ = Clip("PYSEC-2024-1 in requests 2.31.0", 200) }); allocs != 0 {
+		t.Errorf("Clip of a text that fits allocates %v times", allocs)
+	}
 }

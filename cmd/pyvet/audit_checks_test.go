@@ -104,7 +104,7 @@ func TestAuditServiceMatchesLocal(t *testing.T) {
 		}
 	}
 	w := &waitRecorder{}
-	if _, errs, code := runPyvetApp(t, &app{httpSleep: w.sleep}, "-q", "audit", "--no-deps", "--service", "http://127.0.0.1:1", "-r", reqs); code != 2 || errs == "" || w.count() == 0 {
+	if _, errs, code := runPyvetApp(t, &app{httpSleep: w.sleep}, "-q", "audit", "--no-deps", "--service", "http://127.0.0.1:1", "-r", reqs); code != exitNetwork || errs == "" || w.count() == 0 {
 		t.Errorf("unreachable service: exit %d, stderr %q", code, errs)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -38,19 +37,11 @@ func runPyvetApp(t *testing.T, a *app, args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errb)
-	root.SetArgs(args)
-	err := root.Execute()
-	code := 0
-	var ex *exitError
-	switch {
-	case errors.As(err, &ex):
-		code = ex.code
-		if ex.err != nil {
-			errb.WriteString(ex.err.Error())
-		}
-	case err != nil:
-		code = 2
-		errb.WriteString(err.Error())
+	root.SetArgs(joinOptionalValues(root, args))
+	// The one mapping main uses: the tests see what users get.
+	code, msg := exitStatus(root.Execute())
+	if msg != nil {
+		errb.WriteString(msg.Error())
 	}
 	return out.String(), errb.String(), code
 }

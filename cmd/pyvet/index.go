@@ -27,7 +27,7 @@ func newPypiCmd(a *app) *cobra.Command {
 // indexClient returns the index client the pypi commands use.
 func (a *app) indexClient(indexURL string) *pypi.Client {
 	o := pypi.Options{CacheDir: pypi.DefaultCacheDir(a.cacheDir()), Offline: a.offline}
-	if !a.quiet {
+	if a.showProgress() {
 		o.Progress = os.Stderr
 	}
 	c := pypi.New(o)

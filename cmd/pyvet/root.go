@@ -85,6 +85,7 @@ type app struct {
 	offline      bool          // --offline
 	quiet        bool          // -q/--quiet
 	httpTimeout  time.Duration // audit --timeout: one HTTP attempt's limit (0: the default)
+	progress     progressFlags // --progress-spinner
 
 	// httpNotes is where the HTTP client says that it gives up on a host
 	// (nil: standard error).
@@ -107,18 +108,31 @@ func (a *app) rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       toolVersion(),
-		// The flags are parsed: install the run's one HTTP client.
-		PersistentPreRun: func(*cobra.Command, []string) { a.configureHTTP() },
+		// The flags are parsed: the environment gives the flags the command
+		// line left unset their values, then the run's one HTTP client is
+		// installed.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := applyEnv(cmd, osEnv); err != nil {
+				return err
+			}
+			a.configureHTTP()
+			return nil
+		},
 	}
 	root.SetVersionTemplate("pyvet {{.Version}}\n")
 	root.PersistentFlags().StringVar(&a.cacheDirFlag, "cache-dir", "", "cache directory (default: $PYVET_CACHE_DIR or the user cache directory)")
 	root.PersistentFlags().BoolVar(&a.offline, "offline", false, "never use the network; use only cached data")
 	root.PersistentFlags().BoolVarP(&a.quiet, "quiet", "q", false, "no progress output")
+	a.progress.add(root.PersistentFlags())
+	root.Flags().BoolP("version", "V", false, "print the version")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return exitWith(exitUsage, err) })
 	root.AddCommand(
 		newAuditCmd(a), newDepsCmd(a), newFixCmd(a), newSBOMCmd(a), newVerifyCmd(a),
 		newDBCmd(a), newPypiCmd(a), newPolicyCmd(a), newServeCmd(a), newReportCmd(a), newVersionCmd(a),
 	)
+	// pip-audit's `--desc on` is --desc=on (tests set their own arguments
+	// through the same function).
+	root.SetArgs(joinOptionalValues(root, os.Args[1:]))
 	return root
 }
 

@@ -37,7 +37,7 @@ func newSBOMCmd(a *app) *cobra.Command {
 				return exitWith(exitUsage, err)
 			}
 			sopts := advisory.SourceOptions{Path: dbPath, CacheDir: a.cacheDir(), Offline: a.offline}
-			if !a.quiet {
+			if a.showProgress() {
 				sopts.Progress = cmd.ErrOrStderr()
 			}
 			res, err := sbom.Run(cmd.Context(), sbom.RunOptions{

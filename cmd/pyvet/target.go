@@ -85,7 +85,7 @@ func (r *resolveFlags) options(a *app, indexURL string, stderr io.Writer) (resol
 	if r.pre {
 		o.Prereleases = resolve.PrereleasesAllow
 	}
-	if !a.quiet {
+	if a.showProgress() {
 		o.Progress = stderr
 	}
 	return o, nil
@@ -98,6 +98,7 @@ const maxExplanationLines = 200
 // stderr and returns exit 2: "pyvet: INPUT: ..." on one line, for a
 // conflict the explanation indented below it, then hint when given.
 func resolutionError(stderr io.Writer, err error, hint string) error {
+	cause := err // kept for the exit status (a network failure is exit 3)
 	input := "the input"
 	var ie *resolve.InputError
 	if errors.As(err, &ie) {
@@ -120,5 +121,5 @@ func resolutionError(stderr io.Writer, err error, hint string) error {
 	if hint != "" {
 		fmt.Fprintln(stderr, "pyvet: "+hint)
 	}
-	return exitWith(exitUsage, nil)
+	return exitPrinted(cause)
 }

@@ -105,7 +105,7 @@ func failedExit(failed bool) error {
 // checked to the end. Input pyvet cannot use is reported on standard error
 // only (exit 2).
 func (v *verifyOutput) render(cmd *cobra.Command, res *verify.Result, err error, allowUnverified bool) error {
-	if !v.a.quiet {
+	if v.a.showProgress() {
 		for _, w := range res.Warnings {
 			fmt.Fprintln(cmd.ErrOrStderr(), "pyvet: warning:", w)
 		}

@@ -58,7 +58,7 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 				return a.emitDBStatus(cmd, &rf, "pyvet db update", meta)
 			}
 			if a.offline {
-				return exitWith(exitUsage, errors.New("db update needs the network, but --offline was given; without network: "+fromRemedy))
+				return exitWith(exitUsage, errors.New("db update needs the network, but --offline was given; "+fromRemedy))
 			}
 			ctx := cmd.Context()
 			opts := advisory.UpdateOptions{URL: url, CacheDir: a.cacheDir(), Force: force, Timeout: timeout, Retries: retries}
@@ -67,7 +67,7 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 			}
 			res, err := advisory.Update(ctx, opts)
 			if errors.Is(err, httpx.ErrNetwork) {
-				return fmt.Errorf("%w; without network: %s", err, fromRemedy)
+				return fmt.Errorf("%w; without network, %s", err, fromRemedy)
 			}
 			if err != nil {
 				return exitWith(exitUsage, err)
@@ -101,7 +101,7 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 }
 
 // fromRemedy is how to install the advisory database without network.
-const fromRemedy = "`pyvet db update --from FILE` installs a copy of OSV's PyPI all.zip (or a directory of OSV files)"
+const fromRemedy = "install a copy with `pyvet db update --from FILE` (OSV's PyPI all.zip or a directory of OSV files)"
 
 // emitDBStatus reports the status of the cached advisory database; meta
 // says what db update did (update: imported, current or updated).

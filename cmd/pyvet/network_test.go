@@ -75,7 +75,7 @@ func TestNetworkFailureExitStatus(t *testing.T) {
 	srv, hits := unavailable(t)
 	reqs := writeReqs(t, "foo-bar==1.0.0\n")
 	noDB := "; run `pyvet db update` (or `pyvet db update --from FILE` without network), or pass --db PATH"
-	fromHint := "; without network: " + fromRemedy
+	fromHint := "; without network, " + fromRemedy
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -134,7 +134,7 @@ func TestOfflineIsNotANetworkFailure(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"db", "update"}, "pyvet: db update needs the network, but --offline was given; without network: " + fromRemedy + "\n"},
+		{[]string{"db", "update"}, "pyvet: db update needs the network, but --offline was given; " + fromRemedy + "\n"},
 		{[]string{"audit", "--no-deps", "-r", reqs}, "; run `pyvet db update` (or `pyvet db update --from FILE` without network), or pass --db PATH\n"},
 		{[]string{"pypi", "info", "flask"}, "not cached (offline mode"},
 	} {

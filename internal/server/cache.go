@@ -1,14 +1,16 @@
 package server
 
 import (
+	"strconv"
 	"sync"
 
 	"github.com/pyvet/pyvet/internal/osvclient"
 )
 
-// MaxCacheKey is the longest query key (normalized name, NUL, version) the
-// answer cache remembers; longer queries are answered but not remembered.
-// Valid queries stay well below it (see MaxNameLen and MaxVersionLen).
+// MaxCacheKey is the longest key (a query's normalized name and version,
+// or an advisory id) the answer cache remembers; longer queries are
+// answered but not remembered. Valid queries stay well below it (see
+// MaxNameLen and MaxVersionLen).
 const MaxCacheKey = 512
 
 // Approximate bookkeeping bytes of one cache entry (map slot, list links,
@@ -27,9 +29,10 @@ type CacheStats struct {
 	Evicted  uint64
 }
 
-// answerCache remembers query answers in a byte budget, forgetting the least
-// recently used first. It is safe for concurrent use; a nil cache remembers
-// nothing.
+// answerCache remembers answers in a byte budget, forgetting the least
+// recently used first: the advisory references answering a query, and the
+// JSON of the advisories served, so that the index inflates each hot entry
+// once. It is safe for concurrent use; a nil cache remembers nothing.
 type answerCache struct {
 	mu       sync.Mutex
 	maxBytes int64
@@ -43,10 +46,20 @@ type answerCache struct {
 
 type cacheEntry struct {
 	key        string
-	refs       []osvclient.VulnRef
+	refs       []osvclient.VulnRef // a query's answer
+	raw        []byte              // or an advisory's JSON
 	cost       int64
 	prev, next *cacheEntry
 }
+
+// queryKey is the cache key of a query: no name and version pair shares
+// it with another, nor with an advisory's rawKey.
+func queryKey(name, version string) string {
+	return "q" + strconv.Itoa(len(name)) + ":" + name + version
+}
+
+// rawKey is the cache key of an advisory's JSON.
+func rawKey(id string) string { return "v" + id }
 
 func newAnswerCache(maxBytes int64) *answerCache {
 	if maxBytes <= 0 {
@@ -57,9 +70,9 @@ func newAnswerCache(maxBytes int64) *answerCache {
 	return c
 }
 
-// answerCost is what remembering refs under key costs.
-func answerCost(key string, refs []osvclient.VulnRef) int64 {
-	n := int64(len(key)) + cacheEntryOverhead
+// answerCost is what remembering refs or raw under key costs.
+func answerCost(key string, refs []osvclient.VulnRef, raw []byte) int64 {
+	n := int64(len(key)+len(raw)) + cacheEntryOverhead
 	for _, r := range refs {
 		n += int64(len(r.ID)+len(r.Modified)) + cacheRefOverhead
 	}
@@ -75,29 +88,55 @@ func (c *answerCache) pushFront(e *cacheEntry) {
 	e.prev.next, e.next.prev = e, e
 }
 
+// get returns the query answer remembered under key.
 func (c *answerCache) get(key string) ([]osvclient.VulnRef, bool) {
-	if c == nil || len(key) > MaxCacheKey {
+	e, ok := c.lookup(key)
+	if !ok {
 		return nil, false
+	}
+	return e.refs, true
+}
+
+// getRaw returns the advisory JSON remembered under key.
+func (c *answerCache) getRaw(key string) ([]byte, bool) {
+	e, ok := c.lookup(key)
+	if !ok || e.raw == nil {
+		return nil, false
+	}
+	return e.raw, true
+}
+
+// lookup returns a copy of the entry under key and makes it the most
+// recently used.
+func (c *answerCache) lookup(key string) (cacheEntry, bool) {
+	if c == nil || len(key) > MaxCacheKey {
+		return cacheEntry{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
 	if !ok {
-		return nil, false
+		return cacheEntry{}, false
 	}
 	c.unlink(e)
 	c.pushFront(e)
-	return e.refs, true
+	return cacheEntry{refs: e.refs, raw: e.raw}, true
 }
 
-// put remembers refs under key, forgetting the least recently used answers
-// until it fits. A key longer than MaxCacheKey, or an answer larger than the
-// whole budget, is not remembered.
-func (c *answerCache) put(key string, refs []osvclient.VulnRef) {
+// put remembers the query answer refs under key.
+func (c *answerCache) put(key string, refs []osvclient.VulnRef) { c.store(key, refs, nil) }
+
+// putRaw remembers an advisory's JSON under key.
+func (c *answerCache) putRaw(key string, raw []byte) { c.store(key, nil, raw) }
+
+// store remembers refs or raw under key, forgetting the least recently used
+// answers until it fits. A key longer than MaxCacheKey, or an answer larger
+// than the whole budget, is not remembered.
+func (c *answerCache) store(key string, refs []osvclient.VulnRef, raw []byte) {
 	if c == nil || len(key) > MaxCacheKey {
 		return
 	}
-	cost := answerCost(key, refs)
+	cost := answerCost(key, refs, raw)
 	if cost > c.maxBytes {
 		return
 	}
@@ -115,7 +154,7 @@ func (c *answerCache) put(key string, refs []osvclient.VulnRef) {
 		c.bytes -= lru.cost
 		c.evicted++
 	}
-	e := &cacheEntry{key: key, refs: refs, cost: cost}
+	e := &cacheEntry{key: key, refs: refs, raw: raw, cost: cost}
 	c.m[key] = e
 	c.pushFront(e)
 	c.bytes += cost

@@ -2,12 +2,15 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ossf/osv-schema/bindings/go/osvschema"
@@ -247,5 +250,65 @@ func TestCorpusEntriesDecodeAsOSVDev(t *testing.T) {
 	}
 	if n < 7000 {
 		t.Errorf("only %d entries decoded", n)
+	}
+}
+
+// corpusBatchBody is a /v1/querybatch body of the first n versioned
+// queries of corpusInventory.
+func corpusBatchBody(db *advisory.DB, n int) string {
+	var qs []string
+	for _, p := range corpusInventory(db, 1).Packages {
+		if p.Version != "" && len(qs) < n {
+			b, _ := json.Marshal(osvclient.PyPIQuery(p.Name, p.Version))
+			qs = append(qs, string(b))
+		}
+	}
+	return `{"queries":[` + strings.Join(qs, ",") + `]}`
+}
+
+// BenchmarkCorpusHandlerBatch measures the handler alone on a 1,000-query
+// batch over the snapshot: decoding, matching (answers remembered after
+// the first round, as a mirror's are) and encoding.
+func BenchmarkCorpusHandlerBatch(b *testing.B) {
+	for _, cache := range []int64{server.DefaultAnswerCacheBytes, 0} {
+		b.Run(fmt.Sprintf("cache=%d", cache), func(b *testing.B) {
+			db := corpusDB(b)
+			src, err := server.NewDBSource(db, cache)
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := server.New(src, server.Options{}).Handler()
+			body := corpusBatchBody(db, osvclient.MaxBatch)
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/querybatch", strings.NewReader(body)))
+				if rec.Code != 200 {
+					b.Fatal(rec.Code, rec.Body.String())
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCorpusHandlerQuery measures the handler alone on single
+// /v1/query requests answered with full entries.
+func BenchmarkCorpusHandlerQuery(b *testing.B) {
+	db := corpusDB(b)
+	h := server.New(mustSource(b, db), server.Options{}).Handler()
+	var bodies []string
+	for _, p := range corpusInventory(db, 1).Packages {
+		if p.Version != "" {
+			q, _ := json.Marshal(osvclient.PyPIQuery(p.Name, p.Version))
+			bodies = append(bodies, string(q))
+		}
+	}
+	i := 0
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/query", strings.NewReader(bodies[i%len(bodies)])))
+		if rec.Code != 200 {
+			b.Fatal(rec.Code, rec.Body.String())
+		}
+		i++
 	}
 }

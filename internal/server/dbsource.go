@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,82 +15,48 @@ import (
 	"github.com/pyvet/pyvet/pep508"
 )
 
-// DBSource serves an advisory database. It closes the database when the
-// server retires it after a refresh. Build it with NewDBSource.
+// DBSource serves an advisory database from its index, which is read in
+// place: a source holds the sorted advisory ids and the answer cache, not
+// the advisories, so building one costs a pass over the index and a
+// refresh never holds two copies of the entries in memory. It closes the
+// database when the server retires it after a refresh. Build it with
+// NewDBSource.
 type DBSource struct {
 	DB *advisory.DB
-	// byPkg lists, per normalized package name, every advisory (withdrawn
-	// ones excluded) that names the package, sorted by id: the answer to a
-	// query without a version.
-	byPkg map[string][]osvclient.VulnRef
-	// raw holds every advisory's JSON by id: the database keeps its entries
-	// compressed in blocks, and a server answers faster from memory.
-	raw map[string][]byte
-	// answers remembers the answers to versioned queries: matching is cheap
-	// but the database parses every matched entry to return it, and the
-	// same packages are asked about again and again.
+	// ids are the advisory ids, sorted: Raw serves exactly these (the
+	// database also finds an entry by alias or in another case).
+	ids []string
+	// answers remembers query answers and the JSON of the advisories
+	// served (the index stores each one compressed), bounded by bytes.
 	answers *answerCache
 }
 
 // DefaultAnswerCacheBytes is how much memory a DBSource's answer cache may
-// use: keys and answers together, counted with their bookkeeping.
+// use: keys, query answers and advisory JSON together, counted with their
+// bookkeeping.
 const DefaultAnswerCacheBytes int64 = 32 << 20
 
-// NewDBSource indexes db by package name for version-less queries and keeps
-// every entry's JSON in memory. It remembers answers to versioned queries in
-// at most cacheBytes bytes (0: none), forgetting the least recently used ones
-// first.
+// NewDBSource serves db, remembering answers in at most cacheBytes bytes (0:
+// none), forgetting the least recently used ones first. It reads every
+// advisory once (and lets it go): a database with an entry that cannot be
+// read is refused here, so a refresh keeps the previous one, rather than
+// failing the requests that would need the entry.
 func NewDBSource(db *advisory.DB, cacheBytes int64) (*DBSource, error) {
-	ids := db.IDs()
-	s := &DBSource{DB: db, byPkg: map[string][]osvclient.VulnRef{}, raw: make(map[string][]byte, len(ids)), answers: newAnswerCache(cacheBytes)}
-	for _, id := range ids {
+	s := &DBSource{DB: db, ids: db.IDs(), answers: newAnswerCache(cacheBytes)}
+	for _, id := range s.ids {
 		raw, ok := db.Raw(id)
-		if !ok {
+		if !ok || !json.Valid(raw) {
 			return nil, fmt.Errorf("advisory %s: cannot be read from the database", id)
 		}
-		raw = bytes.Clone(raw)
-		s.raw[id] = raw
-		var e struct {
-			ID        string `json:"id"`
-			Modified  string `json:"modified"`
-			Withdrawn string `json:"withdrawn"`
-			Affected  []struct {
-				Package struct {
-					Ecosystem string `json:"ecosystem"`
-					Name      string `json:"name"`
-				} `json:"package"`
-			} `json:"affected"`
-		}
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return nil, fmt.Errorf("advisory %s: %w", id, err)
-		}
-		if e.Withdrawn != "" {
-			continue
-		}
-		for _, a := range e.Affected {
-			if !strings.EqualFold(a.Package.Ecosystem, advisory.Ecosystem) {
-				continue
-			}
-			n := pep508.NormalizeName(strings.TrimSpace(a.Package.Name))
-			if n == "" || slices.ContainsFunc(s.byPkg[n], func(r osvclient.VulnRef) bool { return r.ID == e.ID }) {
-				continue
-			}
-			s.byPkg[n] = append(s.byPkg[n], osvclient.VulnRef{ID: e.ID, Modified: e.Modified})
-		}
-	}
-	for _, refs := range s.byPkg {
-		slices.SortFunc(refs, cmpRef)
 	}
 	return s, nil
 }
 
 // Query returns the advisories affecting name at version (withdrawn ones
-// excluded), or every advisory naming the package when version is "".
+// excluded), or every advisory naming the package when version is "",
+// sorted by id.
 func (s *DBSource) Query(name, version string) []osvclient.VulnRef {
-	if version == "" {
-		return s.byPkg[pep508.NormalizeName(strings.TrimSpace(name))]
-	}
-	key := pep508.NormalizeName(strings.TrimSpace(name)) + "\x00" + version
+	key := queryKey(pep508.NormalizeName(strings.TrimSpace(name)), version)
 	if refs, ok := s.answers.get(key); ok {
 		return refs
 	}
@@ -103,6 +68,7 @@ func (s *DBSource) Query(name, version string) []osvclient.VulnRef {
 		for i, r := range refs {
 			out[i] = osvclient.VulnRef{ID: r.ID, Modified: r.Modified}
 		}
+		slices.SortFunc(out, cmpRef)
 	}
 	s.answers.put(key, out)
 	return out
@@ -112,7 +78,17 @@ func (s *DBSource) Query(name, version string) []osvclient.VulnRef {
 // or a differently cased id is not found, as on osv.dev: the entry served
 // always carries the id asked for.
 func (s *DBSource) Raw(id string) ([]byte, bool) {
-	b, ok := s.raw[id]
+	if _, ok := slices.BinarySearch(s.ids, id); !ok {
+		return nil, false
+	}
+	key := rawKey(id)
+	if b, ok := s.answers.getRaw(key); ok {
+		return b, true
+	}
+	b, ok := s.DB.Raw(id)
+	if ok {
+		s.answers.putRaw(key, b)
+	}
 	return b, ok
 }
 
@@ -120,7 +96,7 @@ func (s *DBSource) Raw(id string) ([]byte, bool) {
 func (s *DBSource) CacheStats() CacheStats { return s.answers.stats() }
 
 // Len is the number of advisories, withdrawn ones included.
-func (s *DBSource) Len() int { return s.DB.Len() }
+func (s *DBSource) Len() int { return len(s.ids) }
 
 // Close closes the database.
 func (s *DBSource) Close() error { return s.DB.Close() }
@@ -137,8 +113,8 @@ type LoadOptions struct {
 	Update bool
 	// Updater configures the update; its CacheDir is set from CacheDir.
 	Updater advisory.UpdateOptions
-	// AnswerCacheBytes bounds the memory of the remembered query answers
-	// (see NewDBSource); 0 disables the cache.
+	// AnswerCacheBytes bounds the memory of the remembered answers and
+	// advisory JSON (see NewDBSource); 0 disables the cache.
 	AnswerCacheBytes int64
 }
 

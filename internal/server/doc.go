@@ -1,7 +1,11 @@
 // Package server serves a local advisory database over the OSV API, so that
-// existing clients — pip-audit (`--vulnerability-service osv --osv-url`),
-// osv-scanner and `pyvet audit --service` — can use an organisation's internal
-// mirror instead of osv.dev.
+// existing clients can use an organisation's internal mirror instead of
+// osv.dev: pip-audit (`--vulnerability-service osv --osv-url`) and `pyvet
+// audit --service` are given its URL; clients whose URL is fixed to
+// https://api.osv.dev, such as osv-scanner and osv.dev's Go bindings, reach
+// it over HTTPS (Options.TLS, `pyvet serve --tls-cert --tls-key`) with a
+// certificate for api.osv.dev from a private CA they trust and a hosts (or
+// DNS) entry pointing the name at the mirror; docs/serve.md shows how.
 //
 // # Endpoints
 //
@@ -10,7 +14,7 @@
 //     {"vulns":[full OSV entries]} or {} when nothing matches. A query without a
 //     version returns every advisory of the package. Long answers are paged:
 //     the answer carries "next_page_token", which the client sends back as the
-//     query's "page_token".
+//     query's "page_token" (or "pageToken", as protobuf JSON spells it).
 //   - POST /v1/querybatch: {"queries":[...]} with at most 1,000 queries. The
 //     answer is {"results":[{"vulns":[{"id","modified"}],"next_page_token"?}]},
 //     one result per query in order, ids only, as osv.dev answers; clients fetch
@@ -46,7 +50,10 @@
 // pyvet_serve_unserved_queries_total counts it, so osv-scanner's mixed
 // batches still work. Invalid input in a batch fails the whole batch with a
 // 400 naming the query ("query 3: Invalid hash ..."), as osv.dev does. A
-// package name without an ecosystem is taken as PyPI.
+// package name and version without an ecosystem are taken as PyPI; a name
+// with neither ecosystem nor version is a 400, as osv.dev's "Invalid
+// query.". Fields the API does not define are ignored, as osv.dev's
+// gateway drops them. docs/serve.md lists each case beside osv.dev's answer.
 //
 // # Refresh
 //
@@ -58,11 +65,14 @@
 //
 // # Memory
 //
-// DBSource keeps every advisory's JSON in memory (20 MB for the 7,080
-// PyPA advisories) and remembers the answers to versioned queries, since the
-// database parses every matched entry to answer a query and the same packages
-// are asked about again and again. The answer cache is bounded by bytes, keys
-// and answers together (DefaultAnswerCacheBytes, 32 MiB, or `pyvet serve
+// The advisory index is read in place (mapped where possible): a DBSource
+// holds only the sorted advisory ids and a cache, so loading or refreshing
+// a database costs one pass that checks every entry can be read, not a copy
+// of the entries, and two databases during a swap do not mean two copies.
+// The cache remembers the answers to queries and the JSON of the
+// advisories served (the index keeps each one compressed), since the same
+// packages are asked about again and again. It is bounded by bytes, keys
+// and values together (DefaultAnswerCacheBytes, 32 MiB, or `pyvet serve
 // --answer-cache-bytes`), forgets the least recently used answers first and
 // never remembers a key longer than MaxCacheKey. /metrics reports its size
 // (pyvet_serve_answer_cache_bytes, _entries, _max_bytes, _evictions_total).

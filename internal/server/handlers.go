@@ -144,7 +144,27 @@ func noDatabase(w http.ResponseWriter) {
 
 // readBody reads the request body within the size limit.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes))
+	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	var data []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= s.opts.MaxBodyBytes {
+		// The declared length, read into one buffer (a body that is not
+		// as long as declared is an error of the HTTP server's reader).
+		data = make([]byte, 0, n+1)
+		for err == nil {
+			var k int
+			k, err = body.Read(data[len(data):cap(data)])
+			data = data[:len(data)+k]
+			if len(data) == cap(data) {
+				data = append(data, 0)[:len(data)]
+			}
+		}
+		if err == io.EOF {
+			err = nil
+		}
+	} else {
+		data, err = io.ReadAll(body)
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -490,7 +510,12 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, st *state) 
 	parallel(len(targets), func(i int) {
 		answers[i].refs, answers[i].next = lookup(st.src, targets[i], s.opts.BatchPageSize)
 	})
-	b := make([]byte, 0, 64*len(targets)+16)
+	// The answer's size is known: one allocation.
+	size := 16
+	for _, a := range answers {
+		size += batchResultSize(a.refs, a.next) + 1
+	}
+	b := make([]byte, 0, size)
 	b = append(b, `{"results":[`...)
 	for i, a := range answers {
 		if i > 0 {
@@ -556,6 +581,16 @@ func parallel(n int, f func(i int)) {
 	if v := failure.Load(); v != nil {
 		panic(v)
 	}
+}
+
+// batchResultSize is the length of appendBatchResult's output, or more when
+// a string needs escaping.
+func batchResultSize(refs []osvclient.VulnRef, next string) int {
+	n := 2 + len(`"vulns":[],"next_page_token":""`) + len(next)
+	for _, r := range refs {
+		n += len(`{"id":"","modified":""},`) + len(r.ID) + len(r.Modified)
+	}
+	return n
 }
 
 func appendBatchResult(b []byte, refs []osvclient.VulnRef, next string) []byte {

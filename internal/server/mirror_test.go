@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,5 +171,41 @@ func TestAsOSVDev(t *testing.T) {
 	code, body = post(t, ts.URL+"/v1/querybatch", `{"queries":[{"package":{"name":"demo-pkg","ecosystem":"PyPI"},"page_token":"`+tok+`","pageToken":"djE6QQ"}]}`)
 	if code != 400 || !strings.Contains(string(body), "query 0: the page token is given twice") {
 		t.Errorf("batch with two tokens: %d %s", code, body)
+	}
+}
+
+// TestDBSourceRaw: the source serves each advisory's JSON from the index
+// and remembers the ones served within the answer cache's budget, counted
+// in its size; without a cache every request reads the index.
+func TestDBSourceRaw(t *testing.T) {
+	src := fixtureDBSource(t, 1<<20)
+	a, ok := src.Raw("PYSEC-2099-1")
+	if !ok || !json.Valid(a) || !bytes.Contains(a, []byte(`"PYSEC-2099-1"`)) {
+		t.Fatalf("Raw: %s %v", a, ok)
+	}
+	st := src.CacheStats()
+	if st.Entries != 1 || st.Bytes < int64(len(a)) {
+		t.Errorf("after one entry: %+v", st)
+	}
+	if b, _ := src.Raw("PYSEC-2099-1"); &b[0] != &a[0] {
+		t.Error("a remembered entry was read from the index again")
+	}
+	if st2 := src.CacheStats(); st2 != st {
+		t.Errorf("a remembered entry changed the cache: %+v, then %+v", st, st2)
+	}
+	for _, id := range []string{"pysec-2099-1", "CVE-2099-0001", ""} {
+		if _, ok := src.Raw(id); ok {
+			t.Errorf("Raw(%q) served an entry", id)
+		}
+	}
+	if st := src.CacheStats(); st.Entries != 1 {
+		t.Errorf("ids not served were remembered: %+v", st)
+	}
+	off := fixtureDBSource(t, 0)
+	if b, ok := off.Raw("PYSEC-2099-1"); !ok || !bytes.Equal(b, a) {
+		t.Errorf("without a cache: %s %v", b, ok)
+	}
+	if refs := off.Query("Demo_Pkg", ""); len(refs) != 4 || !slices.IsSortedFunc(refs, cmpRef) {
+		t.Errorf("every advisory of the package, sorted: %v", refs)
 	}
 }

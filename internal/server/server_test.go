@@ -625,7 +625,7 @@ func TestAnswerCache(t *testing.T) {
 	if off.stats() != (CacheStats{}) {
 		t.Error("disabled cache reports a size")
 	}
-	one := answerCost("a", []osvclient.VulnRef{{ID: "A"}})
+	one := answerCost("a", []osvclient.VulnRef{{ID: "A"}}, nil)
 	c := newAnswerCache(3 * one)
 	c.put("a", []osvclient.VulnRef{{ID: "A"}})
 	c.put("b", nil)

@@ -1,12 +1,24 @@
 package report
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
+	"path"
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/text"
+	gmutil "github.com/yuin/goldmark/util"
 
 	"github.com/pyvet/pyvet/internal/finding"
 )
@@ -36,9 +48,13 @@ type htmlData struct {
 	Total    string        // and the projects' total
 	Meta     [][2]string
 	Sources  []string
-	Graph    *Graph
-	NodeW    int
-	NodeH    int
+	// Upgrades are the first upgrades of the "Fix these first" section,
+	// MoreUpgrades the rest (folded); UpgradeLine sums them up.
+	Upgrades     []htmlUpgrade
+	MoreUpgrades []htmlUpgrade
+	UpgradeLine  string
+	Paths        *PathTree
+	CSP          string
 }
 
 // htmlProject is one project's section of a run over a tree.
@@ -49,20 +65,42 @@ type htmlProject struct {
 	Table  htmlTable
 }
 
-// htmlTable is a findings table: its element id ("" none) and its rows.
+// htmlTable is a findings table: its element id ("" none), its rows and
+// whether they are of several risks (then each row names its risk).
 type htmlTable struct {
-	ID   string
-	Rows []htmlFinding
+	ID         string
+	Rows       []htmlFinding
+	MixedRisks bool
 }
 
 type htmlFinding struct {
 	finding.Finding
-	Where   string
-	IDShown string
-	Pkg     string
-	Fixes   string
-	PathStr string
+	Anchor    string // element id of the first row of the package ("" for the others)
+	Where     string // file:line, the file by its base name when no other file has it
+	WhereAt   string // the file's path, when Where shortens it
+	IDShown   string
+	Pkg       string
+	Fixes     string
+	PathStr   string
+	TitleHTML template.HTML // Title rendered from inline Markdown
+	Desc      template.HTML // Detail rendered from Markdown
+	Excerpt   string        // Detail as one line of plain text, shortened, when it is long
+	Long      bool          // Detail is folded under Excerpt
 }
+
+// htmlUpgrade is one row of the "Fix these first" section.
+type htmlUpgrade struct {
+	Upgrade
+	IDs  []string // the first advisories it clears
+	More int      // and how many others
+}
+
+// maxTopUpgrades is how many upgrades the "Fix these first" section shows
+// before folding the rest; maxUpgradeIDs how many advisory ids a row lists.
+const (
+	maxTopUpgrades = 10
+	maxUpgradeIDs  = 6
+)
 
 func writeHTML(w io.Writer, res *Result, opts Options) error {
 	if res.kind() != KindAudit {
@@ -71,7 +109,7 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 		if err := writeKindText(&text, res); err != nil {
 			return err
 		}
-		return htmlTextTemplate.Execute(w, map[string]any{"Title": opts.titleOr(res.Tool), "Text": text.String(), "Notes": res.Notes})
+		return htmlTextTemplate.Execute(w, map[string]any{"Title": opts.titleOr(res.Tool), "Text": text.String(), "Notes": res.Notes, "CSP": htmlTextCSP})
 	}
 	sum := Summarize(res)
 	d := htmlData{
@@ -80,18 +118,52 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 		Summary: sum,
 		Line:    summaryLine(sum),
 		Notes:   res.Notes,
-		Graph:   LayoutGraph(res.Inventory, res.Findings),
-		NodeW:   graphNodeW,
-		NodeH:   graphNodeH,
+		Paths:   BuildPathTree(res.Inventory, res.Findings),
+		CSP:     htmlCSP,
 	}
 	for _, r := range finding.Risks() {
 		d.Risks = append(d.Risks, htmlRisk{Risk: string(r), OWASP: r.OWASPNumber(), Title: riskTitle(r), Count: sum.ByRisk[string(r)]})
 	}
+	ups := TopUpgrades(res.Findings, 0)
+	for i, u := range ups {
+		hu := htmlUpgrade{Upgrade: u, IDs: u.Clears}
+		if len(hu.IDs) > maxUpgradeIDs {
+			hu.IDs, hu.More = hu.IDs[:maxUpgradeIDs], len(hu.IDs)-maxUpgradeIDs
+		}
+		if i < maxTopUpgrades {
+			d.Upgrades = append(d.Upgrades, hu)
+		} else {
+			d.MoreUpgrades = append(d.MoreUpgrades, hu)
+		}
+	}
+	if len(ups) > 0 {
+		d.UpgradeLine = upgradeLine(ups, res.Findings)
+	}
 	labels := newPkgLabels(res.Inventory)
 	fs := shown(res, opts)
+	anchored := map[string]bool{}
+	unique := uniqueBaseNames(res, opts.BaseDir)
 	for _, f := range fs {
 		hf := htmlFinding{Finding: f, Where: locationString(&f, opts.BaseDir), IDShown: idOrRule(&f), Pkg: labels.label(&f),
 			Fixes: strings.Join(f.Fix, ", "), PathStr: labels.path(&f)}
+		if f.Location != nil {
+			if p := relPath(f.Location.File, opts.BaseDir); unique[path.Base(p)] && path.Base(p) != p {
+				hf.WhereAt = p
+				hf.Where = path.Base(p) + strings.TrimPrefix(hf.Where, p)
+			}
+		}
+		if f.Package != "" && !anchored[f.Package] {
+			anchored[f.Package] = true
+			hf.Anchor = "finding-" + f.Package
+		}
+		hf.TitleHTML = renderInline(f.Title)
+		if f.Detail != "" {
+			desc, plain := renderMarkdown(f.Detail)
+			hf.Desc = desc
+			if hf.Long = len(f.Detail) > 320 || strings.Count(string(desc), "<p>") > 1 || strings.Contains(string(desc), "<pre>"); hf.Long {
+				hf.Excerpt = excerpt(plain, f.Title)
+			}
+		}
 		d.Findings = append(d.Findings, hf)
 	}
 	if len(res.Projects) > 0 {
@@ -102,11 +174,12 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 					hp.Table.Rows = append(hp.Table.Rows, hf)
 				}
 			}
+			hp.Table.MixedRisks = mixedRisks(hp.Table.Rows)
 			d.Projects = append(d.Projects, hp)
 		}
 		d.Total = projectsLine(res.Projects)
 	}
-	d.Table = htmlTable{ID: "findings-table", Rows: d.Findings}
+	d.Table = htmlTable{ID: "findings-table", Rows: d.Findings, MixedRisks: mixedRisks(d.Findings)}
 	if anyInexact(fs) {
 		d.Inexact = inexactNote
 	}
@@ -124,6 +197,86 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 	return htmlTemplate.Execute(w, d)
 }
 
+// upgradeLine sums up the upgrades: how many advisories (of the
+// vulnerability findings not ignored) they clear.
+func upgradeLine(ups []Upgrade, fs []finding.Finding) string {
+	all := map[[3]string]bool{}
+	for i := range fs {
+		f := &fs[i]
+		if f.Risk == finding.RiskVulnerability && !f.Ignored && f.Package != "" && f.ID != "" {
+			all[[3]string{f.Package, f.Version, f.ID}] = true
+		}
+	}
+	cleared := 0
+	for _, u := range ups {
+		cleared += len(u.Clears)
+	}
+	verb := "clear"
+	if len(ups) == 1 {
+		verb = "clears"
+	}
+	line := fmt.Sprintf("%d upgrade%s %s %d of %d known %s", len(ups), plural(len(ups)), verb, cleared, len(all), vulnerabilities(len(all)))
+	switch n := len(all) - cleared; {
+	case n == 1:
+		line += "; 1 has no fix"
+	case n > 1:
+		line += fmt.Sprintf("; %d have no fix", n)
+	}
+	return line + "."
+}
+
+// vulnerabilities is "vulnerability" or "vulnerabilities" for n of them.
+func vulnerabilities(n int) string {
+	if n == 1 {
+		return "vulnerability"
+	}
+	return "vulnerabilities"
+}
+
+// uniqueBaseNames returns the base names that name one file only among the
+// inputs and the findings' locations: a location in such a file is shown by
+// its base name (its path in the header and in the cell's title), so that
+// long paths do not fill the table.
+func uniqueBaseNames(res *Result, base string) map[string]bool {
+	paths := map[string]map[string]bool{}
+	add := func(file string) {
+		if file == "" {
+			return
+		}
+		p := relPath(file, base)
+		b := path.Base(p)
+		if paths[b] == nil {
+			paths[b] = map[string]bool{}
+		}
+		paths[b][p] = true
+	}
+	if res.Inventory != nil {
+		for _, s := range res.Inventory.Sources {
+			add(s.Path)
+		}
+	}
+	for i := range res.Findings {
+		if l := res.Findings[i].Location; l != nil {
+			add(l.File)
+		}
+	}
+	out := map[string]bool{}
+	for b, ps := range paths {
+		out[b] = len(ps) == 1
+	}
+	return out
+}
+
+// mixedRisks reports whether rows are of more than one risk.
+func mixedRisks(rows []htmlFinding) bool {
+	for i := range rows {
+		if rows[i].Risk != rows[0].Risk {
+			return true
+		}
+	}
+	return false
+}
+
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -133,42 +286,259 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-var htmlFuncs = template.FuncMap{
-	"edgePath": func(e GraphEdge) string {
-		x1, y1 := e.From.X+graphNodeW, e.From.Y+graphNodeH/2
-		x2, y2 := e.To.X, e.To.Y+graphNodeH/2
-		mx := (x1 + x2) / 2
-		if x2 <= x1 { // an edge back to an earlier layer: loop around
-			mx = x1 + graphColWidth/3
-			return fmt.Sprintf("M%d,%d C%d,%d %d,%d %d,%d", x1, y1, mx, y1, x2-graphColWidth/3, y2, x2, y2)
-		}
-		return fmt.Sprintf("M%d,%d C%d,%d %d,%d %d,%d", x1, y1, mx, y1, mx, y2, x2, y2)
-	},
-	"short": func(s string) string {
-		s = oneLine(s)
-		if len(s) <= 200 {
-			return s
-		}
-		cut := strings.LastIndex(s[:200], " ")
-		if cut < 100 {
-			cut = 200
-		}
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return s[:cut] + " …"
-	},
-	"half":    func(a int) int { return a / 2 },
-	"sevName": func(s finding.Severity) string { return s.String() },
+// excerpt is the one-line summary of a folded description: the start of
+// its plain text, or "Description" when the finding's title already is that
+// start (titles made from descriptions).
+func excerpt(plain, title string) string {
+	marks := strings.NewReplacer("`", "", "*", "", "_", "", "~", "")
+	t := strings.TrimRight(marks.Replace(oneLine(title)), ".… ")
+	if len(t) >= 20 && strings.HasPrefix(marks.Replace(plain), t) {
+		return "Description"
+	}
+	return shorten(plain, 200)
 }
+
+// shorten cuts s to at most about max bytes at a word boundary, with " …".
+func shorten(s string, max int) string {
+	s = oneLine(s)
+	if len(s) <= max {
+		return s
+	}
+	cut := strings.LastIndex(s[:max], " ")
+	if cut < max/2 {
+		cut = max
+	}
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + " …"
+}
+
+// markdown renders advisory descriptions (GitHub-flavoured Markdown, as
+// advisories are written) into the page safely: raw HTML is shown as text,
+// links keep only http, https and mailto destinations (others become their
+// text) and carry rel="noopener noreferrer nofollow", and images become
+// links, so a description can neither run code nor make the page load
+// anything.
+var markdown = goldmark.New(
+	goldmark.WithExtensions(extension.Strikethrough, extension.Table, extension.Linkify),
+	goldmark.WithParserOptions(parser.WithASTTransformers(gmutil.Prioritized(safeLinks{}, 100))),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(gmutil.Prioritized(rawAsText{}, 100))),
+)
+
+// renderMarkdown renders s as HTML and as one line of plain text.
+func renderMarkdown(s string) (template.HTML, string) {
+	src := []byte(s)
+	doc := markdown.Parser().Parse(text.NewReader(src))
+	var b bytes.Buffer
+	if err := markdown.Renderer().Render(&b, src, doc); err != nil {
+		// The renderer writes to memory and fails on nothing the parser
+		// produces; the description is still shown, as text.
+		return template.HTML("<p>" + template.HTMLEscapeString(s) + "</p>"), oneLine(s)
+	}
+	return template.HTML(b.String()), plainText(doc, src)
+}
+
+// renderInline renders a one-line text (a title) from Markdown when it is
+// one paragraph (code spans, emphasis, links), else as plain text: a title
+// never becomes a heading or a list.
+func renderInline(s string) template.HTML {
+	h, _ := renderMarkdown(s)
+	inner, ok := strings.CutPrefix(strings.TrimSuffix(string(h), "\n"), "<p>")
+	if inner, ok2 := strings.CutSuffix(inner, "</p>"); ok && ok2 && !strings.Contains(inner, "<p>") {
+		return template.HTML(inner)
+	}
+	return template.HTML(template.HTMLEscapeString(s))
+}
+
+// plainText is the text of a Markdown document on one line, without its
+// code blocks.
+func plainText(doc ast.Node, src []byte) string {
+	var b strings.Builder
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			if n.Type() == ast.TypeBlock {
+				b.WriteByte(' ')
+			}
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.FencedCodeBlock, *ast.CodeBlock, *ast.HTMLBlock:
+			return ast.WalkSkipChildren, nil
+		case *ast.Text:
+			b.Write(n.Segment.Value(src))
+			if n.SoftLineBreak() || n.HardLineBreak() {
+				b.WriteByte(' ')
+			}
+		case *ast.String:
+			b.Write(n.Value)
+		case *ast.AutoLink:
+			b.Write(n.Label(src))
+		case *ast.RawHTML:
+			for i := 0; i < n.Segments.Len(); i++ {
+				seg := n.Segments.At(i)
+				b.Write(seg.Value(src))
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	return oneLine(b.String())
+}
+
+// safeLinks makes the links of a description safe (see markdown).
+type safeLinks struct{}
+
+// Transform implements parser.ASTTransformer.
+func (safeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
+	src := reader.Source()
+	var links []ast.Node
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		switch n.(type) {
+		case *ast.Link, *ast.AutoLink, *ast.Image:
+			if entering {
+				links = append(links, n)
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+	for _, n := range links {
+		switch l := n.(type) {
+		case *ast.Image:
+			// A link to the picture, its alternative text as the text.
+			link := ast.NewLink()
+			link.Destination, link.Title = l.Destination, l.Title
+			moveChildren(l, link)
+			l.Parent().ReplaceChild(l.Parent(), l, link)
+			safeLink(link, link.Destination)
+		case *ast.Link:
+			safeLink(l, l.Destination)
+		case *ast.AutoLink:
+			if l.AutoLinkType == ast.AutoLinkEmail {
+				l.SetAttributeString("rel", []byte(linkRel))
+				continue
+			}
+			if !allowedURL(l.URL(src)) {
+				l.Parent().ReplaceChild(l.Parent(), l, ast.NewString(l.Label(src)))
+				continue
+			}
+			l.SetAttributeString("rel", []byte(linkRel))
+		}
+	}
+}
+
+// linkRel is the rel attribute of every link of a description.
+const linkRel = "noopener noreferrer nofollow"
+
+// safeLink keeps link n when dest is allowed, else replaces it by its text.
+func safeLink(n ast.Node, dest []byte) {
+	if allowedURL(dest) {
+		n.SetAttributeString("rel", []byte(linkRel))
+		return
+	}
+	parent := n.Parent()
+	for c := n.FirstChild(); c != nil; {
+		next := c.NextSibling()
+		n.RemoveChild(n, c)
+		parent.InsertBefore(parent, n, c)
+		c = next
+	}
+	parent.RemoveChild(parent, n)
+}
+
+// moveChildren moves the children of from to the end of to.
+func moveChildren(from, to ast.Node) {
+	for c := from.FirstChild(); c != nil; {
+		next := c.NextSibling()
+		from.RemoveChild(from, c)
+		to.AppendChild(to, c)
+		c = next
+	}
+}
+
+// allowedURL reports whether a description may link to u: http, https and
+// mailto URLs only (no javascript:, data:, file:, relative or fragment links).
+func allowedURL(u []byte) bool {
+	s := strings.ToLower(string(u))
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") || strings.HasPrefix(s, "mailto:")
+}
+
+// rawAsText renders the raw HTML of a description as text, so that it
+// is shown as written (advisories write "<script>" or "pip install
+// <package>" meaning the words) and never interpreted.
+type rawAsText struct{}
+
+// RegisterFuncs implements renderer.NodeRenderer.
+func (rawAsText) RegisterFuncs(r renderer.NodeRendererFuncRegisterer) {
+	r.Register(ast.KindRawHTML, func(w gmutil.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			segs := n.(*ast.RawHTML).Segments
+			for i := 0; i < segs.Len(); i++ {
+				seg := segs.At(i)
+				_, _ = w.Write(gmutil.EscapeHTML(seg.Value(src)))
+			}
+		}
+		return ast.WalkSkipChildren, nil
+	})
+	r.Register(ast.KindHTMLBlock, func(w gmutil.BufWriter, src []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+		n := node.(*ast.HTMLBlock)
+		if entering {
+			_, _ = w.WriteString("<p>")
+			for i := 0; i < n.Lines().Len(); i++ {
+				line := n.Lines().At(i)
+				_, _ = w.Write(gmutil.EscapeHTML(line.Value(src)))
+			}
+			return ast.WalkContinue, nil
+		}
+		if n.HasClosure() {
+			_, _ = w.Write(gmutil.EscapeHTML(n.ClosureLine.Value(src)))
+		}
+		_, _ = w.WriteString("</p>\n")
+		return ast.WalkContinue, nil
+	})
+}
+
+// belowText names the affected packages a package leads to, the first few.
+func belowText(names []string) string {
+	const max = 4
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
+}
+
+// openPathNode reports whether a node of the path tree starts unfolded:
+// when what it unfolds is short.
+func openPathNode(n *PathNode) bool { return n.Size <= 12 }
+
+var htmlFuncs = template.FuncMap{
+	"sevName":   func(s finding.Severity) string { return s.String() },
+	"belowText": belowText,
+	"open":      openPathNode,
+}
+
+// cspHash is the CSP source expression of an inline element's content.
+func cspHash(content string) string {
+	sum := sha256.Sum256([]byte(content))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+// The pages' Content-Security-Policy: nothing loads from anywhere, and only
+// the page's own style and script (by hash) apply.
+var (
+	htmlCSP     = "default-src 'none'; style-src " + cspHash(htmlCSS) + "; script-src " + cspHash(htmlScript) + "; img-src 'none'; base-uri 'none'; form-action 'none'"
+	htmlTextCSP = "default-src 'none'; style-src " + cspHash(htmlTextCSS) + "; base-uri 'none'; form-action 'none'"
+)
+
+const htmlTextCSS = `body { font: 14px/1.45 system-ui, sans-serif; margin: 18px 28px; } pre { background: #f3f4f6; padding: 12px; overflow: auto; }`
 
 var htmlTextTemplate = template.Must(template.New("text").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
 <meta name="generator" content="pyvet">
 <title>{{.Title}}</title>
-<style>body { font: 14px/1.45 system-ui, sans-serif; margin: 18px 28px; } pre { background: #f3f4f6; padding: 12px; overflow: auto; }</style>
+<style>` + htmlTextCSS + `</style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
@@ -178,22 +548,16 @@ var htmlTextTemplate = template.Must(template.New("text").Parse(`<!DOCTYPE html>
 </html>
 `))
 
-var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="pyvet">
-<title>{{.Title}}</title>
-<style>
+const htmlCSS = `
 :root { --crit:#b91c1c; --high:#ea580c; --med:#ca8a04; --low:#2563eb; --info:#6b7280; --mal:#7e22ce; --ok:#15803d; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #111827; background: #f9fafb; }
-header { background: #111827; color: #f9fafb; padding: 18px 28px; }
+header { background: #111827; color: #f9fafb; padding: 18px 28px; overflow-wrap: anywhere; }
 header h1 { margin: 0 0 4px; font-size: 22px; }
-main { padding: 18px 28px; }
+main { padding: 18px 28px; max-width: 1500px; }
 section { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 14px 18px; margin-bottom: 18px; }
 h2 { font-size: 17px; margin: 0 0 10px; }
+a { color: #1d4ed8; }
 .status { display: inline-block; padding: 2px 10px; border-radius: 12px; font-weight: 600; }
 .status.fail { background: #fee2e2; color: var(--crit); }
 .status.pass { background: #dcfce7; color: var(--ok); }
@@ -205,35 +569,73 @@ h2 { font-size: 17px; margin: 0 0 10px; }
 .card.active { outline: 3px solid #111827; }
 .card .owasp { color: #6b7280; font-size: 12px; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
+table.findings { table-layout: fixed; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e5e7eb; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f3f4f6; position: sticky; top: 0; }
+col.c-sev { width: 88px; } col.c-pkg { width: 21%; } col.c-id { width: 16%; } col.c-fix { width: 9%; }
 tr.ignored { opacity: .55; }
+tr:target { background: #fefce8; }
 .sev { font-weight: 700; text-transform: uppercase; font-size: 12px; }
 .sev-critical { color: var(--crit); } .sev-high { color: var(--high); } .sev-medium { color: var(--med); }
 .sev-low { color: var(--low); } .sev-info, .sev-unknown { color: var(--info); } .sev-malicious { color: var(--mal); }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .detail { color: #4b5563; font-size: 13px; }
-.graph-wrap { overflow: auto; max-height: 720px; border: 1px solid #e5e7eb; border-radius: 6px; }
-svg .edge { fill: none; stroke: #cbd5e1; stroke-width: 1.2; }
-svg .edge.risky { stroke: var(--crit); stroke-width: 2.6; }
-svg .node rect { fill: #f8fafc; stroke: #94a3b8; stroke-width: 1; rx: 5; }
-svg .node text { font: 12px system-ui, sans-serif; fill: #111827; dominant-baseline: middle; }
-svg .node.root rect { fill: #111827; stroke: #111827; } svg .node.root text { fill: #fff; font-weight: 700; }
-svg .node.onpath rect { stroke: var(--crit); stroke-width: 2; }
-svg .node.risky rect { stroke-width: 2.5; }
-svg .node.risky.sev-critical rect { fill: #fee2e2; stroke: var(--crit); }
-svg .node.risky.sev-high rect { fill: #ffedd5; stroke: var(--high); }
-svg .node.risky.sev-medium rect { fill: #fef9c3; stroke: var(--med); }
-svg .node.risky.sev-low rect { fill: #dbeafe; stroke: var(--low); }
-svg .node.risky.sev-info rect, svg .node.risky.sev-unknown rect { fill: #f3f4f6; stroke: var(--info); }
-svg .node.risky.sev-malicious rect { fill: #f3e8ff; stroke: var(--mal); }
-svg .node.selected rect { stroke: #111827; stroke-width: 3; }
-svg .node { cursor: pointer; }
-.legend span { margin-right: 14px; }
-.legend i { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: middle; margin-right: 4px; }
+.detail summary { cursor: pointer; }
+.md > :first-child { margin-top: 2px; } .md > :last-child { margin-bottom: 2px; }
+.md p, .md ul, .md ol { margin: 4px 0; }
+.md ul, .md ol { padding-left: 20px; }
+.md h1, .md h2, .md h3, .md h4, .md h5, .md h6 { font-size: 13px; margin: 8px 0 2px; color: #374151; }
+.md pre { background: #f3f4f6; padding: 6px 8px; border-radius: 4px; white-space: pre-wrap; overflow-wrap: anywhere; margin: 4px 0; }
+.md code { background: #f3f4f6; padding: 0 2px; border-radius: 3px; }
+.md pre code { background: none; padding: 0; }
+.md table { display: block; overflow-x: auto; max-width: 100%; font-size: 12px; }
+.md blockquote { margin: 4px 0; padding-left: 8px; border-left: 3px solid #e5e7eb; }
+table.upgrades code { white-space: nowrap; }
+table.upgrades td.num { text-align: right; font-weight: 700; width: 5em; }
+table.upgrades td.up { width: 38%; }
+table.upgrades td.top { width: 7em; }
+.to { font-weight: 700; color: var(--ok); }
+.tree ul { list-style: none; margin: 0; padding-left: 20px; border-left: 1px solid #e5e7eb; }
+.tree > ul { padding-left: 0; border-left: 0; }
+.tree li { margin: 3px 0; overflow-wrap: anywhere; }
+.tree li.leaf { padding-left: 16px; }
+.tree summary { cursor: pointer; }
+.tree .ver { color: #6b7280; font-size: 12px; }
+.tree .below { color: #6b7280; font-size: 12px; }
+.tree .ref { font-size: 12px; }
+.tree li.affected > .pkg, .tree li.affected > details > summary > .pkg { font-weight: 700; }
+.badge { display: inline-block; font-size: 11px; font-weight: 700; padding: 0 6px; border-radius: 8px; background: #f3f4f6; }
+.badge.sev-critical { background: #fee2e2; } .badge.sev-high { background: #ffedd5; } .badge.sev-medium { background: #fef9c3; }
+.badge.sev-low { background: #dbeafe; } .badge.sev-malicious { background: #f3e8ff; }
 .meta { color: #d1d5db; font-size: 13px; }
 .muted { color: #6b7280; }
-</style>
+`
+
+const htmlScript = `
+(function () {
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));
+  var cards = Array.prototype.slice.call(document.querySelectorAll(".card"));
+  var active = null;
+  cards.forEach(function (c) {
+    c.addEventListener("click", function () {
+      var risk = c.getAttribute("data-risk");
+      active = active === risk ? null : risk;
+      cards.forEach(function (o) { o.classList.toggle("active", o.getAttribute("data-risk") === active); });
+      rows.forEach(function (r) { r.style.display = !active || r.getAttribute("data-risk") === active ? "" : "none"; });
+    });
+  });
+})();
+`
+
+var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="pyvet">
+<title>{{.Title}}</title>
+<style>` + htmlCSS + `</style>
 </head>
 <body>
 <header>
@@ -250,17 +652,20 @@ svg .node { cursor: pointer; }
 {{end}}</div>
 <p class="muted">Total: <strong id="total-count">{{.Summary.Total}}</strong> findings{{if .Summary.Ignored}}, <span id="ignored-count">{{.Summary.Ignored}}</span> ignored{{end}}; {{.Summary.Packages}} packages. Click a risk to filter the table.</p>
 </section>
-{{with .Graph}}<section id="graph">
-<h2>Dependency graph</h2>
-<p class="legend muted"><span><i style="background:#fee2e2;border:2px solid #b91c1c"></i>package with findings</span><span><i style="border:2px solid #b91c1c"></i>on a path to one</span><span><i style="background:#b91c1c;height:3px"></i>risky path</span>{{if .Omitted}}<span>large graph: {{.Omitted}} transitive packages off the risky paths are not drawn</span>{{end}}</p>
-<div class="graph-wrap">
-<svg xmlns="http://www.w3.org/2000/svg" id="depgraph" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}" role="img" aria-label="dependency graph">
-<g class="edges">{{range .Edges}}<path class="edge{{if .Risky}} risky{{end}}" d="{{edgePath .}}"/>{{end}}</g>
-<g class="nodes">{{range .Nodes}}<g class="node{{if .Root}} root{{end}}{{if .Risky}} risky sev-{{sevName .Severity}}{{end}}{{if .OnPath}} onpath{{end}}" data-package="{{.Name}}" transform="translate({{.X}},{{.Y}})"><title>{{if .Root}}the project{{else}}{{.Name}}{{if .Risky}}: {{.Findings}} finding(s), highest {{sevName .Severity}}{{end}}{{end}}</title><rect width="{{$.NodeW}}" height="{{$.NodeH}}"/><text x="8" y="{{half $.NodeH}}">{{.Label}}{{if .Risky}} ⚠ {{.Findings}}{{end}}</text></g>{{end}}</g>
-</svg>
-</div>
-</section>{{end}}
-{{if .Projects}}{{range $i, $p := .Projects}}<section class="project" id="project-{{$i}}" data-project="{{$p.Path}}">
+{{if .Upgrades}}<section id="upgrades">
+<h2>Fix these first</h2>
+<p class="muted" id="upgrade-line">{{.UpgradeLine}}</p>
+{{template "upgrades" .Upgrades}}
+{{if .MoreUpgrades}}<details id="more-upgrades"><summary>{{len .MoreUpgrades}} more upgrade{{if gt (len .MoreUpgrades) 1}}s{{end}}</summary>
+{{template "upgrades" .MoreUpgrades}}
+</details>{{end}}
+</section>
+{{end}}{{with .Paths}}<section id="graph">
+<h2>Dependency paths to affected packages</h2>
+<p class="muted">{{.Affected}} package{{if ne .Affected 1}}s{{end}} with findings (in bold) and the {{.Others}} on the paths from the direct dependencies to them, of {{.Packages}} packages. A package lists the affected ones it leads to; unfold it to see how.</p>
+<div class="tree"><ul>{{range .Roots}}{{template "pathnode" .}}{{end}}</ul></div>
+</section>
+{{end}}{{if .Projects}}{{range $i, $p := .Projects}}<section class="project" id="project-{{$i}}" data-project="{{$p.Path}}">
 <h2>Project <code>{{$p.Path}}</code> <span class="status {{if or $p.Error $p.Summary.Failed}}fail{{else}}pass{{end}}">{{$p.Status}}</span></h2>
 {{if $p.Error}}<p class="project-error"><strong>Error:</strong> {{$p.Error}}</p>{{else}}<p class="muted">{{$p.Line}}</p>
 {{if $p.Table.Rows}}{{template "findings" $p.Table}}{{else}}<p class="no-findings">No findings.</p>{{end}}{{end}}
@@ -276,46 +681,27 @@ svg .node { cursor: pointer; }
 </section>
 {{end}}{{if .Notes}}<section id="notes"><h2>Notes</h2><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul></section>{{end}}
 </main>
-<script>
-(function () {
-  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));
-  var cards = Array.prototype.slice.call(document.querySelectorAll(".card"));
-  var active = null;
-  function show(pred) { rows.forEach(function (r) { r.style.display = pred(r) ? "" : "none"; }); }
-  cards.forEach(function (c) {
-    c.addEventListener("click", function () {
-      var risk = c.getAttribute("data-risk");
-      active = active === risk ? null : risk;
-      cards.forEach(function (o) { o.classList.toggle("active", o.getAttribute("data-risk") === active); });
-      show(function (r) { return !active || r.getAttribute("data-risk") === active; });
-    });
-  });
-  Array.prototype.forEach.call(document.querySelectorAll("#depgraph .node"), function (n) {
-    n.addEventListener("click", function () {
-      var pkg = n.getAttribute("data-package");
-      var was = n.classList.contains("selected");
-      Array.prototype.forEach.call(document.querySelectorAll("#depgraph .node.selected"), function (o) { o.classList.remove("selected"); });
-      if (was || !pkg) { show(function () { return true; }); return; }
-      n.classList.add("selected");
-      show(function (r) { return r.getAttribute("data-package") === pkg; });
-      var t = document.getElementById("findings"); if (t) { t.scrollIntoView(); }
-    });
-  });
-})();
-</script>
+<script>` + htmlScript + `</script>
 </body>
 </html>
-{{define "findings"}}<table{{with .ID}} id="{{.}}"{{else}} class="findings-table"{{end}}>
-<thead><tr><th>Severity</th><th>Risk</th><th>Package</th><th>ID / rule</th><th>Fix</th><th>Location</th><th>Finding</th></tr></thead>
+{{define "upgrades"}}<table class="upgrades">
+<thead><tr><th>Upgrade</th><th>Clears</th><th>Highest</th><th>Advisories</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr class="finding{{if .Ignored}} ignored{{end}}" data-risk="{{.Risk}}" data-package="{{.Package}}" data-severity="{{sevName .Severity}}">
-<td><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span>{{if .Ignored}}<br><span class="muted">ignored</span>{{end}}</td>
-<td>{{.Risk}}</td>
-<td>{{.Pkg}}{{if .PathStr}}<div class="detail">{{.PathStr}}</div>{{end}}</td>
+{{range .}}<tr class="upgrade" data-package="{{.Package}}"><td class="up"><a href="#finding-{{.Package}}"><strong>{{.Package}}</strong></a> {{.From}} → <span class="to">{{.To}}</span></td><td class="num">{{len .Clears}}</td><td class="top"><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span></td><td>{{range $i, $id := .IDs}}{{if $i}}, {{end}}<code>{{$id}}</code>{{end}}{{if .More}} <span class="muted">and {{.More}} more</span>{{end}}</td></tr>
+{{end}}</tbody>
+</table>{{end}}
+{{define "pathnode"}}<li class="node{{if .Affected}} affected{{end}}{{if .Ref}} ref{{end}}{{if not .Children}} leaf{{end}}" data-package="{{.Name}}"{{if .Affected}} data-severity="{{sevName .Severity}}"{{end}}>{{if .Children}}<details{{if open .}} open{{end}}><summary>{{template "pathlabel" .}}</summary><ul>{{range .Children}}{{template "pathnode" .}}{{end}}</ul></details>{{else}}{{template "pathlabel" .}}{{end}}</li>{{end}}
+{{define "pathlabel"}}<span class="pkg"{{if .Children}} id="dep-{{.Name}}"{{end}}>{{if .Affected}}<a href="#finding-{{.Name}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</span>{{with .Version}} <span class="ver">{{.}}</span>{{end}}{{if .Affected}} <span class="badge sev-{{sevName .Severity}}">{{.Findings}} · {{sevName .Severity}}</span>{{end}}{{with .Below}} <span class="below">→ {{belowText .}}</span>{{end}}{{if .Ref}} <a class="ref" href="#dep-{{.Name}}" title="unfolded at its first place in the tree">↑ see above</a>{{end}}{{end}}
+{{define "findings"}}<table class="findings"{{with .ID}} id="{{.}}"{{end}}>
+<colgroup><col class="c-sev"><col class="c-pkg"><col class="c-id"><col class="c-fix"><col></colgroup>
+<thead><tr><th>Severity</th><th>Package</th><th>ID / rule</th><th>Fix</th><th>Finding</th></tr></thead>
+<tbody>
+{{$mixed := .MixedRisks}}{{range .Rows}}<tr class="finding{{if .Ignored}} ignored{{end}}"{{with .Anchor}} id="{{.}}"{{end}} data-risk="{{.Risk}}" data-package="{{.Package}}" data-severity="{{sevName .Severity}}">
+<td><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span>{{if $mixed}}<div class="detail">{{.Risk}}</div>{{end}}{{if .Ignored}}<div class="muted">ignored</div>{{end}}</td>
+<td>{{.Pkg}}{{if .PathStr}}<div class="detail">{{.PathStr}}</div>{{end}}{{if .Where}}<div class="detail"><code class="where"{{with .WhereAt}} title="{{.}}"{{end}}>{{.Where}}</code></div>{{end}}</td>
 <td><code>{{.IDShown}}</code>{{if .Aliases}}<div class="detail">{{range $i, $a := .Aliases}}{{if $i}}, {{end}}{{$a}}{{end}}</div>{{end}}</td>
 <td>{{if .Fixes}}{{.Fixes}}{{else}}—{{end}}</td>
-<td>{{if .Where}}<code>{{.Where}}</code>{{else}}—{{end}}</td>
-<td><strong>{{.Title}}</strong>{{if .Detail}}{{if gt (len .Detail) 320}}<details class="detail"><summary>{{short .Detail}}</summary>{{.Detail}}</details>{{else}}<div class="detail">{{.Detail}}</div>{{end}}{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
+<td><strong>{{.TitleHTML}}</strong>{{if .Desc}}{{if .Long}}<details class="detail"><summary>{{.Excerpt}}</summary><div class="md">{{.Desc}}</div></details>{{else}}<div class="detail md">{{.Desc}}</div>{{end}}{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
 </tr>
 {{end}}</tbody>
 </table>{{end}}`))

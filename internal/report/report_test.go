@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -297,95 +296,8 @@ func TestRelativePaths(t *testing.T) {
 	}
 }
 
-func TestGraphLayout(t *testing.T) {
-	res := fixture(t)
-	g := LayoutGraph(res.Inventory, res.Findings)
-	nodes := map[string]*GraphNode{}
-	for _, n := range g.Nodes {
-		nodes[n.Name] = n
-	}
-	if len(nodes) != 9 { // 8 packages + the project
-		t.Fatalf("%d nodes", len(nodes))
-	}
-	if !nodes["werkzeug"].Risky || nodes["werkzeug"].Severity != finding.SeverityHigh || nodes["werkzeug"].Layer != 2 {
-		t.Errorf("werkzeug node %+v", nodes["werkzeug"])
-	}
-	if nodes["urllib3"].Risky {
-		t.Error("urllib3's only finding is ignored; it must not be risky")
-	}
-	if !nodes["flask"].OnPath || nodes["flask"].Risky || nodes["flask"].Layer != 1 {
-		t.Errorf("flask node %+v", nodes["flask"])
-	}
-	risky := map[string]bool{}
-	for _, e := range g.Edges {
-		if e.Risky {
-			risky[e.From.Name+">"+e.To.Name] = true
-		}
-		if e.From.Layer >= e.To.Layer {
-			t.Errorf("edge %s>%s goes backwards", e.From.Name, e.To.Name)
-		}
-	}
-	for _, want := range []string{">flask", "flask>werkzeug", ">black", ">requests"} {
-		if !risky[want] {
-			t.Errorf("edge %s not risky; risky: %v", want, risky)
-		}
-	}
-	for _, not := range []string{"flask>jinja2", "jinja2>markupsafe", "requests>urllib3"} {
-		if risky[not] {
-			t.Errorf("edge %s marked risky", not)
-		}
-	}
-	// Nodes never overlap.
-	seen := map[[2]int]string{}
-	for _, n := range g.Nodes {
-		k := [2]int{n.X, n.Y}
-		if o, ok := seen[k]; ok {
-			t.Errorf("%s and %s at the same place", n.Name, o)
-		}
-		seen[k] = n.Name
-		if n.X+graphNodeW > g.Width || n.Y+graphNodeH > g.Height {
-			t.Errorf("%s outside the picture", n.Name)
-		}
-	}
-}
 
-func TestGraphLarge(t *testing.T) {
-	inv := &inventory.Inventory{}
-	for i := 0; i < 600; i++ {
-		inv.Packages = append(inv.Packages, &inventory.Package{Name: "pkg" + strconv.Itoa(i), Direct: i < 20})
-	}
-	fs := []finding.Finding{{Package: inv.Packages[5].Name, Severity: finding.SeverityCritical, Risk: finding.RiskVulnerability}}
-	g := LayoutGraph(inv, fs)
-	if len(g.Nodes) > graphMaxNodes+1 || g.Omitted == 0 {
-		t.Errorf("%d nodes drawn, %d omitted", len(g.Nodes), g.Omitted)
-	}
-	found := false
-	for _, n := range g.Nodes {
-		found = found || n.Name == inv.Packages[5].Name && n.Risky
-	}
-	if !found {
-		t.Error("risky package not drawn in a large graph")
-	}
-}
 
-func TestHTMLSelfContained(t *testing.T) {
-	out := render(t, "html", fixture(t), Options{})
-	for _, bad := range []string{"<link", " src=", "@import", "url(", "<iframe", "fetch("} {
-		if strings.Contains(out, bad) {
-			t.Errorf("HTML report refers to external resources (%q)", bad)
-		}
-	}
-	// Text from findings is escaped.
-	if strings.Contains(out, "<for>") || !strings.Contains(out, "&lt;for&gt;") {
-		t.Error("finding text not escaped")
-	}
-	for _, want := range []string{`<title>pyvet report</title>`, `class="node risky sev-high" data-package="werkzeug"`, `class="node onpath" data-package="flask"`,
-		`class="edge risky"`, `data-risk="vulnerability" data-count="1"`} {
-		if !strings.Contains(out, want) {
-			t.Errorf("HTML lacks %q", want)
-		}
-	}
-}
 
 func BenchmarkWriteFormats(b *testing.B) {
 	res := fixture(b)
@@ -424,74 +336,5 @@ func TestJSONSchema(t *testing.T) {
 	}
 }
 
-func TestGraphCyclesAndLongestPath(t *testing.T) {
-	inv := &inventory.Inventory{Packages: []*inventory.Package{
-		{Name: "app-a", Direct: true, Requires: []string{"lib", "app-b"}},
-		{Name: "app-b", Direct: true, Requires: []string{"lib"}},
-		{Name: "lib", Requires: []string{"core"}},
-		{Name: "core", Requires: []string{"lib"}}, // a cycle
-		{Name: "x", Requires: []string{"y"}},      // an island cycle nobody requires
-		{Name: "y", Requires: []string{"x"}, Parents: []string{"x"}},
-	}}
-	inv.Packages[4].Parents = []string{"y"}
-	g := LayoutGraph(inv, []finding.Finding{{Package: "core", Severity: finding.SeverityHigh}})
-	layer := map[string]int{}
-	for _, n := range g.Nodes {
-		layer[n.Name] = n.Layer
-	}
-	// app-b is required by app-a, so it sits right of it; lib right of both.
-	if !(layer["app-a"] < layer["app-b"] && layer["app-b"] < layer["lib"] && layer["lib"] < layer["core"]) {
-		t.Errorf("layers %v", layer)
-	}
-	if _, ok := layer["x"]; !ok {
-		t.Errorf("island cycle not drawn: %v", layer)
-	}
-	backward := 0
-	for _, e := range g.Edges {
-		if e.From.Layer >= e.To.Layer {
-			backward++
-		}
-	}
-	if backward != 2 { // core→lib and one edge of x↔y
-		t.Errorf("%d backward edges, want 2", backward)
-	}
-}
 
-func TestGraphManyRiskyPackages(t *testing.T) {
-	inv := &inventory.Inventory{}
-	var fs []finding.Finding
-	for i := 0; i < 2000; i++ {
-		name := "p" + strconv.Itoa(i)
-		inv.Packages = append(inv.Packages, &inventory.Package{Name: name, Direct: true})
-		sev := finding.SeverityLow
-		if i%100 == 0 {
-			sev = finding.SeverityCritical
-		}
-		fs = append(fs, finding.Finding{Package: name, Severity: sev, Risk: finding.RiskUnpinned})
-	}
-	g := LayoutGraph(inv, fs)
-	if len(g.Nodes) > 2*graphMaxNodes+1 || g.Omitted < 2000-2*graphMaxNodes {
-		t.Errorf("%d nodes drawn, %d omitted", len(g.Nodes), g.Omitted)
-	}
-	critical := 0
-	for _, n := range g.Nodes {
-		if n.Severity == finding.SeverityCritical {
-			critical++
-		}
-	}
-	if critical != 20 {
-		t.Errorf("%d of 20 critical packages drawn", critical)
-	}
-}
 
-func TestHTMLLongDetailsFold(t *testing.T) {
-	res := fixture(t)
-	res.Findings[0].Detail = strings.Repeat("très long détail ", 40)
-	out := render(t, "html", res, Options{})
-	if !strings.Contains(out, `<details class="detail"><summary>très long détail`) || !strings.Contains(out, " …</summary>") {
-		t.Error("a long detail is not folded")
-	}
-	if !strings.Contains(out, `<div class="detail">A branch or tag`) {
-		t.Error("a short detail is folded")
-	}
-}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -339,4 +340,189 @@ func (l *pkgLabels) anyResolved(fs []finding.Finding) bool {
 		}
 	}
 	return false
+}
+
+// SummaryLine is the one-line verdict of an audit run for standard error, e.g.
+// "4 of 268 packages affected by 20 known vulnerabilities (20 fixable); 2 at or above high fail the run":
+// the packages with known vulnerabilities (of the packages audited), the
+// advisories, how many of them an upgrade fixes (TopUpgrades), the malicious
+// packages and other findings, and what fails the gate (Meta["fail_on"]).
+func SummaryLine(res *Result) string {
+	var t tally
+	for i := range res.Findings {
+		t.add(&res.Findings[i])
+	}
+	packages := -1
+	if res.Inventory != nil {
+		packages = len(uniquePackages(res.Inventory))
+	}
+	return t.line(packages, res.Meta["fail_on"], res.Failed)
+}
+
+// projectSummaryLine is SummaryLine for one project of a run over a tree
+// (fs: the project's findings).
+func projectSummaryLine(p *ProjectResult, fs []finding.Finding) string {
+	var t tally
+	for i := range fs {
+		t.add(&fs[i])
+	}
+	return t.line(p.Summary.Packages, "", p.Summary.Failed)
+}
+
+// tally keeps what the summary line says of a run's findings.
+type tally struct {
+	vulns     []finding.Finding // vulnerabilities not ignored, with only what TopUpgrades reads
+	affected  map[string]bool   // package\x00version with a known vulnerability
+	advisory  map[string]bool   // package\x00version\x00id
+	malicious map[string]bool   // package names
+	other     int               // findings of other risks
+	ignored   int
+	byRank    map[finding.Severity]int // findings not ignored, by Severity.Rank
+}
+
+// add counts one finding.
+func (t *tally) add(f *finding.Finding) {
+	if t.affected == nil {
+		t.affected, t.advisory, t.malicious, t.byRank = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[finding.Severity]int{}
+	}
+	if f.Ignored {
+		t.ignored++
+		return
+	}
+	t.byRank[f.Severity.Rank()]++
+	switch {
+	case f.Risk == finding.RiskVulnerability && f.ID != "":
+		pkg := f.Package + "\x00" + f.Version
+		t.affected[pkg] = true
+		if k := pkg + "\x00" + f.ID; !t.advisory[k] {
+			t.advisory[k] = true
+			t.vulns = append(t.vulns, finding.Finding{Risk: f.Risk, ID: f.ID, Package: f.Package, Version: f.Version, Severity: f.Severity, Fix: f.Fix})
+		}
+	case f.Risk == finding.RiskMalicious:
+		t.malicious[f.Package] = true
+	default:
+		t.other++
+	}
+}
+
+// line writes the summary: packages is the number audited (-1 when
+// unknown), failOn the gate's severity name ("" or another text when the
+// gate is not one severity), failed whether the run fails.
+func (t *tally) line(packages int, failOn string, failed bool) string {
+	var parts []string
+	of := ""
+	if packages > 0 {
+		of = fmt.Sprintf(" of %d", packages)
+	}
+	if n := len(t.affected); n > 0 {
+		fixable := 0
+		for _, u := range TopUpgrades(t.vulns, 0) {
+			fixable += len(u.Clears)
+		}
+		var counts []string
+		bySev := map[finding.Severity]int{}
+		for i := range t.vulns {
+			bySev[t.vulns[i].Severity]++
+		}
+		for _, sev := range severityOrder {
+			if c := bySev[sev]; c > 0 {
+				counts = append(counts, fmt.Sprintf("%d %s", c, sev))
+			}
+		}
+		counts = append(counts, fmt.Sprintf("%d fixable", fixable))
+		parts = append(parts, fmt.Sprintf("%d%s package%s affected by %d known vulnerabilit%s (%s)",
+			n, of, plural(max(n, packages)), len(t.advisory), pluralIES(len(t.advisory)), strings.Join(counts[:len(counts)-1], ", ")+"; "+counts[len(counts)-1]))
+	} else {
+		s := "No known vulnerabilities"
+		if packages > 0 {
+			s += fmt.Sprintf(" in %d package%s", packages, plural(packages))
+		}
+		parts = append(parts, s)
+	}
+	if n := len(t.malicious); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d malicious package%s", n, plural(n)))
+	}
+	if t.other > 0 {
+		parts = append(parts, fmt.Sprintf("%d other finding%s", t.other, plural(t.other)))
+	}
+	line := strings.Join(parts, ", ")
+	if gate, err := finding.ParseSeverity(failOn); err == nil && failOn != "" {
+		n := 0
+		for sev, c := range t.byRank {
+			if sev >= gate {
+				n += c
+			}
+		}
+		switch {
+		case n > 0:
+			line += fmt.Sprintf("; %d finding%s at or above %s fail%s the run", n, plural(n), gate, verbS(n))
+		case failed:
+			line += "; the run fails"
+		default:
+			line += fmt.Sprintf("; nothing at or above %s, the run passes", gate)
+		}
+	} else if failed {
+		line += "; the run fails"
+	} else {
+		line += "; the run passes"
+	}
+	if t.ignored > 0 {
+		line += fmt.Sprintf("; %d ignored", t.ignored)
+	}
+	return line
+}
+
+// pluralIES is the ending of "vulnerability"/"vulnerabilities" for n.
+func pluralIES(n int) string {
+	if n == 1 {
+		return "y"
+	}
+	return "ies"
+}
+
+// NewSummary returns a handler that keeps only what SummaryLine needs of a
+// run and writes the line (and a newline) to w at Flush, for audit runs;
+// runs of other kinds write nothing. Commands tee it beside a report that
+// goes to a file or is a document format, so the verdict still reaches the
+// terminal.
+func NewSummary(w io.Writer) Handler { return &summaryHandler{w: w, packages: -1} }
+
+type summaryHandler struct {
+	Collector // keeps nothing it needs; the methods below override it
+	w         io.Writer
+	kind      Kind
+	failOn    string
+	failed    bool
+	packages  int
+	t         tally
+}
+
+// Config notes the kind and the gate.
+func (s *summaryHandler) Config(c *Config) error {
+	s.kind, s.failOn = c.Kind, c.Meta["fail_on"]
+	return nil
+}
+
+// Inventory counts the packages audited.
+func (s *summaryHandler) Inventory(inv *inventory.Inventory) error {
+	s.packages = len(uniquePackages(inv))
+	return nil
+}
+
+// Finding counts one finding.
+func (s *summaryHandler) Finding(f *finding.Finding) error { s.t.add(f); return nil }
+
+// Verification implements Handler; the summary keeps none.
+func (s *summaryHandler) Verification(*Verification) error { return nil }
+
+// Summary notes the verdict.
+func (s *summaryHandler) Summary(g *Gate) error { s.failed = g.Failed; return nil }
+
+// Flush writes the line of an audit run.
+func (s *summaryHandler) Flush() error {
+	if s.kind != "" && s.kind != KindAudit {
+		return nil
+	}
+	_, err := fmt.Fprintln(s.w, finding.Clip(s.t.line(s.packages, s.failOn, s.failed), maxLine))
+	return err
 }

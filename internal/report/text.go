@@ -15,21 +15,29 @@ import (
 	"github.com/pyvet/pyvet/internal/verify"
 )
 
-// writeKindText writes the text of a run that is not an audit: what the
-// command has always printed. The table format writes it as is; markdown
-// and html quote it.
-func writeKindText(w io.Writer, res *Result) error {
+// writeKindText writes the text of a run that is not an audit, as wide as
+// it is: markdown and html quote it.
+func writeKindText(w io.Writer, res *Result) error { return writeKindTextWidth(w, res, 0) }
+
+// writeKindTextWidth writes the text of a run that is not an audit: what
+// the command has always printed, fitted to width columns (0: as wide as
+// it is). Tables shrink their widest columns and wrap their cells; lines
+// of label and value wrap under the value. Diffs and policy entries are
+// left whole: a wrapped line of either would no longer be one.
+func writeKindTextWidth(w io.Writer, res *Result, width int) error {
 	var b strings.Builder
 	switch res.kind() {
 	case KindDeps:
 		if res.Inventory != nil {
-			writeDepsTable(&b, res.Inventory)
+			writeDepsTable(&b, res.Inventory, width)
 		}
 	case KindVersion:
 		fmt.Fprintf(&b, "pyvet %s (%s, %s)\n", res.Version, res.Meta["go"], res.Meta["platform"])
 	case KindPackageInfo:
 		if res.Package != nil {
-			writePackageInfo(&b, res.Package)
+			var info strings.Builder
+			writePackageInfo(&info, res.Package)
+			b.WriteString(fitLines(info.String(), width))
 		}
 	case KindDBStatus:
 		switch {
@@ -55,25 +63,79 @@ func writeKindText(w io.Writer, res *Result) error {
 			return err
 		}
 	case KindFix:
-		writeRemedy(&b, res)
+		writeRemedy(&b, res, width)
 	case KindVerify:
+		var v strings.Builder
 		for i := range res.Verifications {
-			writeVerification(&b, &res.Verifications[i])
+			writeVerification(&v, &res.Verifications[i])
 		}
+		b.WriteString(fitLines(v.String(), width))
 	}
-	_, err := io.WriteString(w, b.String())
+	out := b.String()
+	switch res.kind() {
+	case KindDBStatus, KindSBOM, KindPopularity, KindVersion:
+		out = fitLines(out, width)
+	}
+	_, err := io.WriteString(w, out)
 	return err
 }
 
-// writeDepsTable prints one row per package, and a count; a resolved
-// inventory is drawn as a tree instead (tree.go).
-func writeDepsTable(w io.Writer, inv *inventory.Inventory) {
+// fitLines wraps every line of text wider than width at spaces; the
+// continuation lines start under the line's value: after its first run of
+// two or more spaces ("Path:        /a/long/path", "modified    x.py"),
+// else two spaces further in than the line itself. width <= 0 changes
+// nothing.
+func fitLines(text string, width int) string {
+	if width <= 0 {
+		return text
+	}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(text, "\n") {
+		body := strings.TrimSuffix(line, "\n")
+		if textWidth(body) <= width {
+			b.WriteString(line)
+			continue
+		}
+		lead := len(body) - len(strings.TrimLeft(body, " "))
+		indent := lead + 2
+		if i := strings.Index(body[lead:], "  "); i > 0 {
+			j := lead + i
+			for j < len(body) && body[j] == ' ' {
+				j++
+			}
+			if j < len(body) && textWidth(body[:j]) < width/2 {
+				indent = textWidth(body[:j])
+			}
+		}
+		for _, l := range wrapText(body, width, strings.Repeat(" ", indent)) {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
+}
+
+// writeDepsTable prints one row per package, and a count, fitted to width
+// (0: as wide as the rows); a resolved inventory is drawn as a tree instead
+// (tree.go).
+func writeDepsTable(w io.Writer, inv *inventory.Inventory, width int) {
 	if resolvedInventory(inv) {
 		writeDepsTree(w, inv)
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVERSION\tDIRECT\tSOURCE\tLOCATION\tPARENTS\tEXTRAS\tMARKER\tHASHES")
+	g := &grid{}
+	for _, h := range []string{"NAME", "VERSION", "DIRECT", "SOURCE", "LOCATION", "PARENTS", "EXTRAS", "MARKER", "HASHES"} {
+		g.cols = append(g.cols, gridCol{header: h, min: len(h)})
+	}
+	// Names stay whole (up to 30 columns); the columns that wrap keep
+	// room enough to be read, else they are left out.
+	for _, p := range inv.Packages {
+		g.cols[0].min = max(g.cols[0].min, min(textWidth(p.Name), 30))
+	}
+	g.cols[4].min, g.cols[5].min, g.cols[7].min = 16, 12, 20
+	// MARKER, PARENTS, LOCATION and EXTRAS give up their width first; on a
+	// narrow terminal MARKER, EXTRAS, HASHES, PARENTS and SOURCE are left out.
+	g.shrink = []int{7, 5, 4, 6, 3, 0, 1}
+	g.drop = []int{7, 6, 8, 5, 3}
 	direct := 0
 	for _, p := range inv.Packages {
 		if p.Direct {
@@ -110,10 +172,12 @@ func writeDepsTable(w io.Writer, inv *inventory.Inventory) {
 				loc += fmt.Sprintf(" (+%d)", len(p.Locations)-1)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", p.Name, version, kind, src, loc,
-			dash(abbreviate(p.Parents, 3)), dash(strings.Join(p.Extras, ",")), dash(p.Marker), len(p.Hashes))
+		g.rows = append(g.rows, gridRow{cells: []string{p.Name, version, kind, src, loc,
+			dash(abbreviate(p.Parents, 3)), dash(strings.Join(p.Extras, ",")), dash(p.Marker), strconv.Itoa(len(p.Hashes))}})
 	}
-	tw.Flush()
+	var b strings.Builder
+	g.render(&b, width, false)
+	io.WriteString(w, b.String())
 	fmt.Fprintf(w, "\n%d packages (%d direct) from %d sources\n", len(inv.Packages), direct, len(inv.Sources))
 }
 
@@ -226,7 +290,7 @@ func byteSize(n int64) string {
 
 // writeRemedy prints what fix did: the diffs of a dry run, the plan, and
 // the advisories the policy accepts, which fix leaves.
-func writeRemedy(b *strings.Builder, res *Result) {
+func writeRemedy(b *strings.Builder, res *Result, width int) {
 	r := res.Remedy
 	switch {
 	case r == nil || r.Result == nil || r.Result.Plan == nil || len(r.Result.Plan.Fixes) == 0:
@@ -237,14 +301,14 @@ func writeRemedy(b *strings.Builder, res *Result) {
 				b.WriteString(d.Diff)
 			}
 		}
-		b.WriteString(r.Result.Summary())
+		b.WriteString(fitLines(r.Result.Summary(), width))
 		if !r.DryRun && r.Written > 0 {
 			fmt.Fprintf(b, "Rewrote %d file(s).\n", r.Written)
 		}
 	}
 	for _, f := range res.Findings {
 		if f.Ignored && (f.Risk == finding.RiskVulnerability || f.Risk == finding.RiskMalicious) {
-			fmt.Fprintf(b, "Not fixed, ignored by the policy: %s %s %s (%s)\n", f.Package, f.Version, f.ID, f.IgnoreReason)
+			b.WriteString(fitLines(fmt.Sprintf("Not fixed, ignored by the policy: %s %s %s (%s)\n", f.Package, f.Version, f.ID, f.IgnoreReason), width))
 		}
 	}
 }

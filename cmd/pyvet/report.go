@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -10,37 +11,119 @@ import (
 
 	"github.com/pyvet/pyvet/internal/report"
 	"github.com/pyvet/pyvet/internal/safeio"
+	"github.com/pyvet/pyvet/internal/sbom"
 )
 
 // reportFlags are the output flags of every command that reports through
 // internal/report: -f/--format and -o/--output.
 type reportFlags struct {
-	format string
+	format string // a report format (report.Formats) or, with sbom, an SBOM format
 	output string
+	// sbom: the command's run lists packages, so -f also takes the bill of
+	// materials formats (internal/sbom; pip-audit's -f cyclonedx-json).
+	sbom bool
 }
+
+// formatAliases are other names of the report formats, for every command:
+// pip-audit's columns and fix's former text are the table.
+var formatAliases = map[string]string{"columns": "table", "text": "table"}
 
 // addReportFlags adds -f/--format (default def) and -o/--output to cmd.
 func addReportFlags(cmd *cobra.Command, rf *reportFlags, def string) {
 	addReportFlagSet(cmd.Flags(), rf, def)
 }
 
+// addInventoryReportFlags is addReportFlags for a command whose run lists
+// packages (audit, deps): -f also takes cyclonedx-json, cyclonedx-xml and
+// spdx-json, the bill of materials internal/sbom writes, with the run's
+// vulnerabilities (ignored ones left out) as CycloneDX VEX or SPDX
+// advisory references.
+func addInventoryReportFlags(cmd *cobra.Command, rf *reportFlags, def string) {
+	rf.sbom = true
+	addReportFlagSet(cmd.Flags(), rf, def)
+}
+
 // addReportFlagSet adds -f/--format (default def) and -o/--output to fs
 // (a command's persistent flags, for every subcommand).
 func addReportFlagSet(fs *pflag.FlagSet, rf *reportFlags, def string) {
-	fs.StringVarP(&rf.format, "format", "f", def, "output format: "+strings.Join(report.Formats(), ", "))
+	rf.format = def
+	names := strings.Join(report.Formats(), ", ") + " (columns = table)"
+	if rf.sbom {
+		names += ", " + strings.Join(sbom.Formats(), ", ")
+	}
+	fs.VarP(formatValue{rf}, "format", "f", "output format: "+names)
 	fs.StringVarP(&rf.output, "output", "o", "", "write the report to FILE instead of standard output")
+}
+
+// formatValue is -f: setting it checks the name, so a bad value fails
+// before any work, on the command line as in an environment variable.
+type formatValue struct{ rf *reportFlags }
+
+func (v formatValue) String() string { return v.rf.format }
+func (v formatValue) Type() string   { return "format" }
+
+// Set takes a format name, any case, or an alias of one.
+func (v formatValue) Set(s string) error {
+	name, err := v.rf.parseFormat(s)
+	if err != nil {
+		return err
+	}
+	v.rf.format = name
+	return nil
+}
+
+// parseFormat returns the format s names (an alias resolved, lower case).
+func (rf *reportFlags) parseFormat(s string) (string, error) {
+	name := strings.ToLower(strings.TrimSpace(s))
+	if a, ok := formatAliases[name]; ok {
+		name = a
+	}
+	if rf.sbom {
+		if f, err := sbom.ParseFormat(name); err == nil {
+			return string(f), nil
+		}
+	}
+	if report.CheckFormat(name) != nil {
+		want := append(report.Formats(), "columns")
+		if rf.sbom {
+			want = append(want, sbom.Formats()...)
+		}
+		return "", fmt.Errorf("unknown format %q (want one of %s)", s, strings.Join(want, ", "))
+	}
+	return name, nil
 }
 
 // check refuses an unknown format (exit 2); call it before any work.
 func (rf *reportFlags) check() error {
-	if err := report.CheckFormat(rf.format); err != nil {
+	name, err := rf.parseFormat(rf.format)
+	if err != nil {
 		return exitWith(exitUsage, err)
 	}
+	rf.format = name
 	return nil
+}
+
+// sbomFormat reports whether the format is a bill of materials.
+func (rf *reportFlags) sbomFormat() (sbom.Format, bool) {
+	if !rf.sbom {
+		return "", false
+	}
+	f, err := sbom.ParseFormat(rf.format)
+	return f, err == nil
 }
 
 // toStdout reports whether the report goes to standard output.
 func (rf *reportFlags) toStdout() bool { return rf.output == "" || rf.output == "-" }
+
+// summaryOnStderr reports whether the run's summary line (report.SummaryLine)
+// goes to standard error: when the report is not the table on standard
+// output (which ends with that line) and -q is not given.
+func (rf *reportFlags) summaryOnStderr(cmd *cobra.Command) bool {
+	if quiet, err := cmd.Flags().GetBool("quiet"); err == nil && quiet {
+		return false
+	}
+	return !rf.toStdout() || rf.format != "table"
+}
 
 // emit writes a whole run in the chosen format to standard output, or to
 // --output through safeio: a symlink's target is written and the link
@@ -53,31 +136,65 @@ func (rf *reportFlags) emit(cmd *cobra.Command, res *report.Result, opts report.
 // stream opens the chosen format's handler on the output and runs send,
 // which sends the run's messages and flushes the handler (report.Emit
 // does both). A failure is a usage error (exit 2); a file output is left
-// as it was.
+// as it was. The summary line of an audit goes to standard error once the
+// report is written, when the report does not show it (summaryOnStderr).
 func (rf *reportFlags) stream(cmd *cobra.Command, opts report.Options, send func(report.Handler) error) error {
 	if err := rf.check(); err != nil {
 		return err
 	}
-	if rf.toStdout() {
-		h, _ := report.New(cmd.OutOrStdout(), rf.format, opts)
-		if err := send(h); err != nil {
+	var out io.Writer = cmd.OutOrStdout()
+	var file *safeio.Writer
+	if !rf.toStdout() {
+		f, err := safeio.Create(rf.output, 0o644)
+		if err != nil {
 			return exitWith(exitUsage, err)
 		}
-		return nil
+		file, out = f, f
 	}
-	f, err := safeio.Create(rf.output, 0o644)
+	var summary bytes.Buffer
+	var err error
+	if f, ok := rf.sbomFormat(); ok {
+		err = writeBOM(out, &summary, f, send)
+	} else {
+		h, _ := report.New(out, rf.format, opts)
+		err = send(report.Tee(h, report.NewSummary(&summary)))
+	}
 	if err != nil {
+		if file != nil {
+			file.Abort()
+		}
 		return exitWith(exitUsage, err)
 	}
-	h, _ := report.New(f, rf.format, opts)
-	if err := send(h); err != nil {
-		f.Abort()
-		return exitWith(exitUsage, err)
+	if file != nil {
+		if err := file.Commit(); err != nil {
+			return exitWith(exitUsage, err)
+		}
 	}
-	if err := f.Commit(); err != nil {
-		return exitWith(exitUsage, err)
+	if rf.summaryOnStderr(cmd) {
+		cmd.ErrOrStderr().Write(summary.Bytes())
 	}
 	return nil
+}
+
+// writeBOM writes the run send sends as a bill of materials in format f
+// (internal/sbom's writer): its packages and, as VEX (CycloneDX) or
+// advisory references (SPDX), its vulnerabilities that are not ignored.
+// The summary line of an audit is written to summary.
+func writeBOM(w, summary io.Writer, f sbom.Format, send func(report.Handler) error) error {
+	var c report.Collector
+	if err := send(report.Tee(&c, report.NewSummary(summary))); err != nil {
+		return err
+	}
+	res := &c.Result
+	if res.Inventory == nil {
+		return fmt.Errorf("format %s: the run lists no packages", f)
+	}
+	var paths []string
+	for _, s := range res.Inventory.Sources {
+		paths = append(paths, s.Path)
+	}
+	return sbom.Write(w, res.Inventory, sbom.Options{Format: f, Findings: res.Findings, Reproducible: true,
+		ToolVersion: res.Version, FallbackName: sbom.ProjectName(paths)})
 }
 
 // maxRecordedReport caps the JSON document `report convert` reads.

@@ -102,7 +102,7 @@ func TestCommandsRecordAndConvert(t *testing.T) {
 		{[]string{"verify", "env", filepath.Join(dir, "venv")}, 1, "modified    x.py  [x]"},
 		{[]string{"fix", "--dry-run", "--db", testOSV, req}, 1, "+requests==2.20.1"},
 		{[]string{"db", "status"}, 0, "Advisories:  5 (0 withdrawn), 4 packages"},
-		{[]string{"db", "update", "--from", testOSV}, 0, "Imported 5 advisories (4 packages) from " + testOSV},
+		{[]string{"db", "update", "--force", "--from", testOSV}, 0, "Imported 5 advisories (4 packages) from " + testOSV},
 		{[]string{"policy", "show", filepath.Join(dir, "proj")}, 0, `fail-on = "medium"`},
 		{[]string{"pypi", "popularity", "--from", pop}, 0, "Installed the popularity list ("},
 	} {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func auditRequirements(t *testing.T) string {
@@ -142,5 +143,145 @@ func TestOutputSBOMSymlinkAndPolicy(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(target); strings.Contains(string(b), "PYSEC-T-1") {
 		t.Error("ignored advisory in the SBOM")
+	}
+}
+
+// transcriptProject writes a project whose audit has one package with
+// three advisories (long titles, fixed in two versions and not at all) and
+// one with one, against a database of those four, and makes it the
+// current directory: the table names files relative to it.
+func transcriptProject(t *testing.T) (db string) {
+	t.Helper()
+	dir := t.TempDir()
+	db = filepath.Join(dir, "osv")
+	now := time.Now().UTC().Format(time.RFC3339)
+	adv := func(id, pkg, vector, summary, fixed string) {
+		events := `[{"introduced": "0"}`
+		if fixed != "" {
+			events += `, {"fixed": "` + fixed + `"}`
+		}
+		events += "]"
+		writeFile(t, filepath.Join(db, id+".json"), `{"id": "`+id+`", "modified": "`+now+`", "summary": "`+summary+`",
+ "affected": [{"package": {"ecosystem": "PyPI", "name": "`+pkg+`"}, "ranges": [{"type": "ECOSYSTEM", "events": `+events+`}]}],
+ "severity": [{"type": "CVSS_V3", "score": "`+vector+`"}]}`, 0o644)
+	}
+	adv("PYSEC-2018-28", "requests", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", "Requests sends an HTTP Authorization header to an http URI upon receiving a same-hostname https-to-http redirect", "2.20.0")
+	adv("PYSEC-2023-74", "requests", "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N", "Requests is a HTTP library. Since Requests 2.3.0, Requests has been leaking Proxy-Authorization headers to destination servers", "2.31.0")
+	adv("GHSA-9wx4-h78v-vm56", "requests", "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N", "Requests Session object does not verify requests after making first request with verify=False", "")
+	adv("PYSEC-2019-132", "urllib3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CRLF injection in urllib3 before 1.24.2 via the request parameter", "1.24.2")
+	proj := filepath.Join(dir, "app")
+	writeFile(t, filepath.Join(proj, "requirements.txt"), "requests==2.19.0\nurllib3==1.24\nidna==3.7\n", 0o644)
+	t.Chdir(proj)
+	return db
+}
+
+// The audit table at 80 and 120 columns (COLUMNS, as a terminal of that
+// width sets it): every line fits, one row per package, the fix, the
+// file relative to the current directory, the digest and the summary.
+func TestAuditTableTranscript(t *testing.T) {
+	db := transcriptProject(t)
+	want := map[string]string{
+		"80": `SEVERITY  PACKAGE       FIX     ADVISORY             TITLE
+critical  urllib3 1.24  1.24.2  PYSEC-2019-132       CRLF injection in urllib3
+                                                     before 1.24.2 via the…
+          requirements.txt:2
+high      requests      2.31.0  PYSEC-2018-28        Requests sends an HTTP
+          2.19.0                                     Authorization header to an…
+medium                          PYSEC-2023-74        Requests is a HTTP library.
+                                                     Since Requests 2.3.0,…
+low                             GHSA-9wx4-h78v-vm56  Requests Session object
+                                                     does not verify requests…
+          requirements.txt:1; no fix yet for 1 of its advisories
+Fix these first:
+  requests  2.19.0 → 2.31.0  clears 2 advisories (high)
+  urllib3   1.24 → 1.24.2    clears 1 advisory (critical)
+2 of 3 packages affected by 4 known vulnerabilities (1 critical, 1 high, 1
+  medium, 1 low; 3 fixable); 4 findings at or above low fail the run
+`,
+		"120": `SEVERITY  PACKAGE          FIX     ADVISORY             TITLE
+critical  urllib3 1.24     1.24.2  PYSEC-2019-132       CRLF injection in urllib3 before 1.24.2 via the request
+                                                        parameter
+          requirements.txt:2
+high      requests 2.19.0  2.31.0  PYSEC-2018-28        Requests sends an HTTP Authorization header to an http URI upon
+                                                        receiving a same-hostname https-to-http redirect
+medium                             PYSEC-2023-74        Requests is a HTTP library. Since Requests 2.3.0, Requests has
+                                                        been leaking Proxy-Authorization headers to destination servers
+low                                GHSA-9wx4-h78v-vm56  Requests Session object does not verify requests after making
+                                                        first request with verify=False
+          requirements.txt:1; no fix yet for 1 of its advisories
+Fix these first:
+  requests  2.19.0 → 2.31.0  clears 2 advisories (high)
+  urllib3   1.24 → 1.24.2    clears 1 advisory (critical)
+2 of 3 packages affected by 4 known vulnerabilities (1 critical, 1 high, 1 medium, 1 low; 3 fixable); 4 findings at or
+  above low fail the run
+`,
+	}
+	for _, cols := range []string{"80", "120"} {
+		t.Setenv("COLUMNS", cols)
+		out, errs, code := runPyvet(t, "--offline", "audit", "--no-deps", "--db", db, "requirements.txt")
+		if code != exitFindings || errs != "" {
+			t.Fatalf("COLUMNS=%s: exit %d, stderr %q", cols, code, errs)
+		}
+		if out != want[cols] {
+			t.Errorf("COLUMNS=%s:\n%s\nwant:\n%s", cols, out, want[cols])
+		}
+		// -f columns is pip-audit's name of the table.
+		if alias, _, _ := runPyvet(t, "--offline", "audit", "--no-deps", "--db", db, "-f", "columns", "requirements.txt"); alias != out {
+			t.Errorf("-f columns differs from the table:\n%s", alias)
+		}
+	}
+}
+
+// The summary line reaches standard error when the report goes to a file
+// or is a document on standard output, and not with -q; the table on
+// standard output ends with it and standard error stays quiet.
+func TestAuditSummaryOnStderr(t *testing.T) {
+	db := transcriptProject(t)
+	t.Setenv("COLUMNS", "")
+	const line = "2 of 3 packages affected by 4 known vulnerabilities (1 critical, 1 high, 1 medium, 1 low; 3 fixable); 4 findings at or above low fail the run\n"
+	for _, tc := range []struct {
+		args       []string
+		stdout     string // a prefix
+		stderr     string
+		reportFile string // a prefix
+	}{
+		{args: []string{"-f", "json"}, stdout: "{", stderr: line},
+		{args: []string{"-f", "sarif", "-o", "out.sarif"}, stderr: line, reportFile: "{"},
+		{args: []string{"-o", "out.txt"}, stderr: line, reportFile: "SEVERITY"},
+		{args: []string{"-q", "-f", "json"}, stdout: "{"},
+		{args: []string{"-q", "-o", "out.txt"}, reportFile: "SEVERITY"},
+		{args: []string{}, stdout: "SEVERITY"},
+		{args: []string{"-f", "markdown"}, stdout: "## pyvet report", stderr: line},
+	} {
+		os.Remove("out.txt")
+		os.Remove("out.sarif")
+		args := append([]string{"--offline", "audit", "--no-deps", "--db", db}, tc.args...)
+		out, errs, code := runPyvet(t, append(args, "requirements.txt")...)
+		if code != exitFindings || !strings.HasPrefix(out, tc.stdout) || (tc.stdout == "" && out != "") || errs != tc.stderr {
+			t.Errorf("%v: exit %d\nstdout %.80q\nstderr %q, want %q", tc.args, code, out, errs, tc.stderr)
+		}
+		if tc.reportFile != "" {
+			name := "out.txt"
+			if strings.Contains(strings.Join(tc.args, " "), "sarif") {
+				name = "out.sarif"
+			}
+			if b, err := os.ReadFile(name); err != nil || !strings.HasPrefix(string(b), tc.reportFile) {
+				t.Errorf("%v: report file %.80q (%v)", tc.args, b, err)
+			}
+		}
+	}
+	// The table ends with the line, wrapped to the width (100 columns off a terminal).
+	out, _, _ := runPyvet(t, "--offline", "audit", "--no-deps", "--db", db, "requirements.txt")
+	if words := strings.Join(strings.Fields(out), " "); !strings.HasSuffix(words, strings.TrimSpace(line)) {
+		t.Errorf("the table does not end with the summary line:\n%s", out)
+	}
+}
+
+// A format that does not exist fails before any work with one line, exit 2.
+func TestBadFormat(t *testing.T) {
+	db := transcriptProject(t)
+	_, errs, code := runPyvet(t, "--offline", "audit", "--no-deps", "--db", db, "-f", "xml", "requirements.txt")
+	if code != exitUsage || !strings.Contains(errs, `unknown format "xml"`) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Errorf("exit %d: %q", code, errs)
 	}
 }

@@ -51,10 +51,15 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 			}
 			meta := map[string]string{}
 			if from != "" {
-				if _, err := advisory.ImportWith(advisory.ImportOptions{CacheDir: a.cacheDir(), Path: from, Force: force}); err != nil {
+				res, err := advisory.ImportWith(advisory.ImportOptions{CacheDir: a.cacheDir(), Path: from, Force: force})
+				if err != nil {
 					return exitWith(exitUsage, err)
 				}
 				meta["update"], meta["from"] = "imported", from
+				if res.NotModified {
+					// The installed database was built from this file.
+					meta["update"] = "current"
+				}
 				return a.emitDBStatus(cmd, &rf, "pyvet db update", meta)
 			}
 			if a.offline {
@@ -62,7 +67,7 @@ func newDBUpdateCmd(a *app) *cobra.Command {
 			}
 			ctx := cmd.Context()
 			opts := advisory.UpdateOptions{URL: url, CacheDir: a.cacheDir(), Force: force, Timeout: timeout, Retries: retries}
-			if !a.quiet {
+			if a.showProgress() {
 				opts.Progress = cmd.ErrOrStderr()
 			}
 			res, err := advisory.Update(ctx, opts)

@@ -211,10 +211,17 @@ func TestDBUpdateFromSameFileIsNotRebuilt(t *testing.T) {
 		}
 		return st, doc.Meta["update"]
 	}
-	first, _ := update()
-	again, _ := update()
-	if !os.SameFile(first, again) || !again.ModTime().Equal(first.ModTime()) {
-		t.Error("the same file again rewrote the index")
+	first, kind := update()
+	if kind != "imported" {
+		t.Errorf("first import: %q", kind)
+	}
+	again, kind := update()
+	if !os.SameFile(first, again) || !again.ModTime().Equal(first.ModTime()) || kind != "current" {
+		t.Errorf("the same file again: update %q, index rewritten %v; want current, not rewritten", kind, !os.SameFile(first, again))
+	}
+	out, errs, code := runExit(t, "--cache-dir", cache, "-q", "db", "update", "--from", src)
+	if code != 0 || !strings.HasPrefix(out, "Advisory database is current (") {
+		t.Errorf("table: exit %d %q %s", code, out, errs)
 	}
 	forced, kind := update("--force")
 	if os.SameFile(first, forced) || kind != "imported" {

@@ -420,8 +420,8 @@ func TestDamagedBlocksAreReported(t *testing.T) {
 	}
 	// Zero the compressed JSON of every advisory.
 	bad := bytes.Clone(data)
-	for i := range db.nAdv {
-		row := db.advRow(int32(i)) + aZOff
+	for k := range db.nBlock {
+		row := db.blockOff + k*blockRowSize + bOff
 		off, n := db.field(row), db.field(row+4)
 		clear(bad[off : off+n])
 	}

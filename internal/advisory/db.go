@@ -27,9 +27,13 @@ type DB struct {
 	meta Meta
 	data []byte // the whole index file
 	// Tables: offsets into data and row counts, checked at open.
-	nAdv, nPkg, nRef, nID, nAlias       int
-	advOff, pkgOff, refOff, idOff, aOff int
-	closer                              func() error
+	nAdv, nPkg, nRef, nID, nAlias, nBlock         int
+	advOff, pkgOff, refOff, idOff, aOff, blockOff int
+	closer                                        func() error
+
+	cacheMu   sync.Mutex
+	cache     [blockCacheSize]cachedBlock
+	cacheNext int
 
 	pkgsOnce sync.Once
 	pkgs     []atomic.Pointer[pkgMatcher] // by package row, decoded on first query
@@ -218,7 +222,7 @@ func newDB(name string, data []byte) (*DB, error) {
 		return int(off), int(n), off >= hdrSize && off+n*rowSize <= tablesEnd
 	}
 	db := &DB{data: data}
-	var ok [6]bool
+	var ok [7]bool
 	var metaOff, metaLen int
 	metaOff, metaLen, ok[0] = table(hMetaOff, hMetaLen, 1)
 	db.advOff, db.nAdv, ok[1] = table(hAdvOff, hNAdv, advRowSize)
@@ -226,6 +230,7 @@ func newDB(name string, data []byte) (*DB, error) {
 	db.refOff, db.nRef, ok[3] = table(hRefOff, hNRef, refSize)
 	db.idOff, db.nID, ok[4] = table(hIDOff, hNID, keyRowSize)
 	db.aOff, db.nAlias, ok[5] = table(hAliasOff, hNAlias, keyRowSize)
+	db.blockOff, db.nBlock, ok[6] = table(hBlockOff, hNBlock, blockRowSize)
 	if slices.Contains(ok[:], false) || metaLen > maxMeta {
 		return nil, formatError(name, "table out of bounds")
 	}
@@ -237,9 +242,17 @@ func newDB(name string, data []byte) (*DB, error) {
 		return off >= tablesEnd && off+n <= size
 	}
 	nAdv := uint64(db.nAdv)
+	for k := range db.nBlock {
+		row := db.blockOff + k*blockRowSize
+		if !heapRef(row, bOff) || h(row+bPlain) > uint64(maxBlockPlain) {
+			return nil, formatError(name, "block %d out of bounds", k)
+		}
+	}
 	for i := range db.nAdv {
 		row := db.advOff + i*advRowSize
-		if !heapRef(row, aIDOff) || !heapRef(row, aModOff) || !heapRef(row, aZOff) || !heapRef(row, aHitOff) || h(row+aPlain) > uint64(maxPlain) {
+		b := h(row + aBlock)
+		if !heapRef(row, aIDOff) || !heapRef(row, aModOff) || !heapRef(row, aHitOff) || b >= uint64(db.nBlock) ||
+			h(row+aStart)+h(row+aLen) > h(db.blockOff+int(b)*blockRowSize+bPlain) {
 			return nil, formatError(name, "advisory %d out of bounds", i)
 		}
 	}
@@ -394,13 +407,56 @@ func (db *DB) Raw(id string) ([]byte, bool) {
 	return b, true
 }
 
-// rawJSON inflates the JSON of advisory i (a new slice).
+// rawJSON returns the JSON of advisory i, from its inflated block (memory
+// of the DB's own, never the file's).
 func (db *DB) rawJSON(i int32) ([]byte, error) {
 	row := db.advRow(i)
-	b, err := inflate(db.view(row+aZOff), int64(db.field(row+aPlain)))
+	b, err := db.block(db.field(row + aBlock))
 	if err != nil {
 		return nil, fmt.Errorf("advisory %s: %w", db.advID(i), err)
 	}
+	start, n := db.field(row+aStart), db.field(row+aLen)
+	if start+n > len(b) {
+		return nil, fmt.Errorf("advisory %s: damaged index block", db.advID(i))
+	}
+	return b[start : start+n : start+n], nil
+}
+
+// blockCacheSize is how many inflated blocks a DB keeps, and
+// maxCachedBlock the largest it keeps (real blocks are tens of kB).
+const (
+	blockCacheSize = 32
+	maxCachedBlock = 1 << 20
+)
+
+// cachedBlock is one inflated block.
+type cachedBlock struct {
+	n    int
+	data []byte
+}
+
+// block returns block n inflated, through a small cache.
+func (db *DB) block(n int) ([]byte, error) {
+	db.cacheMu.Lock()
+	for _, c := range db.cache {
+		if c.n == n && c.data != nil {
+			db.cacheMu.Unlock()
+			return c.data, nil
+		}
+	}
+	db.cacheMu.Unlock()
+	row := db.blockOff + n*blockRowSize
+	b, err := inflate(db.view(row+bOff), int64(db.field(row+bPlain)))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxCachedBlock {
+		return b, nil
+	}
+	db.cacheMu.Lock()
+	db.cache[db.cacheNext] = cachedBlock{n: n, data: b}
+	db.cacheNext = (db.cacheNext + 1) % len(db.cache)
+	db.cacheMu.Unlock()
 	return b, nil
 }
 

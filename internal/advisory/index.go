@@ -70,36 +70,40 @@ type idxEntry struct {
 
 // maxPlain caps the JSON of one advisory in an index (its compact form can
 // be longer than the file it came from: YAML scalars gain escapes).
-const maxPlain = 2 * maxAdvisorySize
+// Advisories' JSON is compressed in blocks of up to blockSize advisories
+// (larger blocks compress better and faster, smaller ones make Raw cheaper)
+// and maxBlockPlain bytes, one advisory excepted.
+const (
+	maxPlain      = 2 * maxAdvisorySize
+	blockSize     = 8
+	maxBlockPlain = 4 * maxPlain
+)
 
-// build parses every document of src and returns the index bytes. Documents
-// are parsed and prepared in parallel; each advisory's parsed form is
-// dropped as soon as its index data is written.
+// build parses every document of src and returns the index bytes. Runs of
+// blockSize documents are parsed, prepared and compressed in parallel; each
+// advisory's parsed form and JSON are dropped as soon as its run is done.
 func build(src *source, meta Meta) ([]byte, error) {
 	preps := make([]*prepared, len(src.names))
 	errs := make([]error, len(src.names))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, name := range src.names {
-		g.Go(func() error {
-			data, err := src.read(name)
-			if err != nil {
-				return err
-			}
-			d, err := parseDocument(name, data)
-			if err != nil {
-				errs[i] = err
-				return nil
-			}
-			p, err := prepare(d)
-			if err != nil {
-				return fmt.Errorf("%s: %w", src.path, err)
-			}
-			preps[i] = p
+	err := inRuns(len(src.names), preps, func(i int) error {
+		name := src.names[i]
+		data, err := src.read(name)
+		if err != nil {
+			return err
+		}
+		d, err := parseDocument(name, data)
+		if err != nil {
+			errs[i] = err
 			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		}
+		p, err := prepare(d)
+		if err != nil {
+			return fmt.Errorf("%s: %w", src.path, err)
+		}
+		preps[i] = p
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	kept := preps[:0]
@@ -126,6 +130,60 @@ func build(src *source, meta Meta) ([]byte, error) {
 	return assemble(kept, meta)
 }
 
+// inRuns calls prepare for every index in [0, n), in runs of blockSize in
+// parallel, and compresses the JSON of each run's prepared advisories
+// (preps, which prepare fills) into blocks.
+func inRuns(n int, preps []*prepared, prepare func(i int) error) error {
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for first := 0; first < n; first += blockSize {
+		g.Go(func() error {
+			end := min(first+blockSize, n)
+			for i := first; i < end; i++ {
+				if err := prepare(i); err != nil {
+					return err
+				}
+			}
+			return compressRun(preps[first:end])
+		})
+	}
+	return g.Wait()
+}
+
+// compressRun compresses the JSON of a run of advisories (nil ones left
+// out) into blocks of at most maxBlockPlain bytes (one advisory excepted),
+// which it gives the first of them to hold, and drops the JSON.
+func compressRun(run []*prepared) error {
+	var live []*prepared
+	for _, p := range run {
+		if p != nil {
+			live = append(live, p)
+		}
+	}
+	for len(live) > 0 {
+		plain, k := 0, 0
+		for k < len(live) && (k == 0 || int64(plain+len(live[k].raw)) <= maxBlockPlain) {
+			plain += len(live[k].raw)
+			k++
+		}
+		raws := make([][]byte, k)
+		start := 0
+		for j, p := range live[:k] {
+			raws[j] = p.raw
+			p.start, p.rawLen, p.raw = start, len(p.raw), nil
+			p.holder = live[0]
+			start += p.rawLen
+		}
+		z, err := deflate(plain, raws...)
+		if err != nil {
+			return err
+		}
+		live[0].block = &jsonBlock{z: z, plain: plain}
+		live = live[k:]
+	}
+	return nil
+}
+
 // openIndexBytesFromDocs indexes parsed documents in memory.
 func openIndexBytesFromDocs(docs []document) (*DB, error) {
 	data, err := encodeIndex(docs, Meta{})
@@ -138,16 +196,12 @@ func openIndexBytesFromDocs(docs []document) (*DB, error) {
 // encodeIndex writes documents as an index file.
 func encodeIndex(docs []document, meta Meta) ([]byte, error) {
 	preps := make([]*prepared, len(docs))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range docs {
-		g.Go(func() error {
-			p, err := prepare(docs[i])
-			preps[i] = p
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := inRuns(len(docs), preps, func(i int) error {
+		p, err := prepare(docs[i])
+		preps[i] = p
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	return assemble(preps, meta)
@@ -159,10 +213,13 @@ type prepared struct {
 	name         string // the file it came from
 	first        string // its first PyPI package (the match order)
 	withdrawn    bool
-	aliasKeys    []string // upper-case, trimmed
-	z            []byte   // compressed JSON
-	plain        int      // its length inflated
-	hit          []byte   // hit record
+	aliasKeys    []string   // upper-case, trimmed
+	raw          []byte     // JSON, until its block is compressed
+	holder       *prepared  // the advisory holding the block of its JSON
+	block        *jsonBlock // the block it holds, if any
+	start        int        // where its JSON starts in the inflated block
+	rawLen       int
+	hit          []byte // hit record
 	pkgs         []pkgPart
 }
 
@@ -187,15 +244,10 @@ func prepare(d document) (*prepared, error) {
 		return nil, fmt.Errorf("advisory %s: %d bytes of JSON, more than the limit of %d", e.ID, len(d.raw), maxPlain)
 	}
 	ie := indexEntry(e)
-	p := &prepared{id: e.ID, modified: e.Modified, name: d.name, first: firstPackage(e), withdrawn: ie.Withdrawn, plain: len(d.raw)}
+	p := &prepared{id: e.ID, modified: e.Modified, name: d.name, first: firstPackage(e), withdrawn: ie.Withdrawn, raw: d.raw}
 	for _, a := range e.Aliases {
 		p.aliasKeys = append(p.aliasKeys, strings.ToUpper(strings.TrimSpace(a)))
 	}
-	z, err := deflate(d.raw)
-	if err != nil {
-		return nil, err
-	}
-	p.z = z
 	h := HitOf(e, p.first)
 	var hw recWriter
 	hw.strs(h.Aliases)
@@ -277,38 +329,34 @@ func writeEvents(w *recWriter, evs []pevent) {
 	}
 }
 
-// heapWriter collects the heap of an index file; offsets are relative to
-// its start until the tables are written.
-type heapWriter struct {
-	b []byte
-}
-
-// add appends b and returns its offset and length.
-func (h *heapWriter) add(b []byte) [2]uint32 {
-	off := len(h.b)
-	h.b = append(h.b, b...)
-	return [2]uint32{uint32(off), uint32(len(b))}
-}
-
-func (h *heapWriter) addString(s string) [2]uint32 {
-	off := len(h.b)
-	h.b = append(h.b, s...)
-	return [2]uint32{uint32(off), uint32(len(s))}
-}
-
 // keyRow is one row of the id or alias table.
 type keyRow struct {
 	key string
 	adv uint32
 }
 
-// assemble lays out prepared advisories as an index file.
+// jsonBlock is the compressed JSON of a run of advisories.
+type jsonBlock struct {
+	z     []byte
+	plain int // inflated length
+	index int // in the file
+}
+
+// assemble lays out prepared advisories as an index file. It writes the
+// file into one buffer of its exact size.
 func assemble(preps []*prepared, meta Meta) ([]byte, error) {
 	// The match order: advisories of the same package next to each other,
 	// then by id.
 	slices.SortFunc(preps, func(a, b *prepared) int {
 		return cmp.Or(strings.Compare(a.first, b.first), strings.Compare(a.id, b.id))
 	})
+	var blocks []*jsonBlock
+	for _, p := range preps {
+		if p.block != nil {
+			p.block.index = len(blocks)
+			blocks = append(blocks, p.block)
+		}
+	}
 	type ref struct {
 		adv uint32
 		rec []byte
@@ -316,23 +364,35 @@ func assemble(preps []*prepared, meta Meta) ([]byte, error) {
 	byPkg := map[string][]ref{}
 	var ids, aliases []keyRow
 	meta.Count, meta.Withdrawn = len(preps), 0
+	heapSize := 0
 	for i, p := range preps {
 		if p.withdrawn {
 			meta.Withdrawn++
 		}
 		for _, part := range p.pkgs {
 			byPkg[part.name] = append(byPkg[part.name], ref{uint32(i), part.rec})
+			heapSize += len(part.rec)
 		}
+		p.pkgs = nil
 		ids = append(ids, keyRow{strings.ToUpper(strings.TrimSpace(p.id)), uint32(i)})
+		if ids[len(ids)-1].key != p.id {
+			heapSize += len(ids[len(ids)-1].key)
+		}
 		for _, k := range p.aliasKeys {
 			aliases = append(aliases, keyRow{k, uint32(i)})
+			heapSize += len(k)
 		}
+		heapSize += len(p.id) + len(p.modified) + len(p.hit)
+	}
+	for _, b := range blocks {
+		heapSize += len(b.z)
 	}
 	names := make([]string, 0, len(byPkg))
 	nrefs := 0
 	for n, rs := range byPkg {
 		names = append(names, n)
 		nrefs += len(rs)
+		heapSize += len(n)
 	}
 	sort.Strings(names)
 	byKey := func(a, b keyRow) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.adv, b.adv)) }
@@ -364,77 +424,92 @@ func assemble(preps []*prepared, meta Meta) ([]byte, error) {
 	refOff := pkgOff + len(names)*pkgRowSize
 	idOff := refOff + nrefs*refSize
 	aliasOff := idOff + len(ids)*keyRowSize
-	tablesEnd := aliasOff + len(aliases)*keyRowSize
-
-	out := make([]byte, tablesEnd, tablesEnd+tablesEnd)
-	var heap heapWriter
-	heap.b = make([]byte, 0, 1<<20)
-	put := func(off int, v uint32) { binary.LittleEndian.PutUint32(out[off:], v) }
-	putRef := func(off int, r [2]uint32) {
-		put(off, uint32(tablesEnd)+r[0])
-		put(off+4, r[1])
+	blockOff := aliasOff + len(aliases)*keyRowSize
+	tablesEnd := blockOff + len(blocks)*blockRowSize
+	if int64(tablesEnd)+int64(heapSize) > maxArchive {
+		return nil, fmt.Errorf("index of %d bytes, larger than the limit of %d", int64(tablesEnd)+int64(heapSize), maxArchive)
 	}
-	idRefs := make([][2]uint32, len(preps))
+
+	out := make([]byte, tablesEnd+heapSize)
+	at := tablesEnd // the end of the heap written so far
+	put := func(off int, v uint32) { binary.LittleEndian.PutUint32(out[off:], v) }
+	// add appends b to the heap and writes its (offset, length) at field.
+	add := func(field int, b []byte) {
+		put(field, uint32(at))
+		put(field+4, uint32(len(b)))
+		at += copy(out[at:], b)
+	}
+	addString := func(field int, s string) {
+		put(field, uint32(at))
+		put(field+4, uint32(len(s)))
+		at += copy(out[at:], s)
+	}
+	for k, b := range blocks {
+		row := blockOff + k*blockRowSize
+		add(row+bOff, b.z)
+		put(row+bPlain, uint32(b.plain))
+		b.z = nil
+	}
 	for i, p := range preps {
 		row := advOff + i*advRowSize
-		idRefs[i] = heap.addString(p.id)
-		putRef(row+aIDOff, idRefs[i])
-		putRef(row+aModOff, heap.addString(p.modified))
+		put(row+aBlock, uint32(p.holder.block.index))
+		put(row+aStart, uint32(p.start))
+		put(row+aLen, uint32(p.rawLen))
+		addString(row+aIDOff, p.id)
+		addString(row+aModOff, p.modified)
 		if p.withdrawn {
 			put(row+aFlags, flagWdrn)
 		}
-		putRef(row+aZOff, heap.add(p.z))
-		put(row+aPlain, uint32(p.plain))
-		putRef(row+aHitOff, heap.add(p.hit))
+		add(row+aHitOff, p.hit)
 		put(row+aHitCRC, checksum(p.hit))
-		p.z, p.hit = nil, nil
+		p.hit = nil
 	}
 	ri := 0
 	for k, n := range names {
 		row := pkgOff + k*pkgRowSize
-		putRef(row+pNameOff, heap.addString(n))
-		start := len(heap.b)
+		addString(row+pNameOff, n)
+		start := at
 		for _, r := range byPkg[n] {
-			heap.b = append(heap.b, r.rec...)
+			at += copy(out[at:], r.rec)
 			put(refOff+ri*refSize, r.adv)
 			ri++
 		}
-		rec := heap.b[start:]
-		putRef(row+pRecOff, [2]uint32{uint32(start), uint32(len(rec))})
-		put(row+pRecCRC, checksum(rec))
+		put(row+pRecOff, uint32(start))
+		put(row+pRecLen, uint32(at-start))
+		put(row+pRecCRC, checksum(out[start:at]))
 		put(row+pRefIdx, uint32(ri-len(byPkg[n])))
 		delete(byPkg, n)
 	}
 	for k, r := range ids {
 		row := idOff + k*keyRowSize
 		if r.key == preps[r.adv].id {
-			putRef(row, idRefs[r.adv])
+			copy(out[row:row+8], out[advOff+int(r.adv)*advRowSize+aIDOff:])
 		} else {
-			putRef(row, heap.addString(r.key))
+			addString(row, r.key)
 		}
 		put(row+8, r.adv)
 	}
 	for k, r := range aliases {
 		row := aliasOff + k*keyRowSize
-		putRef(row, heap.addString(r.key))
+		addString(row, r.key)
 		put(row+8, r.adv)
 	}
-	if int64(tablesEnd)+int64(len(heap.b)) > maxArchive {
-		return nil, fmt.Errorf("index of %d bytes, larger than the limit of %d", int64(tablesEnd)+int64(len(heap.b)), maxArchive)
+	if at != len(out) {
+		return nil, fmt.Errorf("index layout: wrote %d of %d bytes", at, len(out))
 	}
 	copy(out, indexMagic)
-	binary.LittleEndian.PutUint64(out[hFileSize:], uint64(tablesEnd+len(heap.b)))
+	binary.LittleEndian.PutUint64(out[hFileSize:], uint64(len(out)))
 	for _, f := range [][2]int{
 		{hTablesEnd, tablesEnd}, {hMetaOff, metaOff}, {hMetaLen, len(mj)},
 		{hNAdv, len(preps)}, {hAdvOff, advOff}, {hNPkg, len(names)}, {hPkgOff, pkgOff},
 		{hNRef, nrefs}, {hRefOff, refOff}, {hNID, len(ids)}, {hIDOff, idOff},
-		{hNAlias, len(aliases)}, {hAliasOff, aliasOff},
+		{hNAlias, len(aliases)}, {hAliasOff, aliasOff}, {hNBlock, len(blocks)}, {hBlockOff, blockOff},
 	} {
 		put(f[0], uint32(f[1]))
 	}
 	copy(out[metaOff:], mj)
 	put(hCRC, checksum(out[16:tablesEnd]))
-	return append(out, heap.b...), nil
+	return out, nil
 }
 
 // firstPackage is the normalized name of the first PyPI package an advisory
@@ -452,21 +527,24 @@ func firstPackage(e *Entry) string {
 var dictionary = []byte(`{"id":"PYSEC-","schema_version":"1.6.0","modified":"","published":"","aliases":["CVE-","GHSA-"],"details":"","affected":[{"package":{"name":"","ecosystem":"PyPI","purl":"pkg:pypi/"},"ranges":[{"type":"GIT","repo":"https://github.com/","events":[{"introduced":"0"},{"fixed":""}]},{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":""},{"last_affected":""}]}],"versions":["0.1","0.2","1.0","1.1","1.2","2.0","0.1.0","0.1.1","0.2.0","1.0.0","1.0.1","1.1.0","2.0.0"]}],"references":[{"type":"ADVISORY","url":"https://github.com/advisories/GHSA-"},{"type":"WEB","url":"https://github.com/"},{"type":"FIX","url":"https://github.com/"},{"type":"PACKAGE","url":"https://pypi.org/project/"},{"type":"REPORT","url":"https://"}],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},{"type":"CVSS_V4","score":"CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}]}`)
 
 // deflateLevel trades the index's size for the build's speed.
-const deflateLevel = 5
+const deflateLevel = flate.BestSpeed
 
 var flatePool = sync.Pool{New: func() any {
 	w, _ := flate.NewWriterDict(io.Discard, deflateLevel, dictionary)
 	return w
 }}
 
-func deflate(b []byte) ([]byte, error) {
+// deflate compresses the concatenation of bs, plain bytes in all.
+func deflate(plain int, bs ...[]byte) ([]byte, error) {
 	var out bytes.Buffer
-	out.Grow(len(b)/3 + 64)
+	out.Grow(plain/4 + 64)
 	w := flatePool.Get().(*flate.Writer)
 	defer flatePool.Put(w)
 	w.Reset(&out)
-	if _, err := w.Write(b); err != nil {
-		return nil, err
+	for _, b := range bs {
+		if _, err := w.Write(b); err != nil {
+			return nil, err
+		}
 	}
 	if err := w.Close(); err != nil {
 		return nil, err
@@ -476,10 +554,10 @@ func deflate(b []byte) ([]byte, error) {
 
 var inflatePool = sync.Pool{New: func() any { return flate.NewReaderDict(bytes.NewReader(nil), dictionary) }}
 
-// inflate decompresses one advisory's JSON whose inflated length is plain.
+// inflate decompresses a block whose inflated length is plain.
 func inflate(b []byte, plain int64) ([]byte, error) {
-	if plain < 0 || plain > maxPlain {
-		return nil, errors.New("advisory too large")
+	if plain < 0 || plain > maxBlockPlain {
+		return nil, errors.New("advisory block too large")
 	}
 	r := inflatePool.Get().(io.ReadCloser)
 	defer inflatePool.Put(r)
@@ -494,7 +572,10 @@ func inflate(b []byte, plain int64) ([]byte, error) {
 }
 
 // indexEntry extracts the matching data of an advisory.
-func indexEntry(e *Entry) idxEntry {
+func indexEntry(e *Entry) idxEntry { return indexEntryOf(e, true) }
+
+// indexEntryOf is indexEntry; without keys it leaves the versions lists out.
+func indexEntryOf(e *Entry, keys bool) idxEntry {
 	ie := idxEntry{ID: e.ID, Withdrawn: strings.TrimSpace(e.Withdrawn) != ""}
 	for _, a := range e.Affected {
 		if !isPyPI(a.Package.Ecosystem) || a.Package.Name == "" {
@@ -520,12 +601,13 @@ func indexEntry(e *Entry) idxEntry {
 			}
 			ia.Ranges = append(ia.Ranges, evs)
 		}
-		keys := make([]string, 0, len(a.Versions))
-		for _, v := range a.Versions {
-			keys = append(keys, VersionKey(v))
+		if keys {
+			ia.Versions = make([]string, 0, len(a.Versions))
+			for _, v := range a.Versions {
+				ia.Versions = append(ia.Versions, VersionKey(v))
+			}
+			sort.Strings(ia.Versions)
 		}
-		sort.Strings(keys)
-		ia.Versions = keys
 		ie.Affected = append(ie.Affected, ia)
 	}
 	return ie

@@ -21,6 +21,7 @@ import (
 //	refs       4 bytes each: advisory indexes, every package's run in match order
 //	ids        keyRowSize bytes each: upper-case id → advisory, sorted
 //	aliases    keyRowSize bytes each: upper-case alias → advisory, sorted
+//	blocks     blockRowSize bytes each: compressed blocks of advisories' JSON
 //	heap       strings, package records, hit records, compressed JSON
 //
 // The checksum (CRC-32C) covers everything from the file size field to the
@@ -34,11 +35,12 @@ const (
 	indexVersion = 6
 	magicPrefix  = "PYVETIDX"
 
-	hdrSize    = 96
-	advRowSize = 44
-	pkgRowSize = 24
-	keyRowSize = 12
-	refSize    = 4
+	hdrSize      = 96
+	advRowSize   = 44
+	pkgRowSize   = 24
+	keyRowSize   = 12
+	blockRowSize = 12
+	refSize      = 4
 
 	// maxMeta bounds the metadata JSON.
 	maxMeta = 1 << 20
@@ -62,6 +64,8 @@ const (
 	hIDOff     = 64
 	hNAlias    = 68
 	hAliasOff  = 72
+	hNBlock    = 76
+	hBlockOff  = 80
 )
 
 // Advisory row fields.
@@ -71,13 +75,21 @@ const (
 	aModOff  = 8
 	aModLen  = 12
 	aFlags   = 16
-	aZOff    = 20 // compressed JSON
-	aZLen    = 24
-	aPlain   = 28 // inflated length
+	aBlock   = 20 // the block holding the advisory's JSON
+	aStart   = 24 // where the JSON starts in the inflated block
+	aLen     = 28 // its length
 	aHitOff  = 32
 	aHitLen  = 36
 	aHitCRC  = 40
 	flagWdrn = 1 // withdrawn
+)
+
+// Block row fields: the compressed bytes (offset, length) and the inflated
+// length.
+const (
+	bOff   = 0
+	bLen   = 4
+	bPlain = 8
 )
 
 // Package row fields.

@@ -19,11 +19,39 @@ import (
 // version's pep440 Canonical form); strings that are not versions are kept,
 // lower-cased, behind "=", a key of their own.
 func VersionKey(s string) string {
-	v, err := pep440.Parse(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if k, ok := plainKey(s); ok {
+		return k
+	}
+	v, err := pep440.Parse(s)
 	if err != nil {
 		return "=" + strings.ToLower(strings.TrimSpace(s))
 	}
 	return v.Canonical()
+}
+
+// plainKey is VersionKey of a plain release ("1.2.0": numbers without
+// leading zeros joined by dots), the spelling of most listed versions,
+// without parsing it: its trailing zero components dropped.
+func plainKey(s string) (string, bool) {
+	if s == "" {
+		return "", false
+	}
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			continue
+		}
+		if i < len(s) && s[i] != '.' || i == start || s[start] == '0' && i-start > 1 {
+			return "", false
+		}
+		start = i + 1
+	}
+	end := len(s)
+	for end > 1 && s[end-1] == '0' && s[end-2] == '.' {
+		end -= 2
+	}
+	return s[:end], true
 }
 
 // pevent is a parsed range event.
@@ -238,7 +266,7 @@ func BoundNotes(e *Entry, name string) []string {
 	if e == nil {
 		return nil
 	}
-	ie := indexEntry(e)
+	ie := indexEntryOf(e, false)
 	n := pep508.NormalizeName(name)
 	var out []string
 	for j := range ie.Affected {

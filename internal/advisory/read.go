@@ -231,19 +231,39 @@ func parseDocument(file string, data []byte) (document, error) {
 		if err != nil {
 			return document{}, err
 		}
-		return document{entry: e, raw: compactJSON(data), name: name}, nil
+		return document{entry: e, raw: compactInPlace(data), name: name}, nil
 	}
 }
 
 // compactJSON removes insignificant white space, so the stored advisory is
-// smaller and faster to decode; data was already validated.
-func compactJSON(data []byte) []byte {
-	var b bytes.Buffer
-	b.Grow(len(data))
-	if err := json.Compact(&b, data); err != nil {
-		return data
+// smaller and faster to decode. data was already validated (it parsed), so
+// white space outside strings is all there is to drop; the result is what
+// json.Compact gives.
+func compactJSON(data []byte) []byte { return compactInPlace(bytes.Clone(data)) }
+
+// compactInPlace is compactJSON writing over data, which the caller owns.
+func compactInPlace(data []byte) []byte {
+	out := data[:0]
+	in, esc := false, false
+	for _, c := range data {
+		switch {
+		case in:
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				in = false
+			}
+		case c == '"':
+			in = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			continue
+		}
+		out = append(out, c)
 	}
-	return b.Bytes()
+	return out
 }
 
 // isAdvisoryFile reports whether a file name looks like an OSV document.
@@ -353,7 +373,8 @@ func openZipSource(path string, r io.ReaderAt, size int64) (*source, error) {
 		defer rc.Close()
 		// The zip reader fails when an entry inflates beyond the size its
 		// header declares, which was checked above; the cap holds anyway.
-		buf := bytes.NewBuffer(make([]byte, 0, zf.UncompressedSize64+1))
+		// bytes.MinRead spare bytes, so reading to EOF does not grow it.
+		buf := bytes.NewBuffer(make([]byte, 0, zf.UncompressedSize64+bytes.MinRead))
 		if _, err := buf.ReadFrom(safeio.LimitReader(rc, maxAdvisorySize, where)); err != nil {
 			var tl *safeio.TooLargeError
 			switch {

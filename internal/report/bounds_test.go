@@ -78,7 +78,7 @@ func TestUnknownSeverityRanksWithMedium(t *testing.T) {
 	if !(hi < med && med < unk && unk < low) {
 		t.Errorf("order high %d, medium %d, unknown %d, low %d:\n%s", hi, med, unk, low, out)
 	}
-	if !strings.Contains(out, "4 findings (1 high, 1 medium, 1 unknown, 1 low)") {
+	if !strings.Contains(out, "4 known vulnerabilities (1 high, 1 medium, 1 unknown, 1 low; 0 fixable)") {
 		t.Errorf("summary line:\n%s", out)
 	}
 }

@@ -130,41 +130,6 @@ func TestJSONIsPipAuditSuperset(t *testing.T) {
 	}
 }
 
-func TestTable(t *testing.T) {
-	res := fixture(t)
-	out := render(t, "table", res, Options{})
-	if strings.Contains(out, "\x1b[") {
-		t.Error("colour written to a non-terminal")
-	}
-	for _, want := range []string{"SEVERITY", "PYSEC-2023-221", "2.3.8, 3.0.1", "poetry.lock:120", "pin-vcs-ref", "requirements.txt:5",
-		"note: ignore for PYSEC-2000-1 expired", "4 findings (2 high, 1 medium, 1 low) in 8 packages; 1 ignored"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("table lacks %q:\n%s", want, out)
-		}
-	}
-	if strings.Contains(out, "GHSA-v845-jxx5-vc9f") {
-		t.Error("ignored finding shown without ShowIgnored")
-	}
-	if !strings.Contains(render(t, "table", res, Options{ShowIgnored: true}), "medium (ignored)") {
-		t.Error("ignored finding not shown with ShowIgnored")
-	}
-	col := render(t, "table", res, Options{Color: ColorAlways, Aliases: true, Desc: true})
-	if !strings.Contains(col, "\x1b[31mhigh\x1b[0m") || !strings.Contains(col, "CVE-2023-46136") || !strings.Contains(col, "Action: Upgrade werkzeug") {
-		t.Errorf("coloured table with aliases and descriptions:\n%s", col)
-	}
-	// Alignment: the column after severity starts at the same offset on every row.
-	lines := strings.Split(render(t, "table", res, Options{}), "\n")
-	col0 := strings.Index(lines[0], "RISK")
-	for _, l := range lines[1:5] {
-		if len(l) <= col0 || l[col0-1] != ' ' || l[col0] == ' ' {
-			t.Errorf("misaligned row %q (RISK at %d)", l, col0)
-		}
-	}
-	if out := render(t, "table", &Result{}, Options{}); !strings.HasPrefix(out, "No findings.") {
-		t.Errorf("empty table = %q", out)
-	}
-}
-
 func TestMarkdown(t *testing.T) {
 	out := render(t, "markdown", fixture(t), Options{Desc: true, Title: "Dependency audit"})
 	for _, want := range []string{"## Dependency audit", "❌ fails the policy", "| 1 | Known vulnerabilities | 1 |",
@@ -296,9 +261,6 @@ func TestRelativePaths(t *testing.T) {
 	}
 }
 
-
-
-
 func BenchmarkWriteFormats(b *testing.B) {
 	res := fixture(b)
 	for _, f := range Formats() {
@@ -335,6 +297,3 @@ func TestJSONSchema(t *testing.T) {
 		t.Error("a dependency with neither vulns nor skip_reason validated")
 	}
 }
-
-
-

@@ -67,7 +67,7 @@ func newAuditCmd(a *app) *cobra.Command {
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.requirements, "requirement", "r", nil, "requirements file to audit (repeatable)")
 	f.BoolVarP(&o.recursive, "recursive", "R", false, "audit every project under the directory PATH (default: the current directory), each with its own policy; exit 2 when a project could not be audited")
-	addReportFlags(cmd, &o.rf, "table")
+	addInventoryReportFlags(cmd, &o.rf, "table")
 	o.desc, o.aliases = newChoice("auto", true, "on", "off", "auto"), newChoice("auto", true, "on", "off", "auto")
 	addChoiceFlag(f, o.desc, "desc", "include advisory descriptions (--desc alone: on; auto: on for json, which always carries them)")
 	addChoiceFlag(f, o.aliases, "aliases", "include advisory aliases (--aliases alone: on; auto: on for json, which always carries them)")
@@ -107,8 +107,10 @@ func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error
 	opts := o.Options
 	opts.Paths = append(append([]string{}, args...), o.requirements...)
 	if o.fix {
+		rf := o.rf
+		rf.sbom = false // a fix run lists upgrades, not a bill of materials
 		return a.runFix(cmd, &fixOptions{paths: opts.Paths, dryRun: o.dryRun, dbPath: o.DBPath, inventory: o.Inventory,
-			rf: o.rf, timeout: a.httpTimeout, policy: o.Policy, resolve: o.resolve, indexURL: o.IndexURL,
+			rf: rf, timeout: a.httpTimeout, policy: o.Policy, resolve: o.resolve, indexURL: o.IndexURL,
 			noDeps: o.NoDeps, requireHashes: o.requireHashes})
 	}
 	opts.CacheDir, opts.Offline = a.cacheDir(), a.offline

@@ -85,7 +85,7 @@ func newDepsCmd(a *app) *cobra.Command {
 			return rf.emit(cmd, &report.Result{Kind: report.KindDeps, Tool: "pyvet deps", Version: toolVersion(), Inventory: inv, Meta: meta}, report.Options{})
 		},
 	}
-	addReportFlags(cmd, &rf, "table")
+	addInventoryReportFlags(cmd, &rf, "table")
 	f := cmd.Flags()
 	addResolveFlags(f, &rs)
 	f.BoolVar(&outsideIncl, "allow-outside-includes", false, "read -r/-c includes of requirements files outside the project (absolute paths, .. above the project root, /proc, /dev, /sys)")

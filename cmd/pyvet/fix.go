@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,9 +75,6 @@ func newFixCmd(a *app) *cobra.Command {
 
 // runFix is a fix run: `pyvet fix`, or `pyvet audit --fix`.
 func (a *app) runFix(cmd *cobra.Command, o *fixOptions) error {
-	if strings.EqualFold(o.rf.format, "text") {
-		o.rf.format = "table" // the name fix's text had before every format was offered
-	}
 	if err := o.rf.check(); err != nil {
 		return err
 	}

@@ -50,6 +50,8 @@ func TestPipAuditAliasesMatchPyvetFlags(t *testing.T) {
 		{"--disable-pip", []string{"--db", fixtureDB, "-r", vulnerable, "--disable-pip"}, []string{"--db", fixtureDB, "-r", vulnerable}, 1, "PYSEC-2099-1", ""},
 		{"-d", []string{"-r", vulnerable, "-d"}, []string{"-r", vulnerable, "--dry-run"}, 0, "foo-bar", "dry run: 2 package(s) collected, none audited"},
 		{"-o", []string{"--db", fixtureDB, "-r", vulnerable, "-f", "json", "-o", "-"}, []string{"--db", fixtureDB, "-r", vulnerable, "-f", "json", "--output", "-"}, 1, `"PYSEC-2099-1"`, ""},
+		{"-f columns", []string{"--db", fixtureDB, "-r", vulnerable, "-f", "columns"}, []string{"--db", fixtureDB, "-r", vulnerable, "-f", "table"}, 1, "PYSEC-2099-1", ""},
+		{"-f cyclonedx-json", []string{"--db", fixtureDB, "-r", vulnerable, "-f", "cyclonedx-json"}, []string{"--db", fixtureDB, "-r", vulnerable, "--format=cyclonedx-json"}, 1, `"bomFormat": "CycloneDX"`, ""},
 		{"--ignore-vuln alias", []string{"--db", fixtureDB, "-r", vulnerable, "--ignore-vuln", "CVE-2099-0001"}, []string{"--db", fixtureDB, "-r", vulnerable, "--ignore-vuln", "PYSEC-2099-1"}, 0, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,6 +105,7 @@ func TestPipAuditRefused(t *testing.T) {
 		{[]string{"-r", req, "--fix", "--service", "http://127.0.0.1:1"}, "--fix cannot be combined with --service"},
 		{[]string{"-r", req, "--fix", "-S"}, "--fix cannot be combined with -S/--strict"},
 		{[]string{"-R", "-d", filepath.Dir(req)}, "-R cannot be combined with -d/--dry-run"},
+		{[]string{"-r", req, "--fix", "-f", "cyclonedx-json"}, `unknown format "cyclonedx-json"`},
 	} {
 		out, errs, code := runPyvet(t, append(base, tc.args...)...)
 		if code != 2 || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 || out != "" {

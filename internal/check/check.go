@@ -116,6 +116,10 @@ type Result struct {
 	// Notes are one-line messages for the report: why some packages could
 	// not be checked, which data is missing.
 	Notes []string
+	// Setup are notes on data the check needs and the cache lacks, each
+	// saying how to install it (the popularity list): the report says them
+	// once, before every other note.
+	Setup []string
 	// Skipped maps a package (name, or name==version) to why it could not be
 	// checked exactly; `audit --strict` fails on any.
 	Skipped map[string]string

@@ -47,6 +47,12 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("%s: HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
 }
 
+// Is matches httpx.ErrNetwork when the status is the index's failure
+// (httpx.IsNetworkStatus: 5xx, 429, 408), not an answer about the project.
+func (e *HTTPError) Is(target error) bool {
+	return target == httpx.ErrNetwork && httpx.IsNetworkStatus(e.Status)
+}
+
 // Options configure a Client. Zero values mean the defaults.
 type Options struct {
 	// SimpleURL is the Simple API base, what pip calls the index URL

@@ -227,6 +227,16 @@ func (e *IncompleteError) Names() []string {
 	return out
 }
 
+// Unwrap returns why each project could not be read (sorted by name), so
+// errors.Is finds a network failure among them.
+func (e *IncompleteError) Unwrap() []error {
+	out := make([]error, 0, len(e.Projects))
+	for _, n := range e.Names() {
+		out = append(out, e.Projects[n])
+	}
+	return out
+}
+
 func (e *IncompleteError) Error() string {
 	names := e.Names()
 	var b strings.Builder

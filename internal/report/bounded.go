@@ -25,14 +25,11 @@ func bounded(res *Result) *Result {
 	out := *res
 	out.Tool = finding.Clip(res.Tool, maxName)
 	out.Version = finding.Clip(res.Version, maxName)
-	out.Notes = make([]string, len(res.Notes))
-	for i, n := range res.Notes {
-		out.Notes[i] = finding.Clip(n, finding.MaxNote)
-	}
+	out.Notes = boundNotes(res.Notes)
 	if res.Meta != nil {
 		out.Meta = make(map[string]string, len(res.Meta))
-		for k, v := range res.Meta {
-			out.Meta[finding.Clip(k, maxName)] = finding.Clip(v, maxLine)
+		for k, v := range boundMeta(res.Meta) {
+			out.Meta[k] = v
 		}
 	}
 	if res.Skipped != nil {
@@ -41,12 +38,7 @@ func bounded(res *Result) *Result {
 			out.Skipped[k] = finding.Clip(v, maxLine)
 		}
 	}
-	out.Fixes = make([]JSONFix, len(res.Fixes))
-	for i, f := range res.Fixes {
-		f.Name, f.Version, f.OldVersion, f.NewVersion = finding.Clip(f.Name, maxName), finding.Clip(f.Version, maxName), finding.Clip(f.OldVersion, maxName), finding.Clip(f.NewVersion, maxName)
-		f.SkipReason = finding.Clip(f.SkipReason, maxLine)
-		out.Fixes[i] = f
-	}
+	out.Fixes = boundFixes(res.Fixes)
 	out.Findings = make([]finding.Finding, len(res.Findings))
 	for i, f := range res.Findings {
 		out.Findings[i] = boundFinding(f)
@@ -54,6 +46,8 @@ func bounded(res *Result) *Result {
 	return &out
 }
 
+// boundFinding returns f with every text field capped; what needs no
+// change is kept as it is (no copy of a list, map or location that fits).
 func boundFinding(f finding.Finding) finding.Finding {
 	f.ID = finding.Clip(f.ID, maxName)
 	f.Package = finding.Clip(f.Package, maxName)
@@ -67,11 +61,13 @@ func boundFinding(f finding.Finding) finding.Finding {
 	f.Fix = clipAll(f.Fix, maxName)
 	f.Path = clipAll(f.Path, maxName)
 	if f.Location != nil {
-		l := *f.Location
-		l.File = finding.Clip(l.File, maxLine)
-		f.Location = &l
+		if file := finding.Clip(f.Location.File, maxLine); file != f.Location.File {
+			l := *f.Location
+			l.File = file
+			f.Location = &l
+		}
 	}
-	if f.Evidence != nil {
+	if f.Evidence != nil && !evidenceFits(f.Evidence) {
 		ev := make(map[string]string, len(f.Evidence))
 		for k, v := range f.Evidence {
 			ev[finding.Clip(k, maxName)] = finding.Clip(v, maxLine)
@@ -81,13 +77,28 @@ func boundFinding(f finding.Finding) finding.Finding {
 	return f
 }
 
+// evidenceFits reports whether no key or value of ev needs capping.
+func evidenceFits(ev map[string]string) bool {
+	for k, v := range ev {
+		if finding.Clip(k, maxName) != k || finding.Clip(v, maxLine) != v {
+			return false
+		}
+	}
+	return true
+}
+
+// clipAll caps every item of list; list itself when none changes.
 func clipAll(list []string, n int) []string {
-	if list == nil {
-		return nil
-	}
-	out := make([]string, len(list))
 	for i, s := range list {
-		out[i] = finding.Clip(s, n)
+		if c := finding.Clip(s, n); c != s {
+			out := make([]string, len(list))
+			copy(out, list[:i])
+			out[i] = c
+			for j := i + 1; j < len(list); j++ {
+				out[j] = finding.Clip(list[j], n)
+			}
+			return out
+		}
 	}
-	return out
+	return list
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -248,8 +250,8 @@ func Emit(h Handler, res *Result) error {
 		}
 		err = h.Skip(&Skip{Package: name, Reason: res.Skipped[name]})
 	}
-	for i := 0; err == nil && i < len(res.Findings); i++ {
-		err = h.Finding(&res.Findings[i])
+	if err == nil {
+		err = SendFindings(h, res.Findings)
 	}
 	for i := 0; err == nil && i < len(res.Verifications); i++ {
 		err = h.Verification(&res.Verifications[i])
@@ -382,6 +384,162 @@ func register(name string, fn writerFunc) {
 	Register(Format{Name: name, New: func(w io.Writer, opts Options) Handler {
 		return &buffered{w: w, opts: opts, render: fn}
 	}})
+}
+
+// FindingsHandler is a Handler that takes the findings of a run at once:
+// the slice stays valid and unchanged until Flush returns, and the handler
+// neither modifies it nor keeps it after Flush, so it keeps the findings
+// without a copy. Emit sends the findings this way to the handlers that
+// implement it, one by one to the others (SendFindings).
+type FindingsHandler interface {
+	Handler
+	Findings(fs []finding.Finding) error
+}
+
+// SendFindings sends fs to h: at once when h is a FindingsHandler (fs must
+// then stay unchanged until h's Flush returns), else one by one.
+func SendFindings(h Handler, fs []finding.Finding) error {
+	if fh, ok := h.(FindingsHandler); ok {
+		return fh.Findings(fs)
+	}
+	for i := range fs {
+		if err := h.Finding(&fs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamed is a format that writes the document of an audit straight from
+// the messages it keeps, through a buffered writer, as soon as the order
+// of the document allows: no document value is built and no text is
+// copied. It keeps the small messages in its Collector, the inventory by
+// pointer and the findings as they came (the sender's slice itself when
+// they come at once). Every other kind is rendered from the collected run
+// at Flush.
+type streamed struct {
+	Collector
+	w      io.Writer
+	opts   Options
+	fs     []finding.Finding // the findings, in the order they came
+	shared bool              // fs is the sender's slice: never modified
+	audit  func(r *streamRun, o *jsonOut) error
+	other  writerFunc
+}
+
+// registerStreamed adds a format that streams the audit document (audit)
+// and renders every other kind from the collected run (other).
+func registerStreamed(name string, audit func(r *streamRun, o *jsonOut) error, other writerFunc) {
+	Register(Format{Name: name, New: func(w io.Writer, opts Options) Handler {
+		return &streamed{w: w, opts: opts, audit: audit, other: other}
+	}})
+}
+
+// Finding keeps a copy of f.
+func (s *streamed) Finding(f *finding.Finding) error {
+	if s.shared {
+		s.fs, s.shared = slices.Clone(s.fs), false
+	}
+	s.fs = append(s.fs, *f)
+	return nil
+}
+
+// Findings keeps fs itself when it is the run's first findings (see
+// FindingsHandler), else copies of them.
+func (s *streamed) Findings(fs []finding.Finding) error {
+	if len(s.fs) == 0 {
+		s.fs, s.shared = fs, true
+		return nil
+	}
+	for i := range fs {
+		if err := s.Finding(&fs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Flush writes the document.
+func (s *streamed) Flush() error {
+	fs := s.fs
+	s.fs, s.shared = nil, false
+	if s.Result.kind() != KindAudit {
+		s.Result.Findings = fs
+		return s.other(s.w, bounded(&s.Result), s.opts)
+	}
+	o := newJSONOut(s.w)
+	run := &streamRun{res: &s.Result, fs: fs, opts: s.opts, rel: newRelPaths(s.opts.BaseDir)}
+	run.order = sortedOrder(fs)
+	if err := s.audit(run, o); err != nil {
+		return err
+	}
+	return o.flush()
+}
+
+// streamRun is what a streaming format writes an audit from.
+type streamRun struct {
+	res   *Result           // every message but the findings (not bounded)
+	fs    []finding.Finding // the findings as they came (not bounded)
+	order []int32           // fs's indices in the order of finding.Sort
+	opts  Options
+	rel   *relPaths
+}
+
+// sortedOrder returns the indices of fs in the order of finding.Sort
+// (stable), without moving fs.
+func sortedOrder(fs []finding.Finding) []int32 {
+	order := make([]int32, len(fs))
+	sorted := true
+	for i := range order {
+		order[i] = int32(i)
+		if i > 0 && sorted && finding.Less(&fs[i], &fs[i-1]) {
+			sorted = false
+		}
+	}
+	if !sorted {
+		sort.SliceStable(order, func(i, j int) bool { return finding.Less(&fs[order[i]], &fs[order[j]]) })
+	}
+	return order
+}
+
+// bounded returns the i-th finding in sorted order, bounded as every
+// report bounds it (boundFinding), its location relative.
+func (r *streamRun) bounded(i int) finding.Finding {
+	f := boundFinding(r.fs[r.order[i]])
+	if f.Location != nil {
+		if rel := r.rel.of(f.Location.File); rel != f.Location.File {
+			l := *f.Location
+			l.File = rel
+			f.Location = &l
+		}
+	}
+	return f
+}
+
+// relPaths computes each file path relative to the base once.
+type relPaths struct {
+	base string
+	memo map[string]string
+}
+
+// newRelPaths relates paths to base ("": the current directory).
+func newRelPaths(base string) *relPaths {
+	if base == "" {
+		base, _ = os.Getwd()
+	}
+	return &relPaths{base: base, memo: map[string]string{}}
+}
+
+// of is relPath(path, base), computed once per path.
+func (r *relPaths) of(path string) string {
+	if rel, ok := r.memo[path]; ok {
+		return rel
+	}
+	rel := relPath(path, r.base)
+	if len(r.memo) < 4096 {
+		r.memo[path] = rel
+	}
+	return rel
 }
 
 // ReadJSON reads a JSON document a pyvet command wrote (-f json; the

@@ -15,7 +15,7 @@ import (
 	"github.com/pyvet/pyvet/internal/policy"
 )
 
-func init() { register("json", writeJSON) }
+func init() { registerStreamed("json", streamJSON, writeJSON) }
 
 // JSONReport is the JSON format: pip-audit's keys (dependencies, fixes) plus
 // pyvet's own. docs/json.md documents every field.
@@ -80,119 +80,219 @@ type JSONFinding struct {
 	OWASP int `json:"owasp"`
 }
 
-func writeJSON(w io.Writer, res *Result, opts Options) error {
-	if res.kind() != KindAudit {
-		return writeKindJSON(w, res, opts)
-	}
-	rep := BuildJSON(res, opts)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
-}
+// writeJSON writes the document of a run that is not an audit (an audit
+// streams: streamJSON).
+func writeJSON(w io.Writer, res *Result, opts Options) error { return writeKindJSON(w, res, opts) }
 
-// BuildJSON builds the JSON report of res.
-func BuildJSON(res *Result, opts Options) *JSONReport {
-	res = bounded(res)
-	rep := &JSONReport{
-		SchemaVersion: SchemaVersion,
-		Kind:          KindAudit,
-		Dependencies:  []JSONDependency{},
-		Fixes:         append([]JSONFix{}, res.Fixes...),
-		Tool:          res.Tool,
-		Version:       res.Version,
-		Findings:      []JSONFinding{},
-		Summary:       Summarize(res),
-		Notes:         append([]string{}, res.Notes...),
-		Meta:          map[string]string{},
-		Sources:       []inventory.SourceFile{},
+// streamJSON writes the audit document (JSONReport's keys, in its order)
+// piece by piece: the findings and the dependencies straight from the
+// run's findings, bounded one at a time.
+func streamJSON(r *streamRun, o *jsonOut) error {
+	res := r.res
+	o.b = append(o.b, '{')
+	o.key(1, true, "schema_version")
+	o.str(SchemaVersion)
+	o.key(1, false, "kind")
+	o.str(string(KindAudit))
+	o.key(1, false, "dependencies")
+	r.dependencies(o, 1)
+	o.key(1, false, "fixes")
+	o.value(1, boundFixes(res.Fixes))
+	if tool := finding.Clip(res.Tool, maxName); tool != "" {
+		o.key(1, false, "tool")
+		o.str(tool)
 	}
-	for k, v := range res.Meta {
-		rep.Meta[k] = v
+	if version := finding.Clip(res.Version, maxName); version != "" {
+		o.key(1, false, "version")
+		o.str(version)
 	}
-	rep.Projects = append(rep.Projects, res.Projects...)
-	fs := append([]finding.Finding(nil), res.Findings...)
-	finding.Sort(fs)
-	for _, f := range fs {
-		if f.Location != nil {
-			l := *f.Location
-			l.File = relPath(l.File, opts.BaseDir)
-			f.Location = &l
+	o.key(1, false, "findings")
+	if len(r.order) == 0 {
+		o.b = append(o.b, '[', ']')
+	} else {
+		o.b = append(o.b, '[')
+		for i := range r.order {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			o.nl(2)
+			f := r.bounded(i)
+			o.finding(2, &f)
+			o.flushIfFull()
 		}
-		rep.Findings = append(rep.Findings, JSONFinding{Finding: f, OWASP: f.Risk.OWASPNumber()})
+		o.nl(1)
+		o.b = append(o.b, ']')
 	}
-	if res.Inventory == nil {
-		return rep
+	o.key(1, false, "summary")
+	o.value(1, Summarize(&Result{Findings: r.fs, Inventory: res.Inventory, Failed: res.Failed}))
+	o.key(1, false, "notes")
+	o.strings(1, boundNotes(res.Notes))
+	o.key(1, false, "meta")
+	o.stringMap(1, boundMeta(res.Meta))
+	o.key(1, false, "sources")
+	sources := []inventory.SourceFile{}
+	if res.Inventory != nil {
+		for _, s := range res.Inventory.Sources {
+			s.Path = r.rel.of(s.Path)
+			sources = append(sources, s)
+		}
 	}
-	for _, s := range res.Inventory.Sources {
-		s.Path = relPath(s.Path, opts.BaseDir)
-		rep.Sources = append(rep.Sources, s)
+	o.value(1, sources)
+	if len(res.Projects) > 0 {
+		o.key(1, false, "projects")
+		o.value(1, res.Projects)
 	}
-	rep.Dependencies = jsonDependencies(res, fs, opts)
-	return rep
+	o.nl(0)
+	o.b = append(o.b, '}', '\n')
+	return o.err
 }
 
-// jsonDependencies is pip-audit's dependencies[] of a run: one entry per
-// package of the inventory (one per name and version), sorted by name, with
-// the vulnerability findings of fs (sorted, not ignored) under it and the
-// reason it could not be audited exactly. res is bounded.
-func jsonDependencies(res *Result, fs []finding.Finding, opts Options) []JSONDependency {
-	out := []JSONDependency{}
-	if res.Inventory == nil {
-		return out
+// dependencies writes pip-audit's dependencies[] of the run, brackets at
+// depth: one entry per package of the inventory (one per name and
+// version), sorted by name, with the vulnerability findings (in sorted
+// order, not ignored) under it and the reason it could not be audited
+// exactly.
+func (r *streamRun) dependencies(o *jsonOut, depth int) {
+	res := r.res
+	pkgs := uniquePackages(res.Inventory)
+	if len(pkgs) == 0 {
+		o.b = append(o.b, '[', ']')
+		return
 	}
-	// Vulnerabilities (not ignored) by package name and version.
+	// Vulnerabilities (not ignored) by package name and version: positions in r.order.
 	type pv struct{ name, version string }
-	vulns := map[pv][]JSONVuln{}
-	for _, f := range fs {
+	vulns := map[pv][]int32{}
+	for i, k := range r.order {
+		f := &r.fs[k]
 		if f.Ignored || f.ID == "" || (f.Risk != finding.RiskVulnerability && f.Risk != finding.RiskMalicious) {
 			continue
 		}
-		v := JSONVuln{
-			ID: f.ID, FixVersions: nonNil(f.Fix), Aliases: nonNil(f.Aliases), Description: f.Detail,
-			Severity: f.Severity.String(), CVSS: f.CVSS, Exact: f.Exact,
-		}
-		if v.Description == "" {
-			v.Description = f.Title
-		}
-		k := pv{f.Package, f.Version}
-		vulns[k] = append(vulns[k], v)
+		key := pv{finding.Clip(f.Package, maxName), finding.Clip(f.Version, maxName)}
+		vulns[key] = append(vulns[key], int32(i))
 	}
 	// The graph of every package of a name, for a replayed report to draw.
 	requires, parents := map[string][]string{}, map[string][]string{}
 	for _, p := range res.Inventory.Packages {
-		if p != nil {
+		if p != nil && len(p.Requires) > 0 {
 			requires[p.Name] = union(requires[p.Name], p.Requires)
+		}
+		if p != nil && len(p.Parents) > 0 {
 			parents[p.Name] = union(parents[p.Name], p.Parents)
 		}
 	}
-	for _, p := range uniquePackages(res.Inventory) {
+	sort.SliceStable(pkgs, func(i, j int) bool { return pkgs[i].Name < pkgs[j].Name })
+	var locs []inventory.Location
+	var vs []int32
+	writeVulns := func(d int) {
+		if len(vs) == 0 {
+			o.b = append(o.b, '[', ']')
+			return
+		}
+		o.b = append(o.b, '[')
+		for i, pos := range vs {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			o.nl(d + 1)
+			f := boundFinding(r.fs[r.order[pos]])
+			o.vuln(d+1, &f)
+		}
+		o.nl(d)
+		o.b = append(o.b, ']')
+	}
+	o.b = append(o.b, '[')
+	for i, p := range pkgs {
 		d := JSONDependency{
 			Requires: clipAll(requires[p.Name], maxName), Parents: clipAll(parents[p.Name], maxName),
 			Name: finding.Clip(p.Name, maxName), Version: finding.Clip(p.Version, maxName), Specifier: finding.Clip(p.Specifier, maxName),
 			Direct: p.Direct, Source: string(p.Source.Kind), Resolved: p.Resolved,
 		}
+		locs = locs[:0]
 		for _, l := range p.Locations {
-			l.File = relPath(l.File, opts.BaseDir)
-			d.Locations = append(d.Locations, l)
+			l.File = r.rel.of(l.File)
+			locs = append(locs, l)
 		}
+		d.Locations = locs
 		key := d.Version
 		if key == "" {
 			key = d.Specifier
 		}
-		if vs := vulns[pv{p.Name, key}]; vs != nil {
-			d.Vulns = &vs
-		}
+		var found bool
+		vs, found = vulns[pv{p.Name, key}]
 		if reason, ok := res.Skipped[p.Name]; ok {
-			d.SkipReason = reason
+			d.SkipReason = finding.Clip(reason, maxLine)
 		} else if p.Version == "" {
 			d.SkipReason = finding.Clip(defaultSkipReason(p), maxLine)
 		}
-		if d.SkipReason == "" && d.Vulns == nil {
-			d.Vulns = &[]JSONVuln{}
+		if i > 0 {
+			o.b = append(o.b, ',')
 		}
-		out = append(out, d)
+		o.nl(depth + 1)
+		if found || d.SkipReason == "" {
+			o.dependency(depth+1, &d, writeVulns)
+		} else {
+			o.dependency(depth+1, &d, nil)
+		}
+		o.flushIfFull()
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	o.nl(depth)
+	o.b = append(o.b, ']')
+}
+
+// dependenciesJSON is the dependencies[] of a run as a JSON value (the fix
+// document's): what streamJSON writes.
+type dependenciesJSON struct{ run *streamRun }
+
+// MarshalJSON writes the dependencies.
+func (d dependenciesJSON) MarshalJSON() ([]byte, error) {
+	o := &jsonOut{}
+	d.run.dependencies(o, 0)
+	return o.b, nil
+}
+
+// runOf is the stream of a collected run, for a document that holds part of
+// an audit's (the fix document's dependencies).
+func runOf(res *Result, opts Options) *streamRun {
+	return &streamRun{res: res, fs: res.Findings, order: sortedOrder(res.Findings), opts: opts, rel: newRelPaths(opts.BaseDir)}
+}
+
+// boundFixes are the fixes, capped; never nil.
+func boundFixes(fixes []JSONFix) []JSONFix {
+	out := make([]JSONFix, len(fixes))
+	for i, f := range fixes {
+		f.Name, f.Version, f.OldVersion, f.NewVersion = finding.Clip(f.Name, maxName), finding.Clip(f.Version, maxName), finding.Clip(f.OldVersion, maxName), finding.Clip(f.NewVersion, maxName)
+		f.SkipReason = finding.Clip(f.SkipReason, maxLine)
+		out[i] = f
+	}
+	return out
+}
+
+// boundNotes are the notes, capped.
+func boundNotes(notes []string) []string {
+	out := make([]string, len(notes))
+	for i, n := range notes {
+		out[i] = finding.Clip(n, finding.MaxNote)
+	}
+	return out
+}
+
+// boundMeta is the metadata, keys and values capped (meta itself when
+// nothing needs it).
+func boundMeta(meta map[string]string) map[string]string {
+	fits := true
+	for k, v := range meta {
+		if finding.Clip(k, maxName) != k || finding.Clip(v, maxLine) != v {
+			fits = false
+			break
+		}
+	}
+	if fits {
+		return meta
+	}
+	out := make(map[string]string, len(meta))
+	for k, v := range meta {
+		out[finding.Clip(k, maxName)] = finding.Clip(v, maxLine)
+	}
 	return out
 }
 
@@ -256,9 +356,7 @@ func writeKindJSON(w io.Writer, res *Result, opts Options) error {
 			payload = append(payload, r.Result)
 			doc = append(doc, jsonField{"dry_run", r.DryRun}, jsonField{"written", r.Written}, jsonField{"diffs", nonNilDiffs(r.Diffs)})
 		}
-		fs := append([]finding.Finding(nil), res.Findings...)
-		finding.Sort(fs)
-		doc = append(doc, jsonField{"dependencies", jsonDependencies(res, fs, opts)}, jsonField{"fixes", fixesOf(res)}, jsonField{"findings", jsonFindings(res, opts)})
+		doc = append(doc, jsonField{"dependencies", dependenciesJSON{runOf(res, opts)}}, jsonField{"fixes", fixesOf(res)}, jsonField{"findings", jsonFindings(res, opts)})
 	case KindSBOM, KindPopularity:
 		doc = append(doc, jsonField{"files", append([]File{}, res.Files...)})
 	case KindPolicy:

@@ -285,3 +285,46 @@ func TestBadFormat(t *testing.T) {
 		t.Errorf("exit %d: %q", code, errs)
 	}
 }
+
+// PYVET_FORMAT and PYVET_OUTPUT are the defaults of -f and -o: the flag
+// beats the variable, a bad value is one line naming the variable (exit
+// 2, before any work), and -o stdout is standard output as in pip-audit.
+func TestReportEnvironment(t *testing.T) {
+	db := transcriptProject(t)
+	t.Setenv("COLUMNS", "")
+	audit := func(args ...string) (string, string, int) {
+		return runPyvet(t, append(append([]string{"--offline", "audit", "--no-deps", "--db", db}, args...), "requirements.txt")...)
+	}
+	t.Setenv("PYVET_FORMAT", "json")
+	if out, errs, code := audit(); code != exitFindings || !strings.HasPrefix(out, "{") || !strings.Contains(errs, "2 of 3 packages affected") {
+		t.Errorf("PYVET_FORMAT=json: exit %d, %.40q, %q", code, out, errs)
+	}
+	if out, _, code := audit("-f", "table"); code != exitFindings || !strings.HasPrefix(out, "SEVERITY") {
+		t.Errorf("-f table under PYVET_FORMAT=json: exit %d, %.40q", code, out)
+	}
+	t.Setenv("PYVET_OUTPUT", "report.json")
+	if out, errs, code := audit(); code != exitFindings || out != "" || !strings.Contains(errs, "2 of 3 packages affected") {
+		t.Errorf("PYVET_OUTPUT: exit %d, stdout %.40q, %q", code, out, errs)
+	}
+	if b, err := os.ReadFile("report.json"); err != nil || !strings.Contains(string(b), `"PYSEC-2019-132"`) {
+		t.Errorf("report.json: %.80q %v", b, err)
+	}
+	if out, errs, code := audit("-o", "stdout"); code != exitFindings || !strings.HasPrefix(out, "{") || !strings.Contains(errs, "affected") {
+		t.Errorf("-o stdout: exit %d, %.40q, %q", code, out, errs)
+	}
+	t.Setenv("PYVET_OUTPUT", "")
+	t.Setenv("PYVET_FORMAT", "columns")
+	if out, _, _ := audit(); !strings.HasPrefix(out, "SEVERITY") {
+		t.Errorf("PYVET_FORMAT=columns: %.40q", out)
+	}
+	t.Setenv("PYVET_FORMAT", "xml")
+	out, errs, code := audit()
+	if code != exitUsage || out != "" || !strings.HasPrefix(errs, "PYVET_FORMAT: ") || !strings.Contains(errs, `unknown format "xml"`) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		t.Errorf("PYVET_FORMAT=xml: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	// Every command that reports reads them.
+	t.Setenv("PYVET_FORMAT", "json")
+	if out, _, code := runPyvet(t, "version"); code != 0 || !strings.Contains(out, `"kind": "version"`) {
+		t.Errorf("version under PYVET_FORMAT=json: exit %d %q", code, out)
+	}
+}

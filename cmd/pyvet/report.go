@@ -52,7 +52,7 @@ func addReportFlagSet(fs *pflag.FlagSet, rf *reportFlags, def string) {
 		names += ", " + strings.Join(sbom.Formats(), ", ")
 	}
 	fs.VarP(formatValue{rf}, "format", "f", "output format: "+names)
-	fs.StringVarP(&rf.output, "output", "o", "", "write the report to FILE instead of standard output")
+	fs.StringVarP(&rf.output, "output", "o", "", "write the report to FILE instead of standard output (- or stdout: standard output)")
 }
 
 // formatValue is -f: setting it checks the name, so a bad value fails
@@ -112,8 +112,11 @@ func (rf *reportFlags) sbomFormat() (sbom.Format, bool) {
 	return f, err == nil
 }
 
-// toStdout reports whether the report goes to standard output.
-func (rf *reportFlags) toStdout() bool { return rf.output == "" || rf.output == "-" }
+// toStdout reports whether the report goes to standard output: no -o,
+// "-", or pip-audit's "stdout".
+func (rf *reportFlags) toStdout() bool {
+	return rf.output == "" || rf.output == "-" || rf.output == "stdout"
+}
 
 // summaryOnStderr reports whether the run's summary line (report.SummaryLine)
 // goes to standard error: when the report is not the table on standard
@@ -214,8 +217,8 @@ func newReportCmd(a *app) *cobra.Command {
 func newReportConvertCmd(*app) *cobra.Command {
 	var (
 		rf      reportFlags
-		desc    bool
-		aliases bool
+		desc    = newChoice("off", true, "on", "off", "auto")
+		aliases = newChoice("off", true, "on", "off", "auto")
 		ignored bool
 		title   string
 	)
@@ -244,13 +247,13 @@ func newReportConvertCmd(*app) *cobra.Command {
 			if err != nil {
 				return exitWith(exitUsage, fmt.Errorf("%s: %w", args[0], err))
 			}
-			opts := report.Options{Desc: desc, Aliases: aliases, ShowIgnored: ignored, Title: title}
+			opts := report.Options{Desc: desc.on(rf.format), Aliases: aliases.on(rf.format), ShowIgnored: ignored, Title: title}
 			return rf.emit(cmd, res, opts)
 		},
 	}
 	addReportFlags(cmd, &rf, "table")
-	cmd.Flags().BoolVar(&desc, "desc", false, "include advisory descriptions")
-	cmd.Flags().BoolVar(&aliases, "aliases", false, "include advisory aliases")
+	addChoiceFlag(cmd.Flags(), desc, "desc", "include advisory descriptions and whole titles: on, off or auto (on for json); alone: on")
+	addChoiceFlag(cmd.Flags(), aliases, "aliases", "include advisory aliases: on, off or auto (on for json); alone: on")
 	cmd.Flags().BoolVar(&ignored, "show-ignored", false, "list ignored findings too")
 	cmd.Flags().StringVar(&title, "title", "", "report title (html, markdown)")
 	return cmd

@@ -58,7 +58,14 @@ func CheckResolves(ctx context.Context, inv *inventory.Inventory, plan *Plan, o 
 		plan.Notes = append(plan.Notes, "the upgrades do not resolve together: "+finding.Clip(strings.ReplaceAll(nos.Explanation, "\n", " "), 600))
 		return err
 	case errors.As(err, &inc):
-		plan.Notes = append(plan.Notes, NoteUnchecked+": the index could not be read for "+strings.Join(inc.Names(), ", "))
+		names := inc.Names()
+		note := NoteUnchecked + ": the index could not be read for " + strings.Join(names, ", ")
+		if len(names) > 0 && inc.Projects[names[0]] != nil {
+			// The cause (host, refused connection, status) makes the note
+			// self-contained; the first one stands for the rest.
+			note += " (" + finding.Clip(inc.Projects[names[0]].Error(), 200) + ")"
+		}
+		plan.Notes = append(plan.Notes, note)
 	default:
 		plan.Notes = append(plan.Notes, NoteUnchecked+": "+finding.Clip(err.Error(), 300))
 	}

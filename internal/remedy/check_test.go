@@ -58,7 +58,7 @@ func TestCheckResolves(t *testing.T) {
 	if err := CheckResolves(context.Background(), inv, p, offline); err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Notes) != 1 || !strings.HasPrefix(p.Notes[0], NoteUnchecked) {
+	if len(p.Notes) != 1 || !strings.HasPrefix(p.Notes[0], NoteUnchecked) || !strings.Contains(p.Notes[0], "offline") {
 		t.Fatalf("offline notes = %q, want not checked", p.Notes)
 	}
 }

@@ -76,6 +76,7 @@ func TestNetworkFailureExitStatus(t *testing.T) {
 	reqs := writeReqs(t, "foo-bar==1.0.0\n")
 	noDB := "; run `pyvet db update` (or `pyvet db update --from FILE` without network), or pass --db PATH"
 	fromHint := "; without network, " + fromRemedy
+	popHint := "; without network, install a copy with `pyvet pypi popularity --from FILE`"
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -93,6 +94,9 @@ func TestNetworkFailureExitStatus(t *testing.T) {
 			[]string{"(the download failed: advisory update from {base}/all.zip: HTTP 503 Service Unavailable)" + noDB + "\n"}},
 		{"audit --service", []string{"audit", "--no-deps", "--service", "{base}", "-r", reqs},
 			[]string{"pyvet: --service {base}: " + deadHost + ": connection refused\n"}, nil},
+		{"pypi popularity", []string{"pypi", "popularity", "--url", "{base}/top.json"},
+			[]string{"pyvet: popularity list: " + deadHost + ": connection refused" + popHint + "\n"},
+			[]string{"pyvet: popularity list: {base}/top.json: HTTP 503 Service Unavailable" + popHint + "\n"}},
 		{"pypi info", []string{"pypi", "info", "--index-url", "{base}/simple", "flask"},
 			[]string{"pyvet: " + deadHost + ": connection refused\n"}, nil},
 	} {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -154,11 +155,14 @@ func UpdatePopularity(ctx context.Context, url, cacheDir string) (string, error)
 		url = DefaultPopularityURL
 	}
 	resp, err := httpx.Default().Tune(httpx.Tuning{Timeout: 2 * time.Minute}).Get(ctx, url, nil, safeio.MaxJSON)
-	if err != nil {
-		return "", fmt.Errorf("popularity list: %w", err)
+	if err == nil && resp.Status != http.StatusOK {
+		err = &httpx.StatusError{URL: url, Status: resp.Status}
 	}
-	if resp.Status != http.StatusOK {
-		return "", fmt.Errorf("popularity list: %w", &httpx.StatusError{URL: url, Status: resp.Status})
+	switch {
+	case errors.Is(err, httpx.ErrNetwork):
+		return "", fmt.Errorf("popularity list: %w; without network, install a copy with `pyvet pypi popularity --from FILE`", err)
+	case err != nil:
+		return "", fmt.Errorf("popularity list: %w", err)
 	}
 	return install(resp.Body, url, cacheDir)
 }

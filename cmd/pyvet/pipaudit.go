@@ -182,25 +182,33 @@ func pipAuditNames(aliases map[string]string) func(*pflag.FlagSet, string) pflag
 }
 
 // envFlags are the environment variables that give a flag its value when
-// the command line does not (pip-audit's PIP_AUDIT_* → PYVET_*). Every
-// command that has the flag reads its variable.
-var envFlags = []struct{ flag, env string }{
-	{"format", "PYVET_FORMAT"},
-	{"output", "PYVET_OUTPUT"},
-	{"desc", "PYVET_DESC"},
-	{"aliases", "PYVET_ALIASES"},
-	{"progress-spinner", "PYVET_PROGRESS_SPINNER"},
-	{"vulnerability-service", "PYVET_VULNERABILITY_SERVICE"},
-	{"service", "PYVET_SERVICE"},
+// the command line does not (pip-audit's PIP_AUDIT_* → PYVET_*). They are
+// pip-audit's, so they apply where pip-audit's apply: to `pyvet audit`
+// (with --fix too), except --progress-spinner, which every command has. A
+// variable set for the audit of a CI job does not redirect or reformat the
+// other pyvet commands of the job.
+var envFlags = []struct {
+	flag, env string
+	audit     bool // only `pyvet audit` reads it
+}{
+	{"format", "PYVET_FORMAT", true},
+	{"output", "PYVET_OUTPUT", true},
+	{"desc", "PYVET_DESC", true},
+	{"aliases", "PYVET_ALIASES", true},
+	{"vulnerability-service", "PYVET_VULNERABILITY_SERVICE", true},
+	{"service", "PYVET_SERVICE", true},
+	{"progress-spinner", "PYVET_PROGRESS_SPINNER", false},
 }
 
-// applyEnv sets, on cmd, every flag of envFlags that the command has and
-// the command line left unset, from its non-empty environment variable
-// (getenv). A value the flag refuses is a usage error naming the variable.
+// applyEnv sets, on cmd, every flag of envFlags that applies to the
+// command and that the command line left unset, from its non-empty
+// environment variable (getenv). A value the flag refuses is a usage error
+// naming the variable.
 func applyEnv(cmd *cobra.Command, getenv func(string) string) error {
+	isAudit := cmd.CommandPath() == "pyvet audit"
 	for _, e := range envFlags {
 		v := strings.TrimSpace(getenv(e.env))
-		if v == "" {
+		if v == "" || e.audit && !isAudit {
 			continue
 		}
 		f := cmd.Flags().Lookup(e.flag)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -149,9 +150,25 @@ func TestPipAuditEnvironment(t *testing.T) {
 	if _, errs, code := runPyvet(t, "--offline", "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "-r", req); code == 0 || !strings.Contains(errs, "--service http://127.0.0.1:1") {
 		t.Errorf("PYVET_SERVICE: exit %d: %s", code, errs)
 	}
-	// A command without the flag ignores the variable.
-	if _, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "deps", req); code != 0 {
-		t.Errorf("deps under PYVET_SERVICE: exit %d: %s", code, errs)
+	t.Setenv("PYVET_SERVICE", "")
+	// The variables are the audit's: other commands keep their defaults.
+	t.Setenv("PYVET_DESC", "on")
+	t.Setenv("PYVET_FORMAT", "cyclonedx-json")
+	t.Setenv("PYVET_OUTPUT", filepath.Join(t.TempDir(), "audit.json"))
+	if out, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "deps", req); code != 0 || !strings.Contains(out, "foo-bar") {
+		t.Errorf("deps under PYVET_FORMAT/PYVET_OUTPUT: exit %d: %s\n%s", code, errs, out)
+	}
+	recorded := filepath.Join(t.TempDir(), "run.json")
+	runPyvet(t, "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", req, "-f", "json", "-o", recorded)
+	if out, errs, code := runPyvet(t, "report", "convert", recorded); code != 0 || !strings.Contains(out, "PYSEC-2099-1") {
+		t.Errorf("report convert under PYVET_DESC=on: exit %d: %s\n%s", code, errs, out)
+	}
+	// And the audit writes where PYVET_OUTPUT says, in PYVET_FORMAT.
+	if _, errs, code := runPyvet(t, base...); code != 1 {
+		t.Errorf("audit under PYVET_FORMAT/PYVET_OUTPUT: exit %d: %s", code, errs)
+	}
+	if b, err := os.ReadFile(os.Getenv("PYVET_OUTPUT")); err != nil || !strings.Contains(string(b), `"bomFormat": "CycloneDX"`) {
+		t.Errorf("PYVET_OUTPUT file: %v\n%s", err, b)
 	}
 }
 

@@ -20,11 +20,13 @@ type PathNode struct {
 	// Below names the affected packages reachable from this one (itself
 	// excluded), in name order.
 	Below []string
-	// Ref is set when the package is unfolded at an earlier place of the
-	// tree; this node only refers to it.
+	// Ref is set when the package is unfolded at another place of the tree
+	// (its own entry for a direct dependency, else its first place); this
+	// node only refers to it.
 	Ref      bool
 	Children []*PathNode
-	Size     int // nodes in the subtree drawn here, itself included
+	Size     int  // nodes in the subtree drawn here, itself included
+	Open     bool // starts unfolded (set by the page, see unfoldSmall)
 }
 
 // PathTree is the part of the dependency graph that leads to affected
@@ -105,8 +107,8 @@ func newDepGraph(inv *inventory.Inventory, fs []finding.Finding) *depGraph {
 //
 // Paths start at a direct dependency: the packages above one (the project's
 // own entry in a lock file) are left out. A package reached by several paths
-// is unfolded once, at its first place in the tree; later places refer back
-// to it. The tree thus holds each relevant package and edge once, whatever
+// is unfolded once (a direct dependency at its own entry, another package at
+// its first place in the tree); other places refer to it. The tree thus holds each relevant package and edge once, whatever
 // the size of the graph.
 func BuildPathTree(inv *inventory.Inventory, fs []finding.Finding) *PathTree {
 	g := newDepGraph(inv, fs)
@@ -162,12 +164,16 @@ func BuildPathTree(inv *inventory.Inventory, fs []finding.Finding) *PathTree {
 	}
 	below := affectedBelow(relevant, kids, sev)
 	labels := newPkgLabels(inv)
-	// Each package with dependencies on a path is unfolded where the tree
-	// first shows it (depth-first, in name order); every later place refers
-	// back to it.
+	// Each package with dependencies on a path is unfolded once: a root at
+	// its own entry, any other package where the tree first shows it
+	// (depth-first, in name order); every other place refers to it.
 	unfolded := map[string]bool{}
-	var build func(n string) *PathNode
-	build = func(n string) *PathNode {
+	isRoot := map[string]bool{}
+	for _, r := range roots {
+		isRoot[r] = true
+	}
+	var build func(n string, root bool) *PathNode
+	build = func(n string, root bool) *PathNode {
 		pn := &PathNode{Name: n, Version: labels.versions[n], Below: below[n], Size: 1}
 		if s, ok := sev[n]; ok {
 			pn.Affected, pn.Severity, pn.Findings = true, s, counts[n]
@@ -176,13 +182,13 @@ func BuildPathTree(inv *inventory.Inventory, fs []finding.Finding) *PathTree {
 			// A leaf has nothing to unfold: it is shown in full everywhere.
 			return pn
 		}
-		if unfolded[n] {
+		if unfolded[n] || isRoot[n] && !root {
 			pn.Ref = true
 			return pn
 		}
 		unfolded[n] = true
 		for _, c := range kids(n) {
-			cn := build(c)
+			cn := build(c, false)
 			pn.Size += cn.Size
 			pn.Children = append(pn.Children, cn)
 		}
@@ -202,7 +208,7 @@ func BuildPathTree(inv *inventory.Inventory, fs []finding.Finding) *PathTree {
 		}
 	}
 	addRoot := func(r string) {
-		rn := build(r)
+		rn := build(r, true)
 		mark(rn)
 		deep = deep || len(rn.Children) > 0
 		t.Roots = append(t.Roots, rn)

@@ -121,6 +121,7 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 		Paths:   BuildPathTree(res.Inventory, res.Findings),
 		CSP:     htmlCSP,
 	}
+	unfoldSmall(d.Paths)
 	for _, r := range finding.Risks() {
 		d.Risks = append(d.Risks, htmlRisk{Risk: string(r), OWASP: r.OWASPNumber(), Title: riskTitle(r), Count: sum.ByRisk[string(r)]})
 	}
@@ -506,14 +507,40 @@ func belowText(names []string) string {
 	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
 }
 
-// openPathNode reports whether a node of the path tree starts unfolded:
-// when what it unfolds is short.
-func openPathNode(n *PathNode) bool { return n.Size <= 12 }
+// Unfolding limits of the path tree: a tree of at most maxOpenTree nodes
+// starts with every package of at most maxOpenNode nodes unfolded; a larger
+// one starts folded, one line per direct dependency naming the affected
+// packages it leads to.
+const (
+	maxOpenTree = 60
+	maxOpenNode = 12
+)
+
+// unfoldSmall marks the nodes of t that start unfolded.
+func unfoldSmall(t *PathTree) {
+	if t == nil {
+		return
+	}
+	total := 0
+	for _, r := range t.Roots {
+		total += r.Size
+	}
+	if total > maxOpenTree {
+		return
+	}
+	var mark func(ns []*PathNode)
+	mark = func(ns []*PathNode) {
+		for _, n := range ns {
+			n.Open = n.Size <= maxOpenNode
+			mark(n.Children)
+		}
+	}
+	mark(t.Roots)
+}
 
 var htmlFuncs = template.FuncMap{
 	"sevName":   func(s finding.Severity) string { return s.String() },
 	"belowText": belowText,
-	"open":      openPathNode,
 }
 
 // cspHash is the CSP source expression of an inline element's content.
@@ -554,7 +581,7 @@ const htmlCSS = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #111827; background: #f9fafb; }
 header { background: #111827; color: #f9fafb; padding: 18px 28px; overflow-wrap: anywhere; }
 header h1 { margin: 0 0 4px; font-size: 22px; }
-main { padding: 18px 28px; max-width: 1500px; }
+main { padding: 18px 28px; }
 section { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 14px 18px; margin-bottom: 18px; }
 h2 { font-size: 17px; margin: 0 0 10px; }
 a { color: #1d4ed8; }
@@ -690,8 +717,8 @@ var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`
 {{range .}}<tr class="upgrade" data-package="{{.Package}}"><td class="up"><a href="#finding-{{.Package}}"><strong>{{.Package}}</strong></a> {{.From}} → <span class="to">{{.To}}</span></td><td class="num">{{len .Clears}}</td><td class="top"><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span></td><td>{{range $i, $id := .IDs}}{{if $i}}, {{end}}<code>{{$id}}</code>{{end}}{{if .More}} <span class="muted">and {{.More}} more</span>{{end}}</td></tr>
 {{end}}</tbody>
 </table>{{end}}
-{{define "pathnode"}}<li class="node{{if .Affected}} affected{{end}}{{if .Ref}} ref{{end}}{{if not .Children}} leaf{{end}}" data-package="{{.Name}}"{{if .Affected}} data-severity="{{sevName .Severity}}"{{end}}>{{if .Children}}<details{{if open .}} open{{end}}><summary>{{template "pathlabel" .}}</summary><ul>{{range .Children}}{{template "pathnode" .}}{{end}}</ul></details>{{else}}{{template "pathlabel" .}}{{end}}</li>{{end}}
-{{define "pathlabel"}}<span class="pkg"{{if .Children}} id="dep-{{.Name}}"{{end}}>{{if .Affected}}<a href="#finding-{{.Name}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</span>{{with .Version}} <span class="ver">{{.}}</span>{{end}}{{if .Affected}} <span class="badge sev-{{sevName .Severity}}">{{.Findings}} · {{sevName .Severity}}</span>{{end}}{{with .Below}} <span class="below">→ {{belowText .}}</span>{{end}}{{if .Ref}} <a class="ref" href="#dep-{{.Name}}" title="unfolded at its first place in the tree">↑ see above</a>{{end}}{{end}}
+{{define "pathnode"}}<li class="node{{if .Affected}} affected{{end}}{{if .Ref}} ref{{end}}{{if not .Children}} leaf{{end}}" data-package="{{.Name}}"{{if .Affected}} data-severity="{{sevName .Severity}}"{{end}}>{{if .Children}}<details{{if .Open}} open{{end}}><summary>{{template "pathlabel" .}}</summary><ul>{{range .Children}}{{template "pathnode" .}}{{end}}</ul></details>{{else}}{{template "pathlabel" .}}{{end}}</li>{{end}}
+{{define "pathlabel"}}<span class="pkg"{{if .Children}} id="dep-{{.Name}}"{{end}}>{{if .Affected}}<a href="#finding-{{.Name}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</span>{{with .Version}} <span class="ver">{{.}}</span>{{end}}{{if .Affected}} <span class="badge sev-{{sevName .Severity}}">{{.Findings}} · {{sevName .Severity}}</span>{{end}}{{with .Below}} <span class="below">→ {{belowText .}}</span>{{end}}{{if .Ref}} <a class="ref" href="#dep-{{.Name}}">see its dependencies</a>{{end}}{{end}}
 {{define "findings"}}<table class="findings"{{with .ID}} id="{{.}}"{{end}}>
 <colgroup><col class="c-sev"><col class="c-pkg"><col class="c-id"><col class="c-fix"><col></colgroup>
 <thead><tr><th>Severity</th><th>Package</th><th>ID / rule</th><th>Fix</th><th>Finding</th></tr></thead>

@@ -227,8 +227,8 @@ func TestPathTreeFixture(t *testing.T) {
 
 func TestPathTreeSharedAndCycles(t *testing.T) {
 	inv := &inventory.Inventory{Packages: []*inventory.Package{
-		{Name: "project", Requires: []string{"app-a", "app-b"}}, // a lock file's own entry, above the direct ones
-		{Name: "app-a", Direct: true, Requires: []string{"lib", "noise"}},
+		{Name: "project", Requires: []string{"app-a", "app-b"}},                    // a lock file's own entry, above the direct ones
+		{Name: "app-a", Direct: true, Requires: []string{"lib", "noise", "app-b"}}, // app-b is unfolded at its own entry
 		{Name: "app-b", Direct: true, Requires: []string{"lib", "vuln-leaf"}},
 		{Name: "lib", Requires: []string{"core", "vuln-leaf"}},
 		{Name: "core", Requires: []string{"lib", "bad"}}, // a cycle lib → core → lib
@@ -249,7 +249,7 @@ func TestPathTreeSharedAndCycles(t *testing.T) {
 	var got []string
 	treeNames(tree.Roots, 0, &got)
 	want := []string{
-		"app-a", " lib", "  core", "   bad", "   lib^", "  vuln-leaf",
+		"app-a", " app-b^", " lib", "  core", "   bad", "   lib^", "  vuln-leaf",
 		"app-b", " lib^", " vuln-leaf",
 		"x", " y", "  x^", "  z",
 	}
@@ -357,5 +357,31 @@ func BenchmarkHTMLLargeGraph(b *testing.B) {
 		if err := Write(io.Discard, "html", res, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestHTMLPathTreeFolding(t *testing.T) {
+	// A small tree starts unfolded.
+	if out := render(t, "html", fixture(t), Options{}); !strings.Contains(out, `<li class="node" data-package="flask"><details open>`) {
+		t.Error("a small tree starts folded")
+	}
+	// A large one starts folded: a line per direct dependency, naming the
+	// affected packages it leads to.
+	inv := &inventory.Inventory{}
+	var fs []finding.Finding
+	for i := 0; i < 30; i++ {
+		d, m, v := fmt.Sprintf("d%02d", i), fmt.Sprintf("m%02d", i), fmt.Sprintf("v%02d", i)
+		inv.Packages = append(inv.Packages,
+			&inventory.Package{Name: d, Direct: true, Requires: []string{m}},
+			&inventory.Package{Name: m, Requires: []string{v}},
+			&inventory.Package{Name: v})
+		fs = append(fs, finding.Finding{Risk: finding.RiskVulnerability, ID: "X-" + v, Package: v, Severity: finding.SeverityHigh})
+	}
+	out := render(t, "html", &Result{Tool: "pyvet audit", Inventory: inv, Findings: fs}, Options{})
+	if n := strings.Count(out, "<details>"); strings.Contains(out, "<details open>") || n != 60 {
+		t.Errorf("a 90-node tree does not start folded (%d folded packages, want 60)", n)
+	}
+	if !strings.Contains(out, `<summary><span class="pkg" id="dep-d07">d07</span> <span class="below">→ v07</span></summary>`) {
+		t.Error("a folded direct dependency does not name the affected package it leads to")
 	}
 }

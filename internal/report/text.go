@@ -119,7 +119,16 @@ func fitLines(text string, width int) string {
 // (tree.go).
 func writeDepsTable(w io.Writer, inv *inventory.Inventory, width int) {
 	if resolvedInventory(inv) {
-		writeDepsTree(w, inv)
+		// A tree's lines are cut, not wrapped: a wrapped line would break
+		// its guides.
+		var tree strings.Builder
+		writeDepsTree(&tree, inv)
+		for _, l := range strings.SplitAfter(tree.String(), "\n") {
+			if body := strings.TrimSuffix(l, "\n"); width > 0 && textWidth(body) > width {
+				l = cut(body, width) + "\n"
+			}
+			io.WriteString(w, l)
+		}
 		return
 	}
 	g := &grid{}

@@ -187,3 +187,30 @@ flask 3.0.0 [required: >=1.0]
 		t.Errorf("an inventory with recorded edges is not drawn as the tree:\n%s", got)
 	}
 }
+
+// On a terminal of 40 columns the tree's lines are cut with "…", never
+// wrapped, so each package keeps its one line under its guides.
+func TestDepsTreeFitsWidth(t *testing.T) {
+	res := &Result{Kind: KindDeps, Tool: "pyvet deps", Inventory: resolvedFixture()}
+	wide := render(t, "table", res, Options{})
+	narrow := render(t, "table", res, Options{Width: 40})
+	wl, nl := strings.Split(wide, "\n"), strings.Split(narrow, "\n")
+	if len(wl) != len(nl) {
+		t.Fatalf("%d lines at 40 columns, %d unfitted", len(nl), len(wl))
+	}
+	cuts := 0
+	for i, l := range nl {
+		if textWidth(l) > 40 {
+			t.Errorf("line %d has %d columns: %q", i+1, textWidth(l), l)
+		}
+		if l != wl[i] {
+			cuts++
+			if !strings.HasSuffix(l, "…") || !strings.HasPrefix(wl[i], strings.TrimSuffix(l, "…")) {
+				t.Errorf("line %d is not the line cut: %q from %q", i+1, l, wl[i])
+			}
+		}
+	}
+	if cuts == 0 {
+		t.Errorf("nothing cut at 40 columns:\n%s", narrow)
+	}
+}

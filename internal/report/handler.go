@@ -486,20 +486,39 @@ type streamRun struct {
 }
 
 // sortedOrder returns the indices of fs in the order of finding.Sort
-// (stable), without moving fs.
+// (stable) of the bounded findings, without moving fs.
 func sortedOrder(fs []finding.Finding) []int32 {
 	order := make([]int32, len(fs))
-	sorted := true
+	sorted, fits := true, true
 	for i := range order {
 		order[i] = int32(i)
 		if i > 0 && sorted && finding.Less(&fs[i], &fs[i-1]) {
 			sorted = false
 		}
+		if fits && !sortKeysFit(&fs[i]) {
+			fits = false
+		}
 	}
-	if !sorted {
+	switch {
+	case !fits:
+		// A key capping changes (hostile text): sort by the capped keys.
+		keys := make([]finding.Finding, len(fs))
+		for i := range fs {
+			f := &fs[i]
+			keys[i] = finding.Finding{Severity: f.Severity, Risk: f.Risk, Package: finding.Clip(f.Package, maxName), Version: finding.Clip(f.Version, maxName),
+				ID: finding.Clip(f.ID, maxName), Rule: f.Rule, Title: finding.Clip(f.Title, maxLine)}
+		}
+		sort.SliceStable(order, func(i, j int) bool { return finding.Less(&keys[order[i]], &keys[order[j]]) })
+	case !sorted:
 		sort.SliceStable(order, func(i, j int) bool { return finding.Less(&fs[order[i]], &fs[order[j]]) })
 	}
 	return order
+}
+
+// sortKeysFit reports whether capping f leaves its sort keys as they are.
+func sortKeysFit(f *finding.Finding) bool {
+	return finding.Clip(f.Package, maxName) == f.Package && finding.Clip(f.Version, maxName) == f.Version &&
+		finding.Clip(f.ID, maxName) == f.ID && finding.Clip(f.Title, maxLine) == f.Title
 }
 
 // bounded returns the i-th finding in sorted order, bounded as every

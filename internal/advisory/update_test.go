@@ -336,3 +336,29 @@ func TestUpdateNetworkFailures(t *testing.T) {
 		t.Errorf("%d requests to the 503 server, want 3 (2 retries)", n)
 	}
 }
+
+// BenchmarkImportSnapshot: db update --from the corpus snapshot, building
+// the index (rebuild) and finding it installed already (unchanged).
+func BenchmarkImportSnapshot(b *testing.B) {
+	src := corpusZip(b)
+	cache := b.TempDir()
+	if _, err := Import(cache, src); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("rebuild", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if res, err := ImportWith(ImportOptions{CacheDir: cache, Path: src, Force: true}); err != nil || !res.Updated {
+				b.Fatal(res, err)
+			}
+		}
+	})
+	b.Run("unchanged", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if res, err := ImportWith(ImportOptions{CacheDir: cache, Path: src}); err != nil || !res.NotModified {
+				b.Fatal(res, err)
+			}
+		}
+	})
+}

@@ -59,6 +59,10 @@ func TestRetriesExhausted(t *testing.T) {
 	if !errors.As(err, &se) || se.Status != http.StatusBadGateway || !strings.Contains(err.Error(), "try later 3") || n.Load() != 3 {
 		t.Fatalf("err %v after %d requests", err, n.Load())
 	}
+	// The server's failure is a failure of the network for the exit status.
+	if !errors.Is(err, httpx.ErrNetwork) {
+		t.Errorf("HTTP 502 after the retries is not httpx.ErrNetwork: %v", err)
+	}
 }
 
 func TestNoRetryOnBadRequest(t *testing.T) {
@@ -68,6 +72,10 @@ func TestNoRetryOnBadRequest(t *testing.T) {
 	var se *StatusError
 	if !errors.As(err, &se) || se.Status != 400 || se.Body.Code != 14 || n.Load() != 1 {
 		t.Fatalf("err %v after %d requests", err, n.Load())
+	}
+	// An answer about the query, not a failure of the network.
+	if errors.Is(err, httpx.ErrNetwork) {
+		t.Errorf("HTTP 400 is httpx.ErrNetwork: %v", err)
 	}
 }
 

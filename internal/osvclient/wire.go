@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/safeio"
 )
 
@@ -90,9 +91,16 @@ type StatusError struct {
 	Body   Error // zero when the body was not an OSV error object
 }
 
+// Error names the URL, the status and the service's message, if any.
 func (e *StatusError) Error() string {
 	if e.Body.Message != "" {
 		return fmt.Sprintf("%s: HTTP %d: %s", e.URL, e.Status, safeio.ExcerptN(e.Body.Message, 200))
 	}
 	return fmt.Sprintf("%s: HTTP %d", e.URL, e.Status)
+}
+
+// Is matches httpx.ErrNetwork when the status is the server's failure
+// (httpx.IsNetworkStatus: 5xx, 429, 408), not an answer about the query.
+func (e *StatusError) Is(target error) bool {
+	return target == httpx.ErrNetwork && httpx.IsNetworkStatus(e.Status)
 }

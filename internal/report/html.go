@@ -84,8 +84,18 @@ type htmlFinding struct {
 	PathStr   string
 	TitleHTML template.HTML // Title rendered from inline Markdown
 	Desc      template.HTML // Detail rendered from Markdown
+	DescID    string        // element id of Desc, on the first row of the advisory
 	Excerpt   string        // Detail as one line of plain text, shortened, when it is long
 	Long      bool          // Detail is folded under Excerpt
+	// SameDesc, for an advisory whose description an earlier row shows
+	// (on another package or version), says where; Desc is then empty.
+	SameDesc *descRef
+}
+
+// descRef is where an advisory's description is shown: its element id, the
+// description and the package label of its row.
+type descRef struct {
+	ID, Detail, Label string
 }
 
 // htmlUpgrade is one row of the "Fix these first" section.
@@ -143,6 +153,7 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 	labels := newPkgLabels(res.Inventory)
 	fs := shown(res, opts)
 	anchored := map[string]bool{}
+	descs := map[string]descRef{} // advisory id → where its description is
 	unique := uniqueBaseNames(res, opts.BaseDir)
 	for _, f := range fs {
 		hf := htmlFinding{Finding: f, Where: locationString(&f, opts.BaseDir), IDShown: idOrRule(&f), Pkg: labels.label(&f),
@@ -158,7 +169,15 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 			hf.Anchor = "finding-" + f.Package
 		}
 		hf.TitleHTML = renderInline(f.Title)
-		if f.Detail != "" {
+		if first, ok := descs[f.ID]; ok && f.Detail != "" && first.Detail == f.Detail {
+			// The same advisory on another package or version: its
+			// description is shown once.
+			hf.SameDesc = &first
+		} else if f.Detail != "" {
+			if f.ID != "" && !ok {
+				hf.DescID = "desc-" + f.ID
+				descs[f.ID] = descRef{ID: hf.DescID, Detail: f.Detail, Label: hf.Pkg}
+			}
 			desc, plain := renderMarkdown(f.Detail)
 			hf.Desc = desc
 			if hf.Long = len(f.Detail) > 320 || strings.Count(string(desc), "<p>") > 1 || strings.Contains(string(desc), "<pre>"); hf.Long {
@@ -728,7 +747,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`
 <td>{{.Pkg}}{{if .PathStr}}<div class="detail">{{.PathStr}}</div>{{end}}{{if .Where}}<div class="detail"><code class="where"{{with .WhereAt}} title="{{.}}"{{end}}>{{.Where}}</code></div>{{end}}</td>
 <td><code>{{.IDShown}}</code>{{if .Aliases}}<div class="detail">{{range $i, $a := .Aliases}}{{if $i}}, {{end}}{{$a}}{{end}}</div>{{end}}</td>
 <td>{{if .Fixes}}{{.Fixes}}{{else}}—{{end}}</td>
-<td><strong>{{.TitleHTML}}</strong>{{if .Desc}}{{if .Long}}<details class="detail"><summary>{{.Excerpt}}</summary><div class="md">{{.Desc}}</div></details>{{else}}<div class="detail md">{{.Desc}}</div>{{end}}{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
+<td><strong>{{.TitleHTML}}</strong>{{with .SameDesc}}<div class="detail"><a href="#{{.ID}}">Description: as for {{.Label}}</a></div>{{else}}{{if .Desc}}{{if .Long}}<details class="detail"{{with .DescID}} id="{{.}}"{{end}}><summary>{{.Excerpt}}</summary><div class="md">{{.Desc}}</div></details>{{else}}<div class="detail md"{{with .DescID}} id="{{.}}"{{end}}>{{.Desc}}</div>{{end}}{{end}}{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
 </tr>
 {{end}}</tbody>
 </table>{{end}}`))

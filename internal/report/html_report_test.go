@@ -76,7 +76,7 @@ func TestHTMLLongDetailsFold(t *testing.T) {
 	res := fixture(t)
 	res.Findings[0].Detail = strings.Repeat("très long détail ", 40)
 	out := render(t, "html", res, Options{})
-	if !strings.Contains(out, `<details class="detail"><summary>très long détail`) || !strings.Contains(out, " …</summary>") {
+	if !strings.Contains(out, `<details class="detail" id="desc-PYSEC-2023-221"><summary>très long détail`) || !strings.Contains(out, " …</summary>") {
 		t.Error("a long detail is not folded")
 	}
 	if !strings.Contains(out, `<div class="detail md"><p>A branch or tag`) {
@@ -85,8 +85,30 @@ func TestHTMLLongDetailsFold(t *testing.T) {
 	// A description whose start is the title is summed up as "Description".
 	res.Findings[0].Title = "très long détail très long détail…"
 	out = render(t, "html", res, Options{})
-	if !strings.Contains(out, `<details class="detail"><summary>Description</summary>`) {
+	if !strings.Contains(out, `<details class="detail" id="desc-PYSEC-2023-221"><summary>Description</summary>`) {
 		t.Error("a description that repeats the title is not summed up as Description")
+	}
+}
+
+func TestHTMLDescriptionOncePerAdvisory(t *testing.T) {
+	res := fixture(t)
+	res.Findings[0].Detail = "The **multipart** parser hangs."
+	again := res.Findings[0]
+	again.Version, again.Severity = "1.0.1", finding.SeverityLow
+	other := res.Findings[0]
+	other.ID, other.Version, other.Detail = "PYSEC-2023-222", "1.0.1", "Another **description**."
+	res.Findings = append(res.Findings, again, other)
+	out := render(t, "html", res, Options{})
+	if n := strings.Count(out, "The <strong>multipart</strong> parser hangs."); n != 1 {
+		t.Errorf("the description of an advisory on two versions is shown %d times, want once", n)
+	}
+	first := strings.Index(out, `<div class="detail md" id="desc-PYSEC-2023-221"><p>The <strong>multipart</strong>`)
+	ref := strings.Index(out, `<div class="detail"><a href="#desc-PYSEC-2023-221">Description: as for werkzeug 2.0.0</a></div>`)
+	if first < 0 || ref < first {
+		t.Errorf("the second row does not refer to the first one's description (%d, %d)", first, ref)
+	}
+	if !strings.Contains(out, "Another <strong>description</strong>.") {
+		t.Error("another advisory's description is left out")
 	}
 }
 

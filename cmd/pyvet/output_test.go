@@ -322,9 +322,4 @@ func TestReportEnvironment(t *testing.T) {
 	if code != exitUsage || out != "" || !strings.HasPrefix(errs, "PYVET_FORMAT: ") || !strings.Contains(errs, `unknown format "xml"`) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 		t.Errorf("PYVET_FORMAT=xml: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
-	// Every command that reports reads them.
-	t.Setenv("PYVET_FORMAT", "json")
-	if out, _, code := runPyvet(t, "version"); code != 0 || !strings.Contains(out, `"kind": "version"`) {
-		t.Errorf("version under PYVET_FORMAT=json: exit %d %q", code, out)
-	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -64,7 +65,7 @@ func writeTable(w io.Writer, res *Result, opts Options) error {
 		return writeKindTextWidth(w, res, kindWidth(w, opts))
 	}
 	width := tableWidth(w, opts)
-	t := tableWriter{opts: opts, width: width, color: useColor(w, opts.Color), labels: newPkgLabels(res.Inventory)}
+	t := tableWriter{opts: opts, width: width, color: useColor(w, opts.Color), labels: newPkgLabels(res.Inventory), rel: newRelPaths(opts.BaseDir)}
 	fs := shown(res, opts)
 	var b strings.Builder
 	if len(res.Projects) > 0 {
@@ -109,6 +110,7 @@ type tableWriter struct {
 	width  int
 	color  bool
 	labels *pkgLabels
+	rel    *relPaths // file paths relative to the base directory, each computed once
 }
 
 // line writes s wrapped to the width, in colour code on a terminal.
@@ -288,7 +290,14 @@ func (t *tableWriter) whereLine(g *pkgGroup, unfixed int) string {
 	var parts []string
 	seen := map[string]bool{}
 	for _, f := range g.fs {
-		if loc := locationString(f, t.opts.BaseDir); loc != "" && !seen[loc] {
+		if f.Location == nil || f.Location.File == "" {
+			continue
+		}
+		loc := t.rel.of(f.Location.File)
+		if f.Location.Line > 0 {
+			loc += ":" + strconv.Itoa(f.Location.Line)
+		}
+		if !seen[loc] {
 			seen[loc] = true
 			parts = append(parts, loc)
 		}

@@ -61,7 +61,7 @@ func TestAuditInlineScript(t *testing.T) {
 	}
 
 	out, errs, code = runPyvet(t, "--cache-dir", t.TempDir(), "-q", "audit", script, "--db", db, "--index-url", "http://127.0.0.1:1/simple")
-	if code != 2 || out != "" || !strings.Contains(errs, script+": resolution incomplete") {
+	if code != exitNetwork || out != "" || !strings.Contains(errs, script+": resolution incomplete") {
 		t.Errorf("resolution: exit %d, stdout %q, stderr %s", code, out, errs)
 	}
 }

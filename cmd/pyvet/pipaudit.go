@@ -182,22 +182,23 @@ func pipAuditNames(aliases map[string]string) func(*pflag.FlagSet, string) pflag
 }
 
 // envFlags are the environment variables that give a flag its value when
-// the command line does not (pip-audit's PIP_AUDIT_* → PYVET_*). They are
-// pip-audit's, so they apply where pip-audit's apply: to `pyvet audit`
-// (with --fix too), except --progress-spinner, which every command has. A
-// variable set for the audit of a CI job does not redirect or reformat the
-// other pyvet commands of the job.
+// the command line does not (pip-audit's PIP_AUDIT_* → PYVET_*). The ones
+// that shape the output (format, descriptions, aliases, progress) apply to
+// every command that has the flag; PYVET_OUTPUT applies where pip-audit's
+// applies, to `pyvet audit` (with --fix too), so that a variable set for
+// the audit of a CI job does not make the job's other pyvet commands write
+// over its report; the service variables are audit's flags anyway.
 var envFlags = []struct {
 	flag, env string
 	audit     bool // only `pyvet audit` reads it
 }{
-	{"format", "PYVET_FORMAT", true},
+	{"format", "PYVET_FORMAT", false},
 	{"output", "PYVET_OUTPUT", true},
-	{"desc", "PYVET_DESC", true},
-	{"aliases", "PYVET_ALIASES", true},
+	{"desc", "PYVET_DESC", false},
+	{"aliases", "PYVET_ALIASES", false},
+	{"progress-spinner", "PYVET_PROGRESS_SPINNER", false},
 	{"vulnerability-service", "PYVET_VULNERABILITY_SERVICE", true},
 	{"service", "PYVET_SERVICE", true},
-	{"progress-spinner", "PYVET_PROGRESS_SPINNER", false},
 }
 
 // applyEnv sets, on cmd, every flag of envFlags that applies to the

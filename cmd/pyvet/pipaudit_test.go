@@ -151,19 +151,25 @@ func TestPipAuditEnvironment(t *testing.T) {
 		t.Errorf("PYVET_SERVICE: exit %d: %s", code, errs)
 	}
 	t.Setenv("PYVET_SERVICE", "")
-	// The variables are the audit's: other commands keep their defaults.
+	// PYVET_OUTPUT is the audit's: another command writes where it always
+	// does; PYVET_FORMAT and PYVET_DESC apply to every command with the flag.
 	t.Setenv("PYVET_DESC", "on")
 	t.Setenv("PYVET_FORMAT", "cyclonedx-json")
 	t.Setenv("PYVET_OUTPUT", filepath.Join(t.TempDir(), "audit.json"))
-	if out, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "deps", req); code != 0 || !strings.Contains(out, "foo-bar") {
+	if out, errs, code := runPyvet(t, "--cache-dir", t.TempDir(), "-q", "deps", req); code != 0 || !strings.Contains(out, `"bomFormat": "CycloneDX"`) {
 		t.Errorf("deps under PYVET_FORMAT/PYVET_OUTPUT: exit %d: %s\n%s", code, errs, out)
 	}
+	if _, err := os.Stat(os.Getenv("PYVET_OUTPUT")); err == nil {
+		t.Errorf("deps wrote to PYVET_OUTPUT")
+	}
+	t.Setenv("PYVET_FORMAT", "table")
 	recorded := filepath.Join(t.TempDir(), "run.json")
 	runPyvet(t, "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-r", req, "-f", "json", "-o", recorded)
 	if out, errs, code := runPyvet(t, "report", "convert", recorded); code != 0 || !strings.Contains(out, "PYSEC-2099-1") {
 		t.Errorf("report convert under PYVET_DESC=on: exit %d: %s\n%s", code, errs, out)
 	}
 	// And the audit writes where PYVET_OUTPUT says, in PYVET_FORMAT.
+	t.Setenv("PYVET_FORMAT", "cyclonedx-json")
 	if _, errs, code := runPyvet(t, base...); code != 1 {
 		t.Errorf("audit under PYVET_FORMAT/PYVET_OUTPUT: exit %d: %s", code, errs)
 	}
@@ -308,7 +314,8 @@ func TestJoinOptionalValues(t *testing.T) {
 		{"audit --desc x", "audit --desc x"},
 		{"audit --desc -- on", "audit --desc -- on"},
 		{"audit -- --desc on", "audit -- --desc on"},
-		{"report convert --desc on", "report convert --desc on"}, // a bool there: `on` is its FILE
+		{"report convert --desc on", "report convert --desc=on"},
+		{"deps --resolve on", "deps --resolve on"}, // a bool: `on` is a PATH
 		{"--desc on", "--desc on"},
 	} {
 		if got := strings.Join(joinOptionalValues(root, strings.Fields(tc.in)), " "); got != tc.want {

@@ -36,6 +36,12 @@ func (t tee) Skip(s *Skip) error { return t.each(func(h Handler) error { return 
 func (t tee) Finding(f *finding.Finding) error {
 	return t.each(func(h Handler) error { return h.Finding(f) })
 }
+
+// Findings sends fs at once to the handlers that take them so, one by one
+// to the others.
+func (t tee) Findings(fs []finding.Finding) error {
+	return t.each(func(h Handler) error { return SendFindings(h, fs) })
+}
 func (t tee) Verification(v *Verification) error {
 	return t.each(func(h Handler) error { return h.Verification(v) })
 }

@@ -32,3 +32,24 @@ func mustNew(t *testing.T, w *bytes.Buffer, format string) Handler {
 	}
 	return h
 }
+
+// A tee hands a run's findings at once to the handlers that take them so
+// (the streaming formats keep the caller's slice, no copy), one by one to
+// the others; both write what they write alone.
+func TestTeeFindings(t *testing.T) {
+	res := manyAdvisories("/x")
+	var doc, alone, sum bytes.Buffer
+	h := Tee(mustNew(t, &doc, "json"), NewSummary(&sum))
+	if _, ok := h.(FindingsHandler); !ok {
+		t.Fatal("a tee does not take findings at once")
+	}
+	if err := Emit(h, res); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&alone, "json", res, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if doc.String() != alone.String() || sum.String() != SummaryLine(res)+"\n" {
+		t.Errorf("tee: json %d bytes (alone %d), summary %q", doc.Len(), alone.Len(), sum.String())
+	}
+}

@@ -323,3 +323,56 @@ func TestReportEnvironment(t *testing.T) {
 		t.Errorf("PYVET_FORMAT=xml: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
+
+// audit -f cyclonedx-json / cyclonedx-xml (pip-audit's) is internal/sbom's
+// bill of materials with the run's vulnerabilities as VEX, ignored ones
+// left out; deps -f cyclonedx-json is the same without vulnerabilities;
+// commands whose run lists no packages refuse the format before any work.
+func TestAuditCycloneDX(t *testing.T) {
+	db := transcriptProject(t)
+	t.Setenv("COLUMNS", "")
+	out, errs, code := runPyvet(t, "--offline", "audit", "--no-deps", "--db", db, "-f", "cyclonedx-json", "requirements.txt")
+	var bom struct {
+		BOMFormat  string `json:"bomFormat"`
+		Components []struct {
+			PURL string `json:"purl"`
+		} `json:"components"`
+		Vulnerabilities []struct {
+			ID      string `json:"id"`
+			Affects []struct {
+				Ref string `json:"ref"`
+			} `json:"affects"`
+		} `json:"vulnerabilities"`
+	}
+	if err := json.Unmarshal([]byte(out), &bom); err != nil || code != exitFindings || bom.BOMFormat != "CycloneDX" {
+		t.Fatalf("exit %d, %v:\n%.300s", code, err, out)
+	}
+	ids := map[string]bool{}
+	for _, v := range bom.Vulnerabilities {
+		ids[v.ID] = len(v.Affects) > 0
+	}
+	if len(ids) != 4 || !ids["PYSEC-2019-132"] || !ids["GHSA-9wx4-h78v-vm56"] || len(bom.Components) != 3 {
+		t.Errorf("vulnerabilities %v, %d components", ids, len(bom.Components))
+	}
+	if !strings.Contains(errs, "2 of 3 packages affected by 4 known vulnerabilities") {
+		t.Errorf("no summary line on standard error: %q", errs)
+	}
+	// The same document sbom --with-vulns writes.
+	sbomOut, _, code := runPyvet(t, "--offline", "sbom", "--with-vulns", "--db", db, "requirements.txt")
+	if code != 0 || sbomOut != out {
+		t.Errorf("audit's document differs from sbom --with-vulns (exit %d):\n%.300s\n%.300s", code, out, sbomOut)
+	}
+	writeFile(t, "pyvet.toml", "[[ignore]]\nid = \"PYSEC-2019-132\"\nreason = \"not reachable\"\n", 0o644)
+	xml, _, code := runPyvet(t, "--offline", "audit", "--no-deps", "--db", db, "-f", "cyclonedx-xml", "-o", "bom.xml", "requirements.txt")
+	b, _ := os.ReadFile("bom.xml")
+	if code != exitFindings || xml != "" || !strings.Contains(string(b), "<bom") || !strings.Contains(string(b), "PYSEC-2018-28") || strings.Contains(string(b), "PYSEC-2019-132") {
+		t.Errorf("cyclonedx-xml -o: exit %d, stdout %q:\n%.400s", code, xml, b)
+	}
+	deps, _, code := runPyvet(t, "--offline", "deps", "-f", "cyclonedx-json", "requirements.txt")
+	if code != 0 || !strings.Contains(deps, `"bomFormat": "CycloneDX"`) || strings.Contains(deps, "vulnerabilities") {
+		t.Errorf("deps -f cyclonedx-json: exit %d:\n%.300s", code, deps)
+	}
+	if _, errs, code := runPyvet(t, "--offline", "db", "status", "-f", "cyclonedx-json"); code != exitUsage || !strings.Contains(errs, `unknown format "cyclonedx-json"`) {
+		t.Errorf("db status -f cyclonedx-json: exit %d %q", code, errs)
+	}
+}

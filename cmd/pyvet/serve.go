@@ -27,16 +27,24 @@ func newServeCmd(a *app) *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the advisory database over the OSV API",
 		Long: `serve answers the OSV API (POST /v1/query, POST /v1/querybatch, GET /v1/vulns/{id})
-from the local advisory database, plus /healthz and Prometheus /metrics, so pip-audit
-(--vulnerability-service osv --osv-url), osv-scanner and pyvet audit --service can use an
-internal mirror. It is stateless and read-only: run replicas behind a load balancer.
+from the local advisory database, plus /healthz and Prometheus /metrics, as an internal
+mirror: pip-audit (--vulnerability-service osv --osv-url URL/v1/query) and pyvet audit
+--service URL are pointed at it. It is stateless and read-only: run replicas behind a
+load balancer.
 
-It holds PyPI only. Input osv.dev rejects (an unknown or wrongly cased ecosystem such as
-"pypi", a non-hex commit) is a 400. A commit query or another ecosystem is a 400 on
-/v1/query saying so; in a /v1/querybatch it gets an empty result and a Warning header,
-and the other queries are answered. /v1/vulns/{id} serves exact ids only, not aliases.
-Over-long fields (a version above 128 bytes, a name above 256) are a 400; the answer
-cache is bounded by --answer-cache-bytes.
+With --tls-cert and --tls-key it serves HTTPS (TLS 1.2 or newer); the files are read again
+on SIGHUP. Clients whose URL cannot be changed (osv-scanner, osv.dev's Go bindings: always
+https://api.osv.dev) reach the mirror with a certificate for api.osv.dev from a private CA
+they trust and a hosts or DNS entry for api.osv.dev: docs/serve.md shows the steps.
+
+It holds PyPI only and validates as osv.dev does: input osv.dev rejects (an unknown or
+wrongly cased ecosystem such as "pypi", a non-hex commit, a commit with a version, bad JSON)
+is a 400 {"code":3,"message":...}. A commit query or another ecosystem is a 400 on
+/v1/query saying the mirror holds only PyPI; in a /v1/querybatch it gets an empty result
+and a Warning header, and the other queries are answered. /v1/vulns/{id} serves exact ids
+only: an alias or another case is a 404 naming the id to ask for. Over-long fields (a
+version above 128 bytes, a name above 256) are a 400; the answer cache is bounded by
+--answer-cache-bytes.
 
 The database is --db (an OSV zip, a directory of OSV files or a pyvet index) or the cached
 one that "pyvet db update" maintains. It is refreshed every --refresh and on SIGHUP with an

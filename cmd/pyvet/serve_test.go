@@ -3,10 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
+	"math/big"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -122,6 +131,60 @@ func TestServeBadUsage(t *testing.T) {
 		var ex *exitError
 		if err == nil || !errors.As(err, &ex) || ex.code != exitUsage {
 			t.Errorf("%v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+// TestServeTLSUsage: a certificate without its key, a missing file and a key
+// of another certificate are usage errors (exit 2) with one line naming the
+// file, reported before the database is loaded.
+func TestServeTLSUsage(t *testing.T) {
+	dir := t.TempDir()
+	writeKeyPair := func(name string) (cert, key string) {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kder, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, key = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
+		if err := os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return cert, key
+	}
+	cert, _ := writeKeyPair("mirror")
+	_, otherKey := writeKeyPair("other")
+	missing := filepath.Join(dir, "missing.key")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tls-cert", cert}, "--tls-cert and --tls-key go together"},
+		{[]string{"--tls-key", otherKey}, "--tls-cert and --tls-key go together"},
+		{[]string{"--tls-cert", cert, "--tls-key", missing}, "--tls-key: open " + missing + ": no such file or directory"},
+		{[]string{"--tls-cert", cert, "--tls-key", otherKey}, "--tls-key " + otherKey + ": the private key does not match the certificate in " + cert},
+	} {
+		root := newRootCmd()
+		root.SetErr(io.Discard)
+		root.SetOut(io.Discard)
+		// The database does not exist: the certificate is checked first.
+		root.SetArgs(append([]string{"serve", "--db", "/nonexistent/advisories.zip", "--listen", "127.0.0.1:0", "--cache-dir", t.TempDir()}, tc.args...))
+		err := root.Execute()
+		var ex *exitError
+		if err == nil || !errors.As(err, &ex) || ex.code != exitUsage || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: %v, want a usage error with %q", tc.args, err, tc.want)
 		}
 	}
 }

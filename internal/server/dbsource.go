@@ -92,6 +92,16 @@ func (s *DBSource) Raw(id string) ([]byte, bool) {
 	return b, ok
 }
 
+// Resolve returns the id of the advisory that id names exactly, in another
+// case or as an alias.
+func (s *DBSource) Resolve(id string) (string, bool) {
+	e, ok := s.DB.Get(id)
+	if !ok {
+		return "", false
+	}
+	return e.ID, true
+}
+
 // CacheStats reports the answer cache's size.
 func (s *DBSource) CacheStats() CacheStats { return s.answers.stats() }
 

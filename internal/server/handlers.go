@@ -649,10 +649,35 @@ func (s *Server) handleVuln(w http.ResponseWriter, r *http.Request, st *state) {
 	}
 	raw, ok := st.src.Raw(id)
 	if !ok {
-		writeError(w, http.StatusNotFound, osvclient.CodeNotFound, "Bug not found.")
+		writeError(w, http.StatusNotFound, osvclient.CodeNotFound, notFoundMessage(st.src, id))
 		return
 	}
 	writeJSON(w, raw)
+}
+
+// idResolver is an optional method of a Source: the id of the advisory an
+// alias or a differently cased id names.
+type idResolver interface {
+	Resolve(id string) (string, bool)
+}
+
+// notFoundMessage is osv.dev's "Bug not found." and, when the source knows
+// the id as an alias or in another case, which id to ask for: the entry is
+// never served under a name it does not carry.
+func notFoundMessage(src Source, id string) string {
+	const msg = "Bug not found."
+	r, ok := src.(idResolver)
+	if !ok || len(id) > MaxCommitLen {
+		return msg
+	}
+	other, ok := r.Resolve(id)
+	if !ok || other == id {
+		return msg
+	}
+	if strings.EqualFold(other, id) {
+		return msg + " Ids are case-sensitive, as on osv.dev: the advisory is " + other + "."
+	}
+	return msg + " Advisories are served by their own id only, as on osv.dev: " + quoteField(id) + " is an alias of " + other + "."
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request, st *state) {

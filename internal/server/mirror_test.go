@@ -120,10 +120,27 @@ func TestVulnExactID(t *testing.T) {
 			t.Errorf("%s: %d, entry %q", id, code, got)
 		}
 	}
-	// The database itself knows these as another entry's alias or id.
-	for _, id := range []string{"CVE-2099-0001", "GHSA-aaaa-bbbb-0001", "pysec-2099-1", "Pysec-2099-1"} {
+	// The database itself knows these as another entry's alias or id: the
+	// message says which id to ask for.
+	for id, want := range map[string]string{
+		"CVE-2099-0001":       `Bug not found. Advisories are served by their own id only, as on osv.dev: \"CVE-2099-0001\" is an alias of PYSEC-2099-1.`,
+		"GHSA-aaaa-bbbb-0001": `is an alias of PYSEC-2099-1.`,
+		"pysec-2099-1":        `Bug not found. Ids are case-sensitive, as on osv.dev: the advisory is PYSEC-2099-1.`,
+		"Pysec-2099-1":        `the advisory is PYSEC-2099-1.`,
+		"PYSEC-2099-999":      `{"code":5,"message":"Bug not found."}`,
+	} {
 		if code, got := get(id); code != 404 {
 			t.Errorf("%s: %d with entry %q, want 404", id, code, got)
+		}
+		resp, err := http.Get(ts.URL + "/v1/vulns/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(b.String(), want) || !strings.HasPrefix(b.String(), `{"code":5,"message":"Bug not found.`) {
+			t.Errorf("%s: %s, want %s", id, b.String(), want)
 		}
 	}
 }

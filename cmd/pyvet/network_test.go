@@ -74,6 +74,8 @@ func TestNetworkFailureExitStatus(t *testing.T) {
 	dead := "http://" + deadHost
 	srv, hits := unavailable(t)
 	reqs := writeReqs(t, "foo-bar==1.0.0\n")
+	unlocked := writeReqs(t, "foo-bar>=1.0\n")
+	incomplete := "pyvet: " + unlocked + ": resolution incomplete: 1 project(s) could not be read from the index: foo-bar "
 	noDB := "; run `pyvet db update` (or `pyvet db update --from FILE` without network), or pass --db PATH"
 	fromHint := "; without network, " + fromRemedy
 	popHint := "; without network, install a copy with `pyvet pypi popularity --from FILE`"
@@ -82,23 +84,33 @@ func TestNetworkFailureExitStatus(t *testing.T) {
 		args []string
 		// Parts of the message against the dead port and the 503 server.
 		dead, down []string
+		// hint is a line said after the message.
+		hint string
 	}{
 		{"db update", []string{"db", "update", "--url", "{base}/all.zip"},
 			[]string{"pyvet: advisory update from {base}/all.zip: connection refused" + fromHint + "\n"},
-			[]string{"pyvet: advisory update from {base}/all.zip: HTTP 503 Service Unavailable" + fromHint + "\n"}},
+			[]string{"pyvet: advisory update from {base}/all.zip: HTTP 503 Service Unavailable" + fromHint + "\n"}, ""},
 		{"audit, first run", []string{"audit", "--no-deps", "-r", reqs},
 			[]string{"(the download failed: advisory update from {base}/all.zip: connection refused)" + noDB + "\n"},
-			[]string{"(the download failed: advisory update from {base}/all.zip: HTTP 503 Service Unavailable)" + noDB + "\n"}},
+			[]string{"(the download failed: advisory update from {base}/all.zip: HTTP 503 Service Unavailable)" + noDB + "\n"}, ""},
 		{"serve, first run", []string{"serve", "--listen", "127.0.0.1:0"},
 			[]string{"(the download failed: advisory update from {base}/all.zip: connection refused)" + noDB + "\n"},
-			[]string{"(the download failed: advisory update from {base}/all.zip: HTTP 503 Service Unavailable)" + noDB + "\n"}},
+			[]string{"(the download failed: advisory update from {base}/all.zip: HTTP 503 Service Unavailable)" + noDB + "\n"}, ""},
 		{"audit --service", []string{"audit", "--no-deps", "--service", "{base}", "-r", reqs},
-			[]string{"pyvet: --service {base}: " + deadHost + ": connection refused\n"}, nil},
+			[]string{"pyvet: --service {base}: " + deadHost + ": connection refused\n"},
+			[]string{"pyvet: --service {base}: {base}/v1/querybatch: HTTP 503"}, ""},
 		{"pypi popularity", []string{"pypi", "popularity", "--url", "{base}/top.json"},
 			[]string{"pyvet: popularity list: " + deadHost + ": connection refused" + popHint + "\n"},
-			[]string{"pyvet: popularity list: {base}/top.json: HTTP 503 Service Unavailable" + popHint + "\n"}},
+			[]string{"pyvet: popularity list: {base}/top.json: HTTP 503 Service Unavailable" + popHint + "\n"}, ""},
 		{"pypi info", []string{"pypi", "info", "--index-url", "{base}/simple", "flask"},
-			[]string{"pyvet: " + deadHost + ": connection refused\n"}, nil},
+			[]string{"pyvet: " + deadHost + ": connection refused\n"},
+			[]string{"pyvet: {base}/pypi/flask/json: HTTP 503 Service Unavailable\n"}, ""},
+		{"audit of an unlocked input", []string{"audit", "--db", fixtureDB, "--index-url", "{base}/simple", "-r", unlocked},
+			[]string{incomplete + "(" + deadHost + ": connection refused)\n"},
+			[]string{incomplete + "({base}/simple/foo-bar/: HTTP 503 Service Unavailable)\n"}, "pyvet: " + noDepsHint + "\n"},
+		{"deps --resolve", []string{"deps", "--resolve", "--index-url", "{base}/simple", unlocked},
+			[]string{incomplete + "(" + deadHost + ": connection refused)\n"},
+			[]string{incomplete + "({base}/simple/foo-bar/: HTTP 503 Service Unavailable)\n"}, ""},
 	} {
 		for _, side := range []struct {
 			base  string
@@ -114,6 +126,12 @@ func TestNetworkFailureExitStatus(t *testing.T) {
 			}
 			n0 := hits.Load()
 			out, errs, code := runExit(t, args...)
+			if tc.hint != "" {
+				var ok bool
+				if errs, ok = strings.CutSuffix(errs, tc.hint); !ok {
+					t.Errorf("%s against %s: no hint %q after the message:\n%s", tc.name, side.base, tc.hint, errs)
+				}
+			}
 			if code != exitNetwork || out != "" || !oneLine(errs) {
 				t.Errorf("%s against %s: exit %d, want 3 and one line on stderr:\n%s%s", tc.name, side.base, code, out, errs)
 				continue
@@ -173,5 +191,18 @@ func TestExitStatusMapping(t *testing.T) {
 		if code != tc.code || (msg != nil) != tc.msg {
 			t.Errorf("%v: exit %d (message %v), want %d (message: %v)", tc.err, code, msg, tc.code, tc.msg)
 		}
+	}
+}
+
+// TestNetworkNeverReplacesFindings: fix plans from the advisory database;
+// a dead index only leaves the plan unchecked by the resolver, with a note
+// naming the cause, and the run keeps its status (1: the dry run would
+// change something), not 3.
+func TestNetworkNeverReplacesFindings(t *testing.T) {
+	dead := deadAddr(t)
+	reqs := writeReqs(t, "foo-bar==1.0.0\n")
+	out, errs, code := runExit(t, "--cache-dir", t.TempDir(), "-q", "fix", "--dry-run", "--db", fixtureDB, "--index-url", "http://"+dead+"/simple", reqs)
+	if code != exitFindings || !strings.Contains(out, "+foo-bar==1.5.0") || !strings.Contains(out, dead+": connection refused") {
+		t.Errorf("exit %d, want 1, the plan and a note naming the cause:\n%s%s", code, out, errs)
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pyvet/pyvet/internal/httpx"
 	"github.com/pyvet/pyvet/internal/report"
 	"github.com/pyvet/pyvet/internal/verify"
 	"github.com/pyvet/pyvet/internal/verify/pep740"
@@ -42,10 +44,15 @@ func addIdentityFlags(c *cobra.Command, id *sigstore.Identity, san string) {
 }
 
 // verifyExit maps an error of the verify packages to an exit status: 2 for
-// input pyvet cannot use, 1 for a failed verification.
+// input pyvet cannot use, 3 (the network's, see exitStatus) when the
+// network prevented the verification, 1 for a failed verification.
 func verifyExit(err error) error {
 	if sigstore.KindOf(err).InputKind() {
 		return exitWith(exitUsage, err)
+	}
+	if errors.Is(err, httpx.ErrNetwork) {
+		// Nothing was verified: not a failed verification.
+		return fmt.Errorf("verification not done: %w", err)
 	}
 	return exitWith(exitFindings, fmt.Errorf("verification FAILED: %w", err))
 }

@@ -395,3 +395,19 @@ func TestVerifyDistHostileTags(t *testing.T) {
 		t.Fatalf("exit %d, %d-byte error\n%s\n%.300s", code, len(errs), out, errs)
 	}
 }
+
+// A verification the network prevented is not a failed one: exit 3 with
+// "verification not done", never exit 1's "verification FAILED".
+func TestVerifyDistNetworkDown(t *testing.T) {
+	dir := t.TempDir()
+	whl := filepath.Join(dir, "wheel-0.40.0-py3-none-any.whl")
+	if err := os.WriteFile(whl, []byte("not a wheel"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := &waitRecorder{}
+	_, errs, code := runPyvetApp(t, &app{httpSleep: w.sleep}, "--cache-dir", t.TempDir(), "-q", "verify", "dist",
+		"--index-url", "http://127.0.0.1:1/simple", "--tuf-mirror", "http://127.0.0.1:1/tuf", whl)
+	if code != exitNetwork || !strings.Contains(errs, "verification not done: ") || strings.Contains(errs, "FAILED") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}

@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func auditRequirements(t *testing.T) string {
@@ -374,5 +377,69 @@ func TestAuditCycloneDX(t *testing.T) {
 	}
 	if _, errs, code := runPyvet(t, "--offline", "db", "status", "-f", "cyclonedx-json"); code != exitUsage || !strings.Contains(errs, `unknown format "cyclonedx-json"`) {
 		t.Errorf("db status -f cyclonedx-json: exit %d %q", code, errs)
+	}
+}
+
+// The table fits 80 and 120 columns on every real project of the corpus
+// (its uv.lock files, poetry, Pipfile and pylock lockfiles, warehouse's
+// and airflow's pinned requirements) against the corpus advisory
+// snapshot, audited from the project's own directory; the summary line
+// counts the packages the JSON document lists as affected.
+func TestAuditTableCorpusWidths(t *testing.T) {
+	corpus := os.Getenv("PYVET_CORPUS")
+	if corpus == "" {
+		t.Skip("PYVET_CORPUS not set; skipping corpus test")
+	}
+	corpus, _ = filepath.Abs(corpus)
+	cache := t.TempDir()
+	if _, errs, code := runPyvet(t, "--cache-dir", cache, "-q", "db", "update", "--from", filepath.Join(corpus, "advisories", "pypi-osv-2026-07-23.zip")); code != 0 {
+		t.Fatalf("db update: exit %d %s", code, errs)
+	}
+	lf := filepath.Join(corpus, "lockfiles")
+	files, _ := filepath.Glob(filepath.Join(lf, "uv", "test", "ecosystem", "*", "uv.lock"))
+	for _, f := range []string{"real/poetry-2022-09-18.poetry.lock", "real/poetry.poetry.lock", "pipenv/Pipfile.lock", "pipenv/pylock.toml",
+		"warehouse/requirements/main.txt", "uv/test/requirements/airflow2-constraints.txt"} {
+		files = append(files, filepath.Join(lf, f))
+	}
+	affected := 0
+	for _, f := range files {
+		t.Chdir(filepath.Dir(f))
+		for _, cols := range []int{80, 120} {
+			t.Setenv("COLUMNS", strconv.Itoa(cols))
+			out, errs, code := runPyvet(t, "--cache-dir", cache, "--offline", "-q", "audit", "--no-deps", filepath.Base(f))
+			if code > exitFindings {
+				t.Fatalf("%s: exit %d %s", f, code, errs)
+			}
+			for _, l := range strings.Split(out, "\n") {
+				if n := utf8.RuneCountInString(l); n > cols {
+					t.Errorf("%s at %d columns: a line of %d: %q", f, cols, n, l)
+				}
+			}
+			if strings.Contains(out, corpus) {
+				t.Errorf("%s: absolute path in the table", f)
+			}
+		}
+		js, _, _ := runPyvet(t, "--cache-dir", cache, "--offline", "-q", "audit", "--no-deps", "-f", "json", filepath.Base(f))
+		var doc struct {
+			Findings []struct{ Package, Version, Risk string } `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(js), &doc); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		pkgs := map[string]bool{}
+		for _, x := range doc.Findings {
+			if x.Risk == "vulnerability" {
+				pkgs[x.Package+" "+x.Version] = true
+			}
+		}
+		t.Setenv("COLUMNS", "")
+		_, line, _ := runPyvet(t, "--cache-dir", cache, "--offline", "audit", "--no-deps", "-f", "json", "-o", os.DevNull, filepath.Base(f))
+		if len(pkgs) > 0 && !strings.HasPrefix(line, fmt.Sprintf("%d of ", len(pkgs))) && !strings.Contains(line, fmt.Sprintf("\n%d of ", len(pkgs))) {
+			t.Errorf("%s: %d packages affected, summary %q", f, len(pkgs), line)
+		}
+		affected += len(pkgs)
+	}
+	if len(files) < 25 || affected < 100 {
+		t.Errorf("%d files, %d affected packages: the corpus is not the one expected", len(files), affected)
 	}
 }

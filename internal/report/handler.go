@@ -428,7 +428,8 @@ type streamed struct {
 }
 
 // registerStreamed adds a format that streams the audit document (audit)
-// and renders every other kind from the collected run (other).
+// and renders every other kind from the collected run (other; nil: every
+// kind streams).
 func registerStreamed(name string, audit func(r *streamRun, o *jsonOut) error, other writerFunc) {
 	Register(Format{Name: name, New: func(w io.Writer, opts Options) Handler {
 		return &streamed{w: w, opts: opts, audit: audit, other: other}
@@ -463,7 +464,7 @@ func (s *streamed) Findings(fs []finding.Finding) error {
 func (s *streamed) Flush() error {
 	fs := s.fs
 	s.fs, s.shared = nil, false
-	if s.Result.kind() != KindAudit {
+	if s.Result.kind() != KindAudit && s.other != nil {
 		s.Result.Findings = fs
 		return s.other(s.w, bounded(&s.Result), s.opts)
 	}

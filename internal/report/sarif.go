@@ -3,9 +3,7 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -13,7 +11,7 @@ import (
 	"github.com/pyvet/pyvet/internal/finding"
 )
 
-func init() { register("sarif", writeSARIF) }
+func init() { registerStreamed("sarif", streamSARIF, nil) }
 
 // SARIF 2.1.0 types: the subset pyvet writes.
 type (
@@ -124,92 +122,146 @@ func securitySeverity(f *finding.Finding) string {
 	return "0.0"
 }
 
-func writeSARIF(w io.Writer, res *Result, opts Options) error {
-	log := BuildSARIF(res, opts)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(log)
-}
-
-// BuildSARIF returns the SARIF 2.1.0 log of res as a JSON-ready value.
-func BuildSARIF(res *Result, opts Options) any {
-	res = bounded(res)
-	driver := sarifDriver{Name: "pyvet", Version: res.Version, InformationURI: "https://github.com/pyvet/pyvet", Rules: []sarifRule{}}
-	run := sarifRun{Tool: sarifTool{Driver: driver}, Results: []sarifResult{}}
+// streamSARIF writes the SARIF log of a run (of any kind): the rules, then
+// the results, one at a time, straight from the run's findings.
+func streamSARIF(r *streamRun, o *jsonOut) error {
+	res := r.res
+	o.b = append(o.b, '{')
+	o.key(1, true, "$schema")
+	o.str("https://json.schemastore.org/sarif-2.1.0.json")
+	o.key(1, false, "version")
+	o.str("2.1.0")
+	o.key(1, false, "runs")
+	o.b = append(o.b, '[')
+	o.nl(2)
+	o.b = append(o.b, '{')
+	o.key(3, true, "tool")
+	o.b = append(o.b, '{')
+	o.key(4, true, "driver")
+	o.b = append(o.b, '{')
+	o.key(5, true, "name")
+	o.str("pyvet")
+	if version := finding.Clip(res.Version, maxName); version != "" {
+		o.key(5, false, "version")
+		o.str(version)
+	}
+	o.key(5, false, "informationUri")
+	o.str("https://github.com/pyvet/pyvet")
+	o.key(5, false, "rules")
+	// One rule per id, from its first finding in sorted order.
 	ruleIndex := map[string]int{}
-	fs := append([]finding.Finding(nil), res.Findings...)
-	finding.Sort(fs)
-	fallback := fallbackLocation(res, opts)
-	labels := newPkgLabels(res.Inventory)
-	for i := range fs {
-		f := &fs[i]
-		id := idOrRule(f)
-		idx, ok := ruleIndex[id]
-		if !ok {
-			idx = len(run.Tool.Driver.Rules)
-			ruleIndex[id] = idx
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(f))
+	for i := range r.order {
+		f := r.bounded(i)
+		id := idOrRule(&f)
+		if _, ok := ruleIndex[id]; ok {
+			continue
 		}
-		r := sarifResult{
-			RuleID:              id,
-			RuleIndex:           idx,
-			Level:               sarifLevel(f.Severity),
-			Message:             sarifText{Text: resultMessage(f, labels)},
-			PartialFingerprints: map[string]string{"pyvetFinding/v1": fingerprint(f)},
-			Properties: map[string]any{
-				"risk": string(f.Risk), "severity": f.Severity.String(), "owasp": f.Risk.OWASPNumber(),
-				"direct": f.Direct, "exact": f.Exact,
-			},
+		if len(ruleIndex) == 0 {
+			o.b = append(o.b, '[')
+		} else {
+			o.b = append(o.b, ',')
 		}
-		if f.Package != "" {
-			r.Properties["package"] = f.Package
+		ruleIndex[id] = len(ruleIndex)
+		o.nl(6)
+		o.value(6, sarifRuleFor(&f))
+		o.flushIfFull()
+	}
+	if len(ruleIndex) == 0 {
+		o.b = append(o.b, '[', ']')
+	} else {
+		o.nl(5)
+		o.b = append(o.b, ']')
+	}
+	o.nl(4)
+	o.b = append(o.b, '}')
+	o.nl(3)
+	o.b = append(o.b, '}')
+	o.key(3, false, "results")
+	if len(r.order) == 0 {
+		o.b = append(o.b, '[', ']')
+	} else {
+		fallback := fallbackLocation(res, r.rel)
+		labels := newPkgLabels(res.Inventory)
+		o.b = append(o.b, '[')
+		for i := range r.order {
+			if i > 0 {
+				o.b = append(o.b, ',')
+			}
+			f := r.bounded(i)
+			o.nl(4)
+			o.value(4, sarifResultFor(&f, ruleIndex[idOrRule(&f)], labels, fallback, r.rel))
+			o.flushIfFull()
 		}
-		if f.Version != "" {
-			r.Properties["version"] = f.Version
-		}
-		if len(f.Path) > 0 {
-			r.Properties["path"] = f.Path
-		}
-		if labels.isResolved(f) {
-			r.Properties["resolved"] = true
-		}
-		if f.Project != "" {
-			r.Properties["project"] = f.Project
-		}
-		if len(f.Fix) > 0 {
-			r.Properties["fix_versions"] = f.Fix
-		}
-		if loc := sarifLocationOf(f, opts); loc != nil {
-			r.Locations = []sarifLocation{*loc}
-		} else if fallback != nil {
-			r.Locations = []sarifLocation{*fallback}
-		}
-		if f.Ignored {
-			r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: f.IgnoreReason}}
-		}
-		run.Results = append(run.Results, r)
+		o.nl(3)
+		o.b = append(o.b, ']')
 	}
 	props := map[string]any{}
 	if k := res.kind(); k != KindAudit {
 		props["kind"] = string(k)
 	}
-	if len(res.Notes) > 0 {
-		props["notes"] = res.Notes
+	if notes := boundNotes(res.Notes); len(notes) > 0 {
+		props["notes"] = notes
 	}
-	if len(res.Meta) > 0 {
-		props["meta"] = res.Meta
+	if meta := boundMeta(res.Meta); len(meta) > 0 {
+		props["meta"] = meta
 	}
 	if len(res.Projects) > 0 {
 		props["projects"] = res.Projects
 	}
 	if len(props) > 0 {
-		run.Properties = props
+		o.key(3, false, "properties")
+		o.value(3, props)
 	}
-	return sarifLog{
-		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
-		Version: "2.1.0",
-		Runs:    []sarifRun{run},
+	o.nl(2)
+	o.b = append(o.b, '}')
+	o.nl(1)
+	o.b = append(o.b, ']')
+	o.nl(0)
+	o.b = append(o.b, '}', '\n')
+	return o.err
+}
+
+// sarifResultFor is the result of the finding f (bounded), whose rule is
+// the ruleIndex-th; fallback locates a finding that has no location.
+func sarifResultFor(f *finding.Finding, ruleIndex int, labels *pkgLabels, fallback *sarifLocation, rel *relPaths) sarifResult {
+	r := sarifResult{
+		RuleID:              idOrRule(f),
+		RuleIndex:           ruleIndex,
+		Level:               sarifLevel(f.Severity),
+		Message:             sarifText{Text: resultMessage(f, labels)},
+		PartialFingerprints: map[string]string{"pyvetFinding/v1": fingerprint(f)},
+		Properties: map[string]any{
+			"risk": string(f.Risk), "severity": f.Severity.String(), "owasp": f.Risk.OWASPNumber(),
+			"direct": f.Direct, "exact": f.Exact,
+		},
 	}
+	if f.Package != "" {
+		r.Properties["package"] = f.Package
+	}
+	if f.Version != "" {
+		r.Properties["version"] = f.Version
+	}
+	if len(f.Path) > 0 {
+		r.Properties["path"] = f.Path
+	}
+	if labels.isResolved(f) {
+		r.Properties["resolved"] = true
+	}
+	if f.Project != "" {
+		r.Properties["project"] = f.Project
+	}
+	if len(f.Fix) > 0 {
+		r.Properties["fix_versions"] = f.Fix
+	}
+	if loc := sarifLocationOf(f, rel); loc != nil {
+		r.Locations = []sarifLocation{*loc}
+	} else if fallback != nil {
+		r.Locations = []sarifLocation{*fallback}
+	}
+	if f.Ignored {
+		r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: f.IgnoreReason}}
+	}
+	return r
 }
 
 func sarifRuleFor(f *finding.Finding) sarifRule {
@@ -328,15 +380,17 @@ func fingerprint(f *finding.Finding) string {
 }
 
 // sarifLocationOf locates a finding at the file and line that declare it.
-func sarifLocationOf(f *finding.Finding, opts Options) *sarifLocation {
+func sarifLocationOf(f *finding.Finding, rel *relPaths) *sarifLocation {
 	if f.Location == nil || f.Location.File == "" {
 		return nil
 	}
-	return physical(f.Location.File, f.Location.Line, opts)
+	return physical(f.Location.File, f.Location.Line, rel)
 }
 
-func physical(file string, line int, opts Options) *sarifLocation {
-	p := relPath(file, opts.BaseDir)
+// physical is the location of line of file (relative to the base when
+// below it, else an absolute file URI).
+func physical(file string, line int, rel *relPaths) *sarifLocation {
+	p := rel.of(file)
 	art := sarifArtifact{}
 	if filepath.IsAbs(file) && p == filepath.ToSlash(file) {
 		u := url.URL{Scheme: "file", Path: filepath.ToSlash(file)}
@@ -354,9 +408,9 @@ func physical(file string, line int, opts Options) *sarifLocation {
 
 // fallbackLocation is the first input file, for findings about the project as
 // a whole (code scanning needs a location for every result).
-func fallbackLocation(res *Result, opts Options) *sarifLocation {
+func fallbackLocation(res *Result, rel *relPaths) *sarifLocation {
 	if res.Inventory == nil || len(res.Inventory.Sources) == 0 {
 		return nil
 	}
-	return physical(res.Inventory.Sources[0].Path, 1, opts)
+	return physical(res.Inventory.Sources[0].Path, 1, rel)
 }

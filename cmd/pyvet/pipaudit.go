@@ -80,30 +80,53 @@ func joinOptionalValues(root *cobra.Command, args []string) []string {
 	if err != nil || c == nil {
 		return args
 	}
-	lookup := func(name string) *choiceValue {
-		f := c.Flags().Lookup(name)
-		if f == nil {
-			f = c.InheritedFlags().Lookup(name)
-		}
-		if f == nil {
-			return nil
-		}
-		if cv, ok := f.Value.(*choiceValue); ok && cv.optional {
-			return cv
+	flag := func(name string, short bool) *pflag.Flag {
+		for _, fs := range []*pflag.FlagSet{c.Flags(), c.InheritedFlags()} {
+			if short {
+				if f := fs.ShorthandLookup(name); f != nil {
+					return f
+				}
+			} else if f := fs.Lookup(name); f != nil {
+				return f
+			}
 		}
 		return nil
+	}
+	// takesNext reports whether the argument a is a flag whose value is
+	// the next argument (--index-url URL, -r FILE, -qr FILE).
+	takesNext := func(a string) bool {
+		if name, ok := strings.CutPrefix(a, "--"); ok {
+			f := flag(name, false)
+			return !strings.Contains(name, "=") && f != nil && f.NoOptDefVal == ""
+		}
+		if len(a) < 2 || a[0] != '-' {
+			return false
+		}
+		for i := 1; i < len(a); i++ {
+			if f := flag(a[i:i+1], true); f != nil && f.NoOptDefVal == "" {
+				return i == len(a)-1 // else the rest of a is the value
+			}
+		}
+		return false
 	}
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if a == "--" {
+		switch {
+		case a == "--":
 			return append(out, args[i:]...)
+		case takesNext(a) && i+1 < len(args):
+			out = append(out, a, args[i+1])
+			i++
+			continue
 		}
-		if name, ok := strings.CutPrefix(a, "--"); ok && !strings.Contains(name, "=") && i+1 < len(args) {
-			if cv := lookup(name); cv != nil && slices.Contains(cv.choices, strings.ToLower(args[i+1])) {
-				out = append(out, a+"="+args[i+1])
-				i++
-				continue
+		if name, ok := strings.CutPrefix(a, "--"); ok && i+1 < len(args) {
+			if f := flag(name, false); f != nil {
+				if cv, ok := f.Value.(*choiceValue); ok && cv.optional && slices.Contains(cv.choices, strings.ToLower(args[i+1])) {
+					out = append(out, a+"="+args[i+1])
+					i++
+					continue
+				}
 			}
 		}
 		out = append(out, a)

@@ -315,7 +315,12 @@ func TestJoinOptionalValues(t *testing.T) {
 		{"audit --desc -- on", "audit --desc -- on"},
 		{"audit -- --desc on", "audit -- --desc on"},
 		{"report convert --desc on", "report convert --desc=on"},
-		{"deps --resolve on", "deps --resolve on"}, // a bool: `on` is a PATH
+		{"deps --resolve on", "deps --resolve on"},   // a bool: `on` is a PATH
+		{"audit -r --desc on", "audit -r --desc on"}, // --desc is -r's FILE
+		{"audit -qr --desc on", "audit -qr --desc on"},
+		{"audit --index-url --desc --desc on", "audit --index-url --desc --desc=on"},
+		{"audit -rreq.txt --desc on", "audit -rreq.txt --desc=on"},
+		{"audit -q --desc on", "audit -q --desc=on"},
 		{"--desc on", "--desc on"},
 	} {
 		if got := strings.Join(joinOptionalValues(root, strings.Fields(tc.in)), " "); got != tc.want {

@@ -27,6 +27,9 @@ type PathNode struct {
 	Children []*PathNode
 	Size     int  // nodes in the subtree drawn here, itself included
 	Open     bool // starts unfolded (set by the page, see unfoldSmall)
+	// Cut counts the dependencies on a path not drawn under this node: the
+	// tree reached maxPathNodes.
+	Cut int
 }
 
 // PathTree is the part of the dependency graph that leads to affected
@@ -38,7 +41,14 @@ type PathTree struct {
 	Packages int // packages in the inventory (or the graph, if more)
 	Affected int // packages with findings that are not ignored
 	Others   int // packages without findings on the paths to them
+	Cut      int // dependency edges on the paths not drawn (the tree reached maxPathNodes)
 }
+
+// maxPathNodes bounds the nodes of a path tree below its roots: the tree
+// holds each edge among the packages on the paths once, which stays small
+// on real projects (a few hundred nodes at most on the corpus's largest
+// lock files) but not on a dense synthetic graph.
+const maxPathNodes = 2000
 
 // depGraph is the dependency graph of an audit: the edges of the
 // inventory's Requires and Parents and of the findings' paths.
@@ -172,6 +182,7 @@ func BuildPathTree(inv *inventory.Inventory, fs []finding.Finding) *PathTree {
 	for _, r := range roots {
 		isRoot[r] = true
 	}
+	budget, cut := maxPathNodes, 0
 	var build func(n string, root bool) *PathNode
 	build = func(n string, root bool) *PathNode {
 		pn := &PathNode{Name: n, Version: labels.versions[n], Below: below[n], Size: 1}
@@ -187,7 +198,13 @@ func BuildPathTree(inv *inventory.Inventory, fs []finding.Finding) *PathTree {
 			return pn
 		}
 		unfolded[n] = true
-		for _, c := range kids(n) {
+		for i, c := range kids(n) {
+			if budget <= 0 {
+				pn.Cut = len(kids(n)) - i
+				cut += pn.Cut
+				break
+			}
+			budget--
 			cn := build(c, false)
 			pn.Size += cn.Size
 			pn.Children = append(pn.Children, cn)
@@ -226,32 +243,91 @@ func BuildPathTree(inv *inventory.Inventory, fs []finding.Finding) *PathTree {
 	if !deep {
 		return nil
 	}
+	t.Cut = cut
 	return t
 }
 
 // affectedBelow returns, for each relevant package, the affected packages
-// reachable from it (itself excluded), in name order.
+// reachable from it (itself excluded), in name order. Reachability is
+// computed once per strongly connected component (Tarjan's algorithm emits
+// each after every component it reaches), as bit sets over the affected
+// packages: linear in the graph times the affected packages / 64.
 func affectedBelow(relevant map[string]bool, kids func(string) []string, sev map[string]finding.Severity) map[string][]string {
-	out := map[string][]string{}
-	for n := range relevant {
-		seen := map[string]bool{n: true}
-		stack := []string{n}
-		var found []string
-		for len(stack) > 0 {
-			c := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			for _, k := range kids(c) {
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-				if _, ok := sev[k]; ok {
-					found = append(found, k)
-				}
-				stack = append(stack, k)
+	affected := slices.Sorted(maps.Keys(sev))
+	bit := map[string]int{}
+	for i, a := range affected {
+		bit[a] = i
+	}
+	words := (len(affected) + 63) / 64
+	nodes := slices.Sorted(maps.Keys(relevant))
+	index, low, comp := map[string]int{}, map[string]int{}, map[string]int{}
+	onStack := map[string]bool{}
+	var stack []string
+	var reach [][]uint64 // by component
+	setBit := func(b []uint64, n string) {
+		if i, ok := bit[n]; ok {
+			b[i/64] |= 1 << (i % 64)
+		}
+	}
+	var visit func(n string)
+	visit = func(n string) {
+		index[n], low[n] = len(index), len(index)
+		stack = append(stack, n)
+		onStack[n] = true
+		for _, c := range kids(n) {
+			if _, seen := index[c]; !seen {
+				visit(c)
+				low[n] = min(low[n], low[c])
+			} else if onStack[c] {
+				low[n] = min(low[n], index[c])
 			}
 		}
-		sort.Strings(found)
+		if low[n] != index[n] {
+			return
+		}
+		// n roots a component: pop it; every component it reaches is done.
+		id := len(reach)
+		r := make([]uint64, words)
+		var members []string
+		for {
+			m := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			onStack[m] = false
+			comp[m] = id
+			members = append(members, m)
+			if m == n {
+				break
+			}
+		}
+		for _, m := range members {
+			if len(members) > 1 {
+				setBit(r, m) // the members of a cycle reach each other
+			}
+			for _, c := range kids(m) {
+				if cc := comp[c]; cc != id {
+					setBit(r, c)
+					for w, v := range reach[cc] {
+						r[w] |= v
+					}
+				}
+			}
+		}
+		reach = append(reach, r)
+	}
+	for _, n := range nodes {
+		if _, seen := index[n]; !seen {
+			visit(n)
+		}
+	}
+	out := make(map[string][]string, len(nodes))
+	for _, n := range nodes {
+		r := reach[comp[n]]
+		var found []string
+		for i, a := range affected {
+			if r[i/64]&(1<<(i%64)) != 0 && a != n {
+				found = append(found, a)
+			}
+		}
 		out[n] = found
 	}
 	return out

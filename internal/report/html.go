@@ -558,8 +558,9 @@ func unfoldSmall(t *PathTree) {
 }
 
 var htmlFuncs = template.FuncMap{
-	"sevName":   func(s finding.Severity) string { return s.String() },
-	"belowText": belowText,
+	"sevName":      func(s finding.Severity) string { return s.String() },
+	"belowText":    belowText,
+	"maxPathNodes": func() int { return maxPathNodes },
 }
 
 // cspHash is the CSP source expression of an inline element's content.
@@ -708,7 +709,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`
 </section>
 {{end}}{{with .Paths}}<section id="graph">
 <h2>Dependency paths to affected packages</h2>
-<p class="muted">{{.Affected}} package{{if ne .Affected 1}}s{{end}} with findings (in bold) and the {{.Others}} on the paths from the direct dependencies to them, of {{.Packages}} packages. A package lists the affected ones it leads to; unfold it to see how.</p>
+<p class="muted">{{.Affected}} package{{if ne .Affected 1}}s{{end}} with findings (in bold) and the {{.Others}} on the paths from the direct dependencies to them, of {{.Packages}} packages. A package lists the affected ones it leads to; unfold it to see how.{{if .Cut}} The tree is cut at its first {{maxPathNodes}} packages: {{.Cut}} dependencies on these paths are not drawn.{{end}}</p>
 <div class="tree"><ul>{{range .Roots}}{{template "pathnode" .}}{{end}}</ul></div>
 </section>
 {{end}}{{if .Projects}}{{range $i, $p := .Projects}}<section class="project" id="project-{{$i}}" data-project="{{$p.Path}}">
@@ -736,7 +737,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`
 {{range .}}<tr class="upgrade" data-package="{{.Package}}"><td class="up"><a href="#finding-{{.Package}}"><strong>{{.Package}}</strong></a> {{.From}} → <span class="to">{{.To}}</span></td><td class="num">{{len .Clears}}</td><td class="top"><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span></td><td>{{range $i, $id := .IDs}}{{if $i}}, {{end}}<code>{{$id}}</code>{{end}}{{if .More}} <span class="muted">and {{.More}} more</span>{{end}}</td></tr>
 {{end}}</tbody>
 </table>{{end}}
-{{define "pathnode"}}<li class="node{{if .Affected}} affected{{end}}{{if .Ref}} ref{{end}}{{if not .Children}} leaf{{end}}" data-package="{{.Name}}"{{if .Affected}} data-severity="{{sevName .Severity}}"{{end}}>{{if .Children}}<details{{if .Open}} open{{end}}><summary>{{template "pathlabel" .}}</summary><ul>{{range .Children}}{{template "pathnode" .}}{{end}}</ul></details>{{else}}{{template "pathlabel" .}}{{end}}</li>{{end}}
+{{define "pathnode"}}<li class="node{{if .Affected}} affected{{end}}{{if .Ref}} ref{{end}}{{if not .Children}} leaf{{end}}" data-package="{{.Name}}"{{if .Affected}} data-severity="{{sevName .Severity}}"{{end}}>{{if .Children}}<details{{if .Open}} open{{end}}><summary>{{template "pathlabel" .}}</summary><ul>{{range .Children}}{{template "pathnode" .}}{{end}}</ul></details>{{else}}{{template "pathlabel" .}}{{end}}{{if .Cut}}<div class="muted">… {{.Cut}} more not drawn</div>{{end}}</li>{{end}}
 {{define "pathlabel"}}<span class="pkg"{{if .Children}} id="dep-{{.Name}}"{{end}}>{{if .Affected}}<a href="#finding-{{.Name}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</span>{{with .Version}} <span class="ver">{{.}}</span>{{end}}{{if .Affected}} <span class="badge sev-{{sevName .Severity}}">{{.Findings}} · {{sevName .Severity}}</span>{{end}}{{with .Below}} <span class="below">→ {{belowText .}}</span>{{end}}{{if .Ref}} <a class="ref" href="#dep-{{.Name}}">see its dependencies</a>{{end}}{{end}}
 {{define "findings"}}<table class="findings"{{with .ID}} id="{{.}}"{{end}}>
 <colgroup><col class="c-sev"><col class="c-pkg"><col class="c-id"><col class="c-fix"><col></colgroup>

@@ -407,3 +407,66 @@ func TestHTMLPathTreeFolding(t *testing.T) {
 		t.Error("a folded direct dependency does not name the affected package it leads to")
 	}
 }
+
+// denseGraph is 2,000 packages (50 direct), each with up to five
+// dependencies, one in ten with a finding.
+func denseGraph() (*inventory.Inventory, []finding.Finding) {
+	inv := &inventory.Inventory{}
+	var fs []finding.Finding
+	const n = 2000
+	for i := 0; i < n; i++ {
+		p := &inventory.Package{Name: fmt.Sprintf("p%04d", i), Direct: i < 50}
+		for k := 1; k <= 5; k++ {
+			if j := i + k*k*7; j < n {
+				p.Requires = append(p.Requires, fmt.Sprintf("p%04d", j))
+			}
+		}
+		inv.Packages = append(inv.Packages, p)
+		if i%10 == 9 {
+			fs = append(fs, finding.Finding{Risk: finding.RiskVulnerability, ID: fmt.Sprintf("X-%d", i), Package: p.Name, Severity: finding.SeverityHigh})
+		}
+	}
+	return inv, fs
+}
+
+// TestPathTreeBounded checks that a dense graph's tree stops at
+// maxPathNodes nodes below its roots and says how much it leaves out.
+func TestPathTreeBounded(t *testing.T) {
+	inv, fs := denseGraph()
+	tree := BuildPathTree(inv, fs)
+	var names []string
+	treeNames(tree.Roots, 0, &names)
+	if below := len(names) - len(tree.Roots); below != maxPathNodes || tree.Cut == 0 {
+		t.Errorf("%d nodes below the roots, %d edges cut; want %d and some cut", below, tree.Cut, maxPathNodes)
+	}
+	cut := 0
+	var walk func(ns []*PathNode)
+	walk = func(ns []*PathNode) {
+		for _, n := range ns {
+			cut += n.Cut
+			walk(n.Children)
+		}
+	}
+	walk(tree.Roots)
+	if cut != tree.Cut {
+		t.Errorf("nodes say %d edges are cut, the tree %d", cut, tree.Cut)
+	}
+	out := render(t, "html", &Result{Tool: "pyvet audit", Inventory: inv, Findings: fs}, Options{})
+	if !strings.Contains(out, fmt.Sprintf("The tree is cut at its first 2000 packages: %d dependencies on these paths are not drawn.", tree.Cut)) ||
+		!strings.Contains(out, "more not drawn</div>") {
+		t.Error("the page does not say the tree is cut")
+	}
+	if len(out) > 1<<20 {
+		t.Errorf("page of %d bytes", len(out))
+	}
+}
+
+// BenchmarkPathTreeDense builds the tree of denseGraph.
+func BenchmarkPathTreeDense(b *testing.B) {
+	inv, fs := denseGraph()
+	for b.Loop() {
+		if BuildPathTree(inv, fs) == nil {
+			b.Fatal("no tree")
+		}
+	}
+}

@@ -226,3 +226,74 @@ func TestDBSourceRaw(t *testing.T) {
 		t.Errorf("every advisory of the package, sorted: %v", refs)
 	}
 }
+
+// TestPipAuditShape sends pip-audit's OSV query as pip-audit sends it (a
+// POST of json.dumps(query) with no Content-Type, the canonical name, the
+// "PyPI" ecosystem) and reads the answer as pip-audit does: "vulns", each
+// with "id", "details", "aliases", and the "fixed" events of the ECOSYSTEM
+// ranges of the affected entry naming the package in PyPI. An empty answer
+// is {} (pip-audit's "no vulnerabilities"), and a query the mirror cannot
+// answer is an HTTP error (pip-audit's ServiceError), never {}.
+func TestPipAuditShape(t *testing.T) {
+	src := fixtureDBSource(t, 1<<20)
+	ts := httptest.NewServer(New(src, Options{}).Handler())
+	defer ts.Close()
+	ask := func(body string) (int, map[string]any) {
+		req, err := http.NewRequest(http.MethodPost, ts.URL+"/v1/query", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Del("Content-Type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, v
+	}
+	code, v := ask(`{"package": {"name": "demo-pkg", "ecosystem": "PyPI"}, "version": "1.1"}`)
+	if code != 200 {
+		t.Fatalf("%d %v", code, v)
+	}
+	type result struct {
+		id, details string
+		aliases     []any
+		fixed       []string
+	}
+	var got []result
+	for _, x := range v["vulns"].([]any) {
+		vuln := x.(map[string]any)
+		r := result{id: vuln["id"].(string), details: vuln["details"].(string), aliases: vuln["aliases"].([]any)}
+		for _, a := range vuln["affected"].([]any) {
+			pkg := a.(map[string]any)["package"].(map[string]any)
+			if pkg["name"] != "demo-pkg" || pkg["ecosystem"] != "PyPI" {
+				continue
+			}
+			for _, rg := range a.(map[string]any)["ranges"].([]any) {
+				if rg.(map[string]any)["type"] != "ECOSYSTEM" {
+					continue
+				}
+				for _, ev := range rg.(map[string]any)["events"].([]any) {
+					if f, ok := ev.(map[string]any)["fixed"]; ok {
+						r.fixed = append(r.fixed, f.(string))
+					}
+				}
+			}
+		}
+		got = append(got, r)
+	}
+	if len(got) != 2 || got[0].id != "PYSEC-2099-1" || got[0].details == "" || len(got[0].aliases) != 2 ||
+		!slices.Equal(got[0].fixed, []string{"1.2"}) || got[1].id != "PYSEC-2099-2" {
+		t.Errorf("as pip-audit reads it: %+v", got)
+	}
+	if code, v := ask(`{"package": {"name": "demo-pkg", "ecosystem": "PyPI"}, "version": "9.9"}`); code != 200 || len(v) != 0 {
+		t.Errorf("no vulnerabilities: %d %v, want 200 {}", code, v)
+	}
+	if code, v := ask(`{"package": {"name": "demo-pkg", "ecosystem": "npm"}, "version": "1.1"}`); code != 400 || v["code"] != float64(3) {
+		t.Errorf("another ecosystem: %d %v, want 400", code, v)
+	}
+}

@@ -37,7 +37,8 @@ type htmlData struct {
 	Title    string
 	Tool     string
 	Summary  Summary
-	Line     string
+	Line     string // the findings by severity
+	Verdict  string // SummaryLine: the affected packages, the fixable advisories, what fails the gate
 	Risks    []htmlRisk
 	Findings []htmlFinding
 	Notes    []string
@@ -127,6 +128,7 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 		Tool:    res.Tool,
 		Summary: sum,
 		Line:    summaryLine(sum),
+		Verdict: SummaryLine(res),
 		Notes:   res.Notes,
 		Paths:   BuildPathTree(res.Inventory, res.Findings),
 		CSP:     htmlCSP,
@@ -688,7 +690,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`
 <header>
 <h1>{{.Title}}</h1>
 <div><span id="status" class="status {{if .Summary.Failed}}fail{{else}}pass{{end}}">{{if .Summary.Failed}}Fails the policy{{else}}Passes the policy{{end}}</span>
-<span id="total-line">{{.Line}}</span></div>
+<span id="total-line">{{.Verdict}}</span></div>
 <div class="meta">{{if .Tool}}{{.Tool}} · {{end}}{{range $i, $s := .Sources}}{{if $i}}, {{end}}{{$s}}{{end}}{{range .Meta}} · {{index . 0}}: {{index . 1}}{{end}}</div>
 </header>
 <main>

@@ -39,42 +39,51 @@ func Clip(s string, n int) string {
 
 // clip is Clip without its fast path.
 func clip(s string, n int) string {
-	var b strings.Builder
+	// First the width of the whole text, escaped, up to n+1.
 	width := 0
-	var ends []int // b.Len() and width after each piece, for a clean cut
-	var widths []int
+	for i := 0; i < len(s) && width <= n; {
+		piece, size := clipPiece(s, i)
+		width += utf8.RuneCountInString(piece)
+		i += size
+	}
+	budget, suffix := n, ""
+	if width > n {
+		suffix = fmt.Sprintf("… (%d bytes)", len(s))
+		budget = n - utf8.RuneCountInString(suffix)
+	}
+	var b strings.Builder
+	b.Grow(min(len(s), 4*n) + len(suffix))
+	width = 0
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		piece := s[i : i+size]
-		switch {
-		case r == utf8.RuneError && size == 1:
-			piece = fmt.Sprintf(`\x%02x`, s[i])
-		case r == '\t':
-			piece = " "
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			q := strconv.QuoteRune(r)
-			piece = q[1 : len(q)-1]
-		}
+		piece, size := clipPiece(s, i)
 		w := utf8.RuneCountInString(piece)
-		if width+w > n {
-			suffix := fmt.Sprintf("… (%d bytes)", len(s))
-			budget := n - utf8.RuneCountInString(suffix)
-			out := b.String()
-			for k := len(ends) - 1; k >= 0; k-- {
-				if widths[k] <= budget {
-					return out[:ends[k]] + suffix
-				}
-			}
-			return suffix
+		if width+w > budget {
+			break
 		}
 		b.WriteString(piece)
 		width += w
-		ends = append(ends, b.Len())
-		widths = append(widths, width)
 		i += size
 	}
+	b.WriteString(suffix)
 	return b.String()
 }
+
+// clipPiece is the text Clip shows for the character at s[i:] and its size.
+func clipPiece(s string, i int) (string, int) {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return `\x` + string(hexDigit[s[i]>>4]) + string(hexDigit[s[i]&0xf]), size
+	case r == '\t':
+		return " ", size
+	case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+		q := strconv.QuoteRune(r)
+		return q[1 : len(q)-1], size
+	}
+	return s[i : i+size], size
+}
+
+const hexDigit = "0123456789abcdef"
 
 // Failures is an error naming the subjects (package names, files) a check
 // could not handle, grouped by cause, so that a thousand packages failing

@@ -427,28 +427,32 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request, st *state) 
 }
 
 // appendQueryResponse writes {"vulns":[...],"next_page_token":...} with the
-// entries' JSON copied as stored, or {} when there are none.
+// entries' JSON copied as stored, or {} when there are none, growing b once.
 func appendQueryResponse(b []byte, src Source, refs []osvclient.VulnRef, next string) []byte {
-	b = append(b, '{')
-	n := 0
+	var buf [16][]byte
+	raws := buf[:0]
+	size := len(`{"vulns":[],"next_page_token":""}`) + len(next)
 	for _, ref := range refs {
-		raw, ok := src.Raw(ref.ID)
-		if !ok {
-			continue
+		if raw, ok := src.Raw(ref.ID); ok {
+			raws = append(raws, raw)
+			size += len(raw) + 1
 		}
-		if n == 0 {
+	}
+	b = slices.Grow(b, size)
+	b = append(b, '{')
+	for i, raw := range raws {
+		if i == 0 {
 			b = append(b, `"vulns":[`...)
 		} else {
 			b = append(b, ',')
 		}
 		b = append(b, raw...)
-		n++
 	}
-	if n > 0 {
+	if len(raws) > 0 {
 		b = append(b, ']')
 	}
 	if next != "" {
-		if n > 0 {
+		if len(raws) > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, `"next_page_token":`...)

@@ -371,11 +371,11 @@ func projectSummaryLine(p *ProjectResult, fs []finding.Finding) string {
 
 // tally keeps what the summary line says of a run's findings.
 type tally struct {
-	vulns     []finding.Finding // vulnerabilities not ignored, with only what TopUpgrades reads
-	affected  map[string]bool   // package\x00version with a known vulnerability
-	advisory  map[string]bool   // package\x00version\x00id
-	malicious map[string]bool   // package names
-	other     int               // findings of other risks
+	vulns     []finding.Finding  // vulnerabilities not ignored, with only what TopUpgrades reads
+	affected  map[[2]string]bool // package and version with a known vulnerability
+	advisory  map[[3]string]bool // package, version and advisory id
+	malicious map[string]bool    // package names
+	other     int                // findings of other risks
 	ignored   int
 	byRank    map[finding.Severity]int // findings not ignored, by Severity.Rank
 }
@@ -383,7 +383,7 @@ type tally struct {
 // add counts one finding.
 func (t *tally) add(f *finding.Finding) {
 	if t.affected == nil {
-		t.affected, t.advisory, t.malicious, t.byRank = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[finding.Severity]int{}
+		t.affected, t.advisory, t.malicious, t.byRank = map[[2]string]bool{}, map[[3]string]bool{}, map[string]bool{}, map[finding.Severity]int{}
 	}
 	if f.Ignored {
 		t.ignored++
@@ -392,9 +392,8 @@ func (t *tally) add(f *finding.Finding) {
 	t.byRank[f.Severity.Rank()]++
 	switch {
 	case f.Risk == finding.RiskVulnerability && f.ID != "":
-		pkg := f.Package + "\x00" + f.Version
-		t.affected[pkg] = true
-		if k := pkg + "\x00" + f.ID; !t.advisory[k] {
+		t.affected[[2]string{f.Package, f.Version}] = true
+		if k := [3]string{f.Package, f.Version, f.ID}; !t.advisory[k] {
 			t.advisory[k] = true
 			t.vulns = append(t.vulns, finding.Finding{Risk: f.Risk, ID: f.ID, Package: f.Package, Version: f.Version, Severity: f.Severity, Fix: f.Fix})
 		}

@@ -547,14 +547,22 @@ func (g *grid) render(b *strings.Builder, total int, color bool) {
 // characters take two, combining marks and zero-width characters none.
 func textWidth(s string) int {
 	n := 0
-	for _, r := range s {
-		n += runeWidth(r)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			for _, r := range s[i:] {
+				n += runeWidth(r)
+			}
+			return n
+		}
+		n++
 	}
 	return n
 }
 
 func runeWidth(r rune) int {
 	switch {
+	case r < 0x300: // Latin, before the first combining marks
+		return 1
 	case r == '\u200b' || r == '\u200d' || r == '\ufeff':
 		return 0
 	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):

@@ -267,3 +267,28 @@ func TestKindTablesFitWidth(t *testing.T) {
 		t.Errorf("writeKindText is not the unfitted text (%v):\n%s", err, b.String())
 	}
 }
+
+// BenchmarkTable renders the audit table of 10,000 findings on 2,000
+// packages, fitted to 100 columns.
+func BenchmarkTable(b *testing.B) {
+	res := &Result{Tool: "pyvet audit", Meta: map[string]string{"fail_on": "low"}, Inventory: &inventory.Inventory{}}
+	for p := 0; p < 2000; p++ {
+		name := fmt.Sprintf("package-%04d", p)
+		res.Inventory.Packages = append(res.Inventory.Packages, &inventory.Package{Name: name, Version: "1.0.0"})
+		for k := 0; k < 5; k++ {
+			res.Findings = append(res.Findings, finding.Finding{Risk: finding.RiskVulnerability, Rule: "vuln", ID: fmt.Sprintf("PYSEC-2026-%d", p*5+k),
+				Package: name, Version: "1.0.0", Severity: finding.Severity(2 + k%4), Exact: true, Fix: []string{fmt.Sprintf("1.%d.0", k+1)},
+				Title:    "A title long enough to wrap onto a second line of the table at one hundred columns, and then some more",
+				Location: &inventory.Location{File: "/src/app/uv.lock", Line: p + 1}})
+		}
+	}
+	var out bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		out.Reset()
+		if err := Write(&out, "table", res, Options{Width: 100, BaseDir: "/src/app"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(out.Len()), "bytes/op-out")
+}

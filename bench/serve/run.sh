@@ -14,7 +14,7 @@ THREADS=${THREADS:-4}
 CONNS=${CONNS:-32}
 BATCH_CONNS=${BATCH_CONNS:-8}
 PORT=${PORT:-18080}
-ANSWER_CACHE=${ANSWER_CACHE:-200000} # 0: every query is matched against the database
+ANSWER_CACHE=${ANSWER_CACHE:-33554432} # bytes; 0: every query is matched against the database
 OUT=bench/serve/out
 mkdir -p "$OUT"
 
@@ -22,7 +22,7 @@ command -v wrk >/dev/null || { echo "wrk not installed (apt-get install -y wrk)"
 go build -o "$OUT/pyvet" ./cmd/pyvet
 go run ./bench/serve/gen -db "$DB" -o "$OUT/queries.jsonl"
 
-"$OUT/pyvet" serve --db "$DB" --listen "127.0.0.1:$PORT" --refresh 0 --answer-cache "$ANSWER_CACHE" --cache-dir "$OUT/cache" 2>"$OUT/serve.log" &
+"$OUT/pyvet" serve --db "$DB" --listen "127.0.0.1:$PORT" --refresh 0 --answer-cache-bytes "$ANSWER_CACHE" --cache-dir "$OUT/cache" 2>"$OUT/serve.log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 100); do

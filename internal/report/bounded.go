@@ -1,6 +1,8 @@
 package report
 
 import (
+	"unsafe"
+
 	"github.com/pyvet/pyvet/internal/finding"
 )
 
@@ -48,13 +50,17 @@ func bounded(res *Result) *Result {
 
 // boundFinding returns f with every text field capped; what needs no
 // change is kept as it is (no copy of a list, map or location that fits).
-func boundFinding(f finding.Finding) finding.Finding {
+func boundFinding(f finding.Finding) finding.Finding { return boundWith(f, nil) }
+
+// boundWith is boundFinding, the cut titles and descriptions remembered in
+// memo (nil: none) so that the findings of one advisory cut its text once.
+func boundWith(f finding.Finding, memo clipMemo) finding.Finding {
 	f.ID = finding.Clip(f.ID, maxName)
 	f.Package = finding.Clip(f.Package, maxName)
 	f.Version = finding.Clip(f.Version, maxName)
 	f.Vector = finding.Clip(f.Vector, maxName)
-	f.Title = finding.Clip(f.Title, maxLine)
-	f.Detail = finding.ClipText(f.Detail, maxDetail)
+	f.Title = memo.clip(f.Title, maxLine, false)
+	f.Detail = memo.clip(f.Detail, maxDetail, true)
 	f.Action = finding.ClipText(f.Action, maxLine)
 	f.IgnoreReason = finding.Clip(f.IgnoreReason, maxLine)
 	f.Aliases = clipAll(f.Aliases, maxName)
@@ -101,4 +107,35 @@ func clipAll(list []string, n int) []string {
 		}
 	}
 	return list
+}
+
+// clipMemo remembers the cut of long texts by their bytes' address and
+// length: the findings of one advisory share its title and description.
+type clipMemo map[clipKey]string
+
+type clipKey struct {
+	p    *byte
+	n    int
+	text bool
+}
+
+// clip is finding.Clip(s, n), or finding.ClipText(s, n) when text, of a
+// text cut once.
+func (m clipMemo) clip(s string, n int, text bool) string {
+	cut := finding.Clip
+	if text {
+		cut = finding.ClipText
+	}
+	if m == nil || len(s) <= n {
+		return cut(s, n)
+	}
+	k := clipKey{unsafe.StringData(s), len(s), text}
+	if c, ok := m[k]; ok {
+		return c
+	}
+	c := cut(s, n)
+	if len(m) < 1<<16 {
+		m[k] = c
+	}
+	return c
 }

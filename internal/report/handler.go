@@ -484,6 +484,7 @@ type streamRun struct {
 	order []int32           // fs's indices in the order of finding.Sort
 	opts  Options
 	rel   *relPaths
+	memo  clipMemo // long texts cut once
 }
 
 // sortedOrder returns the indices of fs in the order of finding.Sort
@@ -502,14 +503,16 @@ func sortedOrder(fs []finding.Finding) []int32 {
 	}
 	switch {
 	case !fits:
-		// A key capping changes (hostile text): sort by the capped keys.
-		keys := make([]finding.Finding, len(fs))
+		// A key capping changes (hostile or long text): sort by the capped keys.
+		keys := make([]*finding.Finding, len(fs))
 		for i := range fs {
 			f := &fs[i]
-			keys[i] = finding.Finding{Severity: f.Severity, Risk: f.Risk, Package: finding.Clip(f.Package, maxName), Version: finding.Clip(f.Version, maxName),
-				ID: finding.Clip(f.ID, maxName), Rule: f.Rule, Title: finding.Clip(f.Title, maxLine)}
+			if keys[i] = f; !sortKeysFit(f) {
+				keys[i] = &finding.Finding{Severity: f.Severity, Risk: f.Risk, Package: finding.Clip(f.Package, maxName), Version: finding.Clip(f.Version, maxName),
+					ID: finding.Clip(f.ID, maxName), Rule: f.Rule, Title: finding.Clip(f.Title, maxLine)}
+			}
 		}
-		sort.SliceStable(order, func(i, j int) bool { return finding.Less(&keys[order[i]], &keys[order[j]]) })
+		sort.SliceStable(order, func(i, j int) bool { return finding.Less(keys[order[i]], keys[order[j]]) })
 	case !sorted:
 		sort.SliceStable(order, func(i, j int) bool { return finding.Less(&fs[order[i]], &fs[order[j]]) })
 	}
@@ -525,7 +528,10 @@ func sortKeysFit(f *finding.Finding) bool {
 // bounded returns the i-th finding in sorted order, bounded as every
 // report bounds it (boundFinding), its location relative.
 func (r *streamRun) bounded(i int) finding.Finding {
-	f := boundFinding(r.fs[r.order[i]])
+	if r.memo == nil {
+		r.memo = clipMemo{}
+	}
+	f := boundWith(r.fs[r.order[i]], r.memo)
 	if f.Location != nil {
 		if rel := r.rel.of(f.Location.File); rel != f.Location.File {
 			l := *f.Location

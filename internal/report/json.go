@@ -194,7 +194,7 @@ func (r *streamRun) dependencies(o *jsonOut, depth int) {
 				o.b = append(o.b, ',')
 			}
 			o.nl(d + 1)
-			f := boundFinding(r.fs[r.order[pos]])
+			f := r.bounded(int(pos))
 			o.vuln(d+1, &f)
 		}
 		o.nl(d)

@@ -23,7 +23,9 @@ func TestSARIFStreamMatchesLog(t *testing.T) {
 	fuzzed.Notes = append(fuzzed.Notes, fuzzText(rng))
 	fuzzed.Projects = []ProjectResult{{Path: ".", Summary: Summary{Total: 1, ByRisk: map[string]int{"vulnerability": 1}, BySeverity: map[string]int{}}}}
 	shuffled := benchRun(t, 2000)
-	rng.Shuffle(len(shuffled.Findings), func(i, j int) { shuffled.Findings[i], shuffled.Findings[j] = shuffled.Findings[j], shuffled.Findings[i] })
+	rng.Shuffle(len(shuffled.Findings), func(i, j int) {
+		shuffled.Findings[i], shuffled.Findings[j] = shuffled.Findings[j], shuffled.Findings[i]
+	})
 	empty := &Result{Kind: KindVerify, Tool: "pyvet verify env"}
 	for name, res := range map[string]*Result{"fuzzed": fuzzed, "shuffled": shuffled, "empty": empty} {
 		opts := Options{BaseDir: "/src/app"}

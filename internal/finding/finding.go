@@ -5,7 +5,7 @@ package finding
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/pyvet/pyvet/internal/inventory"
@@ -153,9 +153,47 @@ func (f *Finding) Inexact() bool {
 	return !f.Exact && (f.Risk == RiskVulnerability || f.Risk == RiskMalicious)
 }
 
-// Sort orders findings deterministically (see Less).
+// Sort orders findings deterministically (see Less), stably. It sorts
+// indices and then moves each finding once, in place.
 func Sort(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool { return Less(&fs[i], &fs[j]) })
+	sorted := true
+	for i := 1; i < len(fs) && sorted; i++ {
+		sorted = !Less(&fs[i], &fs[i-1])
+	}
+	if sorted {
+		return
+	}
+	idx := make([]int32, len(fs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int {
+		switch {
+		case Less(&fs[a], &fs[b]):
+			return -1
+		case Less(&fs[b], &fs[a]):
+			return 1
+		}
+		return 0
+	})
+	// fs[i] becomes fs[idx[i]]: follow each cycle of the permutation.
+	for i := range idx {
+		if idx[i] == int32(i) {
+			continue
+		}
+		tmp := fs[i]
+		j := i
+		for {
+			k := int(idx[j])
+			idx[j] = int32(j)
+			if k == i {
+				fs[j] = tmp
+				break
+			}
+			fs[j] = fs[k]
+			j = k
+		}
+	}
 }
 
 // Less is the order of Sort: severity rank (highest first; see

@@ -2,6 +2,10 @@ package finding
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strconv"
 	"reflect"
 	"strings"
 	"testing"
@@ -100,6 +104,27 @@ func TestSortIsDeterministic(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("order %v, want %v", got, want)
+		}
+	}
+}
+
+// TestSortStable: Sort gives the order of a stable sort by Less, equal
+// findings keeping their order, for random runs with many ties.
+func TestSortStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 200 {
+		fs := make([]Finding, rng.IntN(300))
+		for i := range fs {
+			fs[i] = Finding{Severity: Severity(rng.IntN(7)), Risk: []Risk{RiskVulnerability, RiskLicense}[rng.IntN(2)],
+				Package: string(rune('a' + rng.IntN(4))), ID: string(rune('A' + rng.IntN(3))), Action: strconv.Itoa(i)}
+		}
+		want := slices.Clone(fs)
+		sort.SliceStable(want, func(i, j int) bool { return Less(&want[i], &want[j]) })
+		Sort(fs)
+		for i := range fs {
+			if fs[i].Action != want[i].Action {
+				t.Fatalf("position %d holds finding %s, want %s", i, fs[i].Action, want[i].Action)
+			}
 		}
 	}
 }

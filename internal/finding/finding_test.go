@@ -3,10 +3,10 @@ package finding
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
-	"reflect"
 	"strings"
 	"testing"
 )

@@ -534,7 +534,7 @@ func (g *grid) render(b *strings.Builder, total int, color bool) {
 				if last := ls[n-1]; textWidth(last) < ws[c] {
 					ls[n-1] = last + "…"
 				} else {
-					ls[n-1] = cut(last, ws[c])
+					ls[n-1] = cut(last+"…", ws[c])
 				}
 			}
 			cells[c] = ls

@@ -228,6 +228,15 @@ func TestTextWidthAndWrap(t *testing.T) {
 	if got := cut("Dulwich has an arbitrary file write", 12); got != "Dulwich has…" {
 		t.Errorf("cut = %q", got)
 	}
+	// A title cut at its second line says so with "…", also when that
+	// line fills the column.
+	g := &grid{cols: []gridCol{{header: "T", min: 4, lines: 2}}, shrink: []int{0}, noHeader: true}
+	g.rows = []gridRow{{cells: []string{"abcd efgh ijkl"}}, {cells: []string{"abc efg ijkl"}}}
+	var b strings.Builder
+	g.render(&b, 4, false)
+	if b.String() != "abcd\nefg…\nabc\nefg…\n" {
+		t.Errorf("cut titles:\n%s", b.String())
+	}
 }
 
 // The tables of other commands fit the width too: deps shrinks its widest

@@ -183,13 +183,21 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	res := &Result{Inventory: inv, Skipped: map[string]string{}}
 	var fs []finding.Finding
+	var setup []string  // notes on data the cache lacks: said first
+	texts := newTexts() // each title and description kept once
 	run := func(cs []check.Check, keepNotes bool) error {
 		for _, c := range cs {
 			r, err := c.Run(ctx, in)
 			if err != nil {
 				return err
 			}
-			fs = append(fs, r.Findings...)
+			if fs == nil {
+				fs = r.Findings
+			} else {
+				fs = append(fs, r.Findings...)
+			}
+			texts.share(fs[len(fs)-len(r.Findings):])
+			setup = append(setup, r.Setup...)
 			if keepNotes {
 				notes = append(notes, r.Notes...)
 			}
@@ -233,6 +241,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	notes = append(notes, polNotes...)
 	notes = append(notes, inv.Warnings...)
 	var runNotes finding.Notes // one place: repeats counted, each line bounded
+	runNotes.AddAll(setup)
 	runNotes.AddAll(notes)
 	res.Notes = runNotes.Lines()
 	res.Meta = map[string]string{
@@ -309,9 +318,13 @@ func markResolved(fs []finding.Finding, inv *inventory.Inventory) {
 		if p == nil || !p.Resolved {
 			continue
 		}
-		if f.Evidence == nil {
-			f.Evidence = map[string]string{}
+		// The evidence map may be shared by the findings of one advisory:
+		// this finding gets its own.
+		ev := make(map[string]string, len(f.Evidence)+2)
+		for k, v := range f.Evidence {
+			ev[k] = v
 		}
+		f.Evidence = ev
 		f.Evidence["resolved"] = "the version was chosen by resolving the input's requirements, not written in the input"
 		root := p
 		if len(f.Path) > 0 {
@@ -328,6 +341,33 @@ func markResolved(fs []finding.Finding, inv *inventory.Inventory) {
 			f.Evidence["declared_by"] = root.Name + " (" + at + ")"
 		}
 	}
+}
+
+// texts keeps one copy of each title and description of a run's findings:
+// the findings of one advisory (one per version of a package audited) then
+// share its text, and the copies each match decoded are let go.
+type texts struct{ seen map[string]string }
+
+func newTexts() *texts { return &texts{seen: map[string]string{}} }
+
+// share makes the titles and descriptions of fs the first copy of each.
+func (t *texts) share(fs []finding.Finding) {
+	for i := range fs {
+		fs[i].Title = t.one(fs[i].Title)
+		fs[i].Detail = t.one(fs[i].Detail)
+	}
+}
+
+// one returns the first copy of s seen.
+func (t *texts) one(s string) string {
+	if len(s) < 32 {
+		return s
+	}
+	if c, ok := t.seen[s]; ok {
+		return c
+	}
+	t.seen[s] = s
+	return s
 }
 
 // openSource opens the advisory source of o: the service's answers for

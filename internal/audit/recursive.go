@@ -112,13 +112,12 @@ func (r *RecursiveResult) Report(version string) *report.Result {
 	out := &report.Result{Tool: "pyvet audit", Version: version, Skipped: map[string]string{}, Meta: map[string]string{"root": r.Root}}
 	var invs []*inventory.Inventory
 	var notes finding.Notes
-	notes.AddAll(r.Notes)
-	// A note every audited project gives (the database is old) is the
-	// run's, said once; the others are said with their project.
+	// A note every audited project gives (the database is old, a list to
+	// install, said first by each) is the run's, said once and first; then
+	// the walk's; the others are said with their project.
 	common := commonNotes(r.Projects)
-	for _, n := range common {
-		notes.Add(n)
-	}
+	notes.AddAll(common)
+	notes.AddAll(r.Notes)
 	var policies, failOn []string
 	for _, p := range r.Projects {
 		pr := report.ProjectResult{Path: p.Dir}

@@ -396,9 +396,11 @@ func (p *Policy) covers(id string) bool {
 // Apply applies the policy to findings: drops findings of disabled checks,
 // applies severity overrides (a rule id wins over a risk name), and marks
 // findings an unexpired ignore covers as Ignored. It returns the findings,
-// sorted, and notes for the user, e.g. about expired ignores.
+// sorted, and notes for the user, e.g. about expired ignores. It works in
+// place: the findings returned are in fs's array, which the caller no
+// longer uses.
 func (p *Policy) Apply(fs []finding.Finding, now time.Time) ([]finding.Finding, []string) {
-	out := make([]finding.Finding, 0, len(fs))
+	out := fs[:0] // in place: the findings are not copied
 	expiredUsed := map[int]bool{}
 	matched := map[int]bool{}
 	for _, f := range fs {

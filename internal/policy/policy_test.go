@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,7 +157,7 @@ func TestApply(t *testing.T) {
 		{Risk: finding.RiskNameConfusion, Rule: "example-rule", Package: "reqeusts", Severity: finding.SeverityHigh},
 		{Risk: finding.RiskMalicious, Rule: "malicious", ID: "MAL-1", Package: "evil", Severity: finding.SeverityMalicious},
 	}
-	out, notes := p.Apply(fs, now)
+	out, notes := p.Apply(slices.Clone(fs), now)
 	byKey := map[string]finding.Finding{}
 	for _, f := range out {
 		byKey[f.ID+"/"+f.Rule+"/"+f.Package] = f
@@ -186,7 +187,7 @@ func TestApply(t *testing.T) {
 		t.Errorf("findings not sorted: %+v", out[0])
 	}
 	// The day after the expiry date the django ignore stops.
-	out2, notes2 := p.Apply(fs, now.Add(2*time.Hour))
+	out2, notes2 := p.Apply(slices.Clone(fs), now.Add(2*time.Hour))
 	for _, f := range out2 {
 		if f.Package == "django" && f.Ignored {
 			t.Error("date-only expiry still applied the next day")
@@ -194,6 +195,12 @@ func TestApply(t *testing.T) {
 	}
 	if len(notes2) != 2 {
 		t.Errorf("notes next day = %q", notes2)
+	}
+
+	// In place: the findings returned are fs's, not a copy.
+	in := slices.Clone(fs)
+	if out3, _ := p.Apply(in, now); len(out3) == 0 || &out3[0] != &in[0] {
+		t.Error("Apply copied the findings")
 	}
 }
 

@@ -30,6 +30,12 @@ type Source interface {
 	// QuerySpec returns the advisories affecting some version that spec
 	// allows.
 	QuerySpec(name string, spec pep440.SpecifierSet) []*Entry
+	// MatchHits is Match, as the hits of the matched advisories for the
+	// package (HitOf of each entry Match returns, in the same order).
+	MatchHits(name, version string) ([]*Hit, error)
+	// QuerySpecHits is QuerySpec, as the hits of the matched advisories for
+	// the package, in the same order.
+	QuerySpecHits(name string, spec pep440.SpecifierSet) []*Hit
 	// UnreadRanges lists the package's advisory ranges with a bound that is
 	// not a version (only their versions lists are matched).
 	UnreadRanges(name string) []UnreadRange

@@ -703,7 +703,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`
 </section>
 {{if .Upgrades}}<section id="upgrades">
 <h2>Fix these first</h2>
-<p class="muted" id="upgrade-line">{{.UpgradeLine}}</p>
+<p class="muted" id="upgrade-line">{{.UpgradeLine}} Each upgrade goes to the smallest version that fixes the advisories it clears; <code>pyvet fix</code> also avoids the advisories of the new versions.</p>
 {{template "upgrades" .Upgrades}}
 {{if .MoreUpgrades}}<details id="more-upgrades"><summary>{{len .MoreUpgrades}} more upgrade{{if gt (len .MoreUpgrades) 1}}s{{end}}</summary>
 {{template "upgrades" .MoreUpgrades}}

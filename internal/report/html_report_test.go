@@ -169,7 +169,7 @@ func TestHTMLMarkdownDescriptions(t *testing.T) {
 func TestHTMLUpgradesSection(t *testing.T) {
 	res := fixture(t)
 	res.Findings = append(res.Findings,
-		finding.Finding{Risk: finding.RiskVulnerability, ID: "PYSEC-2024-1", Package: "werkzeug", Version: "2.0.0", Severity: finding.SeverityCritical, Fix: []string{"2.2.3", "3.0.3"}, Exact: true},
+		finding.Finding{Risk: finding.RiskVulnerability, ID: "PYSEC-2024-1", Package: "werkzeug", Version: "2.0.0", Severity: finding.SeverityCritical, Fix: []string{"2.2.3"}, Exact: true},
 		finding.Finding{Risk: finding.RiskVulnerability, ID: "PYSEC-2024-2", Package: "click", Version: "8.1.7", Severity: finding.SeverityLow, Fix: []string{"8.1.8"}, Exact: true},
 		finding.Finding{Risk: finding.RiskVulnerability, ID: "PYSEC-2024-3", Package: "click", Version: "8.1.7", Severity: finding.SeverityLow, Exact: true},
 	)

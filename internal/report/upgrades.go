@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/pyvet/pyvet/internal/finding"
@@ -20,51 +21,51 @@ type Upgrade struct {
 // then name), of the vulnerability findings not ignored; n <= 0 means all.
 //
 // Findings are grouped by package and audited version. An advisory is cleared
-// when it names a fix above that version: its applicable fix is the smallest
-// such one, and To is the highest applicable fix of the advisories cleared
-// (the smallest version at or above all of them). When the audited version is
-// a specifier rather than a version (an unpinned requirement), an advisory's
-// applicable fix is its highest one, the lower bound that leaves none of the
-// versions it names as affected below a fix. Advisories without a fix are
-// not cleared; a package none of whose advisories has one gets no upgrade.
+// when it names a fix above that version. To is the smallest of the fixes
+// above it (of the advisories cleared) that fixes each of them (see
+// fixedAt): so at least each one's smallest fix above the audited version,
+// and not a version between two branches' fixes of one advisory (from 3.2.0,
+// fixes 3.2.5 and 4.0.2 of one advisory and 4.0.0 of another give 4.0.2:
+// 4.0.0 lies before the 4.0 branch's fix). When the audited version is a
+// specifier rather than a version (an unpinned requirement), To is the
+// highest fix, the lower bound that leaves no version before a fix allowed.
+// Advisories without a fix are not cleared; a package none of whose
+// advisories has one gets no upgrade.
 func TopUpgrades(fs []finding.Finding, n int) []Upgrade {
 	type key struct{ pkg, from string }
 	type group struct {
-		up   Upgrade
-		from pep440.Version
-		to   pep440.Version
-		toS  string // to as the advisory spells it
-		ids  map[string]bool
+		up    Upgrade
+		from  pep440.Version
+		fixes [][]version // of each advisory cleared, sorted
 	}
 	groups := map[key]*group{}
 	var order []key
+	seen := map[[3]string]bool{}
 	for i := range fs {
 		f := &fs[i]
 		if f.Risk != finding.RiskVulnerability || f.Ignored || f.Package == "" || f.ID == "" {
 			continue
 		}
 		k := key{f.Package, f.Version}
+		if seen[[3]string{k.pkg, k.from, f.ID}] {
+			continue
+		}
+		seen[[3]string{k.pkg, k.from, f.ID}] = true
 		g := groups[k]
 		if g == nil {
-			g = &group{up: Upgrade{Package: f.Package, From: f.Version}, ids: map[string]bool{}}
+			g = &group{up: Upgrade{Package: f.Package, From: f.Version}}
 			g.from, _ = pep440.Parse(f.Version)
 			groups[k] = g
 			order = append(order, k)
 		}
-		if g.ids[f.ID] {
-			continue
+		fixes := parseFixes(f.Fix)
+		if len(fixes) == 0 || g.from.IsValid() && fixes[len(fixes)-1].v.Compare(g.from) <= 0 {
+			continue // no fix above the audited version
 		}
-		fix, spelt, ok := applicableFix(g.from, f.Fix)
-		if !ok {
-			continue
-		}
-		g.ids[f.ID] = true
+		g.fixes = append(g.fixes, fixes)
 		g.up.Clears = append(g.up.Clears, f.ID)
 		if len(g.up.Clears) == 1 || higherSeverity(f.Severity, g.up.Severity) {
 			g.up.Severity = f.Severity
-		}
-		if !g.to.IsValid() || fix.Compare(g.to) > 0 {
-			g.to, g.toS = fix, spelt
 		}
 	}
 	out := make([]Upgrade, 0, len(order))
@@ -73,7 +74,7 @@ func TopUpgrades(fs []finding.Finding, n int) []Upgrade {
 		if len(g.up.Clears) == 0 {
 			continue
 		}
-		g.up.To = g.toS
+		g.up.To = target(g.from, g.fixes)
 		sort.Strings(g.up.Clears)
 		out = append(out, g.up)
 	}
@@ -96,26 +97,70 @@ func TopUpgrades(fs []finding.Finding, n int) []Upgrade {
 	return out
 }
 
-// applicableFix is the fix of an advisory that an upgrade from the audited
-// version from needs: the smallest fix above it, or, when from is not a
-// version (a specifier), the highest fix; spelt is that fix as given. ok is
-// false when there is none.
-func applicableFix(from pep440.Version, fixes []string) (fix pep440.Version, spelt string, ok bool) {
+// version is a fix version, parsed and as the advisory spells it.
+type version struct {
+	v pep440.Version
+	s string
+}
+
+// parseFixes parses fix versions (those that are versions), sorted.
+func parseFixes(fixes []string) []version {
+	out := make([]version, 0, len(fixes))
 	for _, s := range fixes {
-		v, err := pep440.Parse(s)
-		if err != nil {
-			continue
-		}
-		switch {
-		case from.IsValid():
-			if v.Compare(from) > 0 && (!ok || v.Compare(fix) < 0) {
-				fix, spelt, ok = v, s, true
-			}
-		case !ok || v.Compare(fix) > 0:
-			fix, spelt, ok = v, s, true
+		if v, err := pep440.Parse(s); err == nil {
+			out = append(out, version{v, s})
 		}
 	}
-	return fix, spelt, ok
+	slices.SortStableFunc(out, func(a, b version) int { return a.v.Compare(b.v) })
+	return out
+}
+
+// target is the smallest fix above from (of any advisory) that fixes every
+// advisory, each given by its sorted fixes; for a from that is not a
+// version, the highest fix. There always is one: the highest fix of all is
+// at or above each advisory's highest.
+func target(from pep440.Version, advisories [][]version) string {
+	var cands []version
+	for _, fixes := range advisories {
+		for _, f := range fixes {
+			if !from.IsValid() || f.v.Compare(from) > 0 {
+				cands = append(cands, f)
+			}
+		}
+	}
+	slices.SortStableFunc(cands, func(a, b version) int { return a.v.Compare(b.v) })
+	if !from.IsValid() {
+		return cands[len(cands)-1].s
+	}
+	for _, c := range cands {
+		if !slices.ContainsFunc(advisories, func(fixes []version) bool { return !fixedAt(c.v, from, fixes) }) {
+			return c.s
+		}
+	}
+	return cands[len(cands)-1].s
+}
+
+// fixedAt reports whether version c fixes an advisory with the given fixes
+// (sorted) that affects the audited version from: c is at or above the
+// highest fix, or in the branch of the highest fix at or below it when that
+// fix is above from. A fix's branch is its release but for its last number
+// (3.2.19's branch holds 3.2.20, not 4.0.0). So a version after one
+// branch's fix and before the next one's (4.0.5 between 3.2.19 and 4.1.9)
+// is taken as affected, as advisories fixed on several branches leave the
+// releases between them unfixed; and so is one whose nearest fix below is
+// also below from, which that fix did not fix either.
+func fixedAt(c, from pep440.Version, fixes []version) bool {
+	if len(fixes) == 0 || c.Compare(fixes[len(fixes)-1].v) >= 0 {
+		return true
+	}
+	i := sort.Search(len(fixes), func(i int) bool { return fixes[i].v.Compare(c) > 0 }) - 1
+	if i < 0 || fixes[i].v.Compare(from) <= 0 {
+		return false
+	}
+	branch := fixes[i].v.ReleaseStrings()
+	branch = branch[:max(len(branch)-1, 1)]
+	rel := c.ReleaseStrings()
+	return len(rel) >= len(branch) && slices.Equal(rel[:len(branch)], branch)
 }
 
 // higherSeverity reports whether a ranks above b (by Severity.Rank, then by

@@ -19,7 +19,9 @@ func TestTopUpgrades(t *testing.T) {
 		vuln("django", "3.2.0", "GHSA-a", finding.SeverityHigh, "3.2.19", "4.1.9", "4.2.1"),
 		vuln("django", "3.2.0", "GHSA-c", finding.SeverityLow, "3.2.10"),
 		vuln("django", "3.2.0", "GHSA-a", finding.SeverityHigh, "3.2.19"), // the same advisory twice
-		// A fix below the audited version does not apply; 1.10 is above 1.9 (PEP 440, not string order).
+		// A fix below the audited version does not apply, nor does its
+		// branch (1.9.1 is not a fix of PYSEC-1, which affects 1.9); 1.10
+		// is above 1.9 (PEP 440, not string order).
 		vuln("urllib3", "1.9", "PYSEC-1", finding.SeverityCritical, "1.8", "1.10"),
 		vuln("urllib3", "1.9", "PYSEC-2", finding.SeverityMedium, "1.9.1"),
 		// No fix: nothing cleared, no upgrade.
@@ -33,6 +35,14 @@ func TestTopUpgrades(t *testing.T) {
 		// Same count and severity as requests: name order.
 		vuln("certifi", "2020.1", "PYSEC-6", finding.SeverityHigh, "2022.12.7"),
 		vuln("requests", "2.0", "PYSEC-7", finding.SeverityHigh, "2.31.0"),
+		// Fixed on two branches: 46.0.6 lies after the 3.3 branch's fix
+		// and before the 46.0 branch's, so it is not a fix of PYSEC-10.
+		vuln("cryptography", "3.3.1", "PYSEC-10", finding.SeverityMedium, "3.3.2", "46.0.7"),
+		vuln("cryptography", "3.3.1", "PYSEC-11", finding.SeverityMedium, "46.0.6"),
+		// 2.3.9 is in the branch of PYSEC-12's fix 2.3.8 (above the audited
+		// version) and at PYSEC-13's only fix.
+		vuln("werkzeug", "2.0.0", "PYSEC-12", finding.SeverityLow, "2.3.8", "3.0.1"),
+		vuln("werkzeug", "2.0.0", "PYSEC-13", finding.SeverityLow, "2.3.9"),
 		// Unknown ranks as medium, below high.
 		vuln("aiohttp", "3.0", "PYSEC-8", finding.SeverityUnknown, "3.9.2"),
 		// A specifier: the highest fix of each advisory.
@@ -41,6 +51,8 @@ func TestTopUpgrades(t *testing.T) {
 	want := []Upgrade{
 		{Package: "django", From: "3.2.0", To: "3.2.19", Clears: []string{"GHSA-a", "GHSA-b", "GHSA-c"}, Severity: finding.SeverityHigh},
 		{Package: "urllib3", From: "1.9", To: "1.10", Clears: []string{"PYSEC-1", "PYSEC-2"}, Severity: finding.SeverityCritical},
+		{Package: "cryptography", From: "3.3.1", To: "46.0.7", Clears: []string{"PYSEC-10", "PYSEC-11"}, Severity: finding.SeverityMedium},
+		{Package: "werkzeug", From: "2.0.0", To: "2.3.9", Clears: []string{"PYSEC-12", "PYSEC-13"}, Severity: finding.SeverityLow},
 		{Package: "certifi", From: "2020.1", To: "2022.12.7", Clears: []string{"PYSEC-6"}, Severity: finding.SeverityHigh},
 		{Package: "requests", From: "2.0", To: "2.31.0", Clears: []string{"PYSEC-7"}, Severity: finding.SeverityHigh},
 		{Package: "aiohttp", From: "3.0", To: "3.9.2", Clears: []string{"PYSEC-8"}, Severity: finding.SeverityUnknown},

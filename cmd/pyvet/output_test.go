@@ -195,7 +195,7 @@ medium                          PYSEC-2023-74        Requests is a HTTP library.
 low                             GHSA-9wx4-h78v-vm56  Requests Session object
                                                      does not verify requests…
           requirements.txt:1; no fix yet for 1 of its advisories
-Fix these first:
+Fix these first (pyvet fix makes the upgrades):
   requests  2.19.0 → 2.31.0  clears 2 advisories (high)
   urllib3   1.24 → 1.24.2    clears 1 advisory (critical)
 2 of 3 packages affected by 4 known vulnerabilities (1 critical, 1 high, 1
@@ -212,7 +212,7 @@ medium                             PYSEC-2023-74        Requests is a HTTP libra
 low                                GHSA-9wx4-h78v-vm56  Requests Session object does not verify requests after making
                                                         first request with verify=False
           requirements.txt:1; no fix yet for 1 of its advisories
-Fix these first:
+Fix these first (pyvet fix makes the upgrades):
   requests  2.19.0 → 2.31.0  clears 2 advisories (high)
   urllib3   1.24 → 1.24.2    clears 1 advisory (critical)
 2 of 3 packages affected by 4 known vulnerabilities (1 critical, 1 high, 1 medium, 1 low; 3 fixable); 4 findings at or

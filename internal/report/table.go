@@ -325,7 +325,7 @@ func (t *tableWriter) digest(b *strings.Builder, fs []finding.Finding) {
 	if len(ups) < 2 {
 		return
 	}
-	t.line(b, "Fix these first:", ansiBold)
+	t.line(b, "Fix these first (pyvet fix makes the upgrades):", ansiBold)
 	g := &grid{cols: []gridCol{{min: 8}, {min: 8}, {min: 8}}, shrink: []int{2, 1, 0}, indent: 2, noHeader: true}
 	for _, u := range ups[:min(digestSize, len(ups))] {
 		n := len(u.Clears)

@@ -155,7 +155,7 @@ func TestTableDigest(t *testing.T) {
 			Package: pkg, Version: "1.0", Severity: finding.SeverityLow, Title: "t", Fix: []string{"1.1"}, Exact: true})
 	}
 	out := render(t, "table", res, Options{Width: 100})
-	i := strings.Index(out, "Fix these first:\n")
+	i := strings.Index(out, "Fix these first (pyvet fix makes the upgrades):\n")
 	if i < 0 {
 		t.Fatalf("no digest:\n%s", out)
 	}

@@ -295,35 +295,55 @@ func (n *Notes) Lines() []string {
 }
 
 // ClipText is Clip for multi-line text (descriptions): line breaks are kept, other
-// control characters escaped, and the text cut at n characters.
+// control characters escaped, and a text longer than n characters cut so that it
+// and its "… (N bytes)" mark fit in n: a text ClipText returns is returned as it
+// is by a second ClipText (a recorded report replays to the same bytes).
 func ClipText(s string, n int) string {
-	if len(s) <= n && !hasControl(s) {
+	if !hasControl(s) && (len(s) <= n || utf8.RuneCountInString(s) <= n) {
 		return s
 	}
-	var b strings.Builder
 	width := 0
+	for i := 0; i < len(s) && width <= n; {
+		piece, size := textPiece(s, i)
+		width += utf8.RuneCountInString(piece)
+		i += size
+	}
+	budget, suffix := n, ""
+	if width > n {
+		suffix = fmt.Sprintf("… (%d bytes)", len(s))
+		budget = n - utf8.RuneCountInString(suffix)
+	}
+	var b strings.Builder
+	b.Grow(min(len(s), 4*n) + len(suffix))
+	width = 0
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		piece := s[i : i+size]
-		switch {
-		case r == utf8.RuneError && size == 1:
-			piece = fmt.Sprintf(`\x%02x`, s[i])
-		case r == '\n' || r == '\t':
-		case r == '\r':
-			piece = ""
-		case unicode.IsControl(r):
-			q := strconv.QuoteRune(r)
-			piece = q[1 : len(q)-1]
-		}
+		piece, size := textPiece(s, i)
 		w := utf8.RuneCountInString(piece)
-		if width+w > n {
-			return b.String() + fmt.Sprintf("… (%d bytes)", len(s))
+		if width+w > budget {
+			break
 		}
 		b.WriteString(piece)
 		width += w
 		i += size
 	}
+	b.WriteString(suffix)
 	return b.String()
+}
+
+// textPiece is the text ClipText shows for the character at s[i:] and its size.
+func textPiece(s string, i int) (string, int) {
+	r, size := utf8.DecodeRuneInString(s[i:])
+	switch {
+	case r == utf8.RuneError && size == 1:
+		return `\x` + string(hexDigit[s[i]>>4]) + string(hexDigit[s[i]&0xf]), size
+	case r == '\n' || r == '\t':
+	case r == '\r':
+		return "", size
+	case unicode.IsControl(r):
+		q := strconv.QuoteRune(r)
+		return q[1 : len(q)-1], size
+	}
+	return s[i : i+size], size
 }
 
 // fits reports whether Clip(s, n) is s: valid UTF-8 of at most n

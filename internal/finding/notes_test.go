@@ -143,3 +143,28 @@ func TestClipFastPath(t *testing.T) {
 		t.Errorf("Clip of a text that fits allocates %v times", allocs)
 	}
 }
+
+// TestClipTextIdempotent: a cut description and its mark fit in n
+// characters, the mark gives the length of the whole text, and a second
+// ClipText returns a clipped text as it is, for texts of every class.
+func TestClipTextIdempotent(t *testing.T) {
+	pieces := []string{"a", "é", "日本", "\n", "\t", "\r", "\x00", "\x7f", "\xff", "\u2028", "😀", "word "}
+	rng := rand.New(rand.NewPCG(3, 5))
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(80) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s, n := b.String(), 24+rng.IntN(60)
+		c := ClipText(s, n)
+		if utf8.RuneCountInString(c) > n {
+			t.Fatalf("ClipText(%q, %d) = %q: longer than %d characters", s, n, c, n)
+		}
+		if again := ClipText(c, n); again != c {
+			t.Fatalf("ClipText(ClipText(%q, %d)) = %q, want %q", s, n, again, c)
+		}
+		if strings.HasSuffix(c, " bytes)") && !strings.HasSuffix(c, fmt.Sprintf("… (%d bytes)", len(s))) {
+			t.Fatalf("ClipText(%q, %d) = %q: the mark does not give the text's length", s, n, c)
+		}
+	}
+}

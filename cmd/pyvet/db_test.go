@@ -300,7 +300,8 @@ func TestDBUpdateHostileInputs(t *testing.T) {
 }
 
 // TestAllWithoutPopularityList: audit --all without a popularity list says
-// once how to install it, online and offline; once installed, nothing.
+// once, before every other note, how to install it, online and offline;
+// once installed, nothing.
 func TestAllWithoutPopularityList(t *testing.T) {
 	cache := t.TempDir()
 	reqs := writeReqs(t, "foo-bar==1.5\nreqeusts==1.0\n")
@@ -326,6 +327,9 @@ func TestAllWithoutPopularityList(t *testing.T) {
 	}
 	if n != 1 || strings.Count(errs, typosquat.MissingNote) != 1 {
 		t.Errorf("%d notes on the popularity list, %d on stderr, want 1 each: %q\n%s", n, strings.Count(errs, typosquat.MissingNote), doc.Notes, errs)
+	}
+	if len(doc.Notes) < 2 || doc.Notes[0] != typosquat.MissingNote || !strings.HasPrefix(errs, "pyvet: warning: "+typosquat.MissingNote+"\n") {
+		t.Errorf("the popularity note is not the first (of %d), in the document and on stderr: %q\n%s", len(doc.Notes), doc.Notes, errs)
 	}
 	if _, errs, code := runExit(t, "--cache-dir", cache, "-q", "pypi", "popularity", "--from", filepath.Join("testdata", "popularity.json")); code != 0 {
 		t.Fatalf("pypi popularity --from: exit %d %s", code, errs)

@@ -289,7 +289,7 @@ func TestRunWithoutPopularityList(t *testing.T) {
 	inv := &inventory.Inventory{Packages: []*inventory.Package{{Name: "reqeusts", Version: "1.0"}, {Name: "djnago", Version: "1.0"}}}
 	in := &check.Input{Inventory: inv, CacheDir: cache, Offline: true}
 	res, err := New().Run(context.Background(), in)
-	if err != nil || len(res.Findings) != 0 || len(res.Notes) != 1 || res.Notes[0] != MissingNote {
+	if err != nil || len(res.Findings) != 0 || len(res.Notes) != 0 || len(res.Setup) != 1 || res.Setup[0] != MissingNote {
 		t.Fatalf("no list: %+v %v, want the one note %q", res, err, MissingNote)
 	}
 	for _, want := range []string{"`pyvet pypi popularity`", "`pyvet pypi popularity --from FILE`", DefaultPopularityURL} {
@@ -304,14 +304,14 @@ func TestRunWithoutPopularityList(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err = New().Run(context.Background(), in)
-	if err != nil || len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "--from FILE") || !strings.Contains(res.Notes[0], PopularityPath(cache)) {
+	if err != nil || len(res.Setup) != 1 || !strings.Contains(res.Setup[0], "--from FILE") || !strings.Contains(res.Setup[0], PopularityPath(cache)) {
 		t.Fatalf("damaged list: %+v %v, want one note with the remedy and the file", res, err)
 	}
 	if _, err := ImportPopularity(filepath.Join("testdata", "popular.json"), cache); err != nil {
 		t.Fatal(err)
 	}
 	res, err = New().Run(context.Background(), in)
-	if err != nil || len(res.Notes) != 0 || len(res.Findings) == 0 {
+	if err != nil || len(res.Notes) != 0 || len(res.Setup) != 0 || len(res.Findings) == 0 {
 		t.Fatalf("installed list: %+v %v, want findings and no note", res, err)
 	}
 }

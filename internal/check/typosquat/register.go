@@ -36,19 +36,20 @@ func (typosquatCheck) Info() check.Info {
 // installHint says how to install the popularity list, online and offline.
 const installHint = "install it with `pyvet pypi popularity` (without network: `pyvet pypi popularity --from FILE`, FILE a copy of " + DefaultPopularityURL + ")"
 
-// MissingNote is the one note of a run whose cache holds no popularity list:
-// name confusion is not checked, and how to install the list.
+// MissingNote is the one note of a run whose cache holds no popularity list
+// (a setup note: the report says it before the others): name confusion is
+// not checked, and how to install the list.
 const MissingNote = "name confusion not checked: no popularity list installed; " + installHint
 
 func (typosquatCheck) Run(ctx context.Context, in *check.Input) (check.Result, error) {
 	pop, err := LoadPopularity(PopularityPath(in.CacheDir))
 	if errors.Is(err, os.ErrNotExist) {
-		return check.Result{Notes: []string{MissingNote}}, nil
+		return check.Result{Setup: []string{MissingNote}}, nil
 	}
 	if err != nil {
 		// A damaged list: the same remedy replaces it (said before the
 		// error, which a long note would clip).
-		return check.Result{Notes: []string{fmt.Sprintf("name confusion not checked: the popularity list cannot be read; re%s: %v", installHint, err)}}, nil
+		return check.Result{Setup: []string{fmt.Sprintf("name confusion not checked: the popularity list cannot be read; re%s: %v", installHint, err)}}, nil
 	}
 	cfg := configFrom(in)
 	fs, err := CheckIndex(ctx, in.Inventory, pop, in.Index, cfg)

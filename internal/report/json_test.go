@@ -323,3 +323,26 @@ func referenceJSON(res *Result, opts Options) *JSONReport {
 	sort.SliceStable(rep.Dependencies, func(i, j int) bool { return rep.Dependencies[i].Name < rep.Dependencies[j].Name })
 	return rep
 }
+
+// TestLongDescriptionReplays: a description over the cap is cut once, its
+// mark gives the length of the whole description, and the recorded JSON
+// replays to the same bytes in every format.
+func TestLongDescriptionReplays(t *testing.T) {
+	res := fixture(t)
+	long := strings.Repeat("A crafted request reads files outside the root.\n", 125) // 6,000 bytes
+	res.Findings[0].Detail = long
+	for _, format := range []string{"json", "sarif", "markdown"} {
+		opts := Options{Desc: true}
+		out := render(t, format, res, opts)
+		if !strings.Contains(out, "… (6000 bytes)") {
+			t.Errorf("%s: the cut description does not give its length (6000 bytes)", format)
+		}
+		back, err := ReadJSON(strings.NewReader(render(t, "json", res, opts)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again := render(t, format, back, opts); again != out {
+			t.Errorf("%s: the replayed report differs:\n%s", format, firstDiff([]byte(again), []byte(out)))
+		}
+	}
+}

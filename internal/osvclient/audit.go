@@ -11,8 +11,6 @@ import (
 	"github.com/pyvet/pyvet/internal/advisory"
 	"github.com/pyvet/pyvet/internal/check/vuln"
 	"github.com/pyvet/pyvet/internal/inventory"
-	"github.com/pyvet/pyvet/pep440"
-	"github.com/pyvet/pyvet/pep508"
 )
 
 // getConcurrency bounds the GET /v1/vulns requests in flight.
@@ -21,7 +19,8 @@ const getConcurrency = 16
 // Audit matches the inventory against the remote service: it asks the
 // service which advisories affect each package (by version when pinned, all
 // of the package's advisories otherwise), fetches those entries, and runs the
-// same check `pyvet audit` runs on the local database over them. Findings,
+// same check `pyvet audit` runs on the local database over them (the
+// advisories' hits are prepared when the answers are indexed). Findings,
 // aliases, fix versions, severities and skip reasons are therefore exactly
 // those of a local audit against the database the service holds.
 func Audit(ctx context.Context, c *Client, inv *inventory.Inventory) (*vuln.Result, error) {
@@ -107,27 +106,8 @@ func NewSource(ctx context.Context, c *Client, inv *inventory.Inventory) (adviso
 	return sourceFrom(c.BaseURL, entries)
 }
 
-// Source is a service's answers held in memory: an advisory database built
-// from them (so matching is the local matcher's), which also gives each
-// matched advisory as the hit a finding is made from.
-type Source struct {
-	*advisory.DB
-}
-
-// MatchHits is Match, as the hits of the matched advisories for the package.
-func (s *Source) MatchHits(name, version string) ([]*advisory.Hit, error) {
-	es, err := s.Match(name, version)
-	return advisory.HitsOf(es, pep508.NormalizeName(name)), err
-}
-
-// QuerySpecHits is QuerySpec, as the hits of the matched advisories for the
-// package.
-func (s *Source) QuerySpecHits(name string, spec pep440.SpecifierSet) []*advisory.Hit {
-	return advisory.HitsOf(s.QuerySpec(name, spec), pep508.NormalizeName(name))
-}
-
 // sourceFrom indexes a service's answers in memory.
-func sourceFrom(url string, entries map[string]json.RawMessage) (*Source, error) {
+func sourceFrom(url string, entries map[string]json.RawMessage) (*advisory.DB, error) {
 	raws := make(map[string][]byte, len(entries))
 	for id, raw := range entries {
 		raws[id] = raw
@@ -136,5 +116,5 @@ func sourceFrom(url string, entries map[string]json.RawMessage) (*Source, error)
 	if err != nil {
 		return nil, fmt.Errorf("service answer: %w", err)
 	}
-	return &Source{DB: db}, nil
+	return db, nil
 }

@@ -133,12 +133,11 @@ func TestSourceHits(t *testing.T) {
 		idx(inventory.Package{Name: "demo-pkg", Version: "1.0"}),
 		idx(inventory.Package{Name: "Other_Lib", Specifier: ">=1.0"}),
 	}}
-	s, err := osvclient.NewSource(context.Background(), c, inv)
+	src, err := osvclient.NewSource(context.Background(), c, inv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	src := s.(*osvclient.Source)
+	defer src.Close()
 	hits, err := src.MatchHits("Demo_Pkg", "1.0")
 	if err != nil {
 		t.Fatal(err)

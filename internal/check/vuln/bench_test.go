@@ -120,24 +120,24 @@ func BenchmarkCheck1000(b *testing.B)  { benchCheck(b, 1000) }
 func BenchmarkCheck10000(b *testing.B) { benchCheck(b, 10000) }
 
 // benchFindings measures finding construction alone: the advisories of n
-// pins are matched once, then grouped and made into findings.
+// pins are matched once (as hits), then grouped and made into findings.
 func benchFindings(b *testing.B, n int) {
 	db := corpusSource(b)
 	inv := pinInventory(b, db, n)
 	byName := map[string]*inventory.Package{}
 	type match struct {
-		p       *inventory.Package
-		entries []*advisory.Entry
+		p    *inventory.Package
+		hits []*advisory.Hit
 	}
 	var ms []match
 	for _, p := range inv.Packages {
 		byName[p.Name] = p
-		es, _ := db.Match(p.Name, p.Version)
-		ms = append(ms, match{p, es})
+		hs, _ := db.MatchHits(p.Name, p.Version)
+		ms = append(ms, match{p, hs})
 	}
 	findings := 0
 	for _, m := range ms {
-		findings += len(group(m.entries))
+		findings += len(group(m.hits))
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -145,8 +145,12 @@ func benchFindings(b *testing.B, n int) {
 	b.ResetTimer()
 	for b.Loop() {
 		for _, m := range ms {
-			for _, g := range group(m.entries) {
-				makeFinding(m.p, g, m.p.Version, true, byName)
+			if len(m.hits) == 0 {
+				continue
+			}
+			pf := newPkgFacts(m.p, true, byName)
+			for _, g := range group(m.hits) {
+				makeFinding(pf, g, m.p.Version)
 			}
 		}
 	}

@@ -5,7 +5,9 @@
 package vuln
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,22 +42,32 @@ type Result struct {
 
 // Check matches every package of inv against the advisories of db: the
 // local index or a service's answers (any advisory.Source). Ignores are the
-// policy's business (policy.Apply), not the check's.
+// policy's business (policy.Apply), not the check's. Findings are made from
+// the advisories' hits (advisory.Hit): no advisory is decoded here.
 func Check(inv *inventory.Inventory, db advisory.Source) *Result {
 	res := &Result{Skipped: map[string]string{}}
 	if inv == nil || db == nil {
 		return res
 	}
-	byName := map[string]*inventory.Package{}
+	byName := make(map[string]*inventory.Package, len(inv.Packages))
 	for _, p := range inv.Packages {
 		if _, ok := byName[p.Name]; !ok {
 			byName[p.Name] = p
 		}
 	}
 	type seenKey struct{ name, version, spec string }
-	seen := map[seenKey]bool{}
+	seen := make(map[seenKey]bool, len(inv.Packages))
+	// The groups of every package are collected first, so the findings are
+	// made into a slice of the right size.
+	type pending struct {
+		pf     *pkgFacts
+		groups [][]*advisory.Hit
+		label  string
+	}
+	var todo []pending
+	count := 0
 	var unread []advisory.UnreadRange
-	unreadSeen := map[string]bool{}
+	unreadSeen := make(map[string]bool, len(inv.Packages))
 	for _, p := range inv.Packages {
 		k := seenKey{p.Name, p.Version, p.Specifier}
 		if p.Name == "" || seen[k] {
@@ -71,16 +83,16 @@ func Check(inv *inventory.Inventory, db advisory.Source) *Result {
 			unreadSeen[p.Name] = true
 			unread = append(unread, db.UnreadRanges(p.Name)...)
 		}
-		var entries []*advisory.Entry
+		var hits []*advisory.Hit
 		exact := true
 		label := p.Version
 		switch {
 		case p.Version != "":
-			es, err := db.Match(p.Name, p.Version)
+			hs, err := db.MatchHits(p.Name, p.Version)
 			if err != nil {
 				res.Skipped[p.Name] = fmt.Sprintf("version %q is not a PEP 440 version; only advisories that list it literally were matched", p.Version)
 			}
-			entries = es
+			hits = hs
 			res.Audited++
 		default:
 			spec, err := pep440.ParseSpecifierSet(p.Specifier)
@@ -92,7 +104,7 @@ func Check(inv *inventory.Inventory, db advisory.Source) *Result {
 				res.Skipped[p.Name] = fmt.Sprintf("no version: installed from a %s source", p.Source.Kind)
 				continue
 			}
-			entries = db.QuerySpec(p.Name, spec)
+			hits = db.QuerySpecHits(p.Name, spec)
 			exact = false
 			label = p.Specifier
 			res.Audited++
@@ -103,8 +115,19 @@ func Check(inv *inventory.Inventory, db advisory.Source) *Result {
 				res.Skipped[p.Name] = fmt.Sprintf("unpinned (%s): reported advisories affect some version the specifier allows", p.Specifier)
 			}
 		}
-		for _, g := range group(entries) {
-			res.Findings = append(res.Findings, makeFinding(p, g, label, exact, byName))
+		if len(hits) == 0 {
+			continue
+		}
+		gs := group(hits)
+		todo = append(todo, pending{newPkgFacts(p, exact, byName), gs, label})
+		count += len(gs)
+	}
+	if count > 0 {
+		res.Findings = make([]finding.Finding, 0, count)
+	}
+	for _, t := range todo {
+		for _, g := range t.groups {
+			res.Findings = append(res.Findings, makeFinding(t.pf, g, t.label))
 		}
 	}
 	finding.Sort(res.Findings)
@@ -148,9 +171,19 @@ func unreadNote(us []advisory.UnreadRange) string {
 	return fmt.Sprintf("%d %s: %s%s", len(ids), what, strings.Join(parts, ", "), more)
 }
 
-// group splits advisories into alias groups (connected by ids and aliases).
-func group(entries []*advisory.Entry) [][]*advisory.Entry {
-	parent := make([]int, len(entries))
+// group splits advisories into alias groups (connected by ids and aliases,
+// compared as strings.ToUpper does), each in idRank order; groups come in
+// the order of their first advisory.
+func group(hits []*advisory.Hit) [][]*advisory.Hit {
+	n := len(hits)
+	if n <= 1 {
+		if n == 0 {
+			return nil
+		}
+		return [][]*advisory.Hit{hits}
+	}
+	work := make([]int, 2*n)
+	parent, num := work[:n], work[n:]
 	for i := range parent {
 		parent[i] = i
 	}
@@ -161,35 +194,131 @@ func group(entries []*advisory.Entry) [][]*advisory.Entry {
 		}
 		return i
 	}
-	owner := map[string]int{}
-	for i, e := range entries {
-		for _, id := range append([]string{e.ID}, e.Aliases...) {
-			k := strings.ToUpper(id)
-			if j, ok := owner[k]; ok {
-				parent[find(i)] = find(j)
-			} else {
-				owner[k] = i
-			}
-		}
+	joinIDs(hits, func(i, j int) { parent[find(i)] = find(j) })
+	// Number the groups in the order of their first hit, then lay them out
+	// in one backing array.
+	for i := range num {
+		num[i] = -1
 	}
-	groups := map[int][]*advisory.Entry{}
-	var roots []int
-	for i, e := range entries {
+	var sizes []int
+	for i := range hits {
 		r := find(i)
-		if _, ok := groups[r]; !ok {
-			roots = append(roots, r)
+		if num[r] < 0 {
+			num[r] = len(sizes)
+			sizes = append(sizes, 0)
 		}
-		groups[r] = append(groups[r], e)
+		sizes[num[r]]++
 	}
-	out := make([][]*advisory.Entry, 0, len(roots))
-	for _, r := range roots {
-		g := groups[r]
-		sort.SliceStable(g, func(i, j int) bool {
-			return idRank(g[i].ID) < idRank(g[j].ID) || idRank(g[i].ID) == idRank(g[j].ID) && g[i].ID < g[j].ID
-		})
-		out = append(out, g)
+	out := make([][]*advisory.Hit, len(sizes))
+	backing := make([]*advisory.Hit, 0, n)
+	for k, size := range sizes {
+		out[k] = backing[len(backing) : len(backing) : len(backing)+size]
+		backing = backing[:len(backing)+size]
+	}
+	for i, h := range hits {
+		k := num[find(i)]
+		out[k] = append(out[k], h)
+	}
+	for _, g := range out {
+		if len(g) > 1 {
+			slices.SortStableFunc(g, func(a, b *advisory.Hit) int {
+				if c := cmp.Compare(idRank(a.ID), idRank(b.ID)); c != 0 {
+					return c
+				}
+				return strings.Compare(a.ID, b.ID)
+			})
+		}
 	}
 	return out
+}
+
+// smallGroup is the number of ids up to which joinIDs compares them pair by
+// pair rather than through a map.
+const smallGroup = 32
+
+// joinIDs calls join(i, j) for hits i and j (j before i) that share an id
+// (the id or an alias of each, compared as sameID), at least once for every
+// hit that shares an id with an earlier one.
+func joinIDs(hits []*advisory.Hit, join func(i, j int)) {
+	total := 0
+	for _, h := range hits {
+		total += 1 + len(h.Aliases)
+	}
+	type owned struct {
+		id string
+		i  int
+	}
+	if total <= smallGroup {
+		var buf [smallGroup]owned
+		seen := buf[:0]
+		add := func(i int, id string) {
+			for _, o := range seen {
+				if sameID(o.id, id) {
+					join(i, o.i)
+					return
+				}
+			}
+			seen = append(seen, owned{id, i})
+		}
+		for i, h := range hits {
+			add(i, h.ID)
+			for _, id := range h.Aliases {
+				add(i, id)
+			}
+		}
+		return
+	}
+	owner := make(map[string]int, total)
+	add := func(i int, id string) {
+		k := strings.ToUpper(id)
+		if j, ok := owner[k]; ok {
+			join(i, j)
+		} else {
+			owner[k] = i
+		}
+	}
+	for i, h := range hits {
+		add(i, h.ID)
+		for _, id := range h.Aliases {
+			add(i, id)
+		}
+	}
+}
+
+// sameID reports whether two advisory ids are the same id, as
+// strings.ToUpper(a) == strings.ToUpper(b), without allocating for ASCII
+// ids. (Not strings.EqualFold: it folds differently, "ı" and "I" are not
+// equal to it, and the alias groups must stay as they are.)
+func sameID(a, b string) bool {
+	if !isASCII(a) || !isASCII(b) {
+		ua, ub := strings.ToUpper(a), strings.ToUpper(b)
+		return ua == ub
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if upperASCII(a[i]) != upperASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
 }
 
 // idRank orders the ids of an alias group; the first one names the finding
@@ -208,40 +337,71 @@ func idRank(id string) int {
 	return 3
 }
 
-// makeFinding turns one alias group affecting p into a finding.
-func makeFinding(p *inventory.Package, g []*advisory.Entry, label string, exact bool, byName map[string]*inventory.Package) finding.Finding {
+// pkgFacts is what the findings of one package share, computed once for
+// all its advisories.
+type pkgFacts struct {
+	p      *inventory.Package
+	exact  bool
+	cur    pep440.Version // the pinned version, when exact and PEP 440
+	curOK  bool
+	path   []string // from a direct dependency (each finding gets a copy)
+	byName map[string]*inventory.Package
+}
+
+// newPkgFacts prepares the facts of p's findings.
+func newPkgFacts(p *inventory.Package, exact bool, byName map[string]*inventory.Package) *pkgFacts {
+	pf := &pkgFacts{p: p, exact: exact, byName: byName, path: pathFrom(p, byName)}
+	if exact {
+		if v, err := pep440.Parse(p.Version); err == nil {
+			pf.cur, pf.curOK = v, true
+		}
+	}
+	return pf
+}
+
+// Evidence texts of vulnerability findings.
+const inexactEvidence = "the requirement is not pinned; the advisory affects some version the specifier allows"
+
+// makeFinding turns one alias group affecting pf's package into a finding.
+// The group's hits are shared (by every package the advisories match, and
+// by concurrent audits): nothing of them is modified, and the finding owns
+// every slice and map it holds.
+func makeFinding(pf *pkgFacts, g []*advisory.Hit, label string) finding.Finding {
+	p := pf.p
 	lead := g[0]
-	ids := map[string]bool{strings.ToUpper(lead.ID): true}
-	fixKeys := map[string]bool{}
-	var aliases, fixes []string
+	aliases := groupAliases(g)
+	var fixes []string
+	if len(g) == 1 {
+		if len(lead.Fixed) > 0 {
+			fixes = slices.Clone(lead.Fixed)
+		}
+	} else {
+		fixKeys := map[string]bool{}
+		for _, h := range g {
+			for _, v := range h.Fixed {
+				if k := advisory.VersionKey(v); !fixKeys[k] {
+					fixKeys[k] = true
+					fixes = append(fixes, v)
+				}
+			}
+		}
+		advisory.SortVersions(fixes)
+	}
 	var best advisory.Rating
 	summary, details := "", ""
-	for _, e := range g {
-		for _, id := range append([]string{e.ID}, e.Aliases...) {
-			if !ids[strings.ToUpper(id)] {
-				ids[strings.ToUpper(id)] = true
-				aliases = append(aliases, id)
-			}
-		}
-		for _, v := range advisory.FixVersions(e, p.Name) {
-			if k := advisory.VersionKey(v); !fixKeys[k] {
-				fixKeys[k] = true
-				fixes = append(fixes, v)
-			}
-		}
-		r := advisory.Rate(e, p.Name)
-		if r.Level > best.Level || r.Level == best.Level && r.Score > best.Score {
+	nbounds := 0
+	for _, h := range g {
+		if r := h.Rating; r.Level > best.Level || r.Level == best.Level && r.Score > best.Score {
 			best = r
 		}
 		if summary == "" {
-			summary = strings.TrimSpace(e.Summary)
+			summary = h.Summary
 		}
 		if details == "" {
-			details = strings.TrimSpace(e.Details)
+			details = h.Details
 		}
+		nbounds += len(h.Bounds)
 	}
-	sort.Strings(aliases)
-	advisory.SortVersions(fixes)
 	f := finding.Finding{
 		Risk:     finding.RiskVulnerability,
 		Rule:     RuleVuln,
@@ -254,12 +414,13 @@ func makeFinding(p *inventory.Package, g []*advisory.Entry, label string, exact 
 		Vector:   best.Vector,
 		Detail:   details,
 		Fix:      fixes,
-		Exact:    exact,
+		Exact:    pf.exact,
 		Direct:   p.Direct,
-		Path:     pathFrom(p, byName),
-		Evidence: map[string]string{},
 	}
-	if lead.IsMalicious() {
+	if len(pf.path) > 0 {
+		f.Path = slices.Clone(pf.path)
+	}
+	if lead.Malicious {
 		f.Risk, f.Rule, f.Severity = finding.RiskMalicious, RuleMalicious, finding.SeverityMalicious
 	}
 	if len(p.Locations) > 0 {
@@ -274,7 +435,17 @@ func makeFinding(p *inventory.Package, g []*advisory.Entry, label string, exact 
 		title = "known vulnerability " + lead.ID
 	}
 	f.Title = title
-	f.Action = action(p, fixes, exact, lead.IsMalicious())
+	f.Action = pf.action(fixes, lead.Malicious)
+	n := 0
+	for _, set := range []bool{lead.Published != "", lead.Modified != "", best.Source != "", nbounds > 0, !pf.exact} {
+		if set {
+			n++
+		}
+	}
+	if n == 0 {
+		return f
+	}
+	f.Evidence = make(map[string]string, n)
 	if lead.Published != "" {
 		f.Evidence["published"] = lead.Published
 	}
@@ -284,42 +455,85 @@ func makeFinding(p *inventory.Package, g []*advisory.Entry, label string, exact 
 	if best.Source != "" {
 		f.Evidence["severity_source"] = best.Source
 	}
-	var bounds []string
-	for _, e := range g {
-		for _, b := range advisory.BoundNotes(e, p.Name) {
-			bounds = append(bounds, e.ID+": "+b)
-		}
+	if nbounds > 0 {
+		f.Evidence["bounds"] = boundsEvidence(g)
 	}
-	if len(bounds) > 0 {
-		f.Evidence["bounds"] = strings.Join(bounds, "; ")
-	}
-	if !exact {
-		f.Evidence["inexact"] = "the requirement is not pinned; the advisory affects some version the specifier allows"
-	}
-	if len(f.Evidence) == 0 {
-		f.Evidence = nil
+	if !pf.exact {
+		f.Evidence["inexact"] = inexactEvidence
 	}
 	return f
 }
 
-// action says what to do about the finding.
-func action(p *inventory.Package, fixes []string, exact, malicious bool) string {
+// groupAliases returns the ids of the group other than its lead's, each id
+// once (compared as sameID), sorted; nil when there are none.
+func groupAliases(g []*advisory.Hit) []string {
+	lead := g[0]
+	n := 0
+	for _, h := range g {
+		n += 1 + len(h.Aliases)
+	}
+	if n == 1 {
+		return nil
+	}
+	aliases := make([]string, 0, n-1)
+	add := func(id string) {
+		if sameID(id, lead.ID) {
+			return
+		}
+		for _, a := range aliases {
+			if sameID(id, a) {
+				return
+			}
+		}
+		aliases = append(aliases, id)
+	}
+	for _, h := range g {
+		add(h.ID)
+		for _, id := range h.Aliases {
+			add(id)
+		}
+	}
+	if len(aliases) == 0 {
+		return nil
+	}
+	sort.Strings(aliases)
+	return aliases
+}
+
+// boundsEvidence says, for every advisory of the group, how its range bounds
+// were read.
+func boundsEvidence(g []*advisory.Hit) string {
+	var b strings.Builder
+	for _, h := range g {
+		for _, note := range h.Bounds {
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(h.ID)
+			b.WriteString(": ")
+			b.WriteString(note)
+		}
+	}
+	return b.String()
+}
+
+// action says what to do about a finding of the package with these fixes.
+func (pf *pkgFacts) action(fixes []string, malicious bool) string {
+	name := pf.p.Name
 	if malicious {
-		return fmt.Sprintf("remove %s and treat any system that installed it as compromised", p.Name)
+		return "remove " + name + " and treat any system that installed it as compromised"
 	}
 	if len(fixes) == 0 {
-		return "no fixed version is known; consider replacing " + p.Name
+		return "no fixed version is known; consider replacing " + name
 	}
-	if exact {
-		if cur, err := pep440.Parse(p.Version); err == nil {
-			for _, fv := range fixes {
-				if v, err := pep440.Parse(fv); err == nil && v.Compare(cur) > 0 {
-					return fmt.Sprintf("upgrade %s to %s or later", p.Name, fv)
-				}
+	if pf.curOK {
+		for _, fv := range fixes {
+			if v, err := pep440.Parse(fv); err == nil && v.Compare(pf.cur) > 0 {
+				return "upgrade " + name + " to " + fv + " or later"
 			}
 		}
 	}
-	return fmt.Sprintf("pin %s to a fixed version (%s)", p.Name, strings.Join(fixes, ", "))
+	return "pin " + name + " to a fixed version (" + strings.Join(fixes, ", ") + ")"
 }
 
 // pathFrom returns a shortest path from a direct dependency to p, following

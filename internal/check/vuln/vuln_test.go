@@ -110,12 +110,12 @@ func TestCheckUnauditable(t *testing.T) {
 }
 
 func TestGroupKeepsUnrelatedApart(t *testing.T) {
-	a := &advisory.Entry{ID: "PYSEC-1", Aliases: []string{"CVE-1"}}
-	b := &advisory.Entry{ID: "GHSA-1", Aliases: []string{"CVE-1"}}
-	c := &advisory.Entry{ID: "PYSEC-2", Aliases: []string{"CVE-2"}}
-	d := &advisory.Entry{ID: "GHSA-2", Aliases: []string{"PYSEC-2"}}
-	e := &advisory.Entry{ID: "GHSA-3"}
-	gs := group([]*advisory.Entry{b, c, a, e, d})
+	a := &advisory.Hit{ID: "PYSEC-1", Aliases: []string{"CVE-1"}}
+	b := &advisory.Hit{ID: "GHSA-1", Aliases: []string{"cve-1"}} // ids compare case-blind
+	c := &advisory.Hit{ID: "PYSEC-2", Aliases: []string{"CVE-2"}}
+	d := &advisory.Hit{ID: "GHSA-2", Aliases: []string{"PYSEC-2"}}
+	e := &advisory.Hit{ID: "GHSA-3"}
+	gs := group([]*advisory.Hit{b, c, a, e, d})
 	var got [][]string
 	for _, g := range gs {
 		var ids []string
@@ -127,6 +127,92 @@ func TestGroupKeepsUnrelatedApart(t *testing.T) {
 	want := [][]string{{"PYSEC-1", "GHSA-1"}, {"PYSEC-2", "GHSA-2"}, {"GHSA-3"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("groups = %v, want %v", got, want)
+	}
+	if gs := group([]*advisory.Hit{e}); len(gs) != 1 || len(gs[0]) != 1 || gs[0][0] != e {
+		t.Errorf("one hit: %v", gs)
+	}
+}
+
+func TestSameID(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"GHSA-abcd-efgh", "ghsa-ABCD-efgh", true},
+		{"CVE-1", "CVE-1", true},
+		{"CVE-1", "CVE-10", false},
+		{"CVE-1", "CVE-2", false},
+		{"", "", true},
+		{"PYSEC-@", "PYSEC-`", false}, // neighbours of the letters
+		{"x-\u017f", "X-S", true},     // strings.ToUpper's mapping of long s
+		{"x-\u00e9", "X-\u00c9", true},
+		{"x-\u00e9", "X-E", false},
+		{"x-\u0131", "X-I", true}, // dotless i: upper I, though strings.EqualFold says no
+	} {
+		ua, ub := strings.ToUpper(c.a), strings.ToUpper(c.b)
+		if got := sameID(c.a, c.b); got != c.want || got != (ua == ub) {
+			t.Errorf("sameID(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// TestMakeFindingOfGroup: a group's finding takes every id once, the union
+// of the fixes in PEP 440 order, the highest rating, the first summary and
+// details, and every advisory's bound notes; findings share nothing mutable
+// with each other or with the hits.
+func TestMakeFindingOfGroup(t *testing.T) {
+	lead := &advisory.Hit{ID: "PYSEC-9", Aliases: []string{"GHSA-x", "CVE-9"}, Details: "Details of the lead.",
+		Published: "2099-01-01T00:00:00Z", Modified: "2099-01-02T00:00:00Z", Fixed: []string{"1.10", "2.0"},
+		Rating: advisory.Rating{Level: finding.SeverityMedium, Score: 5.3, Vector: "V1", Source: "CVSS_V3"}}
+	other := &advisory.Hit{ID: "GHSA-x", Aliases: []string{"cve-9", "CVE-10"}, Summary: "Summary of the other",
+		Fixed: []string{"1.9", "2.0.0", "1.10.0"}, Bounds: []string{"b1", "b2"},
+		Rating: advisory.Rating{Level: finding.SeverityHigh, Score: 7.5, Vector: "V2", Source: "CVSS_V4"}}
+	p := pkg("lib", "1.9.5", "", false, "app")
+	app := pkg("app", "1.0", "", true)
+	byName := map[string]*inventory.Package{"lib": p, "app": app}
+	pf := newPkgFacts(p, true, byName)
+	f := makeFinding(pf, []*advisory.Hit{lead, other}, "1.9.5")
+	if f.ID != "PYSEC-9" || !reflect.DeepEqual(f.Aliases, []string{"CVE-10", "CVE-9", "GHSA-x"}) ||
+		!reflect.DeepEqual(f.Fix, []string{"1.9", "1.10", "2.0"}) || f.Severity != finding.SeverityHigh || f.CVSS != 7.5 || f.Vector != "V2" ||
+		f.Title != "Summary of the other" || f.Detail != "Details of the lead." || f.Action != "upgrade lib to 1.10 or later" ||
+		!reflect.DeepEqual(f.Path, []string{"app", "lib"}) || f.Location == nil || f.Location.Line != 3 {
+		t.Errorf("finding = %+v", f)
+	}
+	want := map[string]string{"published": "2099-01-01T00:00:00Z", "modified": "2099-01-02T00:00:00Z",
+		"severity_source": "CVSS_V4", "bounds": "GHSA-x: b1; GHSA-x: b2"}
+	if !reflect.DeepEqual(f.Evidence, want) {
+		t.Errorf("evidence = %v", f.Evidence)
+	}
+	// A second finding of the same hits, then every later stage's kind of
+	// change to the first: the second and the hits stay as they were.
+	g := makeFinding(pf, []*advisory.Hit{lead}, "1.9.5")
+	f.Evidence["resolved"] = "x"
+	f.Fix[0], f.Aliases[0], f.Path[0], f.Location.Line = "changed", "changed", "changed", 99
+	g2 := makeFinding(pf, []*advisory.Hit{lead}, "1.9.5")
+	if !reflect.DeepEqual(g, g2) || g.Evidence["resolved"] != "" || g.Fix[0] != "1.10" || g.Path[0] != "app" || g.Location.Line != 3 {
+		t.Errorf("findings share state: %+v", g)
+	}
+	if lead.Fixed[0] != "1.10" || other.Fixed[0] != "1.9" || lead.Aliases[0] != "GHSA-x" {
+		t.Errorf("hits changed: %+v %+v", lead, other)
+	}
+	if !reflect.DeepEqual(g.Aliases, []string{"CVE-9", "GHSA-x"}) || !reflect.DeepEqual(g.Fix, []string{"1.10", "2.0"}) || g.Title != "Details of the lead." {
+		t.Errorf("one hit: %+v", g)
+	}
+	// Nothing to say: no evidence map at all, no aliases, no fixes.
+	bare := makeFinding(newPkgFacts(app, true, byName), []*advisory.Hit{{ID: "PYSEC-1"}}, "1.0")
+	if bare.Evidence != nil || bare.Aliases != nil || bare.Fix != nil || bare.Path != nil ||
+		bare.Title != "known vulnerability PYSEC-1" || bare.Action != "no fixed version is known; consider replacing app" {
+		t.Errorf("bare finding = %+v", bare)
+	}
+	// Unpinned: the fixes are listed, the evidence says the match is inexact.
+	un := makeFinding(newPkgFacts(app, false, byName), []*advisory.Hit{{ID: "PYSEC-2", Fixed: []string{"1.1", "2.1"}}}, ">=1")
+	if un.Action != "pin app to a fixed version (1.1, 2.1)" || un.Evidence["inexact"] == "" || len(un.Evidence) != 1 || un.Exact {
+		t.Errorf("unpinned finding = %+v", un)
+	}
+	mal := makeFinding(newPkgFacts(app, true, byName), []*advisory.Hit{{ID: "MAL-1", Malicious: true}}, "1.0")
+	if mal.Risk != finding.RiskMalicious || mal.Rule != RuleMalicious || mal.Severity != finding.SeverityMalicious ||
+		mal.Action != "remove app and treat any system that installed it as compromised" {
+		t.Errorf("malicious finding = %+v", mal)
 	}
 }
 
@@ -199,5 +285,30 @@ func TestUnreadNoteIsBounded(t *testing.T) {
 	n := unreadNote(us)
 	if !strings.HasSuffix(n, "and 47 more") || utf8.RuneCountInString(n) > finding.MaxNote {
 		t.Errorf("note = %q", n)
+	}
+}
+
+// TestGroupManyIDs: groups are the same whether the ids are compared pair
+// by pair (few ids) or through a map (many).
+func TestGroupManyIDs(t *testing.T) {
+	for _, n := range []int{4, 40} {
+		var hits []*advisory.Hit
+		for k := range n {
+			alias := fmt.Sprintf("CVE-%d", k/2)
+			if k%2 == 1 {
+				alias = strings.ToLower(alias)
+			}
+			// Listed pair by pair, the second of each pair first.
+			hits = append(hits, &advisory.Hit{ID: fmt.Sprintf("GHSA-%03d", k^1), Aliases: []string{alias}})
+		}
+		gs := group(hits)
+		if len(gs) != n/2 {
+			t.Fatalf("%d hits: %d groups", n, len(gs))
+		}
+		for k, g := range gs {
+			if len(g) != 2 || g[0].ID != fmt.Sprintf("GHSA-%03d", 2*k) || g[1].ID != fmt.Sprintf("GHSA-%03d", 2*k+1) {
+				t.Errorf("%d hits: group %d = %s, %s", n, k, g[0].ID, g[len(g)-1].ID)
+			}
+		}
 	}
 }

@@ -221,3 +221,50 @@ func TestCorpusHandVerified(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMatchHits1000 is what an audit of 1,000 pins asks of a freshly
+// opened index: open it, match every pin and get the prepared hits.
+func BenchmarkMatchHits1000(b *testing.B) { benchMatchHits(b, 1000) }
+
+// BenchmarkMatchHits1 is the same for one pin.
+func BenchmarkMatchHits1(b *testing.B) { benchMatchHits(b, 1) }
+
+func benchMatchHits(b *testing.B, n int) {
+	p := corpusZip(b)
+	cache := b.TempDir()
+	db, err := OpenWith(p, Options{CacheDir: cache})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ps := pins(b, db, n)
+	idx := db.Meta().Path
+	hits := 0
+	for b.Loop() {
+		fresh, err := Open(idx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		hits = 0
+		for _, pin := range ps {
+			hs, _ := fresh.MatchHits(pin[0], pin[1])
+			hits += len(hs)
+		}
+		fresh.Close()
+	}
+	b.ReportMetric(float64(hits), "hits")
+}
+
+// BenchmarkBuild builds the index of the snapshot (what `db update --from`
+// does besides hashing and writing the file).
+func BenchmarkBuild(b *testing.B) {
+	p := corpusZip(b)
+	size := 0
+	for b.Loop() {
+		data, err := buildFrom(p, Meta{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(data)
+	}
+	b.ReportMetric(float64(size), "index-bytes")
+}

@@ -343,7 +343,9 @@ func shorten(s string, max int) string {
 // links, so a description can neither run code nor make the page load
 // anything.
 var markdown = goldmark.New(
-	goldmark.WithExtensions(extension.Strikethrough, extension.Table, extension.Linkify),
+	goldmark.WithExtensions(extension.Strikethrough, extension.Linkify,
+		// Cell alignment as align attributes: the policy admits no style attribute.
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute))),
 	goldmark.WithParserOptions(parser.WithASTTransformers(gmutil.Prioritized(safeLinks{}, 100))),
 	goldmark.WithRendererOptions(renderer.WithNodeRenderers(gmutil.Prioritized(rawAsText{}, 100))),
 )

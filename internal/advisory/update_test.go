@@ -335,6 +335,20 @@ func TestUpdateNetworkFailures(t *testing.T) {
 	if n := requests.Load(); n != 3 {
 		t.Errorf("%d requests to the 503 server, want 3 (2 retries)", n)
 	}
+	// A download cut off on every attempt is the network's failure too.
+	zipPath, _ := exportZip(t)
+	data, err := os.ReadFile(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := &exportServer{data: data, etag: `"v1"`}
+	cut.mode.Store("truncate")
+	cs := httptest.NewServer(cut)
+	defer cs.Close()
+	_, err = Update(context.Background(), fastOpts(cs.URL+"/all.zip", t.TempDir()))
+	if !errors.Is(err, httpx.ErrNetwork) || !strings.Contains(err.Error(), "download interrupted") || cut.requests.Load() != 3 {
+		t.Errorf("cut off: %v after %d requests, want a network failure after 3", err, cut.requests.Load())
+	}
 }
 
 // BenchmarkImportSnapshot: db update --from the corpus snapshot, building

@@ -340,7 +340,8 @@ func (t *transientError) Error() string { return t.err.Error() }
 func (t *transientError) Unwrap() error { return t.err }
 
 // Transient marks err, returned from a Fetch callback, as worth another
-// attempt (a body cut off in the middle, say). A nil err stays nil.
+// attempt (a body cut off in the middle, say). When the attempts are spent,
+// Fetch returns it matching ErrNetwork. A nil err stays nil.
 func Transient(err error) error {
 	if err == nil {
 		return nil
@@ -458,10 +459,22 @@ func (c *Client) Fetch(req *http.Request, read func(*http.Response) error) error
 		return nil
 	})
 	if t, ok := err.(*transientError); ok {
-		return t.err
+		if req.Context().Err() != nil {
+			return t.err
+		}
+		// Every attempt was cut off: the network's failure.
+		return &spentError{t.err}
 	}
 	return err
 }
+
+// spentError is a Transient error of the last attempt: its message, and
+// errors.Is matches ErrNetwork.
+type spentError struct{ err error }
+
+func (s *spentError) Error() string        { return s.err.Error() }
+func (s *spentError) Unwrap() error        { return s.err }
+func (s *spentError) Is(target error) bool { return target == ErrNetwork }
 
 // unwrapURL returns the *Error inside a *url.Error from http.Client.Do.
 func unwrapURL(err error) error {

@@ -404,8 +404,8 @@ func TestFetchTransientCallbackError(t *testing.T) {
 	}
 	hits.Store(0)
 	err = c.Fetch(req, func(*http.Response) error { return Transient(permanent) })
-	if err != permanent || hits.Load() != 3 {
-		t.Errorf("transient until the end: %v (want the callback's error unwrapped) after %d requests", err, hits.Load())
+	if !errors.Is(err, permanent) || err.Error() != permanent.Error() || hits.Load() != 3 {
+		t.Errorf("transient until the end: %v (want the callback's error, its message unchanged) after %d requests", err, hits.Load())
 	}
 }
 

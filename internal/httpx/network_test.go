@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -101,3 +102,33 @@ func TestOneRequestToADeadHostIsOneError(t *testing.T) {
 		t.Errorf("%d connection attempts, want 3", d.n.Load())
 	}
 }
+
+// TestCutOffEveryTimeIsANetworkFailure: a Fetch whose every attempt is cut
+// off (the callback's Transient error) returns that error, matching
+// ErrNetwork; a callback's other errors do not match it.
+func TestCutOffEveryTimeIsANetworkFailure(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	c := testClient(Options{Retries: 2})
+	fetch := func(cb error) error {
+		req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		err = c.Fetch(req, func(*http.Response) error { n++; return cb })
+		if cb != nil && errors.Is(cb, errCut) && n != 3 {
+			t.Errorf("%d attempts, want 3", n)
+		}
+		return err
+	}
+	err := fetch(Transient(fmt.Errorf("download truncated: %w", errCut)))
+	if !errors.Is(err, ErrNetwork) || !errors.Is(err, errCut) || err.Error() != "download truncated: cut" {
+		t.Errorf("cut off every time: %v, want the callback's message matching ErrNetwork", err)
+	}
+	if err := fetch(errors.New("not a zip")); err == nil || errors.Is(err, ErrNetwork) {
+		t.Errorf("callback error: %v, want it as it is", err)
+	}
+}
+
+var errCut = errors.New("cut")

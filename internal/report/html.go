@@ -713,7 +713,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`
 </section>
 {{end}}{{with .Paths}}<section id="graph">
 <h2>Dependency paths to affected packages</h2>
-<p class="muted">{{.Affected}} package{{if ne .Affected 1}}s{{end}} with findings (in bold) and the {{.Others}} on the paths from the direct dependencies to them, of {{.Packages}} packages. A package lists the affected ones it leads to; unfold it to see how.{{if .Cut}} The tree is cut at its first {{maxPathNodes}} packages: {{.Cut}} dependencies on these paths are not drawn.{{end}}</p>
+<p class="muted">{{.Affected}} package{{if ne .Affected 1}}s{{end}} with findings (in bold){{if .Others}} and the {{.Others}} on the paths from the direct dependencies to them{{end}}, of {{.Packages}} packages. A package lists the affected ones it leads to; unfold it to see how.{{if .Cut}} The tree is cut at its first {{maxPathNodes}} packages: {{.Cut}} dependencies on these paths are not drawn.{{end}}</p>
 <div class="tree"><ul>{{range .Roots}}{{template "pathnode" .}}{{end}}</ul></div>
 </section>
 {{end}}{{if .Projects}}{{range $i, $p := .Projects}}<section class="project" id="project-{{$i}}" data-project="{{$p.Path}}">

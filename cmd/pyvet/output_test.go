@@ -14,6 +14,13 @@ import (
 	"unicode/utf8"
 )
 
+// TestMain runs the tests without the shell's COLUMNS: the tables the tests read are the 100 columns of a run off a terminal, whatever
+// terminal the tests are started from (tests that want a width set it).
+func TestMain(m *testing.M) {
+	os.Unsetenv("COLUMNS")
+	os.Exit(m.Run())
+}
+
 func auditRequirements(t *testing.T) string {
 	t.Helper()
 	req := filepath.Join(t.TempDir(), "requirements.txt")

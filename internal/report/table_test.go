@@ -3,12 +3,20 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 )
+
+// TestMain runs the tests without the shell's COLUMNS: the golden tables are the 100 columns of a run off a terminal, whatever
+// terminal the tests are started from (tests that want a width set it).
+func TestMain(m *testing.M) {
+	os.Unsetenv("COLUMNS")
+	os.Exit(m.Run())
+}
 
 // TestTableLayout: the fixture's table says what the old one said (ids,
 // the fix, locations, notes), ignored findings only on request, colour

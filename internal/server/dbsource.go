@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,7 +87,11 @@ func (s *DBSource) Raw(id string) ([]byte, bool) {
 		return b, true
 	}
 	b, ok := s.DB.Raw(id)
-	if ok {
+	if ok && s.answers != nil {
+		// A copy: the database's slice may hold the advisories beside it
+		// (the index compresses them in runs), which the cache would keep
+		// without counting them.
+		b = bytes.Clone(b)
 		s.answers.putRaw(key, b)
 	}
 	return b, ok

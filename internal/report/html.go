@@ -83,8 +83,8 @@ type htmlFinding struct {
 	Pkg       string
 	Fixes     string
 	PathStr   string
-	TitleHTML template.HTML // Title rendered from inline Markdown
-	Desc      template.HTML // Detail rendered from Markdown
+	TitleHTML template.HTML // Title, rendered from inline Markdown for an advisory
+	Desc      template.HTML // Detail, rendered from Markdown for an advisory
 	DescID    string        // element id of Desc, on the first row of the advisory
 	Excerpt   string        // Detail as one line of plain text, shortened, when it is long
 	Long      bool          // Detail is folded under Excerpt
@@ -170,7 +170,12 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 			anchored[f.Package] = true
 			hf.Anchor = "finding-" + f.Package
 		}
-		hf.TitleHTML = renderInline(f.Title)
+		// Advisories are written in Markdown; pyvet's own findings are text.
+		md := f.ID != ""
+		hf.TitleHTML = template.HTML(template.HTMLEscapeString(f.Title))
+		if md {
+			hf.TitleHTML = renderInline(f.Title)
+		}
 		if first, ok := descs[f.ID]; ok && f.Detail != "" && first.Detail == f.Detail {
 			// The same advisory on another package or version: its
 			// description is shown once.
@@ -180,7 +185,10 @@ func writeHTML(w io.Writer, res *Result, opts Options) error {
 				hf.DescID = "desc-" + f.ID
 				descs[f.ID] = descRef{ID: hf.DescID, Detail: f.Detail, Label: hf.Pkg}
 			}
-			desc, plain := renderMarkdown(f.Detail)
+			desc, plain := template.HTML("<p>"+template.HTMLEscapeString(f.Detail)+"</p>"), oneLine(f.Detail)
+			if md {
+				desc, plain = renderMarkdown(f.Detail)
+			}
 			hf.Desc = desc
 			if hf.Long = len(f.Detail) > 320 || strings.Count(string(desc), "<p>") > 1 || strings.Contains(string(desc), "<pre>"); hf.Long {
 				hf.Excerpt = excerpt(plain, f.Title)
@@ -623,7 +631,7 @@ table { border-collapse: collapse; width: 100%; }
 table.findings { table-layout: fixed; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e5e7eb; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f3f4f6; position: sticky; top: 0; }
-col.c-sev { width: 88px; } col.c-pkg { width: 21%; } col.c-id { width: 16%; } col.c-fix { width: 9%; }
+col.c-sev { width: 104px; } col.c-pkg { width: 21%; } col.c-id { width: 16%; } col.c-fix { width: 9%; }
 tr.ignored { opacity: .55; }
 tr:target { background: #fefce8; }
 .sev { font-weight: 700; text-transform: uppercase; font-size: 12px; }
@@ -631,6 +639,7 @@ tr:target { background: #fefce8; }
 .sev-low { color: var(--low); } .sev-info, .sev-unknown { color: var(--info); } .sev-malicious { color: var(--mal); }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .detail { color: #4b5563; font-size: 13px; }
+.risk { color: #4b5563; font-size: 11px; }
 .detail summary { cursor: pointer; }
 .md > :first-child { margin-top: 2px; } .md > :last-child { margin-bottom: 2px; }
 .md p, .md ul, .md ol { margin: 4px 0; }
@@ -748,7 +757,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`
 <thead><tr><th>Severity</th><th>Package</th><th>ID / rule</th><th>Fix</th><th>Finding</th></tr></thead>
 <tbody>
 {{$mixed := .MixedRisks}}{{range .Rows}}<tr class="finding{{if .Ignored}} ignored{{end}}"{{with .Anchor}} id="{{.}}"{{end}} data-risk="{{.Risk}}" data-package="{{.Package}}" data-severity="{{sevName .Severity}}">
-<td><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span>{{if $mixed}}<div class="detail">{{.Risk}}</div>{{end}}{{if .Ignored}}<div class="muted">ignored</div>{{end}}</td>
+<td><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span>{{if $mixed}}<div class="risk">{{.Risk}}</div>{{end}}{{if .Ignored}}<div class="muted">ignored</div>{{end}}</td>
 <td>{{.Pkg}}{{if .PathStr}}<div class="detail">{{.PathStr}}</div>{{end}}{{if .Where}}<div class="detail"><code class="where"{{with .WhereAt}} title="{{.}}"{{end}}>{{.Where}}</code></div>{{end}}</td>
 <td><code>{{.IDShown}}</code>{{if .Aliases}}<div class="detail">{{range $i, $a := .Aliases}}{{if $i}}, {{end}}{{$a}}{{end}}</div>{{end}}</td>
 <td>{{if .Fixes}}{{.Fixes}}{{else}}—{{end}}</td>

@@ -164,6 +164,12 @@ func TestHTMLMarkdownDescriptions(t *testing.T) {
 	if !strings.Contains(out, "<strong>Werkzeug <code>parse_form_data</code> hangs</strong>") || !strings.Contains(out, "<strong># not a heading</strong>") {
 		t.Error("titles are not rendered as inline Markdown")
 	}
+	// pyvet's own findings are text, not Markdown.
+	res.Findings[2].Title, res.Findings[2].Detail = "black references `main` at https://x.example/*a*", "Pin **it**."
+	out = render(t, "html", res, Options{})
+	if !strings.Contains(out, "<strong>black references `main` at https://x.example/*a*</strong>") || !strings.Contains(out, "<p>Pin **it**.</p>") {
+		t.Error("a finding of pyvet's own is rendered as Markdown")
+	}
 }
 
 func TestHTMLUpgradesSection(t *testing.T) {

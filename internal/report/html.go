@@ -631,7 +631,8 @@ table { border-collapse: collapse; width: 100%; }
 table.findings { table-layout: fixed; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e5e7eb; vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f3f4f6; position: sticky; top: 0; }
-col.c-sev { width: 104px; } col.c-pkg { width: 21%; } col.c-id { width: 16%; } col.c-fix { width: 9%; }
+col.c-sev { width: 104px; } col.c-pkg { width: 20%; } col.c-id { width: 16%; } col.c-fix { width: 10%; }
+td.fix { font-size: 13px; }
 tr.ignored { opacity: .55; }
 tr:target { background: #fefce8; }
 .sev { font-weight: 700; text-transform: uppercase; font-size: 12px; }
@@ -760,7 +761,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(htmlFuncs).Parse(`
 <td><span class="sev sev-{{sevName .Severity}}">{{sevName .Severity}}</span>{{if $mixed}}<div class="risk">{{.Risk}}</div>{{end}}{{if .Ignored}}<div class="muted">ignored</div>{{end}}</td>
 <td>{{.Pkg}}{{if .PathStr}}<div class="detail">{{.PathStr}}</div>{{end}}{{if .Where}}<div class="detail"><code class="where"{{with .WhereAt}} title="{{.}}"{{end}}>{{.Where}}</code></div>{{end}}</td>
 <td><code>{{.IDShown}}</code>{{if .Aliases}}<div class="detail">{{range $i, $a := .Aliases}}{{if $i}}, {{end}}{{$a}}{{end}}</div>{{end}}</td>
-<td>{{if .Fixes}}{{.Fixes}}{{else}}—{{end}}</td>
+<td class="fix">{{if .Fixes}}{{.Fixes}}{{else}}—{{end}}</td>
 <td><strong>{{.TitleHTML}}</strong>{{with .SameDesc}}<div class="detail"><a href="#{{.ID}}">Description: as for {{.Label}}</a></div>{{else}}{{if .Desc}}{{if .Long}}<details class="detail"{{with .DescID}} id="{{.}}"{{end}}><summary>{{.Excerpt}}</summary><div class="md">{{.Desc}}</div></details>{{else}}<div class="detail md"{{with .DescID}} id="{{.}}"{{end}}>{{.Desc}}</div>{{end}}{{end}}{{end}}{{if .Action}}<div class="detail"><em>Action:</em> {{.Action}}</div>{{end}}{{if .Ignored}}<div class="detail"><em>Ignored:</em> {{.IgnoreReason}}</div>{{end}}</td>
 </tr>
 {{end}}</tbody>

@@ -290,28 +290,20 @@ func joinIDs(hits []*advisory.Hit, join func(i, j int)) {
 // ids. (Not strings.EqualFold: it folds differently, "ı" and "I" are not
 // equal to it, and the alias groups must stay as they are.)
 func sameID(a, b string) bool {
-	if !isASCII(a) || !isASCII(b) {
-		ua, ub := strings.ToUpper(a), strings.ToUpper(b)
-		return ua == ub
-	}
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if upperASCII(a[i]) != upperASCII(b[i]) {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := a[i], b[i]
+		if ca >= 0x80 || cb >= 0x80 {
+			ua, ub := strings.ToUpper(a), strings.ToUpper(b)
+			return ua == ub
+		}
+		if upperASCII(ca) != upperASCII(cb) {
+			// The ASCII prefixes differ, and so do their upper cases.
 			return false
 		}
 	}
-	return true
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
+	// Equal so far; a longer rest is not empty in upper case either.
+	return len(a) == len(b)
 }
 
 func upperASCII(c byte) byte {

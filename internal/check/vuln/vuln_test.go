@@ -148,6 +148,9 @@ func TestSameID(t *testing.T) {
 		{"x-\u00e9", "X-\u00c9", true},
 		{"x-\u00e9", "X-E", false},
 		{"x-\u0131", "X-I", true}, // dotless i: upper I, though strings.EqualFold says no
+		{"CVE-1\u017f", "CVE-1", false},
+		{"CVE-1", "cve-1x", false},
+		{"GHSA-a\u00e9", "GHSA-b\u00e9", false},
 	} {
 		ua, ub := strings.ToUpper(c.a), strings.ToUpper(c.b)
 		if got := sameID(c.a, c.b); got != c.want || got != (ua == ub) {

@@ -371,10 +371,39 @@ type buffered struct {
 	w      io.Writer
 	opts   Options
 	render writerFunc
+	shared bool // Result.Findings is the sender's slice (Findings)
+}
+
+// Findings keeps fs itself, not a copy, when they are the run's first
+// findings (see FindingsHandler): the render works on the capped copy
+// bounded makes.
+func (b *buffered) Findings(fs []finding.Finding) error {
+	if len(b.Result.Findings) == 0 && !b.shared {
+		b.Result.Findings, b.shared = fs, true
+		return nil
+	}
+	return b.copyIn(fs)
+}
+
+// Finding keeps a copy of f.
+func (b *buffered) Finding(f *finding.Finding) error { return b.copyIn([]finding.Finding{*f}) }
+
+// copyIn appends copies of fs to the findings kept (the sender's slice is
+// never appended to).
+func (b *buffered) copyIn(fs []finding.Finding) error {
+	if b.shared {
+		b.Result.Findings, b.shared = slices.Clone(b.Result.Findings), false
+	}
+	b.Result.Findings = append(b.Result.Findings, fs...)
+	return nil
 }
 
 // Flush renders the run.
-func (b *buffered) Flush() error { return b.render(b.w, bounded(&b.Collector.Result), b.opts) }
+func (b *buffered) Flush() error {
+	res := bounded(&b.Collector.Result)
+	b.Result.Findings, b.shared = nil, false
+	return b.render(b.w, res, b.opts)
+}
 
 // writerFunc renders a whole run in one format.
 type writerFunc func(w io.Writer, res *Result, opts Options) error

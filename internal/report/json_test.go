@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -343,6 +344,39 @@ func TestLongDescriptionReplays(t *testing.T) {
 		}
 		if again := render(t, format, back, opts); again != out {
 			t.Errorf("%s: the replayed report differs:\n%s", format, firstDiff([]byte(again), []byte(out)))
+		}
+	}
+}
+
+// TestFindingsAtOnceOrOneByOne: every format writes the same bytes whether
+// the findings come at once (Emit) or one by one, and leaves the sender's
+// findings as they were.
+func TestFindingsAtOnceOrOneByOne(t *testing.T) {
+	res := benchRun(t, 200)
+	before := slices.Clone(res.Findings)
+	for _, format := range Formats() {
+		opts := Options{Color: ColorNever, Desc: true}
+		want := render(t, format, res, opts)
+		var b bytes.Buffer
+		h, _ := New(&b, format, opts)
+		h.Config(&Config{Tool: res.Tool, Version: res.Version, Meta: res.Meta})
+		h.Inventory(res.Inventory)
+		for i := range res.Findings {
+			f := res.Findings[i]
+			h.Finding(&f)
+		}
+		for _, n := range res.Notes {
+			h.Note(n)
+		}
+		h.Summary(&Gate{Failed: res.Failed})
+		if err := h.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != want {
+			t.Errorf("%s: one by one differs:\n%s", format, firstDiff(b.Bytes(), []byte(want)))
+		}
+		if !reflect.DeepEqual(res.Findings, before) {
+			t.Fatalf("%s changed the sender's findings", format)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/pyvet/pyvet/internal/finding"
@@ -189,7 +190,7 @@ func streamSARIF(r *streamRun, o *jsonOut) error {
 			}
 			f := r.bounded(i)
 			o.nl(4)
-			o.value(4, sarifResultFor(&f, ruleIndex[idOrRule(&f)], labels, fallback, r.rel))
+			o.sarifResult(4, &f, ruleIndex[idOrRule(&f)], labels, fallback, r.rel)
 			o.flushIfFull()
 		}
 		o.nl(3)
@@ -221,47 +222,127 @@ func streamSARIF(r *streamRun, o *jsonOut) error {
 	return o.err
 }
 
-// sarifResultFor is the result of the finding f (bounded), whose rule is
-// the ruleIndex-th; fallback locates a finding that has no location.
-func sarifResultFor(f *finding.Finding, ruleIndex int, labels *pkgLabels, fallback *sarifLocation, rel *relPaths) sarifResult {
-	r := sarifResult{
-		RuleID:              idOrRule(f),
-		RuleIndex:           ruleIndex,
-		Level:               sarifLevel(f.Severity),
-		Message:             sarifText{Text: resultMessage(f, labels)},
-		PartialFingerprints: map[string]string{"pyvetFinding/v1": fingerprint(f)},
-		Properties: map[string]any{
-			"risk": string(f.Risk), "severity": f.Severity.String(), "owasp": f.Risk.OWASPNumber(),
-			"direct": f.Direct, "exact": f.Exact,
-		},
+// sarifResult writes the result of the finding f (bounded), whose rule is
+// the ruleIndex-th, braces at depth, as encoding/json writes a sarifResult
+// (properties in key order); fallback locates a finding without a location.
+func (o *jsonOut) sarifResult(depth int, f *finding.Finding, ruleIndex int, labels *pkgLabels, fallback *sarifLocation, rel *relPaths) {
+	d := depth + 1
+	o.b = append(o.b, '{')
+	o.key(d, true, "ruleId")
+	o.str(idOrRule(f))
+	o.key(d, false, "ruleIndex")
+	o.b = strconv.AppendInt(o.b, int64(ruleIndex), 10)
+	o.key(d, false, "level")
+	o.str(sarifLevel(f.Severity))
+	o.key(d, false, "message")
+	o.b = append(o.b, '{')
+	o.key(d+1, true, "text")
+	o.str(resultMessage(f, labels))
+	o.nl(d)
+	o.b = append(o.b, '}')
+	loc := sarifLocationOf(f, rel)
+	if loc == nil {
+		loc = fallback
 	}
+	if loc != nil {
+		o.key(d, false, "locations")
+		o.b = append(o.b, '[')
+		o.nl(d + 1)
+		o.b = append(o.b, '{')
+		o.key(d+2, true, "physicalLocation")
+		o.b = append(o.b, '{')
+		o.key(d+3, true, "artifactLocation")
+		o.b = append(o.b, '{')
+		art := &loc.PhysicalLocation.ArtifactLocation
+		o.key(d+4, true, "uri")
+		o.str(art.URI)
+		if art.URIBaseID != "" {
+			o.key(d+4, false, "uriBaseId")
+			o.str(art.URIBaseID)
+		}
+		o.nl(d + 3)
+		o.b = append(o.b, '}')
+		if reg := loc.PhysicalLocation.Region; reg != nil {
+			o.key(d+3, false, "region")
+			o.b = append(o.b, '{')
+			o.key(d+4, true, "startLine")
+			o.b = strconv.AppendInt(o.b, int64(reg.StartLine), 10)
+			o.nl(d + 3)
+			o.b = append(o.b, '}')
+		}
+		o.nl(d + 2)
+		o.b = append(o.b, '}')
+		o.nl(d + 1)
+		o.b = append(o.b, '}')
+		o.nl(d)
+		o.b = append(o.b, ']')
+	}
+	o.key(d, false, "partialFingerprints")
+	o.b = append(o.b, '{')
+	o.key(d+1, true, "pyvetFinding/v1")
+	o.str(fingerprint(f))
+	o.nl(d)
+	o.b = append(o.b, '}')
+	if f.Ignored {
+		o.key(d, false, "suppressions")
+		o.b = append(o.b, '[')
+		o.nl(d + 1)
+		o.b = append(o.b, '{')
+		o.key(d+2, true, "kind")
+		o.str("external")
+		o.key(d+2, false, "status")
+		o.str("accepted")
+		if f.IgnoreReason != "" {
+			o.key(d+2, false, "justification")
+			o.str(f.IgnoreReason)
+		}
+		o.nl(d + 1)
+		o.b = append(o.b, '}')
+		o.nl(d)
+		o.b = append(o.b, ']')
+	}
+	// Properties, in the order of their keys.
+	p := d + 1
+	o.key(d, false, "properties")
+	o.b = append(o.b, '{')
+	o.key(p, true, "direct")
+	o.boolean(f.Direct)
+	o.key(p, false, "exact")
+	o.boolean(f.Exact)
+	if len(f.Fix) > 0 {
+		o.key(p, false, "fix_versions")
+		o.strings(p, f.Fix)
+	}
+	o.key(p, false, "owasp")
+	o.b = strconv.AppendInt(o.b, int64(f.Risk.OWASPNumber()), 10)
 	if f.Package != "" {
-		r.Properties["package"] = f.Package
-	}
-	if f.Version != "" {
-		r.Properties["version"] = f.Version
+		o.key(p, false, "package")
+		o.str(f.Package)
 	}
 	if len(f.Path) > 0 {
-		r.Properties["path"] = f.Path
-	}
-	if labels.isResolved(f) {
-		r.Properties["resolved"] = true
+		o.key(p, false, "path")
+		o.strings(p, f.Path)
 	}
 	if f.Project != "" {
-		r.Properties["project"] = f.Project
+		o.key(p, false, "project")
+		o.str(f.Project)
 	}
-	if len(f.Fix) > 0 {
-		r.Properties["fix_versions"] = f.Fix
+	if labels.isResolved(f) {
+		o.key(p, false, "resolved")
+		o.boolean(true)
 	}
-	if loc := sarifLocationOf(f, rel); loc != nil {
-		r.Locations = []sarifLocation{*loc}
-	} else if fallback != nil {
-		r.Locations = []sarifLocation{*fallback}
+	o.key(p, false, "risk")
+	o.str(string(f.Risk))
+	o.key(p, false, "severity")
+	o.str(f.Severity.String())
+	if f.Version != "" {
+		o.key(p, false, "version")
+		o.str(f.Version)
 	}
-	if f.Ignored {
-		r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: f.IgnoreReason}}
-	}
-	return r
+	o.nl(d)
+	o.b = append(o.b, '}')
+	o.nl(depth)
+	o.b = append(o.b, '}')
 }
 
 func sarifRuleFor(f *finding.Finding) sarifRule {
@@ -369,14 +450,23 @@ func resultMessage(f *finding.Finding, labels *pkgLabels) string {
 	return msg
 }
 
+// fingerprint identifies a finding across runs: its risk, rule, id,
+// package, version and the name of its file.
 func fingerprint(f *finding.Finding) string {
-	h := sha256.New()
 	file := ""
 	if f.Location != nil {
 		file = filepath.ToSlash(f.Location.File)
 	}
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s", f.Risk, f.Rule, f.ID, f.Package, f.Version, filepath.Base(file))
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	var buf [256]byte
+	b := buf[:0]
+	for i, part := range [...]string{string(f.Risk), f.Rule, f.ID, f.Package, f.Version, filepath.Base(file)} {
+		if i > 0 {
+			b = append(b, 0)
+		}
+		b = append(b, part...)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // sarifLocationOf locates a finding at the file and line that declare it.

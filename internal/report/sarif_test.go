@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/pyvet/pyvet/internal/finding"
@@ -58,7 +59,7 @@ func referenceSARIF(res *Result, opts Options) any {
 	}
 	labels := newPkgLabels(res.Inventory)
 	for i := range fs {
-		run.Results = append(run.Results, sarifResultFor(&fs[i], ruleIndex[idOrRule(&fs[i])], labels, fallbackLocation(res, rel), rel))
+		run.Results = append(run.Results, referenceResult(&fs[i], ruleIndex[idOrRule(&fs[i])], labels, fallbackLocation(res, rel), rel))
 	}
 	props := map[string]any{}
 	if k := res.kind(); k != KindAudit {
@@ -77,4 +78,76 @@ func referenceSARIF(res *Result, opts Options) any {
 		run.Properties = props
 	}
 	return sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
+}
+
+// referenceResult is the result of the finding f as a value, as the format
+// built it before it streamed.
+func referenceResult(f *finding.Finding, ruleIndex int, labels *pkgLabels, fallback *sarifLocation, rel *relPaths) sarifResult {
+	r := sarifResult{
+		RuleID:              idOrRule(f),
+		RuleIndex:           ruleIndex,
+		Level:               sarifLevel(f.Severity),
+		Message:             sarifText{Text: resultMessage(f, labels)},
+		PartialFingerprints: map[string]string{"pyvetFinding/v1": fingerprint(f)},
+		Properties: map[string]any{
+			"risk": string(f.Risk), "severity": f.Severity.String(), "owasp": f.Risk.OWASPNumber(),
+			"direct": f.Direct, "exact": f.Exact,
+		},
+	}
+	if f.Package != "" {
+		r.Properties["package"] = f.Package
+	}
+	if f.Version != "" {
+		r.Properties["version"] = f.Version
+	}
+	if len(f.Path) > 0 {
+		r.Properties["path"] = f.Path
+	}
+	if labels.isResolved(f) {
+		r.Properties["resolved"] = true
+	}
+	if f.Project != "" {
+		r.Properties["project"] = f.Project
+	}
+	if len(f.Fix) > 0 {
+		r.Properties["fix_versions"] = f.Fix
+	}
+	if loc := sarifLocationOf(f, rel); loc != nil {
+		r.Locations = []sarifLocation{*loc}
+	} else if fallback != nil {
+		r.Locations = []sarifLocation{*fallback}
+	}
+	if f.Ignored {
+		r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: f.IgnoreReason}}
+	}
+	return r
+}
+
+// TestSARIFResultMatchesEncodingJSON: the hand-written result is
+// encoding/json's indented output of the result value, at any depth, for
+// fuzzed findings (every escape class, with and without locations).
+func TestSARIFResultMatchesEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	rel := newRelPaths("/src")
+	labels := newPkgLabels(nil)
+	for i := range 3000 {
+		f := fuzzFinding(rng)
+		var fallback *sarifLocation
+		if rng.IntN(2) == 0 {
+			fallback = physical("/src/requirements.txt", 1, rel)
+		}
+		if f.Location != nil && rng.IntN(2) == 0 {
+			f.Location.File = "/src/" + f.Location.File
+		}
+		depth := rng.IntN(5)
+		o := &jsonOut{}
+		o.sarifResult(depth, &f, i, labels, fallback, rel)
+		want, err := json.MarshalIndent(referenceResult(&f, i, labels, fallback, rel), strings.Repeat("  ", depth), "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(o.b) != string(want) {
+			t.Fatalf("result %d differs:\n%s", i, firstDiff(o.b, want))
+		}
+	}
 }

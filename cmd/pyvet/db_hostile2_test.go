@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/pyvet/pyvet/internal/advisory"
+)
+
+// A damaged or foreign cached index, as each command meets it: an index of
+// format 5, one cut after its header, one whose size field lies, a FIFO and
+// a directory in its place. audit, db status and serve each say one line
+// naming the file, with `pyvet db update` as the remedy where a rebuild
+// helps, and exit 2; none hangs or panics.
+func TestHostile2DamagedCachedIndex(t *testing.T) {
+	good := t.TempDir()
+	if _, err := advisory.Import(good, fixtureDB); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := os.ReadFile(advisory.CachedPath(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lying := append([]byte(nil), idx...)
+	binary.LittleEndian.PutUint64(lying[16:], uint64(len(lying)+4096))
+	req := writeReqs(t, "Foo_Bar==1.0.0\n")
+	for _, tc := range []struct {
+		name   string
+		make   func(p string) error
+		remedy bool
+	}{
+		{"format 5", func(p string) error { return os.WriteFile(p, []byte("PYVETIDX5\n\x10\x00\x00\x00{}"), 0o644) }, true},
+		{"cut after the header", func(p string) error { return os.WriteFile(p, idx[:100], 0o644) }, true},
+		{"size field lies", func(p string) error { return os.WriteFile(p, lying, 0o644) }, true},
+		{"empty", func(p string) error { return os.WriteFile(p, nil, 0o644) }, true},
+		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o644) }, false},
+		{"a directory", func(p string) error { return os.Mkdir(p, 0o755) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cache := t.TempDir()
+			p := advisory.CachedPath(cache)
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := tc.make(p); err != nil {
+				t.Fatal(err)
+			}
+			for _, args := range [][]string{
+				{"--offline", "--cache-dir", cache, "-q", "audit", "--no-deps", "-r", req},
+				{"--cache-dir", cache, "db", "status"},
+				{"--offline", "--cache-dir", cache, "-q", "audit", "--no-deps", "--db", p, "-r", req},
+			} {
+				out, errs, code := runExit(t, args...)
+				if code != exitUsage || !oneLine(errs) || !strings.Contains(errs, p) || strings.Contains(errs, "panic") {
+					t.Errorf("%v: exit %d, want 2 and one line naming %s:\n%s%s", args[3:], code, p, out, errs)
+					continue
+				}
+				// An empty file given as --db may be meant as any kind of
+				// database: "not a zip archive" is right there.
+				if tc.remedy && !(tc.name == "empty" && strings.Contains(strings.Join(args, " "), "--db")) && !strings.Contains(errs, "pyvet db update") {
+					t.Errorf("%v: no remedy: %s", args[3:], errs)
+				}
+			}
+		})
+	}
+}
+
+// db update --from something that is not an export: /dev/zero, a FIFO, a
+// symlink loop, an empty file, the index itself. One line, exit 2, no
+// hang, and the installed database stays as it was.
+func TestHostile2DBUpdateFromHostile(t *testing.T) {
+	cache := t.TempDir()
+	if _, err := advisory.Import(cache, fixtureDB); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(advisory.CachedPath(cache))
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "all.zip")
+	syscall.Mkfifo(fifo, 0o644)
+	loop := filepath.Join(dir, "loop.zip")
+	os.Symlink(loop, loop)
+	empty := filepath.Join(dir, "empty.zip")
+	os.WriteFile(empty, nil, 0o644)
+	junk := filepath.Join(dir, "junk.zip")
+	os.WriteFile(junk, []byte("PK\x03\x04not really a zip"), 0o644)
+	for _, from := range []string{"/dev/zero", fifo, loop, empty, junk} {
+		out, errs, code := runExit(t, "--cache-dir", cache, "-q", "db", "update", "--from", from)
+		if code != exitUsage || !oneLine(errs) || !strings.Contains(errs, from) {
+			t.Errorf("--from %s: exit %d, want 2 and one line naming it:\n%s%s", from, code, out, errs)
+		}
+	}
+	if after, _ := os.ReadFile(advisory.CachedPath(cache)); string(after) != string(before) {
+		t.Error("the installed database changed")
+	}
+	// The installed index as its own source: whatever it says, the index
+	// stays readable.
+	runExit(t, "--cache-dir", cache, "-q", "db", "update", "--from", advisory.CachedPath(cache))
+	if db, err := advisory.OpenCached(cache); err != nil {
+		t.Errorf("db update --from the index itself broke it: %v", err)
+	} else {
+		db.Close()
+	}
+}

@@ -514,6 +514,8 @@ type streamRun struct {
 	opts  Options
 	rel   *relPaths
 	memo  clipMemo // long texts cut once
+	// paragraphs are the descriptions as Markdown, made once.
+	paragraphs map[clipKey]string
 }
 
 // sortedOrder returns the indices of fs in the order of finding.Sort

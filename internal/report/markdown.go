@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unsafe"
 
 	"github.com/pyvet/pyvet/internal/finding"
 )
@@ -157,7 +158,7 @@ func mdFindings(o *jsonOut, r *streamRun, at []int32, labels *pkgLabels) {
 			o.b = fmt.Appendf(o.b, "**Path:** %s\n\n", mdEscape(via))
 		}
 		if f.Detail != "" {
-			o.b = fmt.Appendf(o.b, "%s\n\n", mdEscape(oneLine(f.Detail)))
+			o.b = append(append(o.b, r.mdParagraph(f.Detail)...), '\n', '\n')
 		}
 		if f.Action != "" {
 			o.b = fmt.Appendf(o.b, "**Action:** %s\n\n", mdEscape(oneLine(f.Action)))
@@ -168,6 +169,26 @@ func mdFindings(o *jsonOut, r *streamRun, at []int32, labels *pkgLabels) {
 		o.b = append(o.b, "</details>\n\n"...)
 		o.flushIfFull()
 	}
+}
+
+// mdParagraph is a description as one escaped Markdown paragraph, made
+// once per run for the findings that share it.
+func (r *streamRun) mdParagraph(s string) string {
+	if len(s) < 256 {
+		return mdEscape(oneLine(s))
+	}
+	if r.paragraphs == nil {
+		r.paragraphs = map[clipKey]string{}
+	}
+	k := clipKey{unsafe.StringData(s), len(s), true}
+	if p, ok := r.paragraphs[k]; ok {
+		return p
+	}
+	p := mdEscape(oneLine(s))
+	if len(r.paragraphs) < 1<<14 {
+		r.paragraphs[k] = p
+	}
+	return p
 }
 
 // mdEscape escapes text for a Markdown table cell or paragraph.

@@ -442,3 +442,63 @@ func TestHostile2CaseVariantIDs(t *testing.T) {
 		}
 	}
 }
+
+// manyAdvisories writes n advisories of one package, each listing five
+// versions of its own and a range.
+func manyAdvisories(b testing.TB, n int) string {
+	dir := b.TempDir()
+	for i := range n {
+		vs := make([]string, 5)
+		for k := range vs {
+			vs[k] = fmt.Sprintf(`"%d.%d.%d"`, i, k, i%7)
+		}
+		doc := fmt.Sprintf(`{"id":"PYSEC-2099-%d","modified":"2099-01-01T00:00:00Z","affected":[{"package":{"name":"big","ecosystem":"PyPI"},"versions":[%s],"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"%d.0"},{"fixed":"%d.9"}]}]}]}`,
+			i, strings.Join(vs, ","), i, i)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("PYSEC-2099-%d.json", i)), []byte(doc), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// BenchmarkHostile2QuerySpecManyAdvisories shows how QuerySpecHits grows
+// with the advisories of one package: every candidate version (each
+// advisory's listed versions and bounds) is tested against every advisory.
+func BenchmarkHostile2QuerySpecManyAdvisories(b *testing.B) {
+	spec := pep440.MustParseSpecifierSet(">=0")
+	for _, n := range []int{250, 500, 1000, 2000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			db, err := Open(manyAdvisories(b, n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			db.QuerySpecHits("big", spec)
+			b.ResetTimer()
+			for b.Loop() {
+				db.QuerySpecHits("big", spec)
+			}
+		})
+	}
+}
+
+// BenchmarkHostile2QuerySpecCorpusLargest is QuerySpecHits(">=0") of the
+// snapshot's package with the most advisories.
+func BenchmarkHostile2QuerySpecCorpusLargest(b *testing.B) {
+	db, err := OpenWith(corpusZip(b), Options{CacheDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	best, most := "", 0
+	for _, n := range db.Packages() {
+		if k := len(db.QueryRefs(n, "")); k > most {
+			best, most = n, k
+		}
+	}
+	b.Logf("%s: %d advisories", best, most)
+	spec := pep440.MustParseSpecifierSet(">=0")
+	db.QuerySpecHits(best, spec)
+	b.ResetTimer()
+	for b.Loop() {
+		db.QuerySpecHits(best, spec)
+	}
+}

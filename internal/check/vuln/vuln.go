@@ -457,7 +457,9 @@ func makeFinding(pf *pkgFacts, g []*advisory.Hit, label string) finding.Finding 
 }
 
 // groupAliases returns the ids of the group other than its lead's, each id
-// once (compared as sameID), sorted; nil when there are none.
+// once (compared as sameID; the first spelling kept), sorted; nil when there
+// are none. Few ids are compared pair by pair, many through a map, so an
+// advisory with a huge alias list costs linear time.
 func groupAliases(g []*advisory.Hit) []string {
 	lead := g[0]
 	n := 0
@@ -468,7 +470,19 @@ func groupAliases(g []*advisory.Hit) []string {
 		return nil
 	}
 	aliases := make([]string, 0, n-1)
+	var seen map[string]bool
+	if n > smallGroup {
+		seen = make(map[string]bool, n)
+		seen[strings.ToUpper(lead.ID)] = true
+	}
 	add := func(id string) {
+		if seen != nil {
+			if k := strings.ToUpper(id); !seen[k] {
+				seen[k] = true
+				aliases = append(aliases, id)
+			}
+			return
+		}
 		if sameID(id, lead.ID) {
 			return
 		}

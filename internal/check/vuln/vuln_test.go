@@ -315,3 +315,24 @@ func TestGroupManyIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupAliasesFewAndMany: the alias list is the same whether the ids
+// are compared pair by pair (few) or through a map (many): each id once in
+// its first spelling, the lead's id left out, sorted.
+func TestGroupAliasesFewAndMany(t *testing.T) {
+	for _, n := range []int{3, 100} {
+		lead := &advisory.Hit{ID: "PYSEC-1"}
+		var want []string
+		for i := range n {
+			lead.Aliases = append(lead.Aliases, fmt.Sprintf("CVE-%03d", i))
+			want = append(want, fmt.Sprintf("CVE-%03d", i))
+		}
+		lead.Aliases = append(lead.Aliases, "cve-001", "pysec-1")
+		other := &advisory.Hit{ID: "GHSA-x", Aliases: []string{"CVE-002", "Pysec-1", "ghsa-X"}}
+		want = append(want, "GHSA-x")
+		got := groupAliases([]*advisory.Hit{lead, other})
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%d aliases: got %v, want %v", n, got, want)
+		}
+	}
+}

@@ -24,7 +24,7 @@ import (
 func decodeTOML(file string, data []byte, v any) error {
 	var p unstable.Parser
 	p.Reset(data)
-	b := &tomlBuilder{file: file, data: data, root: newTomlTable(tableExplicit, 0)}
+	b := &tomlBuilder{file: file, data: data, root: newTomlTable(tableExplicit, 0), keys: make(map[string]string, 64)}
 	b.current = b.root
 	for p.NextExpression() {
 		if err := b.expression(p.Expression()); err != nil {
@@ -132,6 +132,29 @@ func newTomlTable(kind tableKind, off int) *tomlTable {
 	return &tomlTable{kind: kind, off: off}
 }
 
+// smallInline is an inline table of up to 4 keys and its keys, allocated
+// at once (a lockfile holds thousands of them: one per file, per dependency).
+type smallInline struct {
+	t    tomlTable
+	keys [4]tomlKey
+}
+
+// newInlineTable returns the table of an inline table of count keys (an
+// upper bound: dotted keys add to subtables), not yet marked inline so its
+// own keys may be dotted.
+func newInlineTable(off, count int) *tomlTable {
+	if count <= len(smallInline{}.keys) {
+		si := &smallInline{t: tomlTable{kind: tableDotted, off: off}}
+		si.t.small = si.keys[:0:count]
+		return &si.t
+	}
+	t := newTomlTable(tableDotted, off)
+	if count <= smallTable {
+		t.small = make([]tomlKey, 0, count)
+	}
+	return t
+}
+
 // get returns the value of key k, nil when absent. The pointer is valid
 // until the next set on t.
 func (t *tomlTable) get(k string) *tomlValue {
@@ -150,7 +173,11 @@ func (t *tomlTable) get(k string) *tomlValue {
 func (t *tomlTable) set(k string, v tomlValue) {
 	switch {
 	case t.big != nil:
-		t.big[k] = &v
+		// A copy: taking v's address would move v to the heap on every
+		// call, the small tables' too.
+		nv := new(tomlValue)
+		*nv = v
+		t.big[k] = nv
 	case len(t.small) < smallTable:
 		if t.small == nil {
 			t.small = make([]tomlKey, 0, 4)
@@ -161,7 +188,9 @@ func (t *tomlTable) set(k string, v tomlValue) {
 		for i := range t.small {
 			t.big[t.small[i].name] = &t.small[i].val
 		}
-		t.big[k] = &v
+		nv := new(tomlValue)
+		*nv = v
+		t.big[k] = nv
 		t.small = nil
 	}
 }
@@ -199,6 +228,19 @@ type tomlBuilder struct {
 	current *tomlTable
 	parts   []string // scratch space of keyParts
 	offs    []int
+	// keys interns the keys of the document: a lockfile repeats the same
+	// few keys (name, version, url, hash...) thousands of times.
+	keys map[string]string
+}
+
+// intern returns data as a string, the same string for every equal key.
+func (b *tomlBuilder) intern(data []byte) string {
+	if s, ok := b.keys[string(data)]; ok {
+		return s
+	}
+	s := string(data)
+	b.keys[s] = s
+	return s
 }
 
 // line is the line of offset off.
@@ -221,7 +263,7 @@ func (b *tomlBuilder) keyParts(n *unstable.Node) ([]string, []int) {
 	it := n.Key()
 	for it.Next() {
 		k := it.Node()
-		parts = append(parts, string(k.Data))
+		parts = append(parts, b.intern(k.Data))
 		offs = append(offs, int(k.Raw.Offset))
 	}
 	return parts, offs
@@ -341,7 +383,13 @@ func (b *tomlBuilder) value(n *unstable.Node, off int) (tomlValue, error) {
 		}
 		v.kind, v.other = vDate, d
 	case unstable.Array:
-		v.kind, v.arr = vArray, []tomlValue{}
+		count := 0
+		for it := n.Children(); it.Next(); {
+			if it.Node().Kind != unstable.Comment {
+				count++
+			}
+		}
+		v.kind, v.arr = vArray, make([]tomlValue, 0, count)
 		it := n.Children()
 		for it.Next() {
 			c := it.Node()
@@ -355,7 +403,13 @@ func (b *tomlBuilder) value(n *unstable.Node, off int) (tomlValue, error) {
 			v.arr = append(v.arr, item)
 		}
 	case unstable.InlineTable:
-		t := newTomlTable(tableDotted, off)
+		count := 0
+		for it := n.Children(); it.Next(); {
+			if it.Node().Kind == unstable.KeyValue {
+				count++
+			}
+		}
+		t := newInlineTable(off, count)
 		it := n.Children()
 		for it.Next() {
 			c := it.Node()

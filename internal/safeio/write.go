@@ -93,7 +93,7 @@ func Create(path string, perm fs.FileMode) (*Writer, error) {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".tmp-*")
 	if err != nil {
-		return nil, err
+		return nil, createError(path, filepath.Dir(target), err)
 	}
 	w.tmp = tmp
 	if info != nil && w.mode == modeRename {
@@ -273,3 +273,31 @@ func RemoveStale(dir, pattern string, olderThan time.Duration) int {
 	}
 	return n
 }
+
+// createError says why a file could not be created at path in dir, naming
+// path (the temporary file's own name means nothing to the user); the cause
+// stays in the chain for errors.Is.
+func createError(path, dir string, err error) error {
+	cause := err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		cause = pe.Err
+	}
+	msg := fmt.Sprintf("%s: cannot create a file in %s: %v", path, dir, cause)
+	switch {
+	case errors.Is(cause, fs.ErrNotExist):
+		msg = fmt.Sprintf("%s: the directory %s does not exist", path, dir)
+	case errors.Is(cause, fs.ErrPermission):
+		msg = fmt.Sprintf("%s: permission denied (cannot create a file in %s)", path, dir)
+	}
+	return &wrapped{msg: msg, err: err}
+}
+
+// wrapped is an error with its own message that unwraps to its cause.
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (e *wrapped) Error() string { return e.msg }
+func (e *wrapped) Unwrap() error { return e.err }

@@ -276,3 +276,19 @@ func FuzzWriteFile(f *testing.F) {
 		}
 	})
 }
+
+func TestCreateNamesPathNotTemporary(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "missing", "out.json")
+	_, err := Create(target, 0o644)
+	if err == nil {
+		t.Fatal("Create under a missing directory succeeded")
+	}
+	want := target + ": the directory " + filepath.Join(dir, "missing") + " does not exist"
+	if err.Error() != want {
+		t.Errorf("error = %q, want %q", err, want)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("error %v does not match fs.ErrNotExist", err)
+	}
+}

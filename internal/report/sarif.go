@@ -360,14 +360,14 @@ func sarifRuleFor(f *finding.Finding) sarifRule {
 			name = "malicious-package"
 		}
 	}
-	full := f.Detail
-	if full == "" {
-		full = f.Title
+	full := oneLine(f.Detail) // the description on one line, made once
+	if f.Detail == "" {
+		full = oneLine(f.Title)
 	}
 	var md strings.Builder
 	fmt.Fprintf(&md, "**%s** (OWASP OSS risk %d: %s)\n\n", mdEscape(id), f.Risk.OWASPNumber(), riskTitle(f.Risk))
 	if f.Detail != "" {
-		md.WriteString(mdEscape(oneLine(f.Detail)) + "\n\n")
+		md.WriteString(mdEscape(full) + "\n\n")
 	}
 	if len(f.Aliases) > 0 {
 		md.WriteString("Aliases: " + mdEscape(strings.Join(f.Aliases, ", ")) + "\n\n")
@@ -375,7 +375,7 @@ func sarifRuleFor(f *finding.Finding) sarifRule {
 	if f.Action != "" {
 		md.WriteString("**Action:** " + mdEscape(oneLine(f.Action)) + "\n")
 	}
-	text := oneLine(full)
+	text := full
 	if f.Action != "" {
 		text += "\nAction: " + oneLine(f.Action)
 	}
@@ -391,7 +391,7 @@ func sarifRuleFor(f *finding.Finding) sarifRule {
 		Name:                 camel(name),
 		HelpURI:              helpURI,
 		ShortDescription:     sarifText{Text: oneLine(short)},
-		FullDescription:      sarifText{Text: oneLine(full)},
+		FullDescription:      sarifText{Text: full},
 		Help:                 sarifHelp{Text: text, Markdown: md.String()},
 		DefaultConfiguration: sarifRuleConfig{Level: sarifLevel(f.Severity)},
 		Properties: sarifRuleProperty{

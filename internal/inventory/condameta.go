@@ -59,7 +59,7 @@ func ParseCondaMeta(file string, data []byte, opts Options) (*Inventory, error) 
 	}
 	for _, d := range rec.Depends {
 		if n := leadingName(d); n != "" {
-			p.Requires = append(p.Requires, newPackage(n).Name)
+			p.Requires = append(p.Requires, canonicalName(n))
 		}
 	}
 	for _, f := range rec.Files {

@@ -140,7 +140,7 @@ func packageFromMetadata(md *Metadata, env pep508.Env) *Package {
 		r, err := pep508.ParseRequirement(rd)
 		if err != nil {
 			if n := leadingName(rd); n != "" && !strings.Contains(rd, "extra") {
-				p.Requires = append(p.Requires, newPackage(n).Name)
+				p.Requires = append(p.Requires, canonicalName(n))
 			}
 			continue
 		}
@@ -152,7 +152,7 @@ func packageFromMetadata(md *Metadata, env pep508.Env) *Package {
 				continue
 			}
 		}
-		p.Requires = append(p.Requires, newPackage(r.Name).Name)
+		p.Requires = append(p.Requires, canonicalName(r.Name))
 	}
 	return p
 }
@@ -306,7 +306,7 @@ func eggRequires(data []byte) []string {
 			break // [extra] and [:marker] sections are conditional
 		}
 		if n := leadingName(t); n != "" {
-			out = append(out, newPackage(n).Name)
+			out = append(out, canonicalName(n))
 		}
 	}
 	return out

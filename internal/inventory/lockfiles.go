@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/pyvet/pyvet/internal/safeio"
@@ -31,6 +32,11 @@ func checkLockVersion(file, kind, key, version string, packages int, prefixes ..
 // addFileHashes adds the hashes of a package's files to its Hashes
 // (finish removes duplicates).
 func addFileHashes(p *Package) {
+	n := len(p.Hashes)
+	for _, f := range p.Files {
+		n += len(f.Hashes)
+	}
+	p.Hashes = slices.Grow(p.Hashes, n-len(p.Hashes))
 	for _, f := range p.Files {
 		p.Hashes = append(p.Hashes, f.Hashes...)
 	}

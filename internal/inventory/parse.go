@@ -90,7 +90,26 @@ func errf(file string, line int, format string, args ...any) *ParseError {
 // newPackage returns a package with its normalized and raw name.
 func newPackage(raw string) *Package {
 	raw = strings.TrimSpace(raw)
-	return &Package{Name: pep508.NormalizeName(raw), RawName: raw, Source: Source{Kind: SourceIndex}}
+	return &Package{Name: normalizeName(raw), RawName: raw, Source: Source{Kind: SourceIndex}}
+}
+
+// canonicalName is the normalized name of raw, as newPackage(raw).Name.
+func canonicalName(raw string) string {
+	return normalizeName(strings.TrimSpace(raw))
+}
+
+// normalizeName is pep508.NormalizeName, returning name itself (no
+// allocation) when it is already normalized: ASCII lower-case letters and
+// digits with single hyphens, as most names of a lockfile are.
+func normalizeName(name string) string {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' && (i == 0 || name[i-1] != '-') {
+			continue
+		}
+		return pep508.NormalizeName(name)
+	}
+	return name
 }
 
 // lineOf returns the 1-based line number of byte offset off in data.
@@ -343,9 +362,23 @@ func leadingName(s string) string {
 func hashString(h string) string {
 	h = strings.TrimSpace(h)
 	if i := strings.IndexAny(h, ":="); i > 0 {
+		if h[i] == ':' && isLowerASCII(h[:i]) {
+			return h // already "algo:hex": no copy
+		}
 		return strings.ToLower(h[:i]) + ":" + h[i+1:]
 	}
 	return h
+}
+
+// isLowerASCII reports whether s holds no upper-case letter and no byte
+// outside ASCII (strings.ToLower would return it unchanged).
+func isLowerASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // relDir joins p to the directory of file unless p is absolute or a URL.

@@ -146,7 +146,7 @@ func ParsePDMLock(file string, data []byte, opts Options) (*Inventory, error) {
 		}
 		for _, d := range lp.Dependencies {
 			if n := leadingName(d); n != "" {
-				p.Requires = append(p.Requires, newPackage(n).Name)
+				p.Requires = append(p.Requires, canonicalName(n))
 			}
 		}
 		inv.Packages = append(inv.Packages, p)

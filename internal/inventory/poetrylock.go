@@ -117,11 +117,11 @@ func ParsePoetryLock(file string, data []byte, opts Options) (*Inventory, error)
 	lines := tableLines(data, "package", len(lock.Package), func(i int) string { return lock.Package[i].Name })
 	metaFiles := map[string][]poetryFile{}
 	for k, v := range lock.Metadata.Files {
-		metaFiles[newPackage(k).Name] = v
+		metaFiles[canonicalName(k)] = v
 	}
 	metaHashes := map[string][]string{}
 	for k, v := range lock.Metadata.Hashes {
-		metaHashes[newPackage(k).Name] = v
+		metaHashes[canonicalName(k)] = v
 	}
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "poetry.lock"}}}
 	for i, lp := range lock.Package {
@@ -167,7 +167,7 @@ func ParsePoetryLock(file string, data []byte, opts Options) (*Inventory, error)
 			}
 		}
 		for dep := range lp.Dependencies {
-			p.Requires = append(p.Requires, newPackage(dep).Name)
+			p.Requires = append(p.Requires, canonicalName(dep))
 		}
 		inv.Packages = append(inv.Packages, p)
 	}

@@ -135,7 +135,7 @@ func ParsePylock(file string, data []byte, opts Options) (*Inventory, error) {
 		addFileHashes(p)
 		for _, d := range lp.Dependencies {
 			if n, ok := d["name"].(string); ok {
-				p.Requires = append(p.Requires, newPackage(n).Name)
+				p.Requires = append(p.Requires, canonicalName(n))
 			}
 		}
 		inv.Packages = append(inv.Packages, p)

@@ -148,7 +148,7 @@ func ParsePyproject(file string, data []byte, opts Options) (*Inventory, error) 
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "pyproject.toml"}}}
 	self := ""
 	if doc.Project.Name != "" {
-		self = newPackage(doc.Project.Name).Name
+		self = canonicalName(doc.Project.Name)
 	}
 	add := func(section, group, s string) error {
 		line := lf.findString(section, s)
@@ -276,8 +276,8 @@ type groupExpander struct {
 func newGroupExpander(file string, lf lineFinder, groups map[string][]any) *groupExpander {
 	e := &groupExpander{file: file, lf: lf, groups: groups, byNorm: map[string]string{}, done: map[string][]string{}, visiting: map[string]bool{}}
 	for _, k := range sortedKeys(groups) {
-		if _, ok := e.byNorm[newPackage(k).Name]; !ok {
-			e.byNorm[newPackage(k).Name] = k
+		if _, ok := e.byNorm[canonicalName(k)]; !ok {
+			e.byNorm[canonicalName(k)] = k
 		}
 	}
 	return e
@@ -297,7 +297,7 @@ func (e *groupExpander) expand(name, from string) ([]string, error) {
 	key := name
 	if _, ok := e.groups[key]; !ok {
 		// Group names compare normalized.
-		if key, ok = e.byNorm[newPackage(name).Name]; !ok {
+		if key, ok = e.byNorm[canonicalName(name)]; !ok {
 			return nil, errf(e.file, e.lf.findString("[dependency-groups]", name), "dependency group %s: include-group %s: no such dependency group", clipName(from), safeio.Excerpt(name))
 		}
 	}

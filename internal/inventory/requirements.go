@@ -298,7 +298,7 @@ func (rp *reqParser) applyVia() {
 				direct = direct || strings.HasPrefix(e, "-r ") || strings.Contains(e, "(")
 				continue
 			}
-			parent := newPackage(strings.Fields(e)[0]).Name
+			parent := canonicalName(strings.Fields(e)[0])
 			if q, ok := byName[parent]; ok {
 				q.Requires = append(q.Requires, p.Name) // finish sorts and dedupes edges
 			} else {

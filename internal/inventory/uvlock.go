@@ -105,7 +105,7 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 	lines := tableLines(data, "package", len(lock.Package), func(i int) string { return lock.Package[i].Name })
 	members := map[string]bool{}
 	for _, m := range lock.Manifest.Members {
-		members[newPackage(m).Name] = true
+		members[canonicalName(m)] = true
 	}
 	inv := &Inventory{Sources: []SourceFile{{Path: file, Format: "uv.lock"}}}
 	var uploads uploadTimes
@@ -120,12 +120,18 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 		p.Source, p.Index = uvSource(lp.Source)
 		p.Locations = []Location{{File: file, Line: lines[i]}}
 		for _, d := range lp.Dependencies {
-			p.Requires = append(p.Requires, newPackage(d.Name).Name)
+			p.Requires = append(p.Requires, canonicalName(d.Name))
 		}
 		for _, deps := range lp.OptionalDependencies {
 			for _, d := range deps {
-				p.Requires = append(p.Requires, newPackage(d.Name).Name)
+				p.Requires = append(p.Requires, canonicalName(d.Name))
 			}
+		}
+		if n := len(lp.Wheels); lp.Sdist != nil || n > 0 {
+			if lp.Sdist != nil {
+				n++
+			}
+			p.Files = make([]File, 0, n)
 		}
 		if lp.Sdist != nil {
 			p.Files = append(p.Files, lp.Sdist.file(&uploads, lines[i]))
@@ -141,7 +147,7 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 			// Dev dependencies of a project are part of its graph too.
 			for _, deps := range lp.DevDependencies {
 				for _, d := range deps {
-					p.Requires = append(p.Requires, newPackage(d.Name).Name)
+					p.Requires = append(p.Requires, canonicalName(d.Name))
 				}
 			}
 		}
@@ -155,7 +161,7 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 		markRoots(inv.Packages)
 	}
 	mark := func(d uvDep, group string) {
-		for _, q := range byName[newPackage(d.Name).Name] {
+		for _, q := range byName[canonicalName(d.Name)] {
 			if q.Project {
 				continue
 			}
@@ -192,7 +198,7 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 func uvReachable(lps []uvPackage, pkgs []*Package, env pep508.Env) []*Package {
 	byName := map[string][]int{}
 	for i, lp := range lps {
-		n := pep508.NormalizeName(lp.Name)
+		n := normalizeName(lp.Name)
 		byName[n] = append(byName[n], i)
 	}
 	type node struct {
@@ -213,7 +219,7 @@ func uvReachable(lps []uvPackage, pkgs []*Package, env pep508.Env) []*Package {
 				return
 			}
 		}
-		for _, j := range byName[pep508.NormalizeName(d.Name)] {
+		for _, j := range byName[normalizeName(d.Name)] {
 			if d.Version != "" && lps[j].Version != d.Version {
 				continue
 			}
@@ -373,7 +379,12 @@ func (u *uploadTimes) read(v any, line int) string {
 		u.bad++
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	var buf [64]byte
+	out := t.UTC().AppendFormat(buf[:0], time.RFC3339Nano)
+	if s, ok := v.(string); ok && s == string(out) {
+		return s // written the way it is printed (uv.lock's form): no copy
+	}
+	return string(out)
 }
 
 // parseUploadTime parses an upload time written as a string: RFC 3339, with

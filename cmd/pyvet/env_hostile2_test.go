@@ -59,9 +59,8 @@ func TestHostile2OutputTargets(t *testing.T) {
 
 // -o under a directory that does not exist: one line naming the path
 // given, not the temporary file the atomic write would have created
-// (today: "open DIR/.out.json.tmp-717182806: no such file or directory").
+// ("open DIR/.out.json.tmp-717182806: no such file or directory" before).
 func TestHostile2OutputMissingDirectory(t *testing.T) {
-	t.Skip("defect reported to lead (internal/safeio): an -o path under a missing directory is reported by its temporary file's name (request REVIEW-to-lead-safeio-missing-dir.md)")
 	req := writeReqs(t, "Foo_Bar==1.0.0\n")
 	target := filepath.Join(t.TempDir(), "missing", "out.json")
 	_, errs, code := runExit(t, "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-f", "json", "-r", req, "-o", target)

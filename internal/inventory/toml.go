@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -24,7 +25,7 @@ import (
 func decodeTOML(file string, data []byte, v any) error {
 	var p unstable.Parser
 	p.Reset(data)
-	b := &tomlBuilder{file: file, data: data, root: newTomlTable(tableExplicit, 0), keys: make(map[string]string, 64)}
+	b := &tomlBuilder{file: file, data: data, root: newTomlTable(tableExplicit), keys: make(map[string]string, 64)}
 	b.current = b.root
 	for p.NextExpression() {
 		if err := b.expression(p.Expression()); err != nil {
@@ -73,7 +74,7 @@ const (
 	vInteger
 	vFloat
 	vBool
-	vDate   // time.Time, toml.LocalDate, toml.LocalTime or toml.LocalDateTime in other
+	vDate   // time.Time, toml.LocalDate, toml.LocalTime or toml.LocalDateTime in tomlBuilder.dates
 	vArray  // a static array: arr
 	vTable  // a table (header, dotted or inline): tbl
 	vTables // an array of tables ([[x]]): arr, each a vTable
@@ -82,15 +83,16 @@ const (
 // tomlValue is a value of the tree decodeTOML builds, held by value (no
 // boxing of scalars).
 type tomlValue struct {
-	kind  valueKind
-	str   string
-	num   int64 // integers; 1 and 0 for booleans
-	flt   float64
-	other any
-	arr   []tomlValue
-	tbl   *tomlTable
-	off   int // offset of its key (array items: of the array's key)
+	kind valueKind
+	off  uint32 // offset of its key (array items: of the array's key); the parser's offsets are 32-bit
+	str  string
+	num  int64 // integers; 1 and 0 for booleans; a float's bits; a date's index in tomlBuilder.dates
+	arr  []tomlValue
+	tbl  *tomlTable
 }
+
+// float is the value of a vFloat.
+func (v *tomlValue) float() float64 { return math.Float64frombits(uint64(v.num)) }
 
 // typeName names the TOML type of v for errors.
 func (v *tomlValue) typeName() string {
@@ -116,7 +118,6 @@ func (v *tomlValue) typeName() string {
 // map, so lookups stay O(1) however many keys it has.
 type tomlTable struct {
 	kind  tableKind
-	off   int // offset of the key that created it
 	small []tomlKey
 	big   map[string]*tomlValue
 }
@@ -128,8 +129,8 @@ type tomlKey struct {
 
 const smallTable = 8
 
-func newTomlTable(kind tableKind, off int) *tomlTable {
-	return &tomlTable{kind: kind, off: off}
+func newTomlTable(kind tableKind) *tomlTable {
+	return &tomlTable{kind: kind}
 }
 
 // smallInline is an inline table of up to 4 keys and its keys, allocated
@@ -142,13 +143,13 @@ type smallInline struct {
 // newInlineTable returns the table of an inline table of count keys (an
 // upper bound: dotted keys add to subtables), not yet marked inline so its
 // own keys may be dotted.
-func newInlineTable(off, count int) *tomlTable {
+func newInlineTable(count int) *tomlTable {
 	if count <= len(smallInline{}.keys) {
-		si := &smallInline{t: tomlTable{kind: tableDotted, off: off}}
+		si := &smallInline{t: tomlTable{kind: tableDotted}}
 		si.t.small = si.keys[:0:count]
 		return &si.t
 	}
-	t := newTomlTable(tableDotted, off)
+	t := newTomlTable(tableDotted)
 	if count <= smallTable {
 		t.small = make([]tomlKey, 0, count)
 	}
@@ -228,6 +229,7 @@ type tomlBuilder struct {
 	current *tomlTable
 	parts   []string // scratch space of keyParts
 	offs    []int
+	dates   []any // the date-time values, which tomlValue.num indexes
 	// keys interns the keys of the document: a lockfile repeats the same
 	// few keys (name, version, url, hash...) thousands of times.
 	keys map[string]string
@@ -280,8 +282,8 @@ func (b *tomlBuilder) expression(n *unstable.Node) error {
 			e := t.get(k)
 			switch {
 			case e == nil:
-				nt := newTomlTable(tableImplicit, offs[i])
-				t.set(k, tomlValue{kind: vTable, tbl: nt, off: offs[i]})
+				nt := newTomlTable(tableImplicit)
+				t.set(k, tomlValue{kind: vTable, tbl: nt, off: uint32(offs[i])})
 				t = nt
 			case e.kind == vTable && e.tbl.kind != tableInline:
 				t = e.tbl
@@ -293,12 +295,12 @@ func (b *tomlBuilder) expression(n *unstable.Node) error {
 		}
 		k, off := parts[len(parts)-1], offs[len(offs)-1]
 		e := t.get(k)
-		nt := newTomlTable(tableExplicit, off)
+		nt := newTomlTable(tableExplicit)
 		if n.Kind == unstable.ArrayTable {
-			item := tomlValue{kind: vTable, tbl: nt, off: off}
+			item := tomlValue{kind: vTable, tbl: nt, off: uint32(off)}
 			switch {
 			case e == nil:
-				t.set(k, tomlValue{kind: vTables, arr: []tomlValue{item}, off: off})
+				t.set(k, tomlValue{kind: vTables, arr: []tomlValue{item}, off: uint32(off)})
 			case e.kind == vTables:
 				e.arr = append(e.arr, item)
 			default:
@@ -309,7 +311,7 @@ func (b *tomlBuilder) expression(n *unstable.Node) error {
 		}
 		switch {
 		case e == nil:
-			t.set(k, tomlValue{kind: vTable, tbl: nt, off: off})
+			t.set(k, tomlValue{kind: vTable, tbl: nt, off: uint32(off)})
 			b.current = nt
 		case e.kind == vTable && e.tbl.kind == tableImplicit:
 			e.tbl.kind = tableExplicit
@@ -328,8 +330,8 @@ func (b *tomlBuilder) keyValue(t *tomlTable, n *unstable.Node) error {
 		e := t.get(k)
 		switch {
 		case e == nil:
-			nt := newTomlTable(tableDotted, offs[i])
-			t.set(k, tomlValue{kind: vTable, tbl: nt, off: offs[i]})
+			nt := newTomlTable(tableDotted)
+			t.set(k, tomlValue{kind: vTable, tbl: nt, off: uint32(offs[i])})
 			t = nt
 		case e.kind == vTable && e.tbl.kind == tableDotted:
 			t = e.tbl
@@ -355,7 +357,7 @@ func (b *tomlBuilder) value(n *unstable.Node, off int) (tomlValue, error) {
 	if n.Raw.Length > 0 {
 		at = int(n.Raw.Offset)
 	}
-	v := tomlValue{off: off}
+	v := tomlValue{off: uint32(off)}
 	switch n.Kind {
 	case unstable.String:
 		v.kind, v.str = vString, string(n.Data)
@@ -375,13 +377,14 @@ func (b *tomlBuilder) value(n *unstable.Node, off int) (tomlValue, error) {
 		if err != nil {
 			return v, b.errAt(at, "invalid float %s", clipName(string(n.Data)))
 		}
-		v.kind, v.flt = vFloat, f
+		v.kind, v.num = vFloat, int64(math.Float64bits(f))
 	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
 		d, err := tomlDate(n.Kind, n.Data)
 		if err != nil {
 			return v, b.errAt(at, "invalid %s %s", strings.ToLower(n.Kind.String()), clipName(string(n.Data)))
 		}
-		v.kind, v.other = vDate, d
+		v.kind, v.num = vDate, int64(len(b.dates))
+		b.dates = append(b.dates, d)
 	case unstable.Array:
 		count := 0
 		for it := n.Children(); it.Next(); {
@@ -409,7 +412,7 @@ func (b *tomlBuilder) value(n *unstable.Node, off int) (tomlValue, error) {
 				count++
 			}
 		}
-		t := newInlineTable(off, count)
+		t := newInlineTable(count)
 		it := n.Children()
 		for it.Next() {
 			c := it.Node()
@@ -517,7 +520,7 @@ type tomlDecodeError struct {
 // decode stores x in v.
 func (b *tomlBuilder) decode(v reflect.Value, x *tomlValue) *tomlDecodeError {
 	mismatch := func() *tomlDecodeError {
-		return &tomlDecodeError{off: x.off, from: x.typeName(), to: v.Type()}
+		return &tomlDecodeError{off: int(x.off), from: x.typeName(), to: v.Type()}
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
@@ -529,11 +532,11 @@ func (b *tomlBuilder) decode(v reflect.Value, x *tomlValue) *tomlDecodeError {
 		if v.NumMethod() != 0 {
 			return mismatch()
 		}
-		v.Set(reflect.ValueOf(generic(x)))
+		v.Set(reflect.ValueOf(b.generic(x)))
 		return nil
 	case reflect.Struct:
 		if x.kind == vDate {
-			if dv := reflect.ValueOf(x.other); dv.Type() == v.Type() {
+			if dv := reflect.ValueOf(b.dates[x.num]); dv.Type() == v.Type() {
 				v.Set(dv) // time.Time, toml.LocalDate, ...
 				return nil
 			}
@@ -610,7 +613,7 @@ func (b *tomlBuilder) decode(v reflect.Value, x *tomlValue) *tomlDecodeError {
 	case reflect.Float32, reflect.Float64:
 		switch x.kind {
 		case vFloat:
-			v.SetFloat(x.flt)
+			v.SetFloat(x.float())
 		case vInteger:
 			v.SetFloat(float64(x.num))
 		default:
@@ -623,29 +626,29 @@ func (b *tomlBuilder) decode(v reflect.Value, x *tomlValue) *tomlDecodeError {
 
 // generic converts a tree value to what toml.Unmarshal stores in an any:
 // map[string]any for tables, []any for arrays, scalars as they are.
-func generic(x *tomlValue) any {
+func (b *tomlBuilder) generic(x *tomlValue) any {
 	switch x.kind {
 	case vString:
 		return x.str
 	case vInteger:
 		return x.num
 	case vFloat:
-		return x.flt
+		return x.float()
 	case vBool:
 		return x.num != 0
 	case vDate:
-		return x.other
+		return b.dates[x.num]
 	case vTable:
 		m := make(map[string]any, x.tbl.len())
 		_ = x.tbl.each(func(k string, e *tomlValue) *tomlDecodeError {
-			m[k] = generic(e)
+			m[k] = b.generic(e)
 			return nil
 		})
 		return m
 	}
 	out := make([]any, len(x.arr))
 	for i := range x.arr {
-		out[i] = generic(&x.arr[i])
+		out[i] = b.generic(&x.arr[i])
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -101,5 +102,50 @@ func TestHostile2DBUpdateFromHostile(t *testing.T) {
 		t.Errorf("db update --from the index itself broke it: %v", err)
 	} else {
 		db.Close()
+	}
+}
+
+// A damaged record of the audited package in the cached index (one byte
+// of its matching data changed, its own checksum now wrong): the audit
+// cannot tell whether foo-bar 1.0.0 is affected, so it must not pass. Today
+// it warns that 4 matching advisories could not be read, then says "No
+// known vulnerabilities in 1 package; ... the run passes" and exits 0.
+// Expected: exit 2 with one line naming the index and `pyvet db update
+// --force`, and no verdict of a clean run.
+func TestHostile2DamagedRecordNeverPasses(t *testing.T) {
+	t.Skip("defect reported to HIT: an audit whose package's index record is damaged exits 0 and says the run passes (request REVIEW-to-HIT-damaged-passes.md)")
+	cache := t.TempDir()
+	if _, err := advisory.Import(cache, fixtureDB); err != nil {
+		t.Fatal(err)
+	}
+	p := advisory.CachedPath(cache)
+	orig, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := writeReqs(t, "foo-bar==1.0.0\n")
+	tried := 0
+	for off := 0; ; {
+		k := bytes.Index(orig[off:], []byte("1.5.0"))
+		if k < 0 {
+			break
+		}
+		at := off + k + 2
+		off = at
+		bad := bytes.Clone(orig)
+		bad[at] = '9' // 1.5.0 -> 1.9.0 in the record
+		if err := os.WriteFile(p, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tried++
+		for _, format := range []string{"table", "json"} {
+			out, errs, code := runExit(t, "--offline", "--cache-dir", cache, "audit", "--no-deps", "-f", format, "-r", req)
+			if code == exitOK || strings.Contains(errs, "the run passes") || strings.Contains(out, "the run passes") {
+				t.Errorf("byte %d changed, -f %s: exit %d, the damaged database is not a failure:\n%s%s", at, format, code, out, errs)
+			}
+		}
+	}
+	if tried == 0 {
+		t.Fatal("the fixture's fix version is not in the index")
 	}
 }

@@ -349,9 +349,7 @@ func (l *pkgLabels) anyResolved(fs []finding.Finding) bool {
 // packages and other findings, and what fails the gate (Meta["fail_on"]).
 func SummaryLine(res *Result) string {
 	var t tally
-	for i := range res.Findings {
-		t.add(&res.Findings[i])
-	}
+	t.addAll(res.Findings)
 	packages := -1
 	if res.Inventory != nil {
 		packages = len(uniquePackages(res.Inventory))
@@ -363,31 +361,48 @@ func SummaryLine(res *Result) string {
 // (fs: the project's findings).
 func projectSummaryLine(p *ProjectResult, fs []finding.Finding) string {
 	var t tally
-	for i := range fs {
-		t.add(&fs[i])
-	}
+	t.addAll(fs)
 	return t.line(p.Summary.Packages, "", p.Summary.Failed)
 }
 
 // tally keeps what the summary line says of a run's findings.
 type tally struct {
-	vulns     []finding.Finding  // vulnerabilities not ignored, with only what TopUpgrades reads
-	affected  map[[2]string]bool // package and version with a known vulnerability
-	advisory  map[[3]string]bool // package, version and advisory id
-	malicious map[string]bool    // package names
-	other     int                // findings of other risks
+	vulns     []finding.Finding        // vulnerabilities sent one by one, with only what TopUpgrades reads
+	shared    [][]finding.Finding      // findings sent at once, kept without a copy (addAll)
+	bySev     map[finding.Severity]int // distinct advisories by severity
+	affected  map[[2]string]bool       // package and version with a known vulnerability
+	advisory  map[[3]string]bool       // package, version and advisory id
+	malicious map[string]bool          // package names
+	other     int                      // findings of other risks
 	ignored   int
 	byRank    map[finding.Severity]int // findings not ignored, by Severity.Rank
 }
 
-// add counts one finding.
+// add counts one finding, keeping what TopUpgrades needs of a new
+// advisory (f is not kept).
 func (t *tally) add(f *finding.Finding) {
+	if t.count(f) {
+		t.vulns = append(t.vulns, finding.Finding{Risk: f.Risk, ID: f.ID, Package: f.Package, Version: f.Version, Severity: f.Severity, Fix: f.Fix})
+	}
+}
+
+// addAll counts fs, which must stay unchanged until line: it is kept, not
+// copied.
+func (t *tally) addAll(fs []finding.Finding) {
+	for i := range fs {
+		t.count(&fs[i])
+	}
+	t.shared = append(t.shared, fs)
+}
+
+// count counts f; it reports whether f is an advisory not counted before.
+func (t *tally) count(f *finding.Finding) bool {
 	if t.affected == nil {
-		t.affected, t.advisory, t.malicious, t.byRank = map[[2]string]bool{}, map[[3]string]bool{}, map[string]bool{}, map[finding.Severity]int{}
+		t.affected, t.advisory, t.malicious, t.byRank, t.bySev = map[[2]string]bool{}, map[[3]string]bool{}, map[string]bool{}, map[finding.Severity]int{}, map[finding.Severity]int{}
 	}
 	if f.Ignored {
 		t.ignored++
-		return
+		return false
 	}
 	t.byRank[f.Severity.Rank()]++
 	switch {
@@ -395,13 +410,28 @@ func (t *tally) add(f *finding.Finding) {
 		t.affected[[2]string{f.Package, f.Version}] = true
 		if k := [3]string{f.Package, f.Version, f.ID}; !t.advisory[k] {
 			t.advisory[k] = true
-			t.vulns = append(t.vulns, finding.Finding{Risk: f.Risk, ID: f.ID, Package: f.Package, Version: f.Version, Severity: f.Severity, Fix: f.Fix})
+			t.bySev[f.Severity]++
+			return true
 		}
 	case f.Risk == finding.RiskMalicious:
 		t.malicious[f.Package] = true
 	default:
 		t.other++
 	}
+	return false
+}
+
+// upgradable is what TopUpgrades reads: the findings kept, without a copy
+// when they were sent at once.
+func (t *tally) upgradable() []finding.Finding {
+	if len(t.vulns) == 0 && len(t.shared) == 1 {
+		return t.shared[0]
+	}
+	out := t.vulns
+	for _, fs := range t.shared {
+		out = append(out, fs...)
+	}
+	return out
 }
 
 // line writes the summary: packages is the number audited (-1 when
@@ -415,16 +445,12 @@ func (t *tally) line(packages int, failOn string, failed bool) string {
 	}
 	if n := len(t.affected); n > 0 {
 		fixable := 0
-		for _, u := range TopUpgrades(t.vulns, 0) {
+		for _, u := range TopUpgrades(t.upgradable(), 0) {
 			fixable += len(u.Clears)
 		}
 		var counts []string
-		bySev := map[finding.Severity]int{}
-		for i := range t.vulns {
-			bySev[t.vulns[i].Severity]++
-		}
 		for _, sev := range severityOrder {
-			if c := bySev[sev]; c > 0 {
+			if c := t.bySev[sev]; c > 0 {
 				counts = append(counts, fmt.Sprintf("%d %s", c, sev))
 			}
 		}
@@ -510,6 +536,10 @@ func (s *summaryHandler) Inventory(inv *inventory.Inventory) error {
 
 // Finding counts one finding.
 func (s *summaryHandler) Finding(f *finding.Finding) error { s.t.add(f); return nil }
+
+// Findings counts the findings sent at once, keeping the slice (valid
+// until Flush, see FindingsHandler) instead of copies.
+func (s *summaryHandler) Findings(fs []finding.Finding) error { s.t.addAll(fs); return nil }
 
 // Verification implements Handler; the summary keeps none.
 func (s *summaryHandler) Verification(*Verification) error { return nil }

@@ -63,6 +63,23 @@ func TestSummaryHandler(t *testing.T) {
 			t.Errorf("handler wrote %q, want %q", b.String(), want)
 		}
 	}
+	// Sent one by one (copies kept) or at once (the slice kept): the same line.
+	res := manyAdvisories("/x")
+	var one, all bytes.Buffer
+	h := NewSummary(&one)
+	h.Config(&Config{Meta: res.Meta})
+	h.Inventory(res.Inventory)
+	for i := range res.Findings {
+		h.Finding(&res.Findings[i])
+	}
+	h.Summary(&Gate{Failed: res.Failed})
+	h.Flush()
+	if _, ok := NewSummary(&all).(FindingsHandler); !ok {
+		t.Fatal("the summary does not take the findings at once")
+	}
+	if err := Emit(NewSummary(&all), res); err != nil || one.String() != all.String() || one.String() != SummaryLine(res)+"\n" {
+		t.Errorf("one by one %q, at once %q (%v)", one.String(), all.String(), err)
+	}
 	var b bytes.Buffer
 	if err := Emit(NewSummary(&b), &Result{Kind: KindDeps, Inventory: manyAdvisories("/x").Inventory}); err != nil || b.Len() != 0 {
 		t.Errorf("deps run: %q (%v)", b.String(), err)

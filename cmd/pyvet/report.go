@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/pyvet/pyvet/internal/finding"
+	"github.com/pyvet/pyvet/internal/inventory"
 	"github.com/pyvet/pyvet/internal/report"
 	"github.com/pyvet/pyvet/internal/safeio"
 	"github.com/pyvet/pyvet/internal/sbom"
@@ -156,11 +159,18 @@ func (rf *reportFlags) stream(cmd *cobra.Command, opts report.Options, send func
 	}
 	var summary bytes.Buffer
 	var err error
+	// The files the run read: the report must not replace one of them.
+	inputs := &inputFiles{}
 	if f, ok := rf.sbomFormat(); ok {
-		err = writeBOM(out, &summary, f, send)
+		err = writeBOM(out, &summary, f, func(h report.Handler) error { return send(report.Tee(h, inputs)) })
 	} else {
 		h, _ := report.New(out, rf.format, opts)
-		err = send(report.Tee(h, report.NewSummary(&summary)))
+		err = send(report.Tee(h, report.NewSummary(&summary), inputs))
+	}
+	if err == nil && file != nil {
+		if in := inputs.same(rf.output); in != "" {
+			err = fmt.Errorf("-o %s: is %s, a file the run reads; write the report elsewhere", rf.output, in)
+		}
 	}
 	if err != nil {
 		if file != nil {
@@ -177,6 +187,42 @@ func (rf *reportFlags) stream(cmd *cobra.Command, opts report.Options, send func
 		cmd.ErrOrStderr().Write(summary.Bytes())
 	}
 	return nil
+}
+
+// inputFiles is a handler that keeps only the source files of the run's
+// inventory.
+type inputFiles struct {
+	report.Collector // keeps nothing it needs; Inventory and the findings are overridden
+	paths            []string
+}
+
+// Inventory notes the files read.
+func (in *inputFiles) Inventory(inv *inventory.Inventory) error {
+	for _, s := range inv.Sources {
+		in.paths = append(in.paths, s.Path)
+	}
+	return nil
+}
+
+// Finding implements report.Handler; no finding is kept.
+func (in *inputFiles) Finding(*finding.Finding) error { return nil }
+
+// Findings implements report.FindingsHandler; no finding is kept.
+func (in *inputFiles) Findings([]finding.Finding) error { return nil }
+
+// same returns the input that output is (the same file, symlinks
+// followed), or "".
+func (in *inputFiles) same(output string) string {
+	ost, err := os.Stat(output)
+	if err != nil {
+		return ""
+	}
+	for _, p := range in.paths {
+		if st, err := os.Stat(p); err == nil && os.SameFile(st, ost) {
+			return p
+		}
+	}
+	return ""
 }
 
 // writeBOM writes the run send sends as a bill of materials in format f

@@ -151,19 +151,27 @@ func (li lineIndex) line(off int) int {
 func tableLines(data []byte, header string, n int, name func(int) string) []int {
 	out := make([]int, n)
 	li := newLineIndex(data)
-	var heads []int
-	off := 0
-	want := "[[" + header + "]]"
-	for off < len(data) {
-		end := bytes.IndexByte(data[off:], '\n')
+	heads := make([]int, 0, n)
+	want := []byte("[[" + header + "]]")
+	// The lines that are the header alone, found by searching for the
+	// header rather than by looking at every line.
+	for off := 0; off < len(data); {
+		k := bytes.Index(data[off:], want)
+		if k < 0 {
+			break
+		}
+		k += off
+		start := bytes.LastIndexByte(data[:k], '\n') + 1
+		end := bytes.IndexByte(data[k:], '\n')
 		if end < 0 {
-			end = len(data) - off
+			end = len(data)
+		} else {
+			end += k
 		}
-		line := bytes.TrimSpace(data[off : off+end])
-		if string(line) == want {
-			heads = append(heads, off)
+		if bytes.Equal(bytes.TrimSpace(data[start:end]), want) {
+			heads = append(heads, start)
 		}
-		off += end + 1
+		off = end + 1
 	}
 	if len(heads) == n {
 		for i, h := range heads {
@@ -361,13 +369,29 @@ func leadingName(s string) string {
 // hashString returns "algo:hex" from the forms formats use ("algo:hex", "algo=hex").
 func hashString(h string) string {
 	h = strings.TrimSpace(h)
-	if i := strings.IndexAny(h, ":="); i > 0 {
+	if i := indexEither(h, ':', '='); i > 0 {
 		if h[i] == ':' && isLowerASCII(h[:i]) {
 			return h // already "algo:hex": no copy
 		}
 		return strings.ToLower(h[:i]) + ":" + h[i+1:]
 	}
 	return h
+}
+
+// indexEither is strings.IndexAny(s, string([]byte{a, b})) for two ASCII
+// bytes, with the vectorised strings.IndexByte.
+func indexEither(s string, a, b byte) int {
+	i, j := strings.IndexByte(s, a), strings.IndexByte(s, b)
+	if i < 0 || j >= 0 && j < i {
+		return j
+	}
+	return i
+}
+
+// lastIndexEither is strings.LastIndexAny(s, string([]byte{a, b})) for two
+// ASCII bytes.
+func lastIndexEither(s string, a, b byte) int {
+	return max(strings.LastIndexByte(s, a), strings.LastIndexByte(s, b))
 }
 
 // isLowerASCII reports whether s holds no upper-case letter and no byte

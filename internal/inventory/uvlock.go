@@ -289,10 +289,10 @@ func (f uvFile) file(uploads *uploadTimes, line int) File {
 		if ref == "" {
 			ref = f.Path
 		}
-		if i := strings.IndexAny(ref, "?#"); i >= 0 {
+		if i := indexEither(ref, '?', '#'); i >= 0 {
 			ref = ref[:i]
 		}
-		out.Name = ref[strings.LastIndexAny(ref, `/\`)+1:]
+		out.Name = ref[lastIndexEither(ref, '/', '\\')+1:]
 	}
 	if f.Hash != "" {
 		out.Hashes = []string{hashString(f.Hash)}

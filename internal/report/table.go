@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"strconv"
@@ -67,41 +68,76 @@ func writeTable(w io.Writer, res *Result, opts Options) error {
 	width := tableWidth(w, opts)
 	t := tableWriter{opts: opts, width: width, color: useColor(w, opts.Color), labels: newPkgLabels(res.Inventory), rel: newRelPaths(opts.BaseDir)}
 	fs := shown(res, opts)
-	var b strings.Builder
+	// Written as it is rendered: the text of a large run is never held whole.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	b := &errWriter{w: bw}
 	if len(res.Projects) > 0 {
 		// A run over a tree: a section per project, then the total.
 		for i := range res.Projects {
 			p := &res.Projects[i]
-			t.line(&b, fmt.Sprintf("== %s: %s ==", p.Path, projectStatus(p)), ansiBold)
+			t.line(b, fmt.Sprintf("== %s: %s ==", p.Path, projectStatus(p)), ansiBold)
 			if p.Error != "" {
-				t.line(&b, "error: "+oneLine(p.Error), "")
+				t.line(b, "error: "+oneLine(p.Error), "")
 				b.WriteString("\n")
 				continue
 			}
 			pfs := projectFindings(fs, p.Path)
-			t.findings(&b, pfs)
-			t.line(&b, projectSummaryLine(p, projectFindings(res.Findings, p.Path)), "")
+			t.findings(b, pfs)
+			t.line(b, projectSummaryLine(p, projectFindings(res.Findings, p.Path)), "")
 			b.WriteString("\n")
 		}
-		t.line(&b, fmt.Sprintf("== total: %s ==", projectsLine(res.Projects)), ansiBold)
+		t.line(b, fmt.Sprintf("== total: %s ==", projectsLine(res.Projects)), ansiBold)
 	} else {
-		t.findings(&b, fs)
+		t.findings(b, fs)
 	}
-	t.digest(&b, res.Findings)
+	t.digest(b, res.Findings)
 	if anyInexact(fs) {
-		t.line(&b, inexactNote, "")
+		t.line(b, inexactNote, "")
 	}
 	if t.labels.anyResolved(fs) {
-		t.line(&b, resolvedNote, "")
+		t.line(b, resolvedNote, "")
 	}
 	if !opts.NoNotes {
 		for _, n := range res.Notes {
-			t.line(&b, "note: "+n, "")
+			t.line(b, "note: "+n, "")
 		}
 	}
-	t.line(&b, SummaryLine(res), "")
-	_, err := io.WriteString(w, b.String())
-	return err
+	t.line(b, SummaryLine(res), "")
+	if b.err != nil {
+		return b.err
+	}
+	return bw.Flush()
+}
+
+// textOut is where the table writes its text.
+type textOut interface {
+	io.Writer
+	io.StringWriter
+}
+
+// errWriter is a textOut that keeps the first error of w and then writes
+// nothing more.
+type errWriter struct {
+	w   textOut
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) WriteString(s string) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.WriteString(s)
+	e.err = err
+	return n, err
 }
 
 // tableWriter renders findings as the table format's rows.
@@ -114,7 +150,7 @@ type tableWriter struct {
 }
 
 // line writes s wrapped to the width, in colour code on a terminal.
-func (t *tableWriter) line(b *strings.Builder, s, code string) {
+func (t *tableWriter) line(b textOut, s, code string) {
 	for _, l := range wrapText(s, t.width, "  ") {
 		if t.color && code != "" {
 			l = code + l + ansiReset
@@ -156,7 +192,7 @@ func groupFindings(fs []finding.Finding) []*pkgGroup {
 // "No findings.": a row per package with its findings, one line each
 // (severity, id, title), the version that fixes them all, and a line
 // under it saying where the package is declared and how it is reached.
-func (t *tableWriter) findings(b *strings.Builder, fs []finding.Finding) {
+func (t *tableWriter) findings(b textOut, fs []finding.Finding) {
 	if len(fs) == 0 {
 		b.WriteString("No findings.\n")
 		return
@@ -248,7 +284,7 @@ func (t *tableWriter) findings(b *strings.Builder, fs []finding.Finding) {
 }
 
 // indented writes s wrapped to the width, two spaces in.
-func (t *tableWriter) indented(b *strings.Builder, s string) {
+func (t *tableWriter) indented(b textOut, s string) {
 	for _, l := range wrapText(s, t.width-2, "") {
 		b.WriteString("  " + l + "\n")
 	}
@@ -320,7 +356,7 @@ func (t *tableWriter) whereLine(g *pkgGroup, unfixed int) string {
 
 // digest writes "Fix these first": the upgrades that clear the most
 // advisories (TopUpgrades), when there are at least two to choose from.
-func (t *tableWriter) digest(b *strings.Builder, fs []finding.Finding) {
+func (t *tableWriter) digest(b textOut, fs []finding.Finding) {
 	ups := TopUpgrades(fs, 0)
 	if len(ups) < 2 {
 		return
@@ -449,7 +485,7 @@ func (g *grid) fit(total int) ([]int, bool) {
 
 // render writes the grid fitted to total columns (0: as wide as its
 // cells), colouring cells on a terminal.
-func (g *grid) render(b *strings.Builder, total int, color bool) {
+func (g *grid) render(b textOut, total int, color bool) {
 	ws := g.widths(total)
 	var visible []int
 	for c := range g.cols {

@@ -309,3 +309,19 @@ func BenchmarkTable(b *testing.B) {
 	}
 	b.ReportMetric(float64(out.Len()), "bytes/op-out")
 }
+
+// failingWriter refuses every write.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, fmt.Errorf("disk full") }
+
+// The table is written as it is rendered: a failing output is an error.
+func TestTableWriteError(t *testing.T) {
+	res := manyAdvisories("/x")
+	for i := 0; i < 2000; i++ { // more than the buffer holds
+		res.Findings = append(res.Findings, res.Findings[0])
+	}
+	if err := Write(failingWriter{}, "table", res, Options{}); err == nil || err.Error() != "disk full" {
+		t.Errorf("err = %v", err)
+	}
+}

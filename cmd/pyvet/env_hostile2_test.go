@@ -132,22 +132,43 @@ func mustAbs(t *testing.T, p string) string {
 	return a
 }
 
-// -o names the file being audited: the report must not replace the
-// requirements file it was made from (a slip of the keyboard loses the
-// user's pins). Expected: exit 2, one line, the input left as it was.
+// -o names a file being audited (the requirements file, through a symlink
+// or a hard link, a file it includes, a file found in an audited
+// directory): the report never replaces it (a slip of the keyboard would
+// lose the user's pins): exit 2, one line, the input left as it was, in a
+// streamed, a collected and a bill-of-materials format.
 func TestHostile2OutputOverInput(t *testing.T) {
-	t.Skip("defect reported to TABLE: -o naming the audited requirements file replaces it with the report (request REVIEW-to-TABLE-output-over-input.md)")
-	req := writeReqs(t, "Foo_Bar==1.0.0\n")
+	dir := t.TempDir()
+	req := filepath.Join(dir, "requirements.txt")
+	inc := filepath.Join(dir, "base.txt")
+	os.WriteFile(inc, []byte("Foo_Bar==1.0.0\n"), 0o644)
+	os.WriteFile(req, []byte("-r base.txt\nsafe==1.0\n"), 0o644)
 	link := filepath.Join(t.TempDir(), "link.txt")
 	os.Symlink(req, link)
-	for _, o := range []string{req, link} {
-		_, errs, code := runExit(t, "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-f", "json", "-r", req, "-o", o)
-		if b, _ := os.ReadFile(req); string(b) != "Foo_Bar==1.0.0\n" {
-			t.Fatalf("-o %s: the requirements file now holds %.80q (exit %d: %s)", o, b, code, errs)
+	hard := filepath.Join(dir, "hard.txt")
+	if err := os.Link(req, hard); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []string{req, link, hard, inc} {
+		for _, format := range []string{"json", "table", "cyclonedx-json"} {
+			_, errs, code := runExit(t, "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-f", format, "-r", req, "-o", o)
+			if b, _ := os.ReadFile(req); string(b) != "-r base.txt\nsafe==1.0\n" {
+				t.Fatalf("-o %s -f %s: the requirements file now holds %.80q (exit %d: %s)", o, format, b, code, errs)
+			}
+			if b, _ := os.ReadFile(inc); string(b) != "Foo_Bar==1.0.0\n" {
+				t.Fatalf("-o %s -f %s: the included file now holds %.80q (exit %d: %s)", o, format, b, code, errs)
+			}
+			if code != exitUsage || !oneLine(errs) {
+				t.Errorf("-o %s -f %s: exit %d: %s", o, format, code, errs)
+			}
 		}
-		if code != exitUsage || !oneLine(errs) {
-			t.Errorf("-o %s: exit %d: %s", o, code, errs)
-		}
+	}
+	// The audited directory's own dependency file, found by the walk.
+	proj := t.TempDir()
+	os.WriteFile(filepath.Join(proj, "requirements.txt"), []byte("Foo_Bar==1.0.0\n"), 0o644)
+	_, errs, code := runExit(t, "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-f", "json", proj, "-o", filepath.Join(proj, "requirements.txt"))
+	if b, _ := os.ReadFile(filepath.Join(proj, "requirements.txt")); string(b) != "Foo_Bar==1.0.0\n" || code != exitUsage {
+		t.Errorf("-o over a directory's requirements file: exit %d: %s; file %.80q", code, errs, b)
 	}
 }
 

@@ -119,6 +119,13 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 		p.Version = lp.Version
 		p.Source, p.Index = uvSource(lp.Source)
 		p.Locations = []Location{{File: file, Line: lines[i]}}
+		nreq := len(lp.Dependencies)
+		for _, deps := range lp.OptionalDependencies {
+			nreq += len(deps)
+		}
+		if nreq > 0 {
+			p.Requires = make([]string, 0, nreq)
+		}
 		for _, d := range lp.Dependencies {
 			p.Requires = append(p.Requires, canonicalName(d.Name))
 		}
@@ -127,17 +134,19 @@ func ParseUVLock(file string, data []byte, opts Options) (*Inventory, error) {
 				p.Requires = append(p.Requires, canonicalName(d.Name))
 			}
 		}
+		var hashes []string // backing of the files' one-hash lists
 		if n := len(lp.Wheels); lp.Sdist != nil || n > 0 {
 			if lp.Sdist != nil {
 				n++
 			}
 			p.Files = make([]File, 0, n)
+			hashes = make([]string, 0, n)
 		}
 		if lp.Sdist != nil {
-			p.Files = append(p.Files, lp.Sdist.file(&uploads, lines[i]))
+			p.Files = append(p.Files, lp.Sdist.file(&uploads, lines[i], &hashes))
 		}
 		for _, w := range lp.Wheels {
-			p.Files = append(p.Files, w.file(&uploads, lines[i]))
+			p.Files = append(p.Files, w.file(&uploads, lines[i], &hashes))
 		}
 		addFileHashes(p)
 		local := p.Source.Kind == SourcePath && (p.Source.Path == "." || p.Source.Editable || lp.Source["virtual"] != nil)
@@ -282,7 +291,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func (f uvFile) file(uploads *uploadTimes, line int) File {
+// file converts f; its hash is appended to *hashes, of which out.Hashes is
+// a slice of capacity 1 (one allocation for the hashes of all the files of
+// a package).
+func (f uvFile) file(uploads *uploadTimes, line int, hashes *[]string) File {
 	out := File{URL: f.URL, Size: f.Size, Name: f.Filename, Uploaded: uploads.read(f.UploadTime, line)}
 	if out.Name == "" {
 		ref := f.URL
@@ -295,7 +307,9 @@ func (f uvFile) file(uploads *uploadTimes, line int) File {
 		out.Name = ref[lastIndexEither(ref, '/', '\\')+1:]
 	}
 	if f.Hash != "" {
-		out.Hashes = []string{hashString(f.Hash)}
+		*hashes = append(*hashes, hashString(f.Hash))
+		k := len(*hashes)
+		out.Hashes = (*hashes)[k-1 : k : k]
 	}
 	return out
 }

@@ -29,7 +29,11 @@ func Audit(ctx context.Context, c *Client, inv *inventory.Inventory) (*vuln.Resu
 		return nil, err
 	}
 	defer src.Close()
-	return vuln.Check(inv, src), nil
+	res := vuln.Check(inv, src)
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // Fetch returns the full OSV entries of every advisory the service reports

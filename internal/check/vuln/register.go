@@ -24,7 +24,12 @@ func (advisoryCheck) Info() check.Info {
 	}
 }
 
+// Run matches the inventory; advisories of it that the index could not
+// read fail the check (a *DamagedError), never a clean run.
 func (advisoryCheck) Run(_ context.Context, in *check.Input) (check.Result, error) {
 	res := Check(in.Inventory, in.Advisories)
+	if err := res.Err(); err != nil {
+		return check.Result{}, err
+	}
 	return check.Result{Findings: res.Findings, Notes: res.Notes, Skipped: res.Skipped}, nil
 }

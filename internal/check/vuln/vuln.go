@@ -38,12 +38,49 @@ type Result struct {
 	// Notes are messages for the report: advisory ranges that could not be
 	// used because a bound is not a version.
 	Notes []string
+	// Damaged are the ids of advisories that matched but could not be read
+	// (a damaged index), sorted. The findings are then incomplete: Err says
+	// so, and an audit must fail rather than pass.
+	Damaged []string
+	// Database names the advisory source: the index file, else where it was
+	// built from.
+	Database string
+}
+
+// DamagedError says that advisories of the packages audited could not be
+// read from a damaged index, so the audit cannot say they are unaffected.
+type DamagedError struct {
+	// Database is the index file (or the source it was built from).
+	Database string
+	// IDs are the advisories that could not be read, sorted.
+	IDs []string
+}
+
+// Error names the index, how many advisories (the first three ids) and the
+// remedy.
+func (e *DamagedError) Error() string {
+	more := ""
+	if len(e.IDs) > 3 {
+		more = ", ..."
+	}
+	return fmt.Sprintf("%s: %d advisories of the packages audited could not be read (%s%s); the index is damaged: run `pyvet db update --force`",
+		e.Database, len(e.IDs), strings.Join(e.IDs[:min(len(e.IDs), 3)], ", "), more)
+}
+
+// Err is a *DamagedError when advisories that matched could not be read,
+// else nil: results with an error must not be reported as a clean run.
+func (r *Result) Err() error {
+	if len(r.Damaged) == 0 {
+		return nil
+	}
+	return &DamagedError{Database: r.Database, IDs: r.Damaged}
 }
 
 // Check matches every package of inv against the advisories of db: the
 // local index or a service's answers (any advisory.Source). Ignores are the
 // policy's business (policy.Apply), not the check's. Findings are made from
-// the advisories' hits (advisory.Hit): no advisory is decoded here.
+// the advisories' hits (advisory.Hit): no advisory is decoded here. When
+// matched advisories could not be read, Result.Err says so.
 func Check(inv *inventory.Inventory, db advisory.Source) *Result {
 	res := &Result{Skipped: map[string]string{}}
 	if inv == nil || db == nil {
@@ -135,8 +172,11 @@ func Check(inv *inventory.Inventory, db advisory.Source) *Result {
 		res.Notes = append(res.Notes, n)
 	}
 	if ids := db.Damaged(); len(ids) > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("%d matching advisories could not be read from the damaged database (%s); run `pyvet db update --force`",
-			len(ids), strings.Join(ids[:min(len(ids), 3)], ", ")))
+		m := db.Meta()
+		res.Damaged, res.Database = ids, m.Path
+		if res.Database == "" {
+			res.Database = m.Source
+		}
 	}
 	return res
 }

@@ -1,7 +1,9 @@
 package vuln
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pyvet/pyvet/internal/advisory"
+	"github.com/pyvet/pyvet/internal/check"
 	"github.com/pyvet/pyvet/internal/finding"
 	"github.com/pyvet/pyvet/internal/inventory"
 )
@@ -334,5 +337,56 @@ func TestGroupAliasesFewAndMany(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%d aliases: got %v, want %v", n, got, want)
 		}
+	}
+}
+
+// TestCheckDamagedIndexFails: when the index record of an audited package
+// is damaged (one byte of its matching data changed), the advisories it
+// matched cannot be read: the result says so with an error naming the index
+// and the remedy, and the check fails instead of reporting a clean run.
+func TestCheckDamagedIndexFails(t *testing.T) {
+	cache := t.TempDir()
+	if _, err := advisory.Import(cache, "../../advisory/testdata/osv"); err != nil {
+		t.Fatal(err)
+	}
+	p := advisory.CachedPath(cache)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// foo-bar's fix version, in its package record: 1.5.0 -> 1.9.0.
+	k := strings.Index(string(data), "1.5.0")
+	if k < 0 {
+		t.Fatal("the fixture's fix version is not in the index")
+	}
+	data[k+2] = '9'
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := advisory.OpenCached(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	inv := &inventory.Inventory{Packages: []*inventory.Package{pkg("foo-bar", "1.0.0", "", true)}}
+	res := Check(inv, db)
+	var de *DamagedError
+	if err := res.Err(); !errors.As(err, &de) || len(res.Damaged) == 0 || de.Database != p ||
+		!strings.HasPrefix(err.Error(), p+": ") || !strings.Contains(err.Error(), "the index is damaged: run `pyvet db update --force`") {
+		t.Fatalf("damaged %v, err %v", res.Damaged, err)
+	}
+	if _, err := New().Run(context.Background(), &check.Input{Inventory: inv, Advisories: db}); !errors.As(err, &de) {
+		t.Errorf("the check does not fail: %v", err)
+	}
+	// An intact index: no error.
+	if err := Check(inv, fixtureDB(t)).Err(); err != nil {
+		t.Errorf("intact index: %v", err)
+	}
+}
+
+func TestDamagedErrorNamesFirstIDs(t *testing.T) {
+	e := &DamagedError{Database: "/c/pypi.idx", IDs: []string{"A-1", "B-2", "C-3", "D-4"}}
+	if got, want := e.Error(), "/c/pypi.idx: 4 advisories of the packages audited could not be read (A-1, B-2, C-3, ...); the index is damaged: run `pyvet db update --force`"; got != want {
+		t.Errorf("got %q\nwant %q", got, want)
 	}
 }

@@ -107,13 +107,11 @@ func TestHostile2DBUpdateFromHostile(t *testing.T) {
 
 // A damaged record of the audited package in the cached index (one byte
 // of its matching data changed, its own checksum now wrong): the audit
-// cannot tell whether foo-bar 1.0.0 is affected, so it must not pass. Today
-// it warns that 4 matching advisories could not be read, then says "No
-// known vulnerabilities in 1 package; ... the run passes" and exits 0.
-// Expected: exit 2 with one line naming the index and `pyvet db update
-// --force`, and no verdict of a clean run.
+// cannot tell whether foo-bar 1.0.0 is affected, so it must not pass (it
+// used to warn, then say "the run passes" and exit 0): exit 2 with one
+// line naming the index and `pyvet db update --force`, no verdict of a
+// clean run. An audit of a package whose record is intact still passes.
 func TestHostile2DamagedRecordNeverPasses(t *testing.T) {
-	t.Skip("defect reported to HIT: an audit whose package's index record is damaged exits 0 and says the run passes (request REVIEW-to-HIT-damaged-passes.md)")
 	cache := t.TempDir()
 	if _, err := advisory.Import(cache, fixtureDB); err != nil {
 		t.Fatal(err)
@@ -124,6 +122,7 @@ func TestHostile2DamagedRecordNeverPasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := writeReqs(t, "foo-bar==1.0.0\n")
+	other := writeReqs(t, "safe==1.0\nevil-pkg==9.9\n")
 	tried := 0
 	for off := 0; ; {
 		k := bytes.Index(orig[off:], []byte("1.5.0"))
@@ -140,9 +139,13 @@ func TestHostile2DamagedRecordNeverPasses(t *testing.T) {
 		tried++
 		for _, format := range []string{"table", "json"} {
 			out, errs, code := runExit(t, "--offline", "--cache-dir", cache, "audit", "--no-deps", "-f", format, "-r", req)
-			if code == exitOK || strings.Contains(errs, "the run passes") || strings.Contains(out, "the run passes") {
-				t.Errorf("byte %d changed, -f %s: exit %d, the damaged database is not a failure:\n%s%s", at, format, code, out, errs)
+			if code != exitUsage || !oneLine(errs) || !strings.Contains(errs, p) || !strings.Contains(errs, "pyvet db update --force") ||
+				strings.Contains(errs, "the run passes") || strings.Contains(out, "the run passes") {
+				t.Errorf("byte %d changed, -f %s: exit %d, want 2 and one line naming the index:\n%s%s", at, format, code, out, errs)
 			}
+		}
+		if _, errs, code := runExit(t, "--offline", "--cache-dir", cache, "-q", "audit", "--no-deps", "-r", other); code != exitOK {
+			t.Errorf("byte %d changed: an audit of another package: exit %d: %s", at, code, errs)
 		}
 	}
 	if tried == 0 {

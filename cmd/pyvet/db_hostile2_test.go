@@ -152,3 +152,36 @@ func TestHostile2DamagedRecordNeverPasses(t *testing.T) {
 		t.Fatal("the fixture's fix version is not in the index")
 	}
 }
+
+// fix and sbom --with-vulns read the same matching data as audit: with the
+// audited package's record damaged, fix said "No known vulnerabilities to
+// fix." (exit 0) and sbom --with-vulns wrote a document without the
+// package's advisories (exit 0). Expected: the audit's error, exit 2.
+func TestHostile2DamagedRecordFixAndSBOM(t *testing.T) {
+	t.Skip("defect reported to PIP: fix and sbom --with-vulns pass over a damaged index record (request REVIEW-to-PIP-damaged-fix-sbom.md)")
+	cache := t.TempDir()
+	if _, err := advisory.Import(cache, fixtureDB); err != nil {
+		t.Fatal(err)
+	}
+	p := advisory.CachedPath(cache)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := bytes.Index(b, []byte("1.5.0"))
+	if k < 0 {
+		t.Fatal("the fixture's fix version is not in the index")
+	}
+	b[k+2] = '9'
+	os.WriteFile(p, b, 0o644)
+	req := writeReqs(t, "foo-bar==1.0.0\n")
+	for _, args := range [][]string{{"fix", "--dry-run", req}, {"fix", req}, {"sbom", "--with-vulns", req}} {
+		out, errs, code := runExit(t, append([]string{"--offline", "--cache-dir", cache, "-q"}, args...)...)
+		if code != exitUsage || !strings.Contains(errs, "pyvet db update --force") {
+			t.Errorf("%v: exit %d, want 2 naming the damaged index:\n%.300s%s", args, code, out, errs)
+		}
+	}
+	if got, _ := os.ReadFile(req); string(got) != "foo-bar==1.0.0\n" {
+		t.Errorf("fix wrote %q", got)
+	}
+}

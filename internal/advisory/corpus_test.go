@@ -237,7 +237,7 @@ func benchMatchHits(b *testing.B, n int) {
 		b.Fatal(err)
 	}
 	ps := pins(b, db, n)
-	idx := db.Meta().Path
+	idx := filepath.Join(cache, "advisories", "by-hash", db.Meta().ContentSHA256+".idx")
 	hits := 0
 	for b.Loop() {
 		fresh, err := Open(idx)

@@ -450,3 +450,25 @@ func TestAuditTableCorpusWidths(t *testing.T) {
 		t.Errorf("%d files, %d affected packages: the corpus is not the one expected", len(files), affected)
 	}
 }
+
+// refuseOutputOver (for fix, before it writes) names the input -o would
+// replace, through a symlink too; other outputs pass.
+func TestRefuseOutputOver(t *testing.T) {
+	dir := t.TempDir()
+	req := filepath.Join(dir, "requirements.txt")
+	writeFile(t, req, "requests==2.19.0\n", 0o644)
+	link := filepath.Join(dir, "link.txt")
+	os.Symlink(req, link)
+	for _, o := range []string{req, link} {
+		rf := reportFlags{output: o}
+		if err := rf.refuseOutputOver([]string{req}); exitCode(err) != exitUsage || !strings.Contains(err.Error(), "a file the run reads") {
+			t.Errorf("-o %s: %v", o, err)
+		}
+	}
+	for _, o := range []string{"", "-", "stdout", filepath.Join(dir, "report.json")} {
+		rf := reportFlags{output: o}
+		if err := rf.refuseOutputOver([]string{req}); err != nil {
+			t.Errorf("-o %q: %v", o, err)
+		}
+	}
+}

@@ -168,9 +168,7 @@ func (rf *reportFlags) stream(cmd *cobra.Command, opts report.Options, send func
 		err = send(report.Tee(h, report.NewSummary(&summary), inputs))
 	}
 	if err == nil && file != nil {
-		if in := inputs.same(rf.output); in != "" {
-			err = fmt.Errorf("-o %s: is %s, a file the run reads; write the report elsewhere", rf.output, in)
-		}
+		err = rf.outputOver(inputs.paths)
 	}
 	if err != nil {
 		if file != nil {
@@ -210,19 +208,31 @@ func (in *inputFiles) Finding(*finding.Finding) error { return nil }
 // Findings implements report.FindingsHandler; no finding is kept.
 func (in *inputFiles) Findings([]finding.Finding) error { return nil }
 
-// same returns the input that output is (the same file, symlinks
-// followed), or "".
-func (in *inputFiles) same(output string) string {
-	ost, err := os.Stat(output)
-	if err != nil {
-		return ""
+// outputOver returns the error of an -o that names one of paths (the same
+// file, symlinks followed), nil otherwise (also for standard output).
+func (rf *reportFlags) outputOver(paths []string) error {
+	if rf.toStdout() {
+		return nil
 	}
-	for _, p := range in.paths {
+	ost, err := os.Stat(rf.output)
+	if err != nil {
+		return nil
+	}
+	for _, p := range paths {
 		if st, err := os.Stat(p); err == nil && os.SameFile(st, ost) {
-			return p
+			return fmt.Errorf("-o %s: is %s, a file the run reads; write the report elsewhere", rf.output, p)
 		}
 	}
-	return ""
+	return nil
+}
+
+// refuseOutputOver is outputOver as a usage error (exit 2), for a command
+// that writes its inputs (fix) to call before it writes any.
+func (rf *reportFlags) refuseOutputOver(paths []string) error {
+	if err := rf.outputOver(paths); err != nil {
+		return exitWith(exitUsage, err)
+	}
+	return nil
 }
 
 // writeBOM writes the run send sends as a bill of materials in format f

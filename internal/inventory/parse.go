@@ -391,7 +391,14 @@ func indexEither(s string, a, b byte) int {
 // lastIndexEither is strings.LastIndexAny(s, string([]byte{a, b})) for two
 // ASCII bytes.
 func lastIndexEither(s string, a, b byte) int {
-	return max(strings.LastIndexByte(s, a), strings.LastIndexByte(s, b))
+	// One pass from the end, which stops at the nearest (a URL's last
+	// slash is a few bytes from its end).
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == a || s[i] == b {
+			return i
+		}
+	}
+	return -1
 }
 
 // isLowerASCII reports whether s holds no upper-case letter and no byte

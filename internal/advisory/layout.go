@@ -305,15 +305,6 @@ func (r *recReader) keys() keyList {
 	return k
 }
 
-// keyStrings returns the keys as strings (copies).
-func (k *keyList) strings() []string {
-	out := make([]string, 0, k.len())
-	for i := range k.len() {
-		out = append(out, string(k.at(i)))
-	}
-	return out
-}
-
 // formatError is the one message of an index file that cannot be read.
 func formatError(name, format string, args ...any) error {
 	return fmt.Errorf("%s: not a valid pyvet advisory index: %s; run `pyvet db update` to rebuild it", name, fmt.Sprintf(format, args...))

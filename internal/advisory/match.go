@@ -80,6 +80,7 @@ type paffected struct {
 // decoded from its record the first time the package is queried.
 type pkgMatcher struct {
 	entries []int32       // advisories, in match order
+	ids     []string      // their ids
 	affs    [][]paffected // parallel to entries
 	hitAt   []int         // where each advisory's part of its Hit starts in rec
 	rec     []byte        // the package record (the file's bytes)
@@ -380,6 +381,10 @@ func (db *DB) decodePkg(k int) (*pkgMatcher, error) {
 	refs := db.pkgRefs(k)
 	pm := &pkgMatcher{entries: refs, affs: make([][]paffected, len(refs)), hitAt: make([]int, len(refs)), rec: rec,
 		hits: make([]atomic.Pointer[Hit], len(refs))}
+	pm.ids = make([]string, len(refs))
+	for j, i := range refs {
+		pm.ids[j] = db.advID(i)
+	}
 	r := recReader{b: rec}
 	for j := range refs {
 		pm.hitAt[j] = r.off
@@ -450,7 +455,7 @@ func (db *DB) hit(pm *pkgMatcher, j int) *Hit {
 		return h
 	}
 	i := pm.entries[j]
-	h, err := db.decodeHit(i, pm.rec[pm.hitAt[j]:])
+	h, err := db.decodeHit(i, pm.ids[j], pm.rec[pm.hitAt[j]:])
 	if err != nil {
 		db.markDamaged(i)
 		return nil
@@ -463,13 +468,13 @@ func (db *DB) hit(pm *pkgMatcher, j int) *Hit {
 
 // decodeHit decodes the Hit of advisory i from its hit record and the
 // package's part at the start of part.
-func (db *DB) decodeHit(i int32, part []byte) (*Hit, error) {
+func (db *DB) decodeHit(i int32, id string, part []byte) (*Hit, error) {
 	row := db.advRow(i)
 	rec := db.view(row + aHitOff)
 	if checksum(rec) != u32(db.data, row+aHitCRC) {
 		return nil, errDamaged
 	}
-	h := &Hit{ID: db.advID(i), Modified: db.advModified(i)}
+	h := &Hit{ID: id, Modified: db.advModified(i)}
 	r := recReader{b: rec}
 	h.Aliases = r.strs()
 	h.Summary = r.str()
@@ -511,10 +516,14 @@ func (db *DB) Match(name, version string) ([]*Entry, error) {
 // QueryIDs returns the ids of the advisories Match would return, without
 // decoding them.
 func (db *DB) QueryIDs(name, version string) []string {
-	idx, _ := db.match(name, version)
-	out := make([]string, len(idx))
-	for k, i := range idx {
-		out[k] = db.advID(i)
+	pos, _ := db.matchPos(name, version)
+	if len(pos) == 0 {
+		return []string{}
+	}
+	pm := db.matcher(pep508.NormalizeName(name))
+	out := make([]string, len(pos))
+	for k, j := range pos {
+		out[k] = pm.ids[j]
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -68,6 +69,9 @@ type idxEntry struct {
 	Affected  []idxAffected
 }
 
+// buildGCPercent is the garbage collector's target while an index is built.
+const buildGCPercent = 50
+
 // maxPlain caps the JSON of one advisory in an index (its compact form can
 // be longer than the file it came from: YAML scalars gain escapes).
 // Advisories' JSON is compressed in blocks of up to blockSize advisories
@@ -83,6 +87,11 @@ const (
 // blockSize documents are parsed, prepared and compressed in parallel; each
 // advisory's parsed form and JSON are dropped as soon as its run is done.
 func build(src *source, meta Meta) ([]byte, error) {
+	// The build's garbage (each advisory parsed, then dropped) is large
+	// beside what it keeps: collecting at 1.5 times the live heap instead of
+	// twice keeps its peak within 100 MB for the PyPA export, for about 10 %
+	// more time.
+	defer debug.SetGCPercent(debug.SetGCPercent(buildGCPercent))
 	preps := make([]*prepared, len(src.names))
 	errs := make([]error, len(src.names))
 	err := inRuns(len(src.names), preps, func(i int) error {

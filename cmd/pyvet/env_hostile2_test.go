@@ -295,3 +295,21 @@ func TestHostile2FixOutputOverInput(t *testing.T) {
 		}
 	}
 }
+
+// A captive portal (hotel Wi-Fi) answers every request with its HTML login
+// page and status 200: the audit through --service says so on one line
+// naming the service (not a JSON syntax error quoting the page), and does
+// not pass.
+func TestHostile2CaptivePortal(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<!DOCTYPE html><html><head><title>Hotel \x1b[2J Wi-Fi</title></head><body>" + strings.Repeat("log in please ", 10000) + "</body></html>"))
+	}))
+	t.Cleanup(srv.Close)
+	req := writeReqs(t, "Foo_Bar==1.0.0\n")
+	out, errs, code := runExit(t, "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--service", srv.URL, "-r", req)
+	if code == exitOK || code == exitFindings || !oneLine(errs) || !strings.Contains(errs, srv.URL) || len(errs) > 600 || !noControl(errs) {
+		t.Errorf("exit %d, want a failure on one short line naming the service:\n%s%.600q", code, out, errs)
+	}
+	t.Logf("exit %d: %s", code, errs)
+}

@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -26,6 +27,7 @@ import (
 type DB struct {
 	meta Meta
 	data []byte // the whole index file
+	tab  []byte // its header and tables (a copy when the file is mapped)
 	// Tables: offsets into data and row counts, checked at open.
 	nAdv, nPkg, nRef, nID, nAlias, nBlock         int
 	advOff, pkgOff, refOff, idOff, aOff, blockOff int
@@ -171,7 +173,7 @@ func openIndexFile(path string) (*DB, error) {
 			return nil, err
 		}
 	}
-	db, err := newDB(path, data)
+	db, err := newDB(path, data, ok)
 	if err != nil {
 		if unmap != nil {
 			unmap()
@@ -185,13 +187,13 @@ func openIndexFile(path string) (*DB, error) {
 
 // openIndexBytes loads an index held in memory.
 func openIndexBytes(name string, data []byte) (*DB, error) {
-	return newDB(name, data)
+	return newDB(name, data, false)
 }
 
 // newDB checks an index file's header, checksum and tables. Every offset the
 // tables hold is checked here, so the accessors can trust them; records are
 // checked when first decoded.
-func newDB(name string, data []byte) (*DB, error) {
+func newDB(name string, data []byte, mapped bool) (*DB, error) {
 	size := uint64(len(data))
 	if len(data) < len(magicPrefix) || string(data[:len(magicPrefix)]) != magicPrefix {
 		return nil, formatError(name, "bad magic")
@@ -209,19 +211,26 @@ func newDB(name string, data []byte) (*DB, error) {
 	if binary.LittleEndian.Uint64(data[hFileSize:]) != size {
 		return nil, formatError(name, "truncated or extended: %d bytes, the header says %d", size, binary.LittleEndian.Uint64(data[hFileSize:]))
 	}
-	h := func(off int) uint64 { return uint64(u32(data, off)) }
-	tablesEnd := h(hTablesEnd)
+	tablesEnd := uint64(u32(data, hTablesEnd))
 	if tablesEnd < hdrSize || tablesEnd > size {
 		return nil, formatError(name, "bad table size")
 	}
-	if checksum(data[16:tablesEnd]) != u32(data, hCRC) {
+	// The tables of a mapped file are copied (they are small) and checked
+	// in the copy, so a file rewritten in place after Open cannot change an
+	// offset that was checked.
+	tab := data[:tablesEnd:tablesEnd]
+	if mapped {
+		tab = bytes.Clone(tab)
+	}
+	h := func(off int) uint64 { return uint64(u32(tab, off)) }
+	if h(hTablesEnd) != tablesEnd || checksum(tab[16:]) != u32(tab, hCRC) {
 		return nil, formatError(name, "checksum mismatch")
 	}
 	table := func(offField, nField int, rowSize uint64) (int, int, bool) {
 		off, n := h(offField), h(nField)
 		return int(off), int(n), off >= hdrSize && off+n*rowSize <= tablesEnd
 	}
-	db := &DB{data: data}
+	db := &DB{data: data, tab: tab}
 	var ok [7]bool
 	var metaOff, metaLen int
 	metaOff, metaLen, ok[0] = table(hMetaOff, hMetaLen, 1)
@@ -234,7 +243,7 @@ func newDB(name string, data []byte) (*DB, error) {
 	if slices.Contains(ok[:], false) || metaLen > maxMeta {
 		return nil, formatError(name, "table out of bounds")
 	}
-	if err := json.Unmarshal(data[metaOff:metaOff+metaLen], &db.meta); err != nil {
+	if err := json.Unmarshal(tab[metaOff:metaOff+metaLen], &db.meta); err != nil {
 		return nil, formatError(name, "metadata: %v", err)
 	}
 	heapRef := func(row, field int) bool {
@@ -282,7 +291,7 @@ func newDB(name string, data []byte) (*DB, error) {
 }
 
 // field reads a uint32 field of a checked table row.
-func (db *DB) field(off int) int { return int(u32(db.data, off)) }
+func (db *DB) field(off int) int { return int(u32(db.tab, off)) }
 
 // view returns the bytes a checked (offset, length) field pair names. The
 // bytes are the file's: callers copy what they return.
@@ -374,8 +383,16 @@ func (db *DB) IDs() []string {
 // lookup finds an entry by id, then by alias.
 func (db *DB) lookup(id string) (int32, bool) {
 	k := strings.ToUpper(strings.TrimSpace(id))
-	if i, ok := db.findKey(db.idOff, db.nID, k); ok {
-		return i, true
+	// Ids that differ only in case share a key: the one spelled as asked
+	// wins, then the first.
+	r, ok := sort.Find(db.nID, func(r int) int { return strings.Compare(k, peek(db.view(db.idOff+r*keyRowSize))) })
+	if ok {
+		for e := r; e < db.nID && peek(db.view(db.idOff+e*keyRowSize)) == k; e++ {
+			if i := int32(db.field(db.idOff + e*keyRowSize + 8)); peek(db.view(db.advRow(i)+aIDOff)) == strings.TrimSpace(id) {
+				return i, true
+			}
+		}
+		return int32(db.field(db.idOff + r*keyRowSize + 8)), true
 	}
 	return db.findKey(db.aOff, db.nAlias, k)
 }

@@ -424,10 +424,9 @@ func safeExcerpt(s string) string {
 
 // Two advisories whose ids differ only in case (a hostile or careless
 // export): each is found by its exact id; the other spelling is only a
-// fallback. Today the lookup upper-cases first, so one of them can never be
-// fetched (the mirror's /v1/vulns answers 404 naming the other).
+// fallback (an upper-cased lookup first made one of them unreachable, and
+// the mirror's /v1/vulns answered 404 naming the other).
 func TestHostile2CaseVariantIDs(t *testing.T) {
-	t.Skip("defect reported to IDX: Get of an exact id returns the advisory whose id differs only in case (request REVIEW-to-IDX-case-ids.md)")
 	db, err := Open(hostileSet(t))
 	if err != nil {
 		t.Fatal(err)

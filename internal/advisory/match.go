@@ -375,7 +375,7 @@ func (db *DB) matcher(name string) *pkgMatcher {
 func (db *DB) decodePkg(k int) (*pkgMatcher, error) {
 	row := db.pkgOff + k*pkgRowSize
 	rec := db.view(row + pRecOff)
-	if checksum(rec) != u32(db.data, row+pRecCRC) {
+	if checksum(rec) != u32(db.tab, row+pRecCRC) {
 		return nil, errDamaged
 	}
 	refs := db.pkgRefs(k)
@@ -471,7 +471,7 @@ func (db *DB) hit(pm *pkgMatcher, j int) *Hit {
 func (db *DB) decodeHit(i int32, id string, part []byte) (*Hit, error) {
 	row := db.advRow(i)
 	rec := db.view(row + aHitOff)
-	if checksum(rec) != u32(db.data, row+aHitCRC) {
+	if checksum(rec) != u32(db.tab, row+aHitCRC) {
 		return nil, errDamaged
 	}
 	h := &Hit{ID: id, Modified: db.advModified(i)}

@@ -81,6 +81,7 @@ type paffected struct {
 type pkgMatcher struct {
 	entries []int32       // advisories, in match order
 	ids     []string      // their ids
+	mods    []string      // and modification times
 	affs    [][]paffected // parallel to entries
 	hitAt   []int         // where each advisory's part of its Hit starts in rec
 	rec     []byte        // the package record (the file's bytes)
@@ -381,9 +382,9 @@ func (db *DB) decodePkg(k int) (*pkgMatcher, error) {
 	refs := db.pkgRefs(k)
 	pm := &pkgMatcher{entries: refs, affs: make([][]paffected, len(refs)), hitAt: make([]int, len(refs)), rec: rec,
 		hits: make([]atomic.Pointer[Hit], len(refs))}
-	pm.ids = make([]string, len(refs))
+	pm.ids, pm.mods = make([]string, len(refs)), make([]string, len(refs))
 	for j, i := range refs {
-		pm.ids[j] = db.advID(i)
+		pm.ids[j], pm.mods[j] = db.advID(i), db.advModified(i)
 	}
 	r := recReader{b: rec}
 	for j := range refs {
@@ -455,7 +456,7 @@ func (db *DB) hit(pm *pkgMatcher, j int) *Hit {
 		return h
 	}
 	i := pm.entries[j]
-	h, err := db.decodeHit(i, pm.ids[j], pm.rec[pm.hitAt[j]:])
+	h, err := db.decodeHit(i, pm.ids[j], pm.mods[j], pm.rec[pm.hitAt[j]:])
 	if err != nil {
 		db.markDamaged(i)
 		return nil
@@ -468,13 +469,13 @@ func (db *DB) hit(pm *pkgMatcher, j int) *Hit {
 
 // decodeHit decodes the Hit of advisory i from its hit record and the
 // package's part at the start of part.
-func (db *DB) decodeHit(i int32, id string, part []byte) (*Hit, error) {
+func (db *DB) decodeHit(i int32, id, mod string, part []byte) (*Hit, error) {
 	row := db.advRow(i)
 	rec := db.view(row + aHitOff)
 	if checksum(rec) != u32(db.tab, row+aHitCRC) {
 		return nil, errDamaged
 	}
-	h := &Hit{ID: id, Modified: db.advModified(i)}
+	h := &Hit{ID: id, Modified: mod}
 	r := recReader{b: rec}
 	h.Aliases = r.strs()
 	h.Summary = r.str()
@@ -538,15 +539,22 @@ type Ref struct {
 // would return (every advisory of the package when version is ""), without
 // decoding them.
 func (db *DB) QueryRefs(name, version string) []Ref {
-	var idx []int32
 	if strings.TrimSpace(version) == "" {
-		idx = db.live(name)
-	} else {
-		idx, _ = db.match(name, version)
+		idx := db.live(name)
+		out := make([]Ref, len(idx))
+		for k, i := range idx {
+			out[k] = Ref{ID: db.advID(i), Modified: db.advModified(i)}
+		}
+		return out
 	}
-	out := make([]Ref, len(idx))
-	for k, i := range idx {
-		out[k] = Ref{ID: db.advID(i), Modified: db.advModified(i)}
+	pos, _ := db.matchPos(name, version)
+	out := make([]Ref, len(pos))
+	if len(pos) == 0 {
+		return out
+	}
+	pm := db.matcher(pep508.NormalizeName(name))
+	for k, j := range pos {
+		out[k] = Ref{ID: pm.ids[j], Modified: pm.mods[j]}
 	}
 	return out
 }

@@ -79,7 +79,13 @@ func Run(ctx context.Context, opts FixOptions) (*FixResult, error) {
 	}
 	defer db.Close()
 	t := now()
-	findings, polNotes := pol.Apply(vuln.Check(inv, db).Findings, t)
+	// Advisories of the packages fixed that a damaged index could not read
+	// fail the fix, as they fail the audit: a plan from part of them is wrong.
+	vres := vuln.Check(inv, db)
+	if err := vres.Err(); err != nil {
+		return nil, err
+	}
+	findings, polNotes := pol.Apply(vres.Findings, t)
 	notes = append(notes, polNotes...)
 	gate := gatingPackages(pol, findings)
 	client := pypi.New(opts.Index)

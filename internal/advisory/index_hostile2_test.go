@@ -212,23 +212,33 @@ func TestHostile2IndexPathKinds(t *testing.T) {
 	}
 }
 
-// An index whose file is truncated (or rewritten in place, as `cp` does)
+// An index whose file is truncated or rewritten in place (as `cp` does)
 // after Open: the queries must not crash the process. The index is mapped
-// with MAP_SHARED, so pages past the new end raise SIGBUS, which the Go
-// runtime turns into a fatal "unexpected fault address" no recover catches:
-// a `pyvet serve` dies when an administrator copies a new index over the
-// served one. Run in a child process, since the failure kills it.
+// with MAP_SHARED, so the mapping sees the new bytes: the tables are copied
+// at open, so a rewrite cannot move a checked offset, but pages past a new,
+// shorter end raise SIGBUS, which the Go runtime turns into a fatal
+// "unexpected fault address" no recover catches: a `pyvet serve` dies when
+// an administrator copies a shorter file over the served index. Run in a
+// child process, since the failure kills it.
+func TestHostile2RewrittenUnderMapping(t *testing.T) {
+	for _, mode := range []string{"rewrite", "rewrite-random", "rewrite-shifted", "rewrite-zero"} {
+		t.Run(mode, func(t *testing.T) { runMappingChild(t, mode) })
+	}
+}
+
+// TestHostile2TruncatedUnderMapping is the truncation case of
+// TestHostile2RewrittenUnderMapping.
 func TestHostile2TruncatedUnderMapping(t *testing.T) {
 	t.Skip("defect reported to IDX: an index truncated after Open kills the process with SIGBUS (request REVIEW-to-IDX-mmap-truncate.md)")
-	for _, mode := range []string{"truncate", "rewrite"} {
-		t.Run(mode, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHostile2MappingChild$", "-test.v")
-			cmd.Env = append(os.Environ(), "PYVET_HOSTILE2_CHILD="+mode)
-			out, err := cmd.CombinedOutput()
-			if err != nil || !bytes.Contains(out, []byte("child survived")) {
-				t.Errorf("queries after the index was %sd under the mapping: %v\n%s", mode, err, excerpt(out))
-			}
-		})
+	runMappingChild(t, "truncate")
+}
+
+func runMappingChild(t *testing.T, mode string) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHostile2MappingChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "PYVET_HOSTILE2_CHILD="+mode)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("child survived")) {
+		t.Errorf("queries after the index was changed under the mapping (%s): %v\n%s", mode, err, excerpt(out))
 	}
 }
 
@@ -239,7 +249,8 @@ func excerpt(b []byte) []byte {
 	return b
 }
 
-// TestHostile2MappingChild is the child of TestHostile2TruncatedUnderMapping.
+// TestHostile2MappingChild is the child of TestHostile2RewrittenUnderMapping
+// and TestHostile2TruncatedUnderMapping.
 func TestHostile2MappingChild(t *testing.T) {
 	mode := os.Getenv("PYVET_HOSTILE2_CHILD")
 	if mode == "" {
@@ -260,9 +271,28 @@ func TestHostile2MappingChild(t *testing.T) {
 		if err := os.Truncate(p, 0); err != nil {
 			t.Fatal(err)
 		}
-	case "rewrite":
+	default:
 		// What cp does: O_TRUNC, then write the new bytes in place.
-		if err := os.WriteFile(p, bytes.Repeat([]byte{0xff}, int(st.Size())), 0o644); err != nil {
+		orig, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b []byte
+		switch mode {
+		case "rewrite":
+			b = bytes.Repeat([]byte{0xff}, int(st.Size()))
+		case "rewrite-zero":
+			b = make([]byte, st.Size())
+		case "rewrite-random":
+			b = make([]byte, st.Size())
+			for i := range b {
+				b[i] = byte(i*131 + i>>3*7)
+			}
+			copy(b, orig[:hdrSize]) // the same header, other tables and heap
+		case "rewrite-shifted":
+			b = append([]byte{0}, orig[:len(orig)-1]...)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -279,7 +279,6 @@ func TestHostile2NetworkFailsHalfway(t *testing.T) {
 // Expected: the -o target is checked against the inputs before anything is
 // written: exit 2, the requirements file as it was.
 func TestHostile2FixOutputOverInput(t *testing.T) {
-	t.Skip("defect reported to PIP: fix -o over the fixed file writes the fix, then exits 2 (request REVIEW-to-PIP-fix-output-over-input.md)")
 	for _, args := range [][]string{{"fix", "-f", "json"}, {"audit", "--no-deps", "--fix", "-f", "json", "-r"}} {
 		req := writeReqs(t, "foo-bar==1.0.0\n")
 		a := append([]string{"--offline", "--cache-dir", t.TempDir(), "-q"}, args...)

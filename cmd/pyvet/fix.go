@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -102,7 +103,13 @@ func (a *app) runFix(cmd *cobra.Command, o *fixOptions) error {
 	out, err := remedy.Run(cmd.Context(), remedy.FixOptions{
 		Paths: o.paths, Policy: o.policy, Inventory: o.inventory,
 		Advisories: sopts, Index: popts, DryRun: o.dryRun, Resolve: check,
+		// -o over a file the run reads is refused before the fix writes any.
+		Inputs: o.rf.refuseOutputOver,
 	})
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
 	if err != nil {
 		return exitWith(exitUsage, err)
 	}

@@ -36,6 +36,11 @@ type FixOptions struct {
 	// Now is the time the policy's expiries are compared with; nil is
 	// time.Now.
 	Now func() time.Time
+	// Inputs, when set, is called with the paths of the files the run
+	// read (those it may rewrite among them) as soon as they are read,
+	// before anything is written; its error ends the run (a report's
+	// output that names one of them, say).
+	Inputs func(paths []string) error
 }
 
 // FixResult is what a fix run did or, in a dry run, would do.
@@ -72,6 +77,15 @@ func Run(ctx context.Context, opts FixOptions) (*FixResult, error) {
 	inv, err := inventory.Load(opts.Paths, opts.Inventory)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Inputs != nil {
+		paths := make([]string, 0, len(inv.Sources))
+		for _, s := range inv.Sources {
+			paths = append(paths, s.Path)
+		}
+		if err := opts.Inputs(paths); err != nil {
+			return nil, err
+		}
 	}
 	db, notes, err := advisory.OpenSource(ctx, opts.Advisories)
 	if err != nil {

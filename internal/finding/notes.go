@@ -24,7 +24,7 @@ const maxCause = 120
 const namesShown = 3
 
 // Clip makes s fit on one line of at most n characters: control characters
-// (newlines included) are escaped, invalid UTF-8 is shown as \xNN, and a cut
+// (newlines included) and bidirectional controls are escaped, invalid UTF-8 is shown as \xNN, and a cut
 // text ends in "… (N bytes)". Reports and error messages pass every text that
 // may carry input through it.
 func Clip(s string, n int) string {
@@ -76,7 +76,7 @@ func clipPiece(s string, i int) (string, int) {
 		return `\x` + string(hexDigit[s[i]>>4]) + string(hexDigit[s[i]&0xf]), size
 	case r == '\t':
 		return " ", size
-	case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+	case escaped(r):
 		q := strconv.QuoteRune(r)
 		return q[1 : len(q)-1], size
 	}
@@ -84,6 +84,14 @@ func clipPiece(s string, i int) (string, int) {
 }
 
 const hexDigit = "0123456789abcdef"
+
+// escaped reports whether Clip shows r as its escape (\u202e): a control
+// character, the line and paragraph separators (U+2028, U+2029) and the
+// bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+// U+2066-U+2069), which reorder the text shown around them.
+func escaped(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r)
+}
 
 // Failures is an error naming the subjects (package names, files) a check
 // could not handle, grouped by cause, so that a thousand packages failing
@@ -347,7 +355,7 @@ func textPiece(s string, i int) (string, int) {
 }
 
 // fits reports whether Clip(s, n) is s: valid UTF-8 of at most n
-// characters without a control character, tab, U+2028 or U+2029.
+// characters without a character Clip escapes (see escaped) or a tab.
 func fits(s string, n int) bool {
 	if len(s) > 4*n {
 		return false
@@ -362,7 +370,7 @@ func fits(s string, n int) bool {
 			i++
 		} else {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' || unicode.IsControl(r) {
+			if r == utf8.RuneError && size == 1 || escaped(r) {
 				return false
 			}
 			i += size

@@ -78,7 +78,7 @@ func describeCert(c *tls.Certificate, now time.Time) string {
 	if len(names) == 0 {
 		names = []string{l.Subject.CommonName}
 	}
-	s := fmt.Sprintf("TLS certificate for %s, valid until %s", strings.Join(names, ", "), l.NotAfter.UTC().Format(time.RFC3339))
+	s := fmt.Sprintf("TLS certificate for %s, valid until %s", certNames(names), l.NotAfter.UTC().Format(time.RFC3339))
 	switch {
 	case now.After(l.NotAfter):
 		s += " (EXPIRED: clients will refuse it)"
@@ -123,4 +123,41 @@ func (cs *certStore) tlsConfig() *tls.Config {
 			return cs.cur.Load(), nil
 		},
 	}
+}
+
+// maxCertNames is how many of a certificate's names its description lists.
+const maxCertNames = 5
+
+// certNames lists a certificate's names for the log: the first few, each a
+// host name as it is or, when it holds anything else (a terminal escape in
+// a name is a file's content reaching the administrator's terminal), a
+// short escaped excerpt; the rest counted.
+func certNames(names []string) string {
+	out := make([]string, 0, min(len(names), maxCertNames)+1)
+	for i, n := range names {
+		if i == maxCertNames {
+			out = append(out, fmt.Sprintf("and %d more", len(names)-maxCertNames))
+			break
+		}
+		if !plainHostName(n) {
+			n = safeio.ExcerptN(n, 80)
+		}
+		out = append(out, n)
+	}
+	return strings.Join(out, ", ")
+}
+
+// plainHostName reports whether s is a short host name, wildcard or IP
+// address in plain ASCII, shown without quoting.
+func plainHostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '*' || c == ':' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

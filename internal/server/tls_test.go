@@ -343,3 +343,12 @@ func TestDescribeCert(t *testing.T) {
 		t.Errorf("not yet valid: %s", got)
 	}
 }
+
+func TestCertNamesListFewAndEscaped(t *testing.T) {
+	names := []string{"mirror.example", "*.corp.example", "10.0.0.1", "::1", "evil\x1b[31m.example", "f.example", "g.example"}
+	got := certNames(names)
+	want := `mirror.example, *.corp.example, 10.0.0.1, ::1, "evil\x1b[31m.example", and 2 more`
+	if got != want {
+		t.Errorf("certNames = %q, want %q", got, want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -363,6 +364,7 @@ func (db *DB) Len() int { return db.nAdv }
 
 // Packages returns the normalized names of every package with an advisory, sorted.
 func (db *DB) Packages() []string {
+	defer db.guard(debug.SetPanicOnFault(true))
 	out := make([]string, db.nPkg)
 	for k := range out {
 		out[k] = string(db.pkgName(k))
@@ -372,6 +374,7 @@ func (db *DB) Packages() []string {
 
 // IDs returns every advisory id, sorted.
 func (db *DB) IDs() []string {
+	defer db.guard(debug.SetPanicOnFault(true))
 	out := make([]string, db.nAdv)
 	for i := range out {
 		out[i] = db.advID(int32(i))
@@ -400,6 +403,7 @@ func (db *DB) lookup(id string) (int32, bool) {
 // Get returns the advisory with that id, or the first one that has it as an
 // alias. Withdrawn advisories are returned too (check Entry.Withdrawn).
 func (db *DB) Get(id string) (*Entry, bool) {
+	defer db.guard(debug.SetPanicOnFault(true))
 	i, ok := db.lookup(id)
 	if !ok {
 		return nil, false
@@ -413,6 +417,7 @@ func (db *DB) Get(id string) (*Entry, bool) {
 
 // Raw returns the advisory's full OSV JSON (compact), by id or alias.
 func (db *DB) Raw(id string) ([]byte, bool) {
+	defer db.guard(debug.SetPanicOnFault(true))
 	i, ok := db.lookup(id)
 	if !ok {
 		return nil, false
@@ -475,6 +480,27 @@ func (db *DB) block(n int) ([]byte, error) {
 	db.cacheNext = (db.cacheNext + 1) % len(db.cache)
 	db.cacheMu.Unlock()
 	return b, nil
+}
+
+// guard turns a fault reading the mapped file (truncated under the mapping
+// by another program) into an empty answer, recorded in Damaged, instead of
+// a crash of the process, and restores the fault setting old. Use:
+// defer db.guard(debug.SetPanicOnFault(true)).
+func (db *DB) guard(old bool) {
+	debug.SetPanicOnFault(old)
+	r := recover()
+	if r == nil {
+		return
+	}
+	if _, ok := r.(interface{ Addr() uintptr }); !ok {
+		panic(r)
+	}
+	db.damagedMu.Lock()
+	if db.damaged == nil {
+		db.damaged = map[string]bool{}
+	}
+	db.damaged[db.meta.Path+" (the file changed after it was opened)"] = true
+	db.damagedMu.Unlock()
 }
 
 // Damaged returns the ids of the advisories that matched but could not be

@@ -229,7 +229,6 @@ func TestHostile2RewrittenUnderMapping(t *testing.T) {
 // TestHostile2TruncatedUnderMapping is the truncation case of
 // TestHostile2RewrittenUnderMapping.
 func TestHostile2TruncatedUnderMapping(t *testing.T) {
-	t.Skip("defect reported to IDX: an index truncated after Open kills the process with SIGBUS (request REVIEW-to-IDX-mmap-truncate.md)")
 	runMappingChild(t, "truncate")
 }
 

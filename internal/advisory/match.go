@@ -3,6 +3,7 @@ package advisory
 import (
 	"math"
 	"regexp"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -240,6 +241,7 @@ type UnreadRange struct {
 // UnreadRanges returns the unused ranges of the package's advisories,
 // withdrawn ones excluded, in id order.
 func (db *DB) UnreadRanges(name string) []UnreadRange {
+	defer db.guard(debug.SetPanicOnFault(true))
 	n := pep508.NormalizeName(name)
 	pm := db.matcher(n)
 	if pm == nil {
@@ -504,6 +506,7 @@ func (db *DB) decodeHit(i int32, id, mod string, part []byte) (*Hit, error) {
 // When version is not a PEP 440 version, only the advisories that list it
 // literally match, and err says it could not be compared.
 func (db *DB) Match(name, version string) ([]*Entry, error) {
+	defer db.guard(debug.SetPanicOnFault(true))
 	idx, err := db.match(name, version)
 	var out []*Entry
 	for _, i := range idx {
@@ -517,6 +520,7 @@ func (db *DB) Match(name, version string) ([]*Entry, error) {
 // QueryIDs returns the ids of the advisories Match would return, without
 // decoding them.
 func (db *DB) QueryIDs(name, version string) []string {
+	defer db.guard(debug.SetPanicOnFault(true))
 	pos, _ := db.matchPos(name, version)
 	if len(pos) == 0 {
 		return []string{}
@@ -539,6 +543,7 @@ type Ref struct {
 // would return (every advisory of the package when version is ""), without
 // decoding them.
 func (db *DB) QueryRefs(name, version string) []Ref {
+	defer db.guard(debug.SetPanicOnFault(true))
 	if strings.TrimSpace(version) == "" {
 		idx := db.live(name)
 		out := make([]Ref, len(idx))
@@ -620,6 +625,7 @@ func (db *DB) matchPos(name, version string) ([]int, error) {
 // MatchHits is Match with the prepared data of each advisory: no advisory
 // is decoded.
 func (db *DB) MatchHits(name, version string) ([]*Hit, error) {
+	defer db.guard(debug.SetPanicOnFault(true))
 	pos, err := db.matchPos(name, version)
 	if len(pos) == 0 {
 		return nil, err
@@ -643,6 +649,7 @@ func (db *DB) hits(name string, pos []int) []*Hit {
 // Query returns the advisories (withdrawn excluded) that affect that version
 // of the package; with version "" it returns every advisory of the package.
 func (db *DB) Query(name, version string) []*Entry {
+	defer db.guard(debug.SetPanicOnFault(true))
 	if strings.TrimSpace(version) == "" {
 		var out []*Entry
 		for _, i := range db.live(name) {
@@ -663,6 +670,7 @@ func (db *DB) Query(name, version string) []*Entry {
 // and the versions the specifier names and the next ones after them. It errs
 // on the side of reporting.
 func (db *DB) QuerySpec(name string, spec pep440.SpecifierSet) []*Entry {
+	defer db.guard(debug.SetPanicOnFault(true))
 	pm := db.matcher(pep508.NormalizeName(name))
 	var out []*Entry
 	for _, j := range db.specPos(pm, spec) {
@@ -676,6 +684,7 @@ func (db *DB) QuerySpec(name string, spec pep440.SpecifierSet) []*Entry {
 // QuerySpecHits is QuerySpec with the prepared data of each advisory: no
 // advisory is decoded.
 func (db *DB) QuerySpecHits(name string, spec pep440.SpecifierSet) []*Hit {
+	defer db.guard(debug.SetPanicOnFault(true))
 	n := pep508.NormalizeName(name)
 	pos := db.specPos(db.matcher(n), spec)
 	if len(pos) == 0 {

@@ -106,10 +106,12 @@ func (a *app) runAudit(cmd *cobra.Command, args []string, o *auditOptions) error
 	}
 	opts := o.Options
 	opts.Paths = append(append([]string{}, args...), o.requirements...)
+	// A -r path is a requirements file whatever its name, as pip reads it.
+	opts.Inventory.Requirements = o.requirements
 	if o.fix {
 		rf := o.rf
 		rf.sbom = false // a fix run lists upgrades, not a bill of materials
-		return a.runFix(cmd, &fixOptions{paths: opts.Paths, dryRun: o.dryRun, dbPath: o.DBPath, inventory: o.Inventory,
+		return a.runFix(cmd, &fixOptions{paths: opts.Paths, dryRun: o.dryRun, dbPath: o.DBPath, inventory: opts.Inventory,
 			rf: rf, timeout: a.httpTimeout, policy: o.Policy, resolve: o.resolve, indexURL: o.IndexURL,
 			noDeps: o.NoDeps, requireHashes: o.requireHashes})
 	}

@@ -165,7 +165,6 @@ func TestHostile2DamagedRecordFix(t *testing.T) {
 // TestHostile2DamagedRecordSBOM is sbom --with-vulns's part of
 // TestHostile2DamagedRecordFix.
 func TestHostile2DamagedRecordSBOM(t *testing.T) {
-	t.Skip("defect reported to lead (internal/sbom, via PIP: FIXUP-to-lead-sbom-damaged.md): sbom --with-vulns passes over a damaged index record (request REVIEW-to-PIP-damaged-fix-sbom.md)")
 	damagedRecordRuns(t, [][]string{{"sbom", "--with-vulns"}})
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -180,7 +181,11 @@ func Load(paths []string, opts Options) (*Inventory, error) {
 			return nil, errf(path, 0, "%v", pathError(err))
 		}
 		if !st.IsDir() {
-			inv, err := ParseFile(path, FormatUnknown, opts)
+			format := FormatUnknown
+			if slices.Contains(opts.Requirements, path) {
+				format = FormatRequirements
+			}
+			inv, err := ParseFile(path, format, opts)
 			if err != nil {
 				return nil, err
 			}

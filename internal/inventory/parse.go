@@ -34,6 +34,10 @@ type Options struct {
 	// installed from a local path or in editable mode (Package.Local), with
 	// a warning saying how many (pip-audit's --skip-editable).
 	SkipEditable bool
+	// Requirements are paths among those Load is given that it reads as
+	// requirements files whatever their name (pip's -r FILE), never
+	// guessing their format.
+	Requirements []string
 	// EnvironmentOptions say how installed environments are read (the
 	// active environment, --local, --path).
 	EnvironmentOptions

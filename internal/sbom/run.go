@@ -91,7 +91,11 @@ func Run(ctx context.Context, opts RunOptions) (*RunResult, error) {
 			return nil, err
 		}
 		var polNotes []string
-		doc.Findings, polNotes = pol.Apply(vulncheck.Check(inv, db).Findings, now())
+		vres := vulncheck.Check(inv, db)
+		if err := vres.Err(); err != nil {
+			return nil, err // a damaged index: the document would leave advisories out
+		}
+		doc.Findings, polNotes = pol.Apply(vres.Findings, now())
 		res.Notes = append(res.Notes, polNotes...)
 	}
 	var buf bytes.Buffer

@@ -311,3 +311,27 @@ func TestHostile2CaptivePortal(t *testing.T) {
 	}
 	t.Logf("exit %d: %s", code, errs)
 }
+
+// -r with a file whose name pyvet knows (pyproject.toml here; uv.lock and
+// poetry.lock of the corpus too) kept its format before 9f592e3 (exit 1
+// with the finding);
+// forcing every -r path to be a requirements file broke them ("invalid
+// requirement \"[project]\"", exit 2). Expected: -r forces the
+// requirements format only for a name whose format is not recognized.
+func TestHostile2RequirementFlagKnownNames(t *testing.T) {
+	t.Skip("defect reported to lead (regression of 9f592e3): -r pyproject.toml/uv.lock/poetry.lock are read as requirements files (request REVIEW-to-lead-r-known-names.md)")
+	dir := t.TempDir()
+	files := map[string]string{
+		"pyproject.toml": "[project]\nname = \"x\"\nversion = \"0.1\"\ndependencies = [\"foo-bar==1.0.0\"]\n",
+	}
+	for name, body := range files {
+		sub := filepath.Join(dir, strings.ReplaceAll(name, ".", "_"))
+		os.MkdirAll(sub, 0o755)
+		p := filepath.Join(sub, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		_, errs, code := runExit(t, "--offline", "--cache-dir", t.TempDir(), "-q", "audit", "--no-deps", "--db", fixtureDB, "-f", "json", "-r", p)
+		if code != exitFindings {
+			t.Errorf("-r %s: exit %d, want 1 (read as %s): %s", name, code, name, errs)
+		}
+	}
+}

@@ -312,6 +312,11 @@ func ClipText(s string, n int) string {
 	}
 	width := 0
 	for i := 0; i < len(s) && width <= n; {
+		if plainByte(s[i]) {
+			width++
+			i++
+			continue
+		}
 		piece, size := textPiece(s, i)
 		width += utf8.RuneCountInString(piece)
 		i += size
@@ -325,6 +330,17 @@ func ClipText(s string, n int) string {
 	b.Grow(min(len(s), 4*n) + len(suffix))
 	width = 0
 	for i := 0; i < len(s); {
+		// A run of characters shown as they are is copied at once.
+		j := i
+		for j < len(s) && plainByte(s[j]) && width+(j-i) < budget {
+			j++
+		}
+		if j > i {
+			b.WriteString(s[i:j])
+			width += j - i
+			i = j
+			continue
+		}
 		piece, size := textPiece(s, i)
 		w := utf8.RuneCountInString(piece)
 		if width+w > budget {
@@ -347,11 +363,17 @@ func textPiece(s string, i int) (string, int) {
 	case r == '\n' || r == '\t':
 	case r == '\r':
 		return "", size
-	case unicode.IsControl(r):
+	case escaped(r):
 		q := strconv.QuoteRune(r)
 		return q[1 : len(q)-1], size
 	}
 	return s[i : i+size], size
+}
+
+// plainByte reports whether c is a character ClipText shows as it is by
+// itself: printable ASCII, a newline or a tab.
+func plainByte(c byte) bool {
+	return c >= 0x20 && c < 0x7f || c == '\n' || c == '\t'
 }
 
 // fits reports whether Clip(s, n) is s: valid UTF-8 of at most n
@@ -383,10 +405,19 @@ func fits(s string, n int) bool {
 }
 
 func hasControl(s string) bool {
-	for _, r := range s {
-		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !plainByte(c) {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || escaped(r) {
 			return true
 		}
+		i += size
 	}
 	return false
 }

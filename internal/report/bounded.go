@@ -113,6 +113,9 @@ func clipAll(list []string, n int) []string {
 // length: the findings of one advisory share its title and description.
 type clipMemo map[clipKey]string
 
+// minMemo is the length above which clipMemo remembers a text's cut.
+const minMemo = 128
+
 type clipKey struct {
 	p    *byte
 	n    int
@@ -126,7 +129,10 @@ func (m clipMemo) clip(s string, n int, text bool) string {
 	if text {
 		cut = finding.ClipText
 	}
-	if m == nil || len(s) <= n {
+	// A short text is cut (or kept) faster than it is looked up; a longer
+	// one is scanned whole even when it fits (its controls are escaped), so
+	// it is remembered too.
+	if m == nil || len(s) <= minMemo {
 		return cut(s, n)
 	}
 	k := clipKey{unsafe.StringData(s), len(s), text}
